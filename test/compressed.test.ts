@@ -22,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, type Compiled } from '../src/index.js';
+import { compile, type Compiled, type CompileOptions } from '../src/index.js';
 import { FORMATS, type FormatName } from '../src/formats/index.js';
 import { hashProgram, interpretStep, initStates, resolveHypers, type StepResult } from '../src/ir/index.js';
 import { createOptimizer, getDevice, releaseGpu, type Optimizer, type OptimizerOptions } from '../src/runtime/index.js';
@@ -60,9 +60,10 @@ const EXAMPLES: Example[] = [
 
 const source = (name: string) => readFileSync(new URL(`../examples/${name}.opt`, import.meta.url), 'utf8');
 const compiled = new Map<string, Compiled>();
-const compiledOf = (name: string): Compiled => {
-  let c = compiled.get(name);
-  if (!c) compiled.set(name, (c = compile(source(name), { file: `examples/${name}.opt` })));
+const compiledOf = (name: string, options: CompileOptions = {}): Compiled => {
+  const key = `${name}:${JSON.stringify(options)}`;
+  let c = compiled.get(key);
+  if (!c) compiled.set(key, (c = compile(source(name), { file: `examples/${name}.opt`, ...options })));
   return c;
 };
 
@@ -218,12 +219,15 @@ function expectWithinQuantization(label: string, f: { kind: FormatName; block?: 
 describe('several tensors in shared chunks', () => {
   const SHAPES_MULTI: Record<string, number[]> = { a: [7], b: [33, 35], c: [4099], d: [1], e: [2, 128], f: [300] };
   for (const ex of EXAMPLES) {
-    for (const [what, options] of [
-      ['packed, with a parameter group', {}],
-      ['split over 8 KiB bindings', { maxBindingBytes: 8192 }],
-    ] as [string, OptimizerOptions][]) {
+    for (const [what, options, codegen] of [
+      ['packed, with a parameter group', {}, {}],
+      ['split over 8 KiB bindings', { maxBindingBytes: 8192 }, {}],
+      // The default kernel walks whole blocks serially; the workgroup kernel reduces them with barriers.
+      ['packed, workgroup-absmax kernel', {}, { blockAbsmax: 'workgroup' }],
+      ['packed, non-finite guard (a NaN step in the middle is skipped)', {}, { guard: true }],
+    ] as [string, OptimizerOptions, CompileOptions][]) {
       it(`${ex.name}: ${what}: Dawn = interpreter per tensor, bit for bit`, async () => {
-        const c = compiledOf(ex.name);
+        const c = compiledOf(ex.name, codegen);
         const group = { ...ex.hypers, lr: ex.hypers.lr! * 2 };
         const data = Object.fromEntries(Object.entries(SHAPES_MULTI).map(([k, s]) => [k, caseData(`${ex.name}.${k}`, numel(s))]));
         const interps = Object.fromEntries(Object.entries(data).map(([k, d]) => [k, new InterpRun(c, d.p0, k === 'b' ? group : ex.hypers)]));
@@ -234,7 +238,12 @@ describe('several tensors in shared chunks', () => {
           if (options.maxBindingBytes) expect(opt.dispatchesPerStep).toBeGreaterThan(2);
           const want: Record<string, StepResult> = {};
           for (let k = 0; k < STEPS; k++) {
-            opt.step(Object.fromEntries(Object.keys(SHAPES_MULTI).map((name) => [name, data[name]!.grads[k]!])));
+            if (codegen.guard && k === 3) {
+              const bad = Object.fromEntries(Object.keys(SHAPES_MULTI).map((name) => [name, data[name]!.grads[k]!.map((x, i) => (i === 5 ? NaN : x))]));
+              expect(await opt.step(bad)).toMatchObject({ skipped: true });
+            }
+            const stepped = opt.step(Object.fromEntries(Object.keys(SHAPES_MULTI).map((name) => [name, data[name]!.grads[k]!])));
+            if (codegen.guard) expect(await stepped).toMatchObject({ skipped: false });
             for (const name of Object.keys(SHAPES_MULTI)) want[name] = interps[name]!.step(data[name]!.grads[k]!);
           }
           for (const name of Object.keys(SHAPES_MULTI)) await expectDeviceEqualsInterp(`${name} t=${STEPS}`, c, opt, name, want[name]!);

@@ -9,7 +9,7 @@ import { extractHostProgram } from './host.js';
 import { emitPhasedModule } from './phased.js';
 import type { BindingSpec, KernelModule, KernelSpec, UniformLayout } from './manifest.js';
 import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
-import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, workgroupFor, type StateCodec } from './state-io.js';
+import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, serialStore, workgroupFor, type SerialStore, type StateCodec } from './state-io.js';
 
 export interface CodegenOptions {
   /** Invocations per workgroup. */
@@ -19,17 +19,29 @@ export interface CodegenOptions {
    * flag, every update kernel returns early when it is set, so nothing anywhere changes.
    */
   guard?: boolean;
+  /**
+   * How a kernel that writes a block-scaled state finds each block's absmax before it writes a code.
+   * 'serial' (default): one invocation owns a tile of whole blocks and walks it twice (absmax, then
+   * update and encode), with no barriers. 'workgroup': one vec4 per invocation, the invocations of a
+   * block meet in workgroup memory (a barrier tree). On lavapipe (llvmpipe runs a workgroup as SIMD
+   * loops, split into coroutines at every barrier) serial measured 2.5-3x faster (docs/performance.md);
+   * on a hardware GPU, where one invocation per 256 elements means uncoalesced loads and few threads,
+   * 'workgroup' is the expected choice (not measured: no such device here).
+   */
+  blockAbsmax?: 'serial' | 'workgroup';
 }
 
 // 256 measured best for elementwise kernels on lavapipe (bench/profile.ts): 3-6 points of the copy roofline
 // at 4M parameters, and at 16M it keeps the grid one-dimensional (64 would need 65,536 workgroups).
-const DEFAULTS: Required<CodegenOptions> = { workgroupSize: 256, guard: false };
+const DEFAULTS: Required<CodegenOptions> = { workgroupSize: 256, guard: false, blockAbsmax: 'serial' };
 /** Cooperative (compressed-state) kernels: narrower workgroups measured faster (fewer invocations per barrier). */
 const COOP_WORKGROUP = 64;
+/** Serial-block kernels: 64 invocations of one tile each (16,384 elements per workgroup at blocks of 256). */
+const SERIAL_WORKGROUP = 64;
 
 export function emitModule(p: Program, options: CodegenOptions = {}): KernelModule {
   // Only codegen's own options: compile() passes its whole option bag (file name, dumps) through.
-  const opts = { workgroupSize: options.workgroupSize, guard: options.guard ?? DEFAULTS.guard };
+  const opts = { workgroupSize: options.workgroupSize, guard: options.guard ?? DEFAULTS.guard, blockAbsmax: options.blockAbsmax ?? DEFAULTS.blockAbsmax };
   const sched = p.schedule;
   invariant(sched, () => `emitModule needs a scheduled program (run the pass pipeline first)\n${printIR(p)}`);
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
@@ -74,15 +86,19 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   // Compressed states need whole blocks inside one workgroup, 4 elements per invocation (vec4 only).
   const codecs = new Map<string, StateCodec>();
   for (const s of p.states) { const c = codecOf(s.format); if (c) codecs.set(s.name, c); }
-  const coop = codecs.size > 0;
-  const workgroupSize = coop ? workgroupFor([...codecs.values()], opts.workgroupSize ?? COOP_WORKGROUP) : opts.workgroupSize ?? DEFAULTS.workgroupSize;
-  const ctx: EmitCtx = { p, fieldOf, temps, defKernel, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop };
+  const blocks = [...codecs.values()].map((c) => c.block ?? 0);
+  // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple of the others).
+  const tile = opts.blockAbsmax === 'serial' ? Math.max(0, ...blocks) : 0;
+  const coop = codecs.size > 0 && tile === 0;
+  const workgroupSize = coop ? workgroupFor([...codecs.values()], opts.workgroupSize ?? COOP_WORKGROUP)
+    : tile ? opts.workgroupSize ?? SERIAL_WORKGROUP : opts.workgroupSize ?? DEFAULTS.workgroupSize;
+  const ctx: EmitCtx = { p, fieldOf, temps, defKernel, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop, tile };
   const variant = (v: VecTypes) => [
     ...(opts.guard ? [emitGuardKernel({ ...ctx, coop: false }, v)] : []),
     ...sched.kernels.map((k) => emitKernel(ctx, k, v)),
   ];
   const programHash = hashProgram(p);
-  const key = `${programHash}:${JSON.stringify(sched)}:${JSON.stringify({ workgroupSize, guard: opts.guard })}`;
+  const key = `${programHash}:${JSON.stringify(sched)}:${JSON.stringify({ workgroupSize, guard: opts.guard, tile })}`;
   return {
     name: p.name,
     ...(p.doc ? { doc: p.doc } : {}),
@@ -94,7 +110,7 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
     host: extractHostProgram(p, hostUniforms),
     uniforms,
     temps: [...temps].sort((a, b) => a - b).map((id) => `t${id}`),
-    variants: coop ? { 4: variant(VEC4) } : { 1: variant(SCALAR), ...(sched.vectorWidth === 4 ? { 4: variant(VEC4) } : {}) },
+    variants: codecs.size ? { 4: variant(VEC4) } : { 1: variant(SCALAR), ...(sched.vectorWidth === 4 ? { 4: variant(VEC4) } : {}) },
     guard: opts.guard,
   };
 }
@@ -115,6 +131,11 @@ interface EmitCtx {
    * barrier, so they compute on clamped indices and only `live` invocations write.
    */
   coop: boolean;
+  /**
+   * Serial-block kernels (blockAbsmax 'serial' and a block-scaled state): elements per invocation, a
+   * multiple of every block size; 0 otherwise.
+   */
+  tile: number;
 }
 
 type Bound = BindingSpec & { variable: string; type?: string };
@@ -153,7 +174,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     return { c, codes, scales };
   };
   // Loads index with `ix`: in cooperative kernels a dead invocation reads a clamped (real) element.
-  const ix = ctx.coop ? 'j' : 'i';
+  const ix = ctx.coop || ctx.tile ? 'j' : 'i';
   const local = new Map<ValueId, string>();
   let usesPow = false;
 
@@ -206,7 +227,10 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     body.push(`  let ${name} = ${spell(args, v)};`);
     local.set(id, name);
   }
-  const write = (variable: string, e: string) => body.push(ctx.coop ? `  if (live) { ${variable}[i] = ${e}; }` : `  ${variable}[i] = ${e};`);
+  // Serial-block kernels run the body twice (absmax, then update): writes go to the second walk only.
+  const writes: string[] = ctx.tile ? [] : body;
+  const serial: SerialStore[] = [];
+  const write = (variable: string, e: string) => writes.push(ctx.coop ? `  if (live) { ${variable}[i] = ${e}; }` : `  ${variable}[${ix}] = ${e};`);
   for (const id of k.insts) {
     if (!ctx.temps.has(id)) continue;
     write(bind(id, true), asStored(id));
@@ -218,6 +242,12 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     if (codec) {
       const { codes, scales } = bindCodec(target, true);
       usesValid = true;
+      if (ctx.tile) {
+        const st = serialStore(codec, asStored(value), codes, scales, identPart(target), ctx.tile);
+        writes.push(...st.encode);
+        serial.push(st);
+        continue;
+      }
       if (codec.block) usesRed = true;
       if (codec.info.bitsPerElement === 4) usesPk = true;
       body.push(...encodeVec4(codec, asStored(value), codes, scales, identPart(target), ctx.workgroupSize));
@@ -239,14 +269,37 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
       head.push(`  let e0 = i * 4u;`, `  let valid = (vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u])) & vec4<bool>(live);`);
     }
   } else if (ctx.guard) head.push('  if (skip[0] != 0u) { return; }');
+  let main = [...head, ...body];
+  if (ctx.tile) {
+    // Invocation i owns vec4s j0..j1 of one tile. The first walk only folds each block's absmax (its
+    // stores are dead code), the second recomputes the same values, writes them and encodes; scales are
+    // written last, since the second walk still decodes the old codes with the old scales.
+    const per = ctx.tile / 4;
+    const lanes = serial.length || usesValid;
+    if (lanes) bindVar({ kind: 'lanes', name: 'lanes', variable: 'lanes', type: 'u32' }, false);
+    const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u]);`] : [];
+    const walk = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...valid, ...body, ...lines].map((l) => `  ${l}`), '  }'];
+    main = [
+      ...head,
+      `  let j0 = i * ${per}u;`,
+      '  if (j0 >= u.n) { return; }',
+      `  let j1 = min(j0 + ${per}u, u.n);`,
+      ...serial.flatMap((st) => st.decl),
+      ...(serial.some((st) => st.absmax.length) ? walk(serial.flatMap((st) => st.absmax)) : []),
+      ...serial.flatMap((st) => st.mid),
+      ...walk(writes),
+      ...serial.flatMap((st) => st.finish),
+    ];
+  }
   const bindings = [...bound.values()];
   if (ctx.guard) bindings.push({ binding: 0, kind: 'flag', name: 'skip', access: 'read', variable: 'skip' });
   const shared = [
     ...(usesRed ? [`var<workgroup> red: array<f32, ${ctx.workgroupSize}>;`] : []),
     ...(usesPk ? [`var<workgroup> pk: array<u32, ${ctx.workgroupSize}>;`] : []),
   ];
-  const helpers = [...shared, ...(usesPow ? [powHelpers(v === VEC4)] : []), ...(ctx.coop ? [formatLibrary([...ctx.codecs.values()])] : [])];
-  return kernelSpec(ctx, k.name, v, bindings, helpers, [...head, ...body]);
+  const library = ctx.coop ? [formatLibrary([...ctx.codecs.values()])] : ctx.tile ? [formatLibrary([...ctx.codecs.values()], 'const')] : [];
+  const helpers = [...shared, ...(usesPow ? [powHelpers(v === VEC4)] : []), ...library];
+  return kernelSpec(ctx, k.name, v, bindings, helpers, main);
 }
 
 /** Assembles a kernel: uniform struct, bindings (numbered from 1 in order), helpers, the indexed body. */
@@ -268,7 +321,7 @@ function kernelSpec(ctx: EmitCtx, name: string, v: VecTypes, bindings: Bound[], 
     `fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`,
     // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
     `  let i = (wid.y * nwg.x + wid.x) * ${wg}u + lid;`,
-    ...(ctx.coop ? [] : [`  if (i >= u.n) { return; }`]),
+    ...(ctx.coop || ctx.tile ? [] : [`  if (i >= u.n) { return; }`]),
     ...body,
     `}`,
     '',
@@ -278,6 +331,7 @@ function kernelSpec(ctx: EmitCtx, name: string, v: VecTypes, bindings: Bound[], 
     wgsl,
     entryPoint: 'main',
     workgroupSize: wg,
+    ...(ctx.tile ? { itemsPerInvocation: ctx.tile / 4 } : {}),
     bindings: [{ binding: 0, kind: 'uniform', name: 'u', access: 'read' }, ...bindings.map(({ variable: _v, ...b }) => b)],
   };
 }
@@ -299,7 +353,7 @@ function emitGuardKernel(ctx: EmitCtx, v: VecTypes): KernelSpec {
       `  bad = bad | any(((bitcast<${U}>(${b.variable}[i]) & ${U}(0x7f800000u)) == ${U}(0x7f800000u)) & valid);`),
     '  if (bad) { atomicStore(&skip[0], 1u); }',
   ];
-  return kernelSpec(ctx, 'guard', v, bindings, [], body);
+  return kernelSpec({ ...ctx, tile: 0 }, 'guard', v, bindings, [], body);
 }
 
 /** A store target whose old value no instruction reads (e.g. `m = g` where `m` is never read). */

@@ -51,6 +51,8 @@ export interface KernelSpec {
   wgsl: string;
   entryPoint: string;
   workgroupSize: number;
+  /** Work items (vec4s) each invocation handles in turn; 1 when absent. The grid covers n / (workgroupSize × this). */
+  itemsPerInvocation?: number;
   bindings: BindingSpec[];
 }
 
@@ -87,4 +89,11 @@ export interface KernelModule {
 /** The kernels that run on buffers this runtime allocates (vec4 when there are any). */
 export function kernelsOf(m: KernelModule): KernelSpec[] {
   return (m.variants[4] ?? m.variants[1])!;
+}
+
+/** Workgroups (x, y) that cover `items` work items with kernel `k`; past `maxX` the grid spills into y. */
+export function gridFor(k: KernelSpec, items: number, maxX: number): [number, number] {
+  const groups = Math.ceil(items / (k.workgroupSize * (k.itemsPerInvocation ?? 1)));
+  const x = Math.min(groups, maxX);
+  return [x, Math.ceil(groups / x)];
 }

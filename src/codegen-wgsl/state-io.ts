@@ -33,9 +33,11 @@ export function workgroupFor(codecs: StateCodec[], base: number): number {
  * with a runtime value makes some compilers (lavapipe's among them) materialize the whole array in every
  * invocation, and the quantizer's binary search indexes it 8 times per element.
  */
-export function formatLibrary(codecs: StateCodec[]): string {
+export function formatLibrary(codecs: StateCodec[], tables: 'workgroup' | 'const' = 'workgroup'): string {
   const names = [...new Set(codecs.map((c) => c.info.name))] as FormatName[];
   if (!names.length) return '';
+  // Serial-block kernels have no barrier to fill workgroup memory behind; lavapipe measured no difference.
+  if (tables === 'const') return wgslLibrary(names);
   const decls: string[] = [];
   for (const n of names) {
     const info = FORMATS[n];
@@ -132,6 +134,66 @@ export function encodeVec4(c: StateCodec, x: string, codes: string, scales: stri
   }
   void wg;
   return out;
+}
+
+/** A compressed store in a serial-block kernel (emit.ts), as lines for each part of the kernel. */
+export interface SerialStore {
+  /** Before both walks: the per-block absmax accumulators (and the 4-bit word being assembled). */
+  decl: string[];
+  /** First walk, per vec4 `j`: fold the new value into its block's absmax. */
+  absmax: string[];
+  /** Between the walks. */
+  mid: string[];
+  /** Second walk, per vec4 `j`: encode and write the codes. */
+  encode: string[];
+  /** After the second walk: write each block's scale. */
+  finish: string[];
+}
+
+/**
+ * Encoding of the vec4 `x` (elements 4j..4j+3) into a compressed state by an invocation that owns the
+ * tile of vec4s j0..j1 (`tile` elements, a multiple of the block) alone: no other invocation touches
+ * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0.
+ */
+export function serialStore(c: StateCodec, x: string, codes: string, scales: string, tag: string, tile: number): SerialStore {
+  const P = c.info.name;
+  const bits = c.info.bitsPerElement;
+  const xv = `x_${tag}`;
+  const decl: string[] = [], absmax: string[] = [], mid: string[] = [], encode: string[] = [], finish: string[] = [];
+  const value = `  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`;
+  let enc = '';
+  if (c.block) {
+    const per = tile / c.block;
+    const am = `amax_${tag}`;
+    // One accumulator per block of the tile; an array only when the tile holds several of this state's blocks.
+    const slot = per > 1 ? `${am}[((j - j0) * 4u) / ${c.block}u]` : am;
+    decl.push(per > 1 ? `  var ${am}: array<f32, ${per}>;` : `  var ${am} = 0.0;`);
+    absmax.push(value, `  let a4_${tag} = abs(${xv});`, `  ${slot} = max(${slot}, max(max(a4_${tag}.x, a4_${tag}.y), max(a4_${tag}.z, a4_${tag}.w)));`);
+    // FP8's encoder divides (exactly, in software): once per tile when the tile is one block.
+    (per > 1 ? encode : mid).push(`  let enc_${tag} = ${P}_encoder(${slot});`);
+    encode.unshift(value);
+    enc = `, enc_${tag}`;
+    const first = `(j0 * 4u) / ${c.block}u`;
+    finish.push(per > 1
+      ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < u.n; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
+      : `  ${scales}[${first}] = ${P}_scale(${am});`);
+  } else encode.push(value);
+  const code = (k: number) => `select(0u, ${P}_encode(${xv}[${k}]${enc}), valid[${k}])`;
+  const packed = (base: string) => [0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, ${base}${k}u, ${code(k)})`, '0u');
+  if (bits === 16) {
+    encode.push(`  ${codes}[2u * j] = ${P}_pack(${P}_pack(0u, 0u, ${code(0)}), 1u, ${code(1)});`);
+    encode.push(`  ${codes}[2u * j + 1u] = ${P}_pack(${P}_pack(0u, 0u, ${code(2)}), 1u, ${code(3)});`);
+  } else if (bits === 8) {
+    encode.push(`  ${codes}[j] = ${packed('')};`);
+  } else {
+    // Two vec4s share a word: the even one's codes wait in a variable until the odd one (or the tile's
+    // end) writes the word, after both have decoded the old codes from it.
+    const w = `word_${tag}`;
+    decl.push(`  var ${w} = 0u;`);
+    encode.push(`  ${w} = select(${w}, 0u, j % 2u == 0u) | ${packed('(j % 2u) * 4u + ')};`);
+    encode.push(`  if (j % 2u == 1u || j + 1u == j1) { ${codes}[j / 2u] = ${w}; }`);
+  }
+  return { decl, absmax, mid, encode, finish };
 }
 
 /** Bytes of the codes buffer and the scales buffer for `n` elements (n a multiple of the block). */

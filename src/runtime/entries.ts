@@ -2,7 +2,7 @@
 // over the optimizer's own parameter and state buffers. They read t as the step about to run (so MeZO's
 // three perturbations and its update draw the same random numbers) and never advance it.
 import { evalHost, uniformBytes } from '../codegen-wgsl/host.js';
-import type { BindingSpec, KernelModule } from '../codegen-wgsl/manifest.js';
+import { gridFor, type BindingSpec, type KernelModule } from '../codegen-wgsl/manifest.js';
 import { createComputePipeline } from './device.js';
 import { MissingScalarError, UnsupportedError } from './errors.js';
 import type { Chunk } from './layout.js';
@@ -60,13 +60,10 @@ export class EntryRunner {
         const items = Math.ceil(len / w);
         if (items === 0) return;
         this.device.queue.writeBuffer(p.uniforms[ci]!, 0, uniformBytes(m, values[c.chunk.group]!, items, len));
-        const wg = m.variants[w]![0]?.workgroupSize ?? 64;
-        const groups = Math.ceil(items / wg);
-        const x = Math.min(groups, this.device.limits.maxComputeWorkgroupsPerDimension);
         p.pipes.get(w)!.forEach((pipe, k) => {
           pass.setPipeline(pipe);
           pass.setBindGroup(0, p.groups[ci]![k]!);
-          pass.dispatchWorkgroups(x, Math.ceil(groups / x));
+          pass.dispatchWorkgroups(...gridFor(m.variants[w]![k]!, items, this.device.limits.maxComputeWorkgroupsPerDimension));
         });
       });
     }

@@ -5,7 +5,7 @@ import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost, stateInitValues, stepScalars, uniformBytes } from '../codegen-wgsl/host.js';
 import { phasedAlign, phasedSplit, PHASED_KINDS, PhasedRunner, streamWord } from './phased.js';
 import { EntryRunner } from './entries.js';
-import { kernelsOf, type KernelModule } from '../codegen-wgsl/manifest.js';
+import { gridFor, kernelsOf, type KernelModule } from '../codegen-wgsl/manifest.js';
 import { codecOf, LANE_GROUP, stateBytes, type StateCodec } from '../codegen-wgsl/state-io.js';
 import { decodeAs, encodeAs } from '../formats/index.js';
 import type { Packed } from '../formats/blockwise.js';
@@ -309,11 +309,11 @@ export class Optimizer {
       if (items === 0) return;
       this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module, values[cb.chunk.group]!, items, len));
       const groups = this.bindGroups(cb, bound[ci]!, sources.map((s) => s.input));
-      const [x, y] = this.grid(cb, items);
+      const specs = this.module.variants[cb.width]!;
       this.pipes.get(cb.width)!.forEach((pipe, k) => {
         pass.setPipeline(pipe);
         pass.setBindGroup(0, groups[k]!);
-        pass.dispatchWorkgroups(x, y);
+        pass.dispatchWorkgroups(...gridFor(specs[k]!, items, this.device.limits.maxComputeWorkgroupsPerDimension));
       });
     });
     pass.end();
@@ -675,13 +675,6 @@ export class Optimizer {
     return Math.min(want, room);
   }
 
-  private grid(cb: ChunkBuffers, items: number): [number, number] {
-    const wg = this.module.variants[cb.width]![0]?.workgroupSize ?? 64;
-    const groups = Math.ceil(items / wg);
-    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-    const x = Math.min(groups, maxX);
-    return [x, Math.ceil(groups / x)];
-  }
 }
 
 const ids = new WeakMap<GPUBuffer, number>();
