@@ -47,6 +47,9 @@ function constArray(name: string, values: Float32Array): string {
   return `const ${name} = array<f32, ${values.length}>(\n${items.join('\n')}\n);`;
 }
 
+/** Pivot compares that replace the first log2(PIVOT_GROUPS) table reads of the encoder's search (16 timed best of 1, 16, 32, 64). */
+export const PIVOT_GROUPS = 16;
+
 export interface TableWgslOptions {
   /** Also emit `P_rank1_scale` (q4u stored with rank-1 normalization). */
   rank1?: boolean;
@@ -64,8 +67,18 @@ export function tableFormatWgsl(prefix: string, q: TableQuantizer, opts: TableWg
   const p = prefix;
   const n = q.table.length;
   const mask = `0x${((1 << q.bits) - 1).toString(16)}u`;
+  // The top levels of the binary search count pivots instead: how many of TABLE[G], TABLE[2G], … (inlined
+  // constants) have a product <= x. Products of an increasing table with enc >= 0 never decrease, so the
+  // pivots that pass form a prefix and the count is the search's own answer; the compares need no memory
+  // (table reads are gathers, which dominated the encoder on lavapipe).
+  const groups = Math.min(n, PIVOT_GROUPS);
+  const g = n / groups;
   const search: string[] = [];
-  for (let step = n >> 1; step > 0; step >>= 1) {
+  if (groups > 1) {
+    const pivots = Array.from({ length: groups - 1 }, (_, m) => `select(0u, ${g}u, ${wgslF32(q.table[(m + 1) * g]!)} * enc <= x)`);
+    search.push(`  lo = ${pivots.join(' +\n    ')};`);
+  }
+  for (let step = g >> 1; step > 0; step >>= 1) {
     search.push(`  lo = select(lo, lo + ${step}u, ${p}_TABLE[lo + ${step}u] * enc <= x);`);
   }
   return `// ---- ${p}: ${q.bits}-bit table codes, ${32 / q.bits} per u32 word, one f32 scale per block ----
