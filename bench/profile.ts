@@ -10,6 +10,7 @@
 //                 the kernel's own memory-bound floor, which the copy kernel should match
 //   no-alu-wg256  both: what is left is indexing and binding layout
 //   copy-wg64     the copy kernel at the emitted kernel's workgroup size
+//   x2, x4        each invocation handles 2 (4) vec4s in turn, a workgroup-size stride apart
 //
 // Not part of `npm run bench`: an investigation aid whose findings go into docs/performance.md.
 
@@ -19,7 +20,7 @@ import { checkedStep, compileFile, loadOptc, type OptcModule } from './optc.js';
 import { createCopyKernel } from './roofline.js';
 import { pairedRatio, timeInterleaved, type Step } from './timing.js';
 
-type Kernel = { name: string; wgsl: string; entryPoint: string };
+type Kernel = { name: string; wgsl: string; entryPoint: string; workgroupSize?: number; itemsPerInvocation?: number };
 
 function editKernel(module: OptcModule, tag: string, edit: (wgsl: string) => string): OptcModule {
   const m = structuredClone(module) as OptcModule & { key?: string };
@@ -41,6 +42,18 @@ export function withoutArithmetic(wgsl: string): string {
   return body.map((l) => l.replace(/^(\s+\w+\[i\]) = v\w+;/, `$1 = ${sum};`)).join('\n');
 }
 
+/** Each invocation runs the body for `k` vec4s, `wg` apart (neighbouring invocations stay on neighbouring vec4s). */
+export function unrolled(k: number) {
+  return (wgsl: string) => {
+    const m = /  let i = \(wid\.y \* nwg\.x \+ wid\.x\) \* (\d+)u \+ lid;\n  if \(i >= u\.n\) \{ return; \}\n/.exec(wgsl);
+    if (!m) throw new Error('unrolled: kernel prologue not found');
+    const wg = Number(m[1]);
+    const head = `  for (var r = 0u; r < ${k}u; r++) {\n  let i = (wid.y * nwg.x + wid.x) * ${wg * k}u + r * ${wg}u + lid;\n  if (i >= u.n) { return; }\n`;
+    const out = wgsl.replace(m[0], head);
+    return out.slice(0, out.lastIndexOf('}')) + '  }\n}\n';
+  };
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const get = (flag: string, d: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : d);
@@ -59,6 +72,11 @@ async function main() {
   };
   const base256 = compileFile(optc, 'examples/adamw.opt', { workgroupSize: 256 });
   modules['no-alu-wg256'] = editKernel(base256, 'no-alu', withoutArithmetic);
+  for (const k of [2, 4]) {
+    const m = editKernel(base, `x${k}`, unrolled(k));
+    for (const spec of m.variants[4] as Kernel[]) spec.itemsPerInvocation = k;
+    modules[`x${k}`] = m;
+  }
   const { init, grad } = paramsAndGrad(n);
   const g = device.createBuffer({ size: n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
   device.queue.writeBuffer(g, 0, grad.buffer as ArrayBuffer, grad.byteOffset, grad.byteLength);

@@ -15,6 +15,7 @@ import { demo } from './demo.js';
 
 const USAGE = `usage:
   optc compile FILE [--emit ast|ir|wgsl|plan|manifest] [-o OUT] [--no-fuse] [--no-vectorize] [--dump-after PASS|all]
+                                       [--block-absmax serial|workgroup]  (compressed-state kernels; see docs/formats.md)
   optc check FILE                      report diagnostics only
   optc run FILE --case CASE.json [--out RESULT.json] [--backend webgpu|interp]
   optc formats [--json]                the state storage formats (--json: everything, code tables included)
@@ -52,11 +53,16 @@ export function plan(c: Compiled) {
     dispatchesPerTensorPerStep: kernels.length,
     vectorWidth: m.variants[4] ? 4 : 1,
     uniforms: m.uniforms.fields.map((f) => f.name),
-    kernels: kernels.map((k) => ({ name: k.name, workgroupSize: k.workgroupSize, bindings: k.bindings.map((b) => `${b.binding}:${b.kind}:${b.name}:${b.access}`) })),
+    kernels: kernels.map((k) => ({ name: k.name, workgroupSize: k.workgroupSize, ...(k.itemsPerInvocation ? { itemsPerInvocation: k.itemsPerInvocation } : {}), bindings: k.bindings.map((b) => `${b.binding}:${b.kind}:${b.name}:${b.access}`) })),
     temps: m.temps,
     hostScalarsPerStep: m.host.uniforms.length,
     ...phasePlan(c.program, m),
   };
+}
+
+function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
+  if (v === 'serial' || v === 'workgroup') return v;
+  throw new UsageError(`unknown --block-absmax '${v}' (serial, workgroup)`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -67,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       emit: { type: 'string' }, o: { type: 'string', short: 'o' }, out: { type: 'string' },
       case: { type: 'string' }, backend: { type: 'string' }, 'dump-after': { type: 'string' },
       'no-fuse': { type: 'boolean' }, 'no-vectorize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'block-absmax': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -76,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     file,
     fuse: !values['no-fuse'],
     vectorize: !values['no-vectorize'],
+    ...(values['block-absmax'] ? { blockAbsmax: blockAbsmaxOption(values['block-absmax']) } : {}),
     ...(values['dump-after'] ? { dumpAfter: values['dump-after'] === 'all' ? 'all' as const : values['dump-after'].split(',') } : {}),
   };
   const warn = (c: Compiled, source: string) => { if (c.diagnostics.length) console.error(formatDiagnostics(c.diagnostics, source, file)); };
