@@ -224,7 +224,7 @@ describe('WGSL', () => {
     expect(FORMATS.q8.midpoints!.length).toBe(255);
   });
 
-  it('q4: tables as exact hex floats, an unrolled branchless search, the midpoint choice', () => {
+  it('q4: tables as exact hex floats, a branchless search (pivot compares, no table reads), the midpoint choice', () => {
     expect(FORMATS.q4.wgsl()).toMatchInlineSnapshot(`
       "// ---- q4: 4-bit table codes, 8 per u32 word, one f32 scale per block ----
       const q4_BITS = 4u;
@@ -253,10 +253,21 @@ describe('WGSL', () => {
       fn q4_encode(x: f32, enc: f32) -> u32 {
         // Largest lo with f32(TABLE[lo] * enc) <= x: no division, only correctly rounded products and compares.
         var lo = 0u;
-        lo = select(lo, lo + 8u, q4_TABLE[lo + 8u] * enc <= x);
-        lo = select(lo, lo + 4u, q4_TABLE[lo + 4u] * enc <= x);
-        lo = select(lo, lo + 2u, q4_TABLE[lo + 2u] * enc <= x);
-        lo = select(lo, lo + 1u, q4_TABLE[lo + 1u] * enc <= x);
+        lo = select(0u, 1u, -0x1.533334p-1f * enc <= x) +
+          select(0u, 1u, -0x1.cp-2f * enc <= x) +
+          select(0u, 1u, -0x1.b33332p-3f * enc <= x) +
+          select(0u, 1u, -0x1.3d70a4p-4f * enc <= x) +
+          select(0u, 1u, -0x1.0a3d72p-5f * enc <= x) +
+          select(0u, 1u, -0x1.6872bp-8f * enc <= x) +
+          select(0u, 1u, 0.0f * enc <= x) +
+          select(0u, 1u, 0x1.6872bp-8f * enc <= x) +
+          select(0u, 1u, 0x1.0a3d72p-5f * enc <= x) +
+          select(0u, 1u, 0x1.3d70a4p-4f * enc <= x) +
+          select(0u, 1u, 0x1.b33332p-3f * enc <= x) +
+          select(0u, 1u, 0x1.cp-2f * enc <= x) +
+          select(0u, 1u, 0x1.533334p-1f * enc <= x) +
+          select(0u, 1u, 0x1.c66666p-1f * enc <= x) +
+          select(0u, 1u, 0x1.0p0f * enc <= x);
         // Nearest of TABLE[lo] and TABLE[lo + 1]; x exactly on the midpoint product keeps the lower code.
         let up = lo < 15u && x > q4_MIDS[min(lo, 14u)] * enc;
         return select(select(lo, lo + 1u, up), 7u, enc == 0.0);
