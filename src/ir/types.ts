@@ -188,6 +188,8 @@ export interface Program {
   stores: Store[];
   /** How the parameter is stored (`param p: bf16(rounding = stochastic);`); absent = f32. */
   param?: StateFormat;
+  /** Where `param p: ...;` was declared (diagnostics; not part of the hash). */
+  paramSpan?: Span;
   schedule?: Schedule;
 }
 

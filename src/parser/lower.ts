@@ -150,7 +150,7 @@ function lowerParam(cx: LowerCtx, d: ParamDecl): void {
       `parameters are stored as ${PARAM_FORMATS.join(', ')} (a scaled format would need its block's absmax); use e.g. \`param p: bf16;\``));
     return;
   }
-  cx.b.paramFormat(lowerFormat(cx, d.format));
+  cx.b.paramFormat(lowerFormat(cx, d.format), d.span);
 }
 
 /** `state r: row = 0;`: names in the format position that say how many values the state holds. */
