@@ -22,14 +22,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, type Compiled } from '../src/index.js';
+import { compile } from '../src/index.js';
 import { FORMATS } from '../src/formats/index.js';
 import {
-  Builder, hashProgram, initStates, interpretStep, srBits, storedParam, toSource, type StepResult,
+  Builder, hashProgram, interpretStep, srBits, storedParam, toSource,
 } from '../src/ir/index.js';
 import { parseProgram } from '../src/parser/index.js';
 import { createOptimizer, decodeCheckpoint, getDevice, releaseGpu, ShapeError } from '../src/runtime/index.js';
 import { gradientSequence, numel, randomTensor } from './helpers/data.js';
+import { InterpRun } from './helpers/interp-run.js';
 import { Rng, seedOf } from './helpers/prng.js';
 
 const source = (name: string) => readFileSync(new URL(`../examples/${name}.opt`, import.meta.url), 'utf8');
@@ -138,22 +139,6 @@ const MIXED = `optimizer mixed {
 }
 `;
 
-class InterpRun {
-  cur: StepResult;
-  t = 0;
-  constructor(readonly c: Compiled, p0: Float32Array, readonly tensor: number, readonly hypers: Record<string, number> = {}) {
-    this.cur = { param: storedParam(c.program, p0), states: initStates(c.program, p0.length, hypers) };
-  }
-  step(g: Float32Array): StepResult {
-    this.t++;
-    this.cur = interpretStep(this.c.program, {
-      t: this.t, hypers: this.hypers, param: this.cur.param, inputs: { g }, states: this.cur.states, tensorIndex: this.tensor,
-      ...(this.cur.packed ? { packed: this.cur.packed } : {}),
-    });
-    return this.cur;
-  }
-}
-
 let device: GPUDevice;
 beforeAll(async () => { device = await getDevice(); });
 afterAll(() => { device?.destroy(); releaseGpu(); });
@@ -168,7 +153,7 @@ describe('f16/bf16 parameters and SR states on Dawn', () => {
       const names = Object.keys(SHAPES);
       const rng = new Rng(seedOf(`bf16-params|${what}`));
       const data = names.map((k) => ({ p0: randomTensor(rng, numel(SHAPES[k]!)), grads: gradientSequence(rng, numel(SHAPES[k]!), STEPS) }));
-      const runs = names.map((_, id) => new InterpRun(c, data[id]!.p0, id));
+      const runs = names.map((_, id) => new InterpRun(c, data[id]!.p0, {}, id));
       const opt = await createOptimizer(device, c.module, Object.fromEntries(names.map((k, id) => [k, { shape: SHAPES[k]!, data: data[id]!.p0 }])), options);
       try {
         for (let s = 0; s < STEPS; s++) {
@@ -184,7 +169,7 @@ describe('f16/bf16 parameters and SR states on Dawn', () => {
           }
         }
         // SR moved states off their nearest-even values somewhere (the rounding really is stochastic).
-        const rne = new InterpRun(compile(MIXED.replace(/\(rounding = stochastic\)/g, '')), data[3]!.p0, 3);
+        const rne = new InterpRun(compile(MIXED.replace(/\(rounding = stochastic\)/g, '')), data[3]!.p0, {}, 3);
         for (let s = 0; s < STEPS; s++) rne.step(data[3]!.grads[s]!);
         expect(rne.cur.states.m!.filter((x, i) => x !== runs[3]!.cur.states.m![i]).length).toBeGreaterThan(100);
         // Two bytes per parameter element (plus alignment padding of each tensor to 64 elements).
@@ -212,7 +197,7 @@ describe('f16/bf16 parameters and SR states on Dawn', () => {
     const packed = FORMATS.bf16.encode(p0).words;
     const buf = device.createBuffer({ size: Math.ceil(packed.byteLength / 16) * 16, usage });
     device.queue.writeBuffer(buf, 0, packed.buffer as ArrayBuffer, packed.byteOffset, packed.byteLength);
-    const run = new InterpRun(c, p0, 0);
+    const run = new InterpRun(c, p0);
     const opt = await createOptimizer(device, c.module, { w: { shape, buffer: buf } });
     try {
       for (const g of grads) { opt.step({ w: g }); run.step(g); }

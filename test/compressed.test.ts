@@ -24,7 +24,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, type Compiled } from '../src/index.js';
 import { FORMATS, type FormatName } from '../src/formats/index.js';
-import { hashProgram, interpretStep, initStates, resolveHypers, storedParam, type StepResult } from '../src/ir/index.js';
+import { hashProgram, resolveHypers, type StepResult } from '../src/ir/index.js';
+import { InterpRun } from './helpers/interp-run.js';
 import { createOptimizer, getDevice, releaseGpu, type Optimizer, type OptimizerOptions } from '../src/runtime/index.js';
 import { assertClose, maxAbs } from './helpers/compare.js';
 import { gradientSequence, numel, randomTensor } from './helpers/data.js';
@@ -77,25 +78,6 @@ function caseData(name: string, n: number): { p0: Float32Array; grads: Float32Ar
     for (let i = 5; i < n; i += 97) g[i]! *= 30;
   }
   return { p0, grads };
-}
-
-/** One tensor through the interpreter, carrying the packed codes as the state's truth (as the kernel does). */
-class InterpRun {
-  cur: StepResult;
-  t = 0;
-  /** `tensor`: the tensor's id (its position among the optimizer's parameters), which keys stochastic rounding. */
-  constructor(readonly c: Compiled, p0: Float32Array, readonly hypers: Hypers, readonly tensor = 0) {
-    // A bf16 parameter starts as the runtime stores an f32 upload: rounded to nearest even.
-    this.cur = { param: Float32Array.from(storedParam(c.program, p0)), states: initStates(c.program, p0.length, hypers) };
-  }
-  step(g: Float32Array): StepResult {
-    this.t++;
-    this.cur = interpretStep(this.c.program, {
-      t: this.t, hypers: this.hypers, param: this.cur.param, inputs: { g }, states: this.cur.states, tensorIndex: this.tensor,
-      ...(this.cur.packed ? { packed: this.cur.packed } : {}),
-    });
-    return this.cur;
-  }
 }
 
 const bits = (a: Float32Array | Uint32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
