@@ -455,11 +455,11 @@ describe('type errors (E03xx)', () => {
 
   it('E0208 a parameter the format does not take', () => {
     expect(report(body('p = p - lr * m;\n    m = g;', 'hyper lr = 0.1;\n  state m: bf16(block = 64) = 0;'))).toMatchInlineSnapshot(`
-      "x.opt:3:17: error[E0208]: format 'bf16' takes no parameters, not 'block'
+      "x.opt:3:17: error[E0208]: format 'bf16' takes only \`rounding\` (\`nearest\`, the default, or \`stochastic\`), not 'block'
         |
       3 |   state m: bf16(block = 64) = 0;
         |                 ^^^^^^^^^^
-        = hint: write \`: bf16\`"
+        = hint: write \`: bf16(rounding = stochastic)\`"
     `);
   });
 
@@ -560,6 +560,103 @@ describe('type errors (E03xx)', () => {
     expect(() => compile(body('p = p - lr * g / norm(g);', 'hyper lr = 0.1;'), { file: 'x.opt', guard: true })).toThrowErrorMatchingInlineSnapshot(`
       [CompileError: <input>: error[E0313]: the non-finite guard is not implemented for 'a', which has reductions, per-tensor values or randomness
         hint: compile without \`guard\`]
+    `);
+  });
+});
+
+describe('parameter storage and rounding (E0211-E0214, E0314)', () => {
+  const decl = (d: string) => body('m = 0.9 * m + g;\n    p = p - lr * m;', `hyper lr = 0.1;\n  state m = 0;\n  ${d}`);
+
+  it('E0211 a param declaration of another name', () => {
+    expect(report(decl('param q: bf16;'))).toMatchInlineSnapshot(`
+      "x.opt:4:9: error[E0211]: \`param\` declares how the parameter 'p' is stored, not 'q'
+        |
+      4 |   param q: bf16;
+        |         ^
+        = hint: write e.g. \`param p: bf16;\`"
+    `);
+  });
+
+  it('E0212 a parameter format that is not f32, f16 or bf16', () => {
+    expect(report(decl('param p: q8;'))).toMatchInlineSnapshot(`
+      "x.opt:4:12: error[E0212]: the parameter cannot be stored as q8
+        |
+      4 |   param p: q8;
+        |            ^^
+        = hint: parameters are stored as f32, f16, bf16 (a scaled format would need its block's absmax); use e.g. \`param p: bf16;\`"
+    `);
+  });
+
+  it('E0213 a second param declaration', () => {
+    expect(report(decl('param p: bf16;\n  param p: f16;'))).toMatchInlineSnapshot(`
+      "x.opt:5:3: error[E0213]: a second \`param\` declaration
+        |
+      5 |   param p: f16;
+        |   ^^^^^^^^^^^^^
+        = hint: the parameter's format was declared on line 4; keep one"
+    `);
+  });
+
+  it('E0214 a rounding that is neither nearest nor stochastic', () => {
+    expect(report(decl('param p: bf16(rounding = fast);'))).toMatchInlineSnapshot(`
+      "x.opt:4:17: error[E0214]: rounding of 'bf16' must be \`nearest\` or \`stochastic\`, found 'fast'
+        |
+      4 |   param p: bf16(rounding = fast);
+        |                 ^^^^^^^^^^^^^^^
+        = hint: nearest-even is the default; \`stochastic\` rounds up with probability equal to the dropped fraction"
+    `);
+  });
+
+  it('E0208 rounding on a format that does not take it', () => {
+    expect(report(body('m = 0.9 * m + g;\n    p = p - lr * m;', 'hyper lr = 0.1;\n  state m: q8(rounding = stochastic) = 0;'))).toMatchInlineSnapshot(`
+      "x.opt:3:15: error[E0208]: format 'q8' takes only \`block\` (elements per scale; default 256), not 'rounding'
+        |
+      3 |   state m: q8(rounding = stochastic) = 0;
+        |               ^^^^^^^^^^^^^^^^^^^^^
+        = hint: only f16 and bf16 round stochastically; write \`: q8\` or \`: q8(block = 256)\`"
+    `);
+    expect(report(decl('param p: f32(rounding = stochastic);'))).toMatchInlineSnapshot(`
+      "x.opt:4:16: error[E0208]: format 'f32' takes no parameters, not 'rounding'
+        |
+      4 |   param p: f32(rounding = stochastic);
+        |                ^^^^^^^^^^^^^^^^^^^^^
+        = hint: only f16 and bf16 round stochastically; write \`: f32\`"
+    `);
+  });
+
+  it('E0314 (reported by compile): a bf16 parameter with a reduction, or with named update blocks', () => {
+    const src = body('p = p - lr * g / norm(g);', 'hyper lr = 0.1;\n  param p: bf16;');
+    expect(() => compile(src, { file: 'x.opt' })).toThrowErrorMatchingInlineSnapshot(`
+      [CompileError: x.opt:3:3: error[E0314]: the parameter is stored as bf16, which is not implemented yet in optimizers with reductions, per-tensor, row or column values, or randomness
+        |
+      3 |   param p: bf16;
+        |   ^^^^^^^^^^^^^^
+        = hint: store it as f32 (remove the \`param p: ...;\` declaration)]
+    `);
+    const entry = `optimizer a {\n  hyper lr = 0.1;\n  param p: bf16(rounding = stochastic);\n  update { p = p - lr * g; }\n  update nudge { p = p + lr; }\n}\n`;
+    expect(() => compile(entry, { file: 'x.opt' })).toThrowErrorMatchingInlineSnapshot(`
+      [CompileError: x.opt:3:3: error[E0314]: optimizer 'a' has named update blocks, which do not implement f16/bf16 parameters or stochastic rounding yet
+        |
+      3 |   param p: bf16(rounding = stochastic);
+        |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        = hint: store p as f32 and round states to nearest, or drop the named update blocks]
+    `);
+  });
+
+  it('a missing colon or name in a param declaration is a syntax error with a hint', () => {
+    expect(report(decl('param p bf16;'))).toMatchInlineSnapshot(`
+      "x.opt:4:11: error[E0102]: expected ':' after param 'p', found 'bf16'
+        |
+      4 |   param p bf16;
+        |           ^^^^
+        = hint: write e.g. \`param p: bf16;\`"
+    `);
+    expect(report(decl('param : bf16;'))).toMatchInlineSnapshot(`
+      "x.opt:4:9: error[E0102]: expected 'p' after 'param', found ':'
+        |
+      4 |   param : bf16;
+        |         ^
+        = hint: write e.g. \`param p: bf16;\`"
     `);
   });
 });

@@ -2,7 +2,7 @@
 // interpreter, giving a RESULT.json. Every malformed case is an error that names the culprit.
 import { HyperError } from '../diag.js';
 import { initStates, interpretStep, resolveHypers, type StepResult } from '../ir/interp.js';
-import type { Program } from '../ir/types.js';
+import { paramFormat, type Program } from '../ir/types.js';
 import { bytesAs } from '../formats/index.js';
 import type { KernelModule } from '../codegen-wgsl/index.js';
 import { createOptimizer, getDevice } from '../runtime/index.js';
@@ -89,13 +89,14 @@ const tensor = (shape: number[], a: Float32Array): Tensor => ({ shape, data: Arr
 export function runCaseInterp(program: Program, c: Case): Result {
   const params: Record<string, Tensor> = {};
   const state: Record<string, Record<string, Tensor>> = Object.fromEntries(program.states.map((s) => [s.name, {}]));
-  for (const [name, p] of Object.entries(c.params)) {
+  for (const [tensorIndex, [name, p]] of Object.entries(c.params).entries()) {
+    // The tensor's id (its position, as the webgpu backend numbers it) keys stochastic rounding.
     let cur: StepResult = { param: Float32Array.from(p.data), states: initStates(program, p.data.length, c.hyper) };
     c.grads.forEach((g, k) => {
       const inputs: Record<string, Float32Array> = { g: Float32Array.from(g[name]!) };
       for (const [inp, per] of Object.entries(c.inputs?.[k] ?? {})) inputs[inp] = Float32Array.from(per[name]!);
       // A compressed state's codes are its truth (decode then encode is not always the identity).
-      cur = interpretStep(program, { hypers: c.hyper, t: k + 1, param: cur.param, inputs, states: cur.states, ...(cur.packed ? { packed: cur.packed } : {}) });
+      cur = interpretStep(program, { hypers: c.hyper, t: k + 1, param: cur.param, inputs, states: cur.states, tensorIndex, ...(cur.packed ? { packed: cur.packed } : {}) });
     });
     params[name] = tensor(p.shape, cur.param);
     for (const s of program.states) state[s.name]![name] = tensor(p.shape, cur.states[s.name]!);
@@ -103,7 +104,7 @@ export function runCaseInterp(program: Program, c: Case): Result {
   const memory = { paramBytes: 0, stateBytes: 0 };
   for (const p of Object.values(c.params)) {
     const n = p.data.length;
-    memory.paramBytes += 4 * n;
+    memory.paramBytes += bytesAs(paramFormat(program), n);
     for (const s of program.states) memory.stateBytes += bytesAs(s.format, n);
   }
   return { steps: c.grads.length, backend: 'interp', memory, params, state };

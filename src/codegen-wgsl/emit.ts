@@ -4,11 +4,13 @@
 import { invariant } from '../diag.js';
 import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
-import type { Inst, KernelGroup, Program, ValueId } from '../ir/types.js';
-import { extractHostProgram } from './host.js';
+import { RNG_WGSL, srDraw } from '../ir/rng.js';
+import { paramFormat, type Inst, type KernelGroup, type Program, type ValueId } from '../ir/types.js';
+import { extractHostProgram, SR_FIELD } from './host.js';
 import { emitPhasedModule } from './phased.js';
 import type { BindingSpec, KernelModule, KernelSpec, UniformLayout } from './manifest.js';
 import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
+import { wgslU32 } from '../formats/wgsl.js';
 import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, serialStore, workgroupFor, type SerialStore, type StateCodec } from './state-io.js';
 
 export interface CodegenOptions {
@@ -83,16 +85,30 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
     }
   });
 
-  // Compressed states need whole blocks inside one workgroup, 4 elements per invocation (vec4 only).
+  // Compressed states need whole blocks inside one workgroup, 4 elements per invocation (vec4 only). An
+  // f16/bf16 parameter is one more packed tensor, under the name 'p'.
   const codecs = new Map<string, StateCodec>();
   for (const s of p.states) { const c = codecOf(s.format); if (c) codecs.set(s.name, c); }
+  const pc = codecOf(paramFormat(p));
+  if (pc) codecs.set('p', pc);
   const blocks = [...codecs.values()].map((c) => c.block ?? 0);
   // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple of the others).
   const tile = opts.blockAbsmax === 'serial' ? Math.max(0, ...blocks) : 0;
   const coop = codecs.size > 0 && tile === 0;
+  // Stochastic rounding keys its bits by tensor id and index within the tensor (srBits), which this kernel
+  // does not otherwise know. Every SR store is a 16-bit store and so runs in a compressed-state kernel,
+  // which reads a per-64-element table (`lanes`); a sibling table (`origins`: tensor id, in-tensor index of
+  // the group's first element) gives it the rest, and t arrives as a u32 uniform. Routing SR programs
+  // through the phased kernels instead would need compressed state there (E0310), a larger change.
+  const format = (target: string) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format);
+  const sr = new Map(p.stores.filter((st) => format(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)]));
+  if (sr.size) {
+    uniforms.fields.push({ name: SR_FIELD, offset: 8 + 4 * hostUniforms.length, type: 'u32' });
+    uniforms.size = Math.ceil((12 + 4 * hostUniforms.length) / 16) * 16;
+  }
   const workgroupSize = coop ? workgroupFor([...codecs.values()], opts.workgroupSize ?? COOP_WORKGROUP)
     : tile ? opts.workgroupSize ?? SERIAL_WORKGROUP : opts.workgroupSize ?? DEFAULTS.workgroupSize;
-  const ctx: EmitCtx = { p, fieldOf, temps, defKernel, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop, tile };
+  const ctx: EmitCtx = { p, fieldOf, temps, defKernel, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop, tile, sr };
   const variant = (v: VecTypes) => [
     ...(opts.guard ? [emitGuardKernel({ ...ctx, coop: false }, v)] : []),
     ...sched.kernels.map((k) => emitKernel(ctx, k, v)),
@@ -106,6 +122,7 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
     programHash,
     hypers: p.hypers.map((h) => ({ name: h.name, default: h.default, ...(h.doc ? { doc: h.doc } : {}) })),
     states: p.states.map((s) => ({ name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.doc ? { doc: s.doc } : {}) })),
+    ...(pc ? { param: paramFormat(p) } : {}),
     inputs: p.inputs.map((i) => i.name),
     host: extractHostProgram(p, hostUniforms),
     uniforms,
@@ -136,6 +153,8 @@ interface EmitCtx {
    * multiple of every block size; 0 otherwise.
    */
   tile: number;
+  /** Store targets that round stochastically, with their srDraw. */
+  sr: Map<string, number>;
 }
 
 type Bound = BindingSpec & { variable: string; type?: string };
@@ -169,7 +188,8 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
   /** Codes and scales buffers of a compressed state. */
   const bindCodec = (name: string, write: boolean) => {
     const c = ctx.codecs.get(name)!;
-    const codes = bindVar({ kind: 'state', name, variable: `st_${identPart(name)}`, type: 'u32' }, write);
+    const codes = name === 'p' ? bindVar({ kind: 'param', name, variable: 'param', type: 'u32' }, write)
+      : bindVar({ kind: 'state', name, variable: `st_${identPart(name)}`, type: 'u32' }, write);
     const scales = c.block ? bindVar({ kind: 'scales', name, variable: `sc_${identPart(name)}`, type: 'f32' }, write) : '';
     return { c, codes, scales };
   };
@@ -200,8 +220,9 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     if (have) return have;
     const inst = p.insts[id]!;
     const name = varName(inst, id);
-    if (inst.op === 'state' && ctx.codecs.has(inst.name!)) {
-      const { c, codes, scales } = bindCodec(inst.name!, false);
+    const packed = inst.op === 'param' ? 'p' : inst.op === 'state' ? inst.name! : undefined;
+    if (packed !== undefined && ctx.codecs.has(packed)) {
+      const { c, codes, scales } = bindCodec(packed, false);
       body.push(`  let ${name} = ${decodeVec4(c, codes, scales, ix).expr};`);
     } else {
       const buf = bind(id, false);
@@ -235,22 +256,30 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     if (!ctx.temps.has(id)) continue;
     write(bind(id, true), asStored(id));
   }
-  let usesRed = false, usesPk = false, usesValid = false;
+  let usesRed = false, usesPk = false, usesValid = false, usesSr = false;
+  /** Tensor id and in-tensor index of element e0, for stochastic rounding. */
+  const originLines = () => {
+    bindVar({ kind: 'origins', name: 'origins', variable: 'origins', type: 'u32' }, false);
+    return [`  let og = min(e0, u.len - 1u) / ${LANE_GROUP}u;`, '  let o_tensor = origins[2u * og];', `  let o_index = origins[2u * og + 1u] + e0 % ${LANE_GROUP}u;`];
+  };
   for (const target of k.stores) {
     const value = ctx.storeValue.get(target)!;
     const codec = ctx.codecs.get(target);
     if (codec) {
       const { codes, scales } = bindCodec(target, true);
       usesValid = true;
+      const draw = ctx.sr.get(target);
+      if (draw !== undefined) usesSr = true;
+      const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, o_tensor, o_index + ${k}u, ${wgslU32(draw)})`;
       if (ctx.tile) {
-        const st = serialStore(codec, asStored(value), codes, scales, identPart(target), ctx.tile);
+        const st = serialStore(codec, asStored(value), codes, scales, identPart(target), ctx.tile, rand);
         writes.push(...st.encode);
         serial.push(st);
         continue;
       }
       if (codec.block) usesRed = true;
       if (codec.info.bitsPerElement === 4) usesPk = true;
-      body.push(...encodeVec4(codec, asStored(value), codes, scales, identPart(target), ctx.workgroupSize));
+      body.push(...encodeVec4(codec, asStored(value), codes, scales, identPart(target), ctx.workgroupSize, rand));
       continue;
     }
     const dst = target === 'p' ? p.insts.findIndex((x) => x.op === 'param') : p.insts.findIndex((x) => x.op === 'state' && x.name === target);
@@ -268,6 +297,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
       bindVar({ kind: 'lanes', name: 'lanes', variable: 'lanes', type: 'u32' }, false);
       head.push(`  let e0 = i * 4u;`, `  let valid = (vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u])) & vec4<bool>(live);`);
     }
+    if (usesSr) head.push(...originLines());
   } else if (ctx.guard) head.push('  if (skip[0] != 0u) { return; }');
   let main = [...head, ...body];
   if (ctx.tile) {
@@ -277,7 +307,8 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     const per = ctx.tile / 4;
     const lanes = serial.length || usesValid;
     if (lanes) bindVar({ kind: 'lanes', name: 'lanes', variable: 'lanes', type: 'u32' }, false);
-    const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u]);`] : [];
+    const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u]);`,
+      ...(usesSr ? originLines() : [])] : [];
     const walk = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...valid, ...body, ...lines].map((l) => `  ${l}`), '  }'];
     main = [
       ...head,
@@ -298,7 +329,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     ...(usesPk ? [`var<workgroup> pk: array<u32, ${ctx.workgroupSize}>;`] : []),
   ];
   const library = ctx.coop ? [formatLibrary([...ctx.codecs.values()])] : ctx.tile ? [formatLibrary([...ctx.codecs.values()], 'const')] : [];
-  const helpers = [...shared, ...(usesPow ? [powHelpers(v === VEC4)] : []), ...library];
+  const helpers = [...shared, ...(usesPow ? [powHelpers(v === VEC4)] : []), ...library, ...(usesSr ? [RNG_WGSL] : [])];
   return kernelSpec(ctx, k.name, v, bindings, helpers, main);
 }
 

@@ -3,6 +3,7 @@
 // oracle uses).
 import { applyStepOp } from '../ir/numerics.js';
 import type { Program } from '../ir/types.js';
+import { streamKey } from '../ir/rng.js';
 import type { HostProgram, KernelModule } from './manifest.js';
 
 export function extractHostProgram(p: Program, uniformIds: number[]): HostProgram {
@@ -62,12 +63,17 @@ export function stepScalars(m: KernelModule, hypers: Record<string, number>, t: 
  * The uniform buffer contents for one chunk: `n` (work items), `len` (elements with data), then the step's scalars. Written through
  * one ArrayBuffer so the u32 and f32 fields land bit-exactly.
  */
-export function uniformBytes(m: KernelModule, scalars: Float32Array, n: number, len: number): ArrayBuffer {
+export function uniformBytes(m: KernelModule, scalars: Float32Array, n: number, len: number, t = 0): ArrayBuffer {
   const buf = new ArrayBuffer(m.uniforms.size);
   new Uint32Array(buf, 0, 2).set([n, len]);
   new Float32Array(buf, 8, scalars.length).set(scalars);
+  const sr = m.uniforms.fields.find((f) => f.name === SR_FIELD);
+  if (sr) new Uint32Array(buf, sr.offset, 1)[0] = streamKey(t);
   return buf;
 }
+
+/** The u32 uniform field holding t in kernels that round stochastically (srBits' stream). */
+export const SR_FIELD = 'sr_t';
 
 export function stateInitValues(m: KernelModule, hypers: Record<string, number>): Record<string, number> {
   const vals = evalHost(m.host, hypers, 1);

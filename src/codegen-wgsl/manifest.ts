@@ -24,7 +24,8 @@ export interface UniformField { name: string; offset: number; type: 'u32' | 'f32
 export interface UniformLayout {
   /**
    * Bytes, a multiple of 16. Field 0 is `n`, the invocations' work items (vec4s or scalars); field 1 is
-   * `len`, the elements that hold data (the rest is padding); then the host scalars.
+   * `len`, the elements that hold data (the rest is padding); then the host scalars; last, in kernels that
+   * round stochastically, `sr_t` (u32): the step count t that keys the rounding bits.
    */
   size: number;
   fields: UniformField[];
@@ -32,9 +33,11 @@ export interface UniformLayout {
 
 /**
  * `flag`: the one-word skip flag of the non-finite guard. A compressed state binds `state` (u32 code
- * words) and `scales` (f32 per block); `lanes` counts the real elements of each 64-element group.
+ * words) and `scales` (f32 per block); `lanes` counts the real elements of each 64-element group;
+ * `origins` gives each 64-element group its tensor id and the in-tensor index of its first element
+ * (stochastic rounding keys its random bits by those). An f16/bf16 parameter binds `param` as u32 words.
  */
-export type BindingKind = 'uniform' | 'param' | 'input' | 'state' | 'temp' | 'flag' | 'scales' | 'lanes'
+export type BindingKind = 'uniform' | 'param' | 'input' | 'state' | 'temp' | 'flag' | 'scales' | 'lanes' | 'origins'
   // phased modules (phased-manifest.ts): tables, per-group scalars, reduction buffers, small states
   | 'segments' | 'tensors' | 'gscalars' | 'partials' | 'result' | 'totals' | 'small' | 'oldsmall';
 
@@ -66,6 +69,8 @@ export interface KernelModule {
   hypers: { name: string; default: number; doc?: string }[];
   /** `space`: absent for per-element states; tensor/row/col states live in phased modules, step states on the host. */
   states: { name: string; format: StateFormat; space?: Space; doc?: string }[];
+  /** How the parameter is stored; absent = f32 (4 bytes per element). */
+  param?: StateFormat;
   /** Programs with reductions or per-tensor/row/column values: the stage plan the runtime dispatches. */
   phased?: PhasedInfo;
   /** Named entry points (`update perturb { }`), each compiled on its own over the same tensors. */

@@ -93,8 +93,9 @@ export function decodeVec4(c: StateCodec, codes: string, scales: string, j: stri
  * Statements encoding the vec4 `x` into a compressed state. Runs in uniform control flow (it contains
  * barriers); `live` says whether this invocation's elements exist, `valid` which of its 4 lanes hold data
  * (padding lanes count as 0 for the absmax and are written as code 0, as the CPU quantizer pads).
+ * `rand(k)`: lane k's u32 for stochastic rounding (f16/bf16 only); absent: round to nearest even.
  */
-export function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, tag: string, wg: number): string[] {
+export function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, tag: string, wg: number, rand?: (lane: number) => string): string[] {
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const out: string[] = [];
@@ -117,7 +118,7 @@ export function encodeVec4(c: StateCodec, x: string, codes: string, scales: stri
     out.push(`  if (live && lid % ${seg}u == 0u) { ${scales}[(i * 4u) / ${c.block}u] = ${P}_scale(amax_${tag}); }`);
     enc = `, enc_${tag}`;
   }
-  const code = (k: number) => `select(0u, ${P}_encode(${xv}[${k}]${enc}), valid[${k}])`;
+  const code = (k: number) => `select(0u, ${rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
   if (bits === 16) {
     out.push(`  if (live) {`);
     out.push(`    ${codes}[2u * i] = ${P}_pack(${P}_pack(0u, 0u, ${code(0)}), 1u, ${code(1)});`);
@@ -155,7 +156,7 @@ export interface SerialStore {
  * tile of vec4s j0..j1 (`tile` elements, a multiple of the block) alone: no other invocation touches
  * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0.
  */
-export function serialStore(c: StateCodec, x: string, codes: string, scales: string, tag: string, tile: number): SerialStore {
+export function serialStore(c: StateCodec, x: string, codes: string, scales: string, tag: string, tile: number, rand?: (lane: number) => string): SerialStore {
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const xv = `x_${tag}`;
@@ -178,7 +179,7 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
       ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < u.n; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
   } else encode.push(value);
-  const code = (k: number) => `select(0u, ${P}_encode(${xv}[${k}]${enc}), valid[${k}])`;
+  const code = (k: number) => `select(0u, ${rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
   const packed = (base: string) => [0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, ${base}${k}u, ${code(k)})`, '0u');
   if (bits === 16) {
     encode.push(`  ${codes}[2u * j] = ${P}_pack(${P}_pack(0u, 0u, ${code(0)}), 1u, ${code(1)});`);

@@ -173,8 +173,13 @@ export interface DeclaredFormat { kind: FormatName; block?: number }
 
 const specOptions = (f: DeclaredFormat): StoreOptions => (f.block ? { blockSize: f.block } : {});
 
-/** Encodes a tensor in a declared format (the quantizer the fused kernel runs too). */
-export function encodeAs(f: DeclaredFormat, x: Float32Array): Packed { return FORMATS[f.kind].encode(x, specOptions(f)); }
+/**
+ * Encodes a tensor in a declared format (the quantizer the fused kernel runs too). `rand(i)` is element i's
+ * u32 for stochastic rounding (f16/bf16); without it, round to nearest even.
+ */
+export function encodeAs(f: DeclaredFormat, x: Float32Array, rand?: (i: number) => number): Packed {
+  return FORMATS[f.kind].encode(x, rand ? { ...specOptions(f), rand } : specOptions(f));
+}
 
 export function decodeAs(f: DeclaredFormat, p: Packed, n: number): Float32Array { return FORMATS[f.kind].decode(p, n, specOptions(f)); }
 

@@ -23,6 +23,9 @@ export class Builder {
   private readonly entries: { name: string; stores: { target: string; value: ValueId; span?: Span }[]; span?: Span }[] = [];
   /** The entry point whose stores `store` records (undefined: the main update). */
   private entry: string | undefined;
+  /** How the parameter is stored (`param p: bf16(...)`); undefined: f32. */
+  private paramFmt: StateFormat | undefined;
+  private paramSpan: Span | undefined;
   private readonly consts = new Map<number, ValueId>();
   private leaves = new Map<string, ValueId>();
   /** Span attached to the instructions emitted next (set by the parser's lowering). */
@@ -98,6 +101,12 @@ export class Builder {
 
   grad(): Value { return this.leaf('input', 'elem', 'g'); }
   param(): Value { return this.leaf('param', 'elem'); }
+  /** Declares how the parameter is stored (`param p: bf16(rounding = stochastic);`): f32, f16 or bf16. */
+  paramFormat(format: StateFormat, span?: Span): this {
+    this.paramFmt = format.kind === 'f32' && !format.rounding ? undefined : { ...format };
+    this.paramSpan = this.paramFmt ? span : undefined;
+    return this;
+  }
   step(): Value { return this.leaf('step', 'step'); }
 
   /** Emits any non-leaf op, checking arity and dtypes (builder misuse is a bug in the caller's code). */
@@ -198,6 +207,7 @@ export class Builder {
       ...(this.entries.length ? { entries: this.entries.map((e) => ({ ...e, stores: e.stores.map((s) => ({ ...s })) })) } : {}),
       insts: this.insts.map((i) => ({ ...i, args: [...i.args] })),
       stores: this.stores.map((s) => ({ ...s })),
+      ...(this.paramFmt ? { param: { ...this.paramFmt }, ...(this.paramSpan ? { paramSpan: this.paramSpan } : {}) } : {}),
     };
   }
 }

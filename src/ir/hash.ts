@@ -10,6 +10,8 @@ export function canonicalJSON(p: Program): string {
     ...(p.scalars?.length ? { scalars: p.scalars.map((s) => s.name) } : {}),
     insts: p.insts.map((i) => (i.over ? [i.op, i.args, i.dtype, i.value ?? null, i.name ?? null, i.over] : [i.op, i.args, i.dtype, i.value ?? null, i.name ?? null])),
     stores: p.stores.map((s) => [s.target, s.value]),
+    // Only a declared non-f32 parameter joins the key, so every f32 program keeps its hash.
+    ...(p.param && p.param.kind !== 'f32' ? { param: p.param } : {}),
     ...(p.entries?.length ? { entries: p.entries.map((e) => [e.name, e.stores.map((s) => [s.target, s.value])]) } : {}),
   });
 }

@@ -2,7 +2,10 @@ export * from './types.js';
 export { Builder, type Value, type Arg } from './builder.js';
 export { printIR, printInst, fmtNumber } from './printer.js';
 export { verify } from './verify.js';
-export { interpretStep, initStates, evalStepScalars, resolveHypers, encodeState, decodeState, type StepInputs, type StepResult } from './interp.js';
+export {
+  interpretStep, initStates, evalStepScalars, resolveHypers, encodeState, decodeState, storedParam, storeRand, type StepInputs, type StepResult,
+} from './interp.js';
+export { srBits, srDraw, rngU32 } from './rng.js';
 export { applyOp } from './numerics.js';
 export { hashProgram, canonicalJSON, cloneProgram } from './hash.js';
 export { toSource } from './to-source.js';

@@ -17,7 +17,10 @@ import { randValue, streamKey } from './rng.js';
 import {
   SMALL_SPACES, type Inst, type Program, type Space, type StateDecl,
 } from './types.js';
-import { decodeState, encodeState, evalStepScalars, resolveHypers, type StepInputs, type StepResult } from './interp.js';
+import {
+  decodeState, encodeState, evalStepScalars, resolveHypers, storedParam, storeRand, type StepInputs, type StepResult,
+} from './interp.js';
+import { paramFormat } from './types.js';
 
 /** The [rows, cols] view of a shape: rows = prod(shape[:-1]), cols = shape[-1]; a scalar is [1, 1]. */
 export function matrixView(shape: readonly number[]): { numel: number; rows: number; cols: number } {
@@ -161,11 +164,12 @@ export function interpretTensors(p0: Program, io: TensorsStepInputs): TensorResu
       if (decl.space === 'step') { stepStates[st.target] = c.step[st.value]!; continue; }
       const x = materialize(p, c, st.value, decl.space ?? 'elem');
       if (decl.format.kind !== 'f32') {
-        packed[st.target] = encodeState(decl, x);
+        packed[st.target] = encodeState(decl, x, storeRand(decl.format, decl.name, io.t, c.index));
         states[st.target] = decodeState(decl, packed[st.target]!, x.length);
       } else states[st.target] = x;
     }
-    const out: TensorResult = { param: param ? materialize(p, c, param.value, 'elem') : Float32Array.from(c.io.param), states };
+    const newParam = param ? storedParam(p, materialize(p, c, param.value, 'elem'), storeRand(paramFormat(p), 'p', io.t, c.index)) : storedParam(p, c.io.param);
+    const out: TensorResult = { param: Float32Array.from(newParam), states };
     if (Object.keys(packed).length) out.packed = packed;
     if (stepDecls.length) out.stepStates = stepStates;
     return out;
@@ -209,7 +213,7 @@ function gridPos(dom: Space, i: number, cols: number): [number, number] {
 
 function evalInst(p: Program, inst: Inst, c: Ctx): Val {
   switch (inst.op) {
-    case 'param': return c.io.param;
+    case 'param': return storedParam(p, c.io.param);
     case 'input': return need(c.io.inputs, inst.name!, 'input', c.view.numel);
     case 'state': return c.read[inst.name!]!;
     case 'dim': return inst.name === 'numel' ? c.view.numel : inst.name === 'rows' ? c.view.rows : c.view.cols;

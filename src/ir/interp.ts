@@ -5,7 +5,8 @@ import { overrideHypers } from '../diag.js';
 import { applyOp, applyStepOp } from './numerics.js';
 import { decodeAs, encodeAs } from '../formats/index.js';
 import type { Packed } from '../formats/blockwise.js';
-import type { Program, StateDecl } from './types.js';
+import { paramFormat, type Program, type StateDecl, type StateFormat } from './types.js';
+import { rngU32, srDraw, streamKey } from './rng.js';
 import { interpretOneTensor, needsTensorInterpreter, stateLength } from './interp-tensors.js';
 
 
@@ -85,9 +86,29 @@ export interface StepResult {
 
 const compressed = (s: StateDecl) => s.format.kind !== 'f32';
 
-/** Encodes a state tensor in its declared format (the same quantizer the kernel runs). */
-export function encodeState(s: StateDecl, x: Float32Array): Packed {
-  return encodeAs(s.format, x);
+/** Encodes a state tensor in its declared format (the same quantizer the kernel runs); `rand`: see storeRand. */
+export function encodeState(s: StateDecl, x: Float32Array, rand?: (i: number) => number): Packed {
+  return encodeAs(s.format, x, rand);
+}
+
+/**
+ * The stochastic-rounding bits of a store into `target` at step `t` of tensor `tensor` (element index within
+ * the tensor), or undefined for round-to-nearest-even. Definition: srBits in rng.ts, docs/formats.md.
+ */
+export function storeRand(f: StateFormat, target: string, t: number, tensor: number): ((i: number) => number) | undefined {
+  if (f.rounding !== 'stochastic') return undefined;
+  // srBits(t, tensor, i, target), with the per-target and per-step parts hoisted out of the element loop.
+  const stream = streamKey(t), draw = srDraw(target);
+  return (i) => rngU32(stream, tensor, i, draw);
+}
+
+/**
+ * The parameter as its declared format holds it: f32 as is, f16/bf16 rounded (nearest-even when `rand` is
+ * absent: how an f32 upload is stored). Every f16/bf16 value is an f32, so the decoded values are the truth.
+ */
+export function storedParam(p: Pick<Program, 'param'>, x: Float32Array, rand?: (i: number) => number): Float32Array {
+  const f = paramFormat(p);
+  return f.kind === 'f32' ? x : decodeAs(f, encodeAs(f, x, rand), x.length);
 }
 
 export function decodeState(s: StateDecl, p: Packed, n: number): Float32Array {
@@ -131,7 +152,7 @@ export function interpretStep(p: Program, io: StepInputs): StepResult {
   p.insts.forEach((inst, id) => {
     if (inst.space !== 'elem') return;
     switch (inst.op) {
-      case 'param': cols[id] = io.param; return;
+      case 'param': cols[id] = storedParam(p, io.param); return;
       case 'input': cols[id] = need(io.inputs, inst.name!, 'input', n); return;
       case 'state': cols[id] = read[inst.name!] ?? need(io.states, inst.name!, 'state', n); return;
       default: {
@@ -152,14 +173,15 @@ export function interpretStep(p: Program, io: StepInputs): StepResult {
   };
   const states: Record<string, Float32Array> = {};
   for (const s of p.states) states[s.name] = Float32Array.from(read[s.name] ?? need(io.states, s.name, 'state', n));
-  let param: Float32Array = Float32Array.from(io.param);
+  const tensor = io.tensorIndex ?? 0;
+  let param: Float32Array = Float32Array.from(storedParam(p, io.param));
   const packed: Record<string, Packed> = { ...packedIn };
   for (const st of p.stores) {
-    if (st.target === 'p') { param = result(st.value); continue; }
+    if (st.target === 'p') { param = storedParam(p, result(st.value), storeRand(paramFormat(p), 'p', io.t, tensor)); continue; }
     const decl = p.states.find((s) => s.name === st.target)!;
     const x = result(st.value);
     if (compressed(decl)) {
-      packed[st.target] = encodeState(decl, x);
+      packed[st.target] = encodeState(decl, x, storeRand(decl.format, decl.name, io.t, tensor));
       states[st.target] = decodeState(decl, packed[st.target]!, n);
     } else states[st.target] = x;
   }

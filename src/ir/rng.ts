@@ -12,7 +12,8 @@
 //               with the angle in (-π, π) where WGSL's cos is accurate), each op rounded to f32 as the
 //               kernel rounds it; WGSL's log/cos may differ from correctly rounded by a few ulp, so normals
 //               agree with the interpreter to ulps rather than bits.
-// Stochastic rounding (formats) can draw raw bits from `rngU32` / `optc_rng_u32`.
+// Stochastic rounding of a store into an f16/bf16 tensor (`srBits`) draws raw bits from `rngU32` /
+// `optc_rng_u32` with its own draw numbers, so it never repeats a `rand` draw of the same stream.
 
 const M1 = 0x85ebca6b, M2 = 0xc2b2ae35;
 const K_STREAM = 0x9e3779b9, K_TENSOR = 0x7feb352d, K_DRAW = 0x68e31da4;
@@ -33,6 +34,26 @@ export function rngU32(stream: number, tensor: number, index: number, draw = 0):
   let h = fmix32((stream ^ K_STREAM) >>> 0);
   h = fmix32((h ^ Math.imul(tensor + 1, K_TENSOR) ^ Math.imul(draw + 1, K_DRAW)) >>> 0);
   return fmix32((h + index) >>> 0);
+}
+
+/**
+ * The draw number of stochastic rounding into store target `target` ('p' or a state's name):
+ * 2 + fnv1a32(target) mod (2^32 - 2). Draws 0 and 1 belong to `rand`; keying by the name (not a position)
+ * keeps the bits of a state when passes drop another one.
+ */
+export function srDraw(target: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < target.length; i++) h = Math.imul(h ^ target.charCodeAt(i), 0x01000193) >>> 0;
+  return 2 + (h % 0xfffffffe);
+}
+
+/**
+ * The u32 that stochastically rounds element `index` (within its tensor) of tensor `tensor` when step `t`
+ * stores into `target`: `rngU32(t, tensor, index, srDraw(target))`. A new stream every step, independent
+ * bits for p and each state, and nothing that depends on how tensors are packed into chunks.
+ */
+export function srBits(t: number, tensor: number, index: number, target: string): number {
+  return rngU32(streamKey(t), tensor, index, srDraw(target));
 }
 
 const f = Math.fround;

@@ -184,6 +184,8 @@ export function toSource(program: Program): string {
     out.push(`  input ${s.name}: scalar;`);
     declare('scalar', s.name);
   }
+  // How p is stored; an f32 parameter needs no declaration.
+  if (program.param && (program.param.kind !== 'f32' || program.param.rounding)) out.push(`  param p: ${formatText(program.param)};`);
   for (const s of program.states) {
     doc(s.doc, '  ');
     emitTree(s.init);

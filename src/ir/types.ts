@@ -90,11 +90,21 @@ export interface Inst {
 export interface HyperDecl { name: string; default: number; doc?: string; span?: Span }
 
 /**
- * How a state tensor is stored (docs/formats.md). All arithmetic stays f32: a compressed state is decoded
- * where the step reads it and re-encoded where the step writes it, in the same kernel. `block` is the
- * number of elements per scale (scaled formats; default: the format's own).
+ * How a store rounds into an f16/bf16 tensor: absent = round to nearest even; `stochastic` = add counter-RNG
+ * bits below the cut and truncate (docs/formats.md, "Stochastic rounding in the step"), so E[stored] = value.
  */
-export interface StateFormat { kind: FormatName; block?: number }
+export type Rounding = 'nearest' | 'stochastic';
+
+/**
+ * How a state tensor (or the parameter) is stored (docs/formats.md). All arithmetic stays f32: a compressed
+ * tensor is decoded where the step reads it and re-encoded where the step writes it, in the same kernel.
+ * `block` is the number of elements per scale (scaled formats; default: the format's own). `rounding` is
+ * present only when stochastic (f16/bf16), so programs without it hash as before.
+ */
+export interface StateFormat { kind: FormatName; block?: number; rounding?: 'stochastic' }
+
+/** Formats a parameter may be stored in: the unscaled floats (a scaled parameter would need its block's absmax). */
+export const PARAM_FORMATS: readonly FormatName[] = ['f32', 'f16', 'bf16'];
 
 export interface StateDecl {
   name: string;
@@ -176,8 +186,15 @@ export interface Program {
   entries?: Entry[];
   insts: Inst[];
   stores: Store[];
+  /** How the parameter is stored (`param p: bf16(rounding = stochastic);`); absent = f32. */
+  param?: StateFormat;
+  /** Where `param p: ...;` was declared (diagnostics; not part of the hash). */
+  paramSpan?: Span;
   schedule?: Schedule;
 }
+
+/** The parameter's storage format (f32 unless declared). */
+export function paramFormat(p: Pick<Program, 'param'>): StateFormat { return p.param ?? { kind: 'f32' }; }
 
 export interface OpInfo {
   arity: number;

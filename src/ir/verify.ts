@@ -2,7 +2,7 @@
 // with the printed IR so the offending pass can be read off the dump.
 import { InvariantError } from '../diag.js';
 import { printIR } from './printer.js';
-import { leafSpace, OPS, resultSpace, SPACE_RANK, widerSpace, type Program, type Space } from './types.js';
+import { leafSpace, OPS, PARAM_FORMATS, paramFormat, resultSpace, SPACE_RANK, widerSpace, type Program, type Space } from './types.js';
 
 export function verify(p: Program, after = 'input'): void {
   const fail = (msg: string): never => {
@@ -77,6 +77,12 @@ export function verify(p: Program, after = 'input'): void {
     const into: Space = s.target === 'p' ? 'elem' : p.states.find((x) => x.name === s.target)!.space ?? 'elem';
     if (widerSpace(v!.space, into) !== into) fail(`store of a ${v!.space} value into '${s.target}', which holds one value per ${into}`);
   }
+  // Stochastic rounding exists for the 16-bit floats; a parameter is stored unscaled (PARAM_FORMATS).
+  for (const [what, f] of [...p.states.map((s) => [`state '${s.name}'`, s.format] as const), ['the parameter', paramFormat(p)] as const]) {
+    if (f.rounding !== undefined && f.rounding !== 'stochastic') fail(`${what}: unknown rounding '${f.rounding}'`);
+    if (f.rounding && f.kind !== 'f16' && f.kind !== 'bf16') fail(`${what}: stochastic rounding of ${f.kind}`);
+  }
+  if (!PARAM_FORMATS.includes(paramFormat(p).kind)) fail(`the parameter is stored as ${paramFormat(p).kind}; only ${PARAM_FORMATS.join(', ')} are allowed`);
   for (const s of p.states) {
     const v = p.insts[s.init];
     if (!v || v.space !== 'step' || v.dtype !== 'f32') fail(`state '${s.name}' init %${s.init} must be an f32 step value`);

@@ -15,7 +15,7 @@ export interface OptimizerAst {
   span: Span;
 }
 
-export type Member = HyperDecl | StateDecl | InputDecl | UpdateBlock;
+export type Member = HyperDecl | StateDecl | ParamDecl | InputDecl | UpdateBlock;
 
 export interface HyperDecl {
   kind: 'hyper';
@@ -27,12 +27,15 @@ export interface HyperDecl {
   span: Span;
 }
 
-/** `: f32` or `: q8(block = 256)`. */
+/** `: f32`, `: q8(block = 256)` or `: bf16(rounding = stochastic)` (a word value is a string). */
 export interface FormatAst {
   name: Ident;
-  args: { key: Ident; value: number; span: Span }[];
+  args: { key: Ident; value: number | string; span: Span }[];
   span: Span;
 }
+
+/** `param p: bf16;`: how the parameter is stored. */
+export interface ParamDecl { kind: 'param'; name: Ident; format: FormatAst; span: Span }
 
 export interface StateDecl {
   kind: 'state';

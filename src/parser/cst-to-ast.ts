@@ -12,7 +12,7 @@
 import type { CstNode, IToken } from 'chevrotain';
 import { error, type Diagnostic, type Span } from '../diag.js';
 import type {
-  BinaryOp, Expr, FormatAst, HyperDecl, Ident, InputDecl, Member, OptimizerAst, StateDecl, Stmt, UpdateBlock,
+  BinaryOp, Expr, FormatAst, HyperDecl, Ident, InputDecl, Member, OptimizerAst, ParamDecl, StateDecl, Stmt, UpdateBlock,
 } from './ast.js';
 
 export interface AstContext {
@@ -60,8 +60,10 @@ export function buildAst(file: CstNode, cx: AstContext): OptimizerAst | undefine
 
 function buildMember(m: CstNode, cx: AstContext): Member | undefined {
   const h = node(m, 'hyperDecl'), s = node(m, 'stateDecl'), i = node(m, 'inputDecl'), u = node(m, 'updateBlock');
+  const pd = node(m, 'paramDecl');
   if (h) return buildHyper(h, cx);
   if (s) return buildState(s, cx);
+  if (pd) return buildParam(pd, cx);
   if (i) return buildInput(i, cx);
   if (u) return buildUpdate(u, cx);
   const stmt = node(m, 'letStmt') ?? node(m, 'assignStmt');
@@ -108,7 +110,13 @@ function buildFormat(n: CstNode, cx: AstContext): FormatAst {
   const name = ident(tok(n, 'Ident'));
   const args = nodes(n, 'formatArg').map((a) => {
     const key = ident(tok(a, 'Ident'));
-    const v = signedNumber(node(a, 'signedNumber'), `format parameter '${key.name}'`, cx);
+    // A bare word other than inf/nan is a word value (`rounding = stochastic`); lowering checks it.
+    const sn = node(a, 'signedNumber');
+    const word = sn && !tok(sn, 'Minus') ? tok(sn, 'Ident') : undefined;
+    if (word && tokSpan(word) && word.image !== 'inf' && word.image !== 'nan') {
+      return { key, value: word.image, span: cover(key.span, tokSpan(word)) };
+    }
+    const v = signedNumber(sn, `format parameter '${key.name}'`, cx);
     return { key, value: v.value, span: cover(key.span, v.span) };
   });
   return { name, args, span: cover(name.span, tokSpan(tok(n, 'RParen'))) };
@@ -122,6 +130,12 @@ function buildState(n: CstNode, cx: AstContext): StateDecl {
     kind: 'state', name, format: f && buildFormat(f, cx), init: buildExpr(node(n, 'expression'), cx),
     doc: kw && cx.docs.get(kw.startOffset), span: declSpan(n, 'State'),
   };
+}
+
+function buildParam(n: CstNode, cx: AstContext): ParamDecl {
+  const f = node(n, 'format');
+  const format = f ? buildFormat(f, cx) : { name: { name: 'f32', span: NOWHERE }, args: [], span: NOWHERE };
+  return { kind: 'param', name: ident(tok(n, 'Ident')), format, span: declSpan(n, 'Param') };
 }
 
 function buildInput(n: CstNode, cx: AstContext): InputDecl {
@@ -165,7 +179,7 @@ function buildStatements(statements: CstNode[], cx: AstContext): Stmt[] {
         span: cover(kw, tokSpan(blk && tok(blk, 'RCurly'))), keywordSpan: kw ?? NOWHERE,
       });
     } else {
-      const d = node(s, 'hyperDecl') ?? node(s, 'stateDecl') ?? node(s, 'inputDecl');
+      const d = node(s, 'hyperDecl') ?? node(s, 'stateDecl') ?? node(s, 'paramDecl') ?? node(s, 'inputDecl');
       if (!d) continue;
       const word = d.name.replace('Decl', '');
       const name = tok(d, 'Ident')?.image;

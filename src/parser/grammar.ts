@@ -8,7 +8,7 @@
 import { CstParser, type CstNode, type IOrAlt, type IRecognitionException, type IToken } from 'chevrotain';
 import {
   allTokens, Bang, BinOp, Caret, Colon, Comma, Else, Eq, Every, Hyper, Ident, If, Input, LCurly, Let, LParen,
-  Minus, NumberLit, Optimizer, Question, RCurly, RParen, Semi, State, Update,
+  Minus, NumberLit, Optimizer, Param, Question, RCurly, RParen, Semi, State, Update,
 } from './lexer.js';
 
 /**
@@ -45,13 +45,14 @@ class OptParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
-  // member := hyperDecl | stateDecl | inputDecl | updateBlock
+  // member := hyperDecl | stateDecl | paramDecl | inputDecl | updateBlock
   // Statements are accepted here too (and declarations inside `update`) so that a misplaced line is one
   // precise error from the AST builder ("`let` goes inside update") instead of a cascade of resyncs.
   member = this.RULE('member', () => {
     this.OR((this.alts.member ??= [
       { ALT: () => this.SUBRULE(this.hyperDecl) },
       { ALT: () => this.SUBRULE(this.stateDecl) },
+      { ALT: () => this.SUBRULE(this.paramDecl) },
       { ALT: () => this.SUBRULE(this.inputDecl) },
       { ALT: () => this.SUBRULE(this.updateBlock) },
       { ALT: () => this.SUBRULE(this.letStmt) },
@@ -91,6 +92,15 @@ class OptParser extends CstParser {
     this.CONSUME(Semi);
   });
 
+  // paramDecl := 'param' IDENT ':' format ';'      -- how p is stored: `param p: bf16(rounding = stochastic);`
+  paramDecl = this.RULE('paramDecl', () => {
+    this.CONSUME(Param);
+    this.CONSUME(Ident);
+    this.CONSUME(Colon);
+    this.SUBRULE(this.format);
+    this.CONSUME(Semi);
+  });
+
   // format := IDENT ('(' formatArg (',' formatArg)* ')')?
   format = this.RULE('format', () => {
     this.CONSUME(Ident);
@@ -105,7 +115,7 @@ class OptParser extends CstParser {
     });
   });
 
-  // formatArg := IDENT '=' signedNumber
+  // formatArg := IDENT '=' signedNumber   -- a word value (`rounding = stochastic`) is an IDENT here
   formatArg = this.RULE('formatArg', () => {
     this.CONSUME(Ident);
     this.CONSUME(Eq);
@@ -141,6 +151,7 @@ class OptParser extends CstParser {
       { ALT: () => this.SUBRULE(this.everyStmt) },
       { ALT: () => this.SUBRULE(this.hyperDecl) },
       { ALT: () => this.SUBRULE(this.stateDecl) },
+      { ALT: () => this.SUBRULE(this.paramDecl) },
       { ALT: () => this.SUBRULE(this.inputDecl) },
     ]));
   });

@@ -29,13 +29,14 @@ const keyword = (word: string): TokenType =>
 export const Optimizer = keyword('optimizer');
 export const Hyper = keyword('hyper');
 export const State = keyword('state');
+export const Param = keyword('param');
 export const Input = keyword('input');
 export const Update = keyword('update');
 export const Let = keyword('let');
 export const If = keyword('if');
 export const Else = keyword('else');
 export const Every = keyword('every');
-export const KEYWORDS: ReadonlySet<string> = new Set(['optimizer', 'hyper', 'state', 'input', 'update', 'let', 'if', 'else', 'every']);
+export const KEYWORDS: ReadonlySet<string> = new Set(['optimizer', 'hyper', 'state', 'param', 'input', 'update', 'let', 'if', 'else', 'every']);
 
 // Every binary operator of the flat `binary` rule is in the BinOp category (one CONSUME accepts them all);
 // its precedence level is looked up by image when the AST is built.
@@ -67,14 +68,14 @@ export const RCurly = createToken({ name: 'RCurly', pattern: /\}/ });
 
 export const allTokens: TokenType[] = [
   WhiteSpace, DocComment, LineComment, BlockComment, UnterminatedComment,
-  NumberLit, Optimizer, Hyper, State, Input, Update, Let, If, Else, Every, Ident,
+  NumberLit, Optimizer, Hyper, State, Param, Input, Update, Let, If, Else, Every, Ident,
   Le, Ge, EqEq, Ne, Lt, Gt, AndAnd, OrOr, Eq, Bang, Plus, Minus, Star, Slash, Caret,
   Question, Colon, Semi, Comma, LParen, RParen, LCurly, RCurly, BinOp,
 ];
 
 /** How a token kind is named in messages: the text it always has, or a description. */
 export const TOKEN_TEXT: Record<string, string> = {
-  NumberLit: 'a number', Ident: 'a name', Optimizer: "'optimizer'", Hyper: "'hyper'", State: "'state'",
+  NumberLit: 'a number', Ident: 'a name', Optimizer: "'optimizer'", Hyper: "'hyper'", State: "'state'", Param: "'param'",
   Input: "'input'", Update: "'update'", Let: "'let'", If: "'if'", Else: "'else'", Every: "'every'", Le: "'<='", Ge: "'>='", EqEq: "'=='", Ne: "'!='",
   Lt: "'<'", Gt: "'>'", AndAnd: "'&&'", OrOr: "'||'", Eq: "'='", Bang: "'!'", Plus: "'+'", Minus: "'-'",
   Star: "'*'", Slash: "'/'", Caret: "'^'", Question: "'?'", Colon: "':'", Semi: "';'", Comma: "','",

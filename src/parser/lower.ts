@@ -6,9 +6,9 @@
 // later statements read the new value, while the `state m` leaf stays the value before the step; at the
 // end every assigned target gets one store of its final value, in order of first assignment.
 import { Builder, type Value } from '../ir/builder.js';
-import { widerSpace, type Program, type Space, type StateFormat } from '../ir/types.js';
+import { PARAM_FORMATS, widerSpace, type Program, type Space, type StateFormat } from '../ir/types.js';
 import { error, hasErrors, lineCol, warning, type Diagnostic, type Span } from '../diag.js';
-import type { FormatAst, HyperDecl, InputDecl, OptimizerAst, StateDecl, Stmt, UpdateBlock } from './ast.js';
+import type { FormatAst, HyperDecl, InputDecl, OptimizerAst, ParamDecl, StateDecl, Stmt, UpdateBlock } from './ast.js';
 import { lowerExpr, show, visibleNames, type Binding, type LowerCtx } from './lower-expr.js';
 import { everyCondition } from './library.js';
 import { BUILTIN_VALUES, KNOWN_FORMATS, didYouMean } from './names.js';
@@ -28,7 +28,16 @@ export function lowerToIR(ast: OptimizerAst, source?: string): LowerResult {
   const decls: Decl[] = [];
   let update: UpdateBlock | undefined;
   const entries: UpdateBlock[] = [];
+  let paramDecl: ParamDecl | undefined;
   for (const m of ast.members) {
+    if (m.kind === 'param') {
+      if (m.name.name !== 'p') {
+        cx.diagnostics.push(error('E0211', `\`param\` declares how the parameter 'p' is stored, not '${m.name.name}'`, m.name.span, 'write e.g. `param p: bf16;`'));
+      } else if (paramDecl) {
+        cx.diagnostics.push(error('E0213', 'a second `param` declaration', m.span, `the parameter's format was declared${where(paramDecl.span)}; keep one`));
+      } else paramDecl = m;
+      continue;
+    }
     if (m.kind === 'update' && m.name) {
       const prior = entries.find((e) => e.name!.name === m.name!.name);
       if (prior) cx.diagnostics.push(error('E0109', `a second update block named '${m.name.name}'`, m.name.span, `merge it into the first one${where(prior.keywordSpan)}`));
@@ -58,6 +67,7 @@ export function lowerToIR(ast: OptimizerAst, source?: string): LowerResult {
       'add one, e.g. `update { p = p - lr * g; }`'));
   }
 
+  if (paramDecl) lowerParam(cx, paramDecl);
   for (const d of decls) if (d.kind === 'hyper') {
     b.span = d.span;
     cx.env.set(d.name.name, { kind: 'hyper', value: b.hyper(d.name.name, d.value, d.doc, d.span), span: d.span });
@@ -103,15 +113,26 @@ function lowerFormat(cx: LowerCtx, f: FormatAst | undefined): StateFormat {
   }
   const info = FORMATS[name as FormatName];
   const format: StateFormat = { kind: info.name };
+  // Parameters: `block` (scaled formats), `rounding` (the 16-bit floats, which can round stochastically).
+  const option = info.blockSize ? 'block' : info.stochasticRounding ? 'rounding' : undefined;
   for (const a of f.args) {
-    if (a.key.name !== 'block' || !info.blockSize) {
-      const takes = info.blockSize ? `takes only \`block\` (elements per scale; default ${info.blockSize})` : 'takes no parameters';
+    if (a.key.name !== option) {
+      const takes = info.blockSize ? `takes only \`block\` (elements per scale; default ${info.blockSize})`
+        : option ? 'takes only `rounding` (`nearest`, the default, or `stochastic`)' : 'takes no parameters';
       cx.diagnostics.push(error('E0208', `format '${name}' ${takes}, not '${a.key.name}'`, a.span,
-        info.blockSize ? `write \`: ${name}(block = ${info.blockSize})\`` : `write \`: ${name}\``));
+        a.key.name === 'rounding' ? `only f16 and bf16 round stochastically; write \`: ${name}\`${info.blockSize ? ` or \`: ${name}(block = ${info.blockSize})\`` : ''}`
+          : info.blockSize ? `write \`: ${name}(block = ${info.blockSize})\`` : option ? `write \`: ${name}(rounding = stochastic)\`` : `write \`: ${name}\``));
+      continue;
+    }
+    if (option === 'rounding') {
+      if (a.value !== 'nearest' && a.value !== 'stochastic') {
+        cx.diagnostics.push(error('E0214', `rounding of '${name}' must be \`nearest\` or \`stochastic\`, found '${String(a.value)}'`, a.span,
+          'nearest-even is the default; `stochastic` rounds up with probability equal to the dropped fraction'));
+      } else if (a.value === 'stochastic') format.rounding = 'stochastic';
       continue;
     }
     // Each invocation encodes 4 elements, and a block is quantized inside one workgroup.
-    if (!Number.isInteger(a.value) || a.value < 8 || a.value > MAX_BLOCK || (a.value & (a.value - 1)) !== 0) {
+    if (typeof a.value !== 'number' || !Number.isInteger(a.value) || a.value < 8 || a.value > MAX_BLOCK || (a.value & (a.value - 1)) !== 0) {
       cx.diagnostics.push(error('E0209', `block size of '${name}' must be a power of two from 8 to ${MAX_BLOCK}, got ${a.value}`, a.span,
         `the default is ${info.blockSize}`));
       continue;
@@ -119,6 +140,17 @@ function lowerFormat(cx: LowerCtx, f: FormatAst | undefined): StateFormat {
     format.block = a.value;
   }
   return format;
+}
+
+/** `param p: bf16(rounding = stochastic);`: the parameter is stored unscaled, so only f32, f16 and bf16. */
+function lowerParam(cx: LowerCtx, d: ParamDecl): void {
+  const name = d.format.name.name;
+  if (KNOWN_FORMATS.includes(name) && !PARAM_FORMATS.includes(name as FormatName)) {
+    cx.diagnostics.push(error('E0212', `the parameter cannot be stored as ${name}`, d.format.name.span,
+      `parameters are stored as ${PARAM_FORMATS.join(', ')} (a scaled format would need its block's absmax); use e.g. \`param p: bf16;\``));
+    return;
+  }
+  cx.b.paramFormat(lowerFormat(cx, d.format), d.span);
 }
 
 /** `state r: row = 0;`: names in the format position that say how many values the state holds. */

@@ -9,8 +9,8 @@ import { KEYWORDS, TOKEN_TEXT } from './lexer.js';
 /** The declaration or statement an error happened in, found by walking back from the offending token. */
 interface Where { rule: string; name?: string }
 
-const DECL_RULES = ['hyperDecl', 'stateDecl', 'inputDecl', 'letStmt', 'assignStmt', 'formatArg', 'format', 'updateBlock', 'file'];
-const KEYWORD_OF: Record<string, string> = { hyperDecl: 'Hyper', stateDecl: 'State', inputDecl: 'Input', letStmt: 'Let' };
+const DECL_RULES = ['hyperDecl', 'stateDecl', 'paramDecl', 'inputDecl', 'letStmt', 'assignStmt', 'formatArg', 'format', 'updateBlock', 'file'];
+const KEYWORD_OF: Record<string, string> = { hyperDecl: 'Hyper', stateDecl: 'State', paramDecl: 'Param', inputDecl: 'Input', letStmt: 'Let' };
 
 const isEof = (t: IToken | undefined): boolean => !t || Number.isNaN(t.startOffset) || t.tokenType.name === 'EOF';
 const kind = (t: IToken | undefined): string => (t && !isEof(t) ? t.tokenType.name : 'EOF');
@@ -94,7 +94,7 @@ function expectedToken(exp: string, w: Where, found: IToken | undefined, prev: I
     case 'Semi': {
       const after: Record<string, string> = {
         hyperDecl: `the value of ${nm('hyper')}`, stateDecl: `the initial value of ${nm('state')}`,
-        inputDecl: nm('input'), letStmt: w.name ? `the value of '${n}'` : 'the value of the `let`',
+        inputDecl: nm('input'), paramDecl: `the format of ${nm('param')}`, letStmt: w.name ? `the value of '${n}'` : 'the value of the `let`',
         assignStmt: w.name ? `the new value of '${n}'` : 'the assigned value',
       };
       return [`expected ';' after ${after[w.rule] ?? 'this'}, found ${f}`, twoValues(cx, prev, found) ?? "end each declaration and statement with ';'"];
@@ -116,6 +116,7 @@ function expectedToken(exp: string, w: Where, found: IToken | undefined, prev: I
       if (w.rule === 'file') return [`expected the optimizer's name after 'optimizer', found ${f}`, keywordHint ?? 'write `optimizer name { ... }`'];
       if (w.rule === 'format') return [`expected a format name after ':' in ${nm('state')}, found ${f}`, 'e.g. `state m: f32 = 0;`'];
       if (w.rule === 'formatArg') return [`expected a format parameter name, found ${f}`, 'e.g. `q8(block = 256)`'];
+      if (w.rule === 'paramDecl') return [`expected 'p' after 'param', found ${f}`, 'write e.g. `param p: bf16;`'];
       const kw = { hyperDecl: 'hyper', stateDecl: 'state', inputDecl: 'input', letStmt: 'let' }[w.rule] ?? 'this';
       return [`expected a name after '${kw}', found ${f}`, keywordHint ?? `e.g. \`${kw} x ${kw === 'input' ? '' : '= 0'};\``.replace(' ;', ';')];
     }
@@ -133,6 +134,7 @@ function expectedToken(exp: string, w: Where, found: IToken | undefined, prev: I
       if (w.rule === 'format') return [`expected ')' to close the format parameters of ${nm('state')}, found ${f}`];
       return [`expected ')' ${openParen(tokens, at)}, found ${f}`, twoValues(cx, prev, found) ?? "every '(' needs a matching ')'"];
     case 'Colon':
+      if (w.rule === 'paramDecl') return [`expected ':' after ${nm('param')}, found ${f}`, 'write e.g. `param p: bf16;`'];
       return [`expected ':' in the conditional \`cond ? a : b\`, found ${f}`, 'a conditional needs both branches'];
     case 'Optimizer':
       return isEof(found)

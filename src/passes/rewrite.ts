@@ -145,6 +145,7 @@ export function withInsts(p: Program, insts: Inst[], map: readonly ValueId[]): P
     ...(p.scalars ? { scalars: p.scalars.map((s) => ({ ...s })) } : {}),
     insts,
     stores: p.stores.map((s) => ({ ...s, value: at(s.value, `store to '${s.target}'`) })),
+    ...(p.param ? { param: { ...p.param }, ...(p.paramSpan ? { paramSpan: p.paramSpan } : {}) } : {}),
   };
   if (p.entries) out.entries = p.entries.map((e) => ({ ...e, stores: e.stores.map((s) => ({ ...s, value: at(s.value, `store to '${s.target}' in '${e.name}'`) })) }));
   if (p.schedule) out.schedule = remapSchedule(p.schedule, insts, map, new Set(p.stores.map((s) => s.target)));

@@ -28,7 +28,7 @@
 // A small state stored in S_k whose old value a later stage still reads is copied first (`keepOld`).
 import { error, invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
-import { LEAF_OPS, SMALL_SPACES, type Program, type Stage, type ValueId } from '../ir/types.js';
+import { LEAF_OPS, paramFormat, SMALL_SPACES, type Program, type Stage, type ValueId } from '../ir/types.js';
 import type { Pass } from './pass.js';
 import { withSchedule } from './rewrite.js';
 
@@ -117,6 +117,10 @@ export const splitPhases: Pass = (p, ctx) => {
       ctx.diagnostics.push(error('E0310', `state '${s.name}' is stored as ${s.format.kind}, which is not implemented yet in optimizers with reductions, per-tensor, row or column values, or randomness`,
         s.span, 'declare it without a format (f32)'));
     }
+  }
+  if (paramFormat(p).kind !== 'f32') {
+    ctx.diagnostics.push(error('E0314', `the parameter is stored as ${paramFormat(p).kind}, which is not implemented yet in optimizers with reductions, per-tensor, row or column values, or randomness`,
+      p.paramSpan, 'store it as f32 (remove the `param p: ...;` declaration)'));
   }
   return withSchedule(p, { kernels: [], stages: planStages(p).map(({ at: _at, ...s }) => s as Stage) });
 };

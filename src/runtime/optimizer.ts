@@ -2,12 +2,12 @@
 // "bind" are separate on purpose: the same module binds to buffers this runtime allocates (packed into
 // arena chunks, one dispatch per kernel per chunk) or to GPUBuffers a caller owns (one chunk per tensor).
 import { HyperError, overrideHypers } from '../diag.js';
-import { evalHost, stateInitValues, stepScalars, uniformBytes } from '../codegen-wgsl/host.js';
+import { evalHost, SR_FIELD, stateInitValues, stepScalars, uniformBytes } from '../codegen-wgsl/host.js';
 import { phasedAlign, phasedSplit, PHASED_KINDS, PhasedRunner, streamWord } from './phased.js';
 import { EntryRunner } from './entries.js';
 import { gridFor, kernelsOf, type KernelModule } from '../codegen-wgsl/manifest.js';
 import { codecOf, LANE_GROUP, stateBytes, type StateCodec } from '../codegen-wgsl/state-io.js';
-import { decodeAs, encodeAs } from '../formats/index.js';
+import { decodeAs, encodeAs, FORMATS } from '../formats/index.js';
 import type { Packed } from '../formats/blockwise.js';
 import { createComputePipeline, readBuffer } from './device.js';
 import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
@@ -62,6 +62,8 @@ interface ChunkBuffers {
   states: Map<string, StateStore>;
   /** Real elements per 64-element group (compressed states only). */
   lanes?: GPUBuffer;
+  /** Per 64-element group: tensor id, in-tensor index of its first element (stochastic rounding only). */
+  origins?: GPUBuffer;
   temps: Map<string, GPUBuffer>;
   uniform: GPUBuffer;
   bindGroups: Map<string, GPUBindGroup[]>;
@@ -118,13 +120,16 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
     }
   }
 
+  // An f16/bf16 parameter is stored as packed u32 words, two elements per word, like a 16-bit state.
+  const paramCodec = module.param ? codecOf(module.param) : undefined;
   const shapes = new Map<string, number[]>();
   for (const [name, spec] of Object.entries(params)) {
     if (!Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
       throw new ShapeError(name, `parameter '${name}': shape must be a list of non-negative integers, got ${JSON.stringify(spec.shape)}`);
     }
     const n = numel(spec.shape);
-    if (spec.buffer && spec.buffer.size < n * 4) throw new ShapeError(name, `parameter '${name}': buffer holds ${spec.buffer.size} bytes, shape ${JSON.stringify(spec.shape)} needs ${n * 4}`);
+    if (spec.buffer && paramCodec) checkPackedParam(name, spec.buffer, n, paramCodec);
+    else if (spec.buffer && spec.buffer.size < n * 4) throw new ShapeError(name, `parameter '${name}': buffer holds ${spec.buffer.size} bytes, shape ${JSON.stringify(spec.shape)} needs ${n * 4}`);
     if (spec.data && spec.data.length !== n) throw new ShapeError(name, `parameter '${name}': data has ${spec.data.length} elements, shape ${JSON.stringify(spec.shape)} has ${n}`);
     shapes.set(name, [...spec.shape]);
   }
@@ -133,7 +138,7 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   // Tensors start at block boundaries of every compressed state, so blocks are per tensor.
   const codecs = new Map(module.states.map((st) => [st.name, codecOf(st.format)] as const));
   const maxBlock = Math.max(0, ...[...codecs.values()].map((c) => c?.block ?? 0));
-  const compressed = [...codecs.values()].some((c) => c);
+  const compressed = [...codecs.values()].some((c) => c) || !!paramCodec;
   // Phased modules (reductions, per-tensor values): tensors start on workgroup tiles, so no tile spans two.
   const align = Math.max(4, device.limits.minStorageBufferOffsetAlignment / 4, compressed ? LANE_GROUP : 0, maxBlock,
     ...[module, ...Object.values(module.entries ?? {})].map((m) => (m.phased ? phasedAlign(m.phased) : 0)));
@@ -151,17 +156,26 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   for (const [ci, chunk] of chunks.entries()) {
     const bytes = chunk.n * 4;
     const caller = params[chunk.pieces[0]!.tensor]!.buffer;
+    const pbytes = paramBytesPer(paramCodec);
     let param: ChunkBuffers['param'];
     if (caller) {
+      if (paramCodec && chunk.pieces[0]!.tensorOffset > 0) {
+        throw new UnsupportedError(`parameter '${chunk.pieces[0]!.tensor}' is stored as ${module.param!.kind} in a caller's buffer larger than one storage binding; split it into several tensors`);
+      }
       param = { buffer: caller, offset: chunk.pieces[0]!.tensorOffset * 4, owned: false };
     } else {
-      param = { buffer: device.createBuffer({ size: bytes, usage: STORAGE_RW(), label: `chunk${ci}.p` }), offset: 0, owned: true };
+      const size = paramCodec ? Math.max(16, Math.ceil(stateBytes(paramCodec, chunk.n).codes / 16) * 16) : bytes;
+      param = { buffer: device.createBuffer({ size, usage: STORAGE_RW(), label: `chunk${ci}.p` }), offset: 0, owned: true };
       for (const pc of chunk.pieces) {
         const data = params[pc.tensor]!.data;
-        if (data) writeF32(device, param.buffer, pc.chunkOffset * 4, data, pc.tensorOffset, pc.length);
+        if (!data) continue;
+        if (!paramCodec) { writeF32(device, param.buffer, pc.chunkOffset * 4, data, pc.tensorOffset, pc.length); continue; }
+        // An f32 upload is stored rounded to nearest even; pieces start at 64-element groups, so on a word.
+        const { words } = encodeAs(module.param!, data.subarray(pc.tensorOffset, pc.tensorOffset + pc.length));
+        if (words.length) device.queue.writeBuffer(param.buffer, pc.chunkOffset * pbytes, words.buffer as ArrayBuffer, words.byteOffset, words.byteLength);
       }
     }
-    const padded = Math.ceil(chunk.pieces.reduce((s, p) => s + p.length, 0) / 4) * 16;
+    const padded = Math.ceil(chunk.pieces.reduce((s, p) => s + p.length, 0) / 4) * 4 * pbytes;
     const fits4 = param.buffer.size - param.offset >= padded;
     const width: 1 | 4 = module.variants[4] && fits4 && (options.vectorize !== false || !module.variants[1]) ? 4 : 1;
     if (!module.variants[width]) {
@@ -195,9 +209,10 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
       lanes = device.createBuffer({ size: Math.max(16, Math.ceil(counts.byteLength / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `chunk${ci}.lanes` });
       device.queue.writeBuffer(lanes, 0, counts);
     }
+    const origins = module.uniforms.fields.some((f) => f.name === SR_FIELD) ? originTable(device, chunk, [...shapes.keys()], ci) : undefined;
     const temps = new Map(module.temps.map((t) => [t, device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE, label: `chunk${ci}.${t}` })]));
     const uniform = device.createBuffer({ size: module.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `chunk${ci}.u` });
-    bufs.push({ chunk, width, param, inputs: new Map(), states, ...(lanes ? { lanes } : {}), temps, uniform, bindGroups: new Map() });
+    bufs.push({ chunk, width, param, inputs: new Map(), states, ...(lanes ? { lanes } : {}), ...(origins ? { origins } : {}), temps, uniform, bindGroups: new Map() });
   }
   const pipes = new Map<1 | 4, GPUComputePipeline[]>();
   for (const w of new Set(bufs.map((b) => b.width))) pipes.set(w, await pipelines(device, module, w));
@@ -206,6 +221,32 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   const phased = module.phased ? new PhasedRunner(device, module, shapes, (n) => groupOf.get(n) ?? 0, bufs, groupInits) : undefined;
   const entryRunner = module.entries ? new EntryRunner(device, module.entries, shapes, (n) => groupOf.get(n) ?? 0, bufs) : undefined;
   return new Optimizer(device, module, shapes, bufs, pipes, groupHypers, flag, { phased, groupInits, entries: entryRunner });
+}
+
+/** Bytes per parameter element on the device: 4 for f32, 2 for f16/bf16. */
+const paramBytesPer = (c: StateCodec | undefined) => (c ? c.info.bitsPerElement / 8 : 4);
+
+/**
+ * A caller's buffer for an f16/bf16 parameter holds the packed words the kernel reads: whole groups of 4
+ * elements, 8 bytes each, padded to at most 16 bytes. An f32-sized buffer is refused rather than misread.
+ */
+function checkPackedParam(name: string, buffer: GPUBuffer, n: number, c: StateCodec): void {
+  const want = Math.ceil(n / 4) * 8;
+  if (buffer.size < want || buffer.size > Math.max(16, Math.ceil(want / 16) * 16)) {
+    throw new ShapeError(name, `parameter '${name}' is stored as ${c.info.name} (two elements per u32 word): its buffer must hold ${want} bytes (8 per group of 4 elements, up to 16-byte padding), got ${buffer.size}`);
+  }
+}
+
+/** Per 64-element group of a chunk: the tensor's id (its position in `tensors`) and the group's first in-tensor index. */
+function originTable(device: GPUDevice, chunk: Chunk, tensors: string[], ci: number): GPUBuffer {
+  const table = new Uint32Array(2 * Math.ceil(chunk.n / LANE_GROUP));
+  for (const pc of chunk.pieces) {
+    const id = tensors.indexOf(pc.tensor);
+    for (let e = 0; e < pc.length; e += LANE_GROUP) table.set([id, pc.tensorOffset + e], (2 * (pc.chunkOffset + e)) / LANE_GROUP);
+  }
+  const buf = device.createBuffer({ size: Math.max(16, Math.ceil(table.byteLength / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `chunk${ci}.origins` });
+  device.queue.writeBuffer(buf, 0, table);
+  return buf;
 }
 
 export class Optimizer {
@@ -307,7 +348,7 @@ export class Optimizer {
       const len = cb.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
       const items = Math.ceil(len / cb.width);
       if (items === 0) return;
-      this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module, values[cb.chunk.group]!, items, len));
+      this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module, values[cb.chunk.group]!, items, len, t));
       const groups = this.bindGroups(cb, bound[ci]!, sources.map((s) => s.input));
       const specs = this.module.variants[cb.width]!;
       this.pipes.get(cb.width)!.forEach((pipe, k) => {
@@ -352,8 +393,44 @@ export class Optimizer {
   /** Resolves when every submitted step has finished on the device. */
   async sync(): Promise<void> { await this.device.queue.onSubmittedWorkDone(); }
 
+  /** A parameter's values as f32 (decoded from f16/bf16 when the optimizer stores it so). */
   async readParam(name: string): Promise<Float32Array> {
-    return this.gather(name, (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
+    if (!this.module.param) return this.gather(name, (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
+    return decodeAs(this.module.param, { words: await this.readParamPacked(name), scales: new Float32Array(0) }, numel(this.shapes.get(name)!));
+  }
+
+  /**
+   * An f16/bf16 parameter as stored: u32 words, two elements each (element 2k in the low half), laid out
+   * as one tensor. Checkpoints save these bits.
+   */
+  async readParamPacked(name: string): Promise<Uint32Array> {
+    const bits = this.packedParamBits();
+    const words = new Uint32Array(Math.ceil((numel(this.shapes.get(name)!) * bits) / 32));
+    for (const { cb, piece } of this.piecesOf(name)) {
+      if (piece.length === 0) continue;
+      const wn = Math.ceil((piece.length * bits) / 32);
+      const at = cb.param.offset + (piece.chunkOffset * bits) / 8;
+      words.set(new Uint32Array(await readBuffer(this.device, cb.param.buffer, wn * 4, at)), (piece.tensorOffset * bits) / 32);
+    }
+    return words;
+  }
+
+  /** Overwrites an f16/bf16 parameter with stored words (checkpoint restore). */
+  writeParamPacked(name: string, words: Uint32Array): void {
+    const bits = this.packedParamBits();
+    const n = numel(this.shapes.get(name)!);
+    if (words.length !== Math.ceil((n * bits) / 32)) throw new ShapeError(name, `parameter '${name}': got ${words.length} words, expected ${Math.ceil((n * bits) / 32)}`);
+    for (const { cb, piece } of this.piecesOf(name)) {
+      if (piece.length === 0) continue;
+      const w0 = (piece.tensorOffset * bits) / 32, wn = Math.ceil((piece.length * bits) / 32);
+      this.device.queue.writeBuffer(cb.param.buffer, cb.param.offset + (piece.chunkOffset * bits) / 8, words.buffer as ArrayBuffer, words.byteOffset + w0 * 4, wn * 4);
+    }
+  }
+
+  private packedParamBits(): number {
+    this.live();
+    if (!this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
+    return FORMATS[this.module.param.kind].bitsPerElement;
   }
 
   /** A state tensor's values (decoded, for a compressed state). */
@@ -469,8 +546,15 @@ export class Optimizer {
     this.scatter(name, data, `state '${state}' of '${name}'`, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
   }
 
-  /** Overwrites a parameter tensor. */
+  /** Overwrites a parameter tensor (an f16/bf16 one is stored rounded to nearest even). */
   writeParam(name: string, data: Float32Array): void {
+    if (this.module.param) {
+      this.piecesOf(name);
+      const n = numel(this.shapes.get(name)!);
+      if (data.length !== n) throw new ShapeError(name, `parameter '${name}': got ${data.length} elements, expected ${n}`);
+      this.writeParamPacked(name, encodeAs(this.module.param, data).words);
+      return;
+    }
     this.scatter(name, data, `parameter '${name}'`, (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
   }
 
@@ -483,7 +567,7 @@ export class Optimizer {
     const tensors: Record<string, CheckpointTensor> = {};
     for (const name of this.tensors) {
       const shape = this.shapes.get(name)!;
-      if (options.params !== false) tensors[`param/${name}`] = { dtype: 'F32', shape, data: await this.readParam(name) };
+      if (options.params !== false) tensors[`param/${name}`] = await this.paramTensor(name, shape);
       for (const s of this.module.states) {
         if (s.space === 'step') continue;
         if (this.phased?.isSmall(s.name)) {
@@ -532,14 +616,19 @@ export class Optimizer {
       hypers: this.module.hypers.map((h) => h.name), tensors: want, allowExtraTensors: true,
     });
     const params = this.tensors.filter((n) => ck.tensors[`param/${n}`]);
+    const pdtype = this.module.param ? PARAM_DTYPE[this.module.param.kind]! : 'F32';
     for (const n of params) {
       const t = ck.tensors[`param/${n}`]!;
       const shape = this.shapes.get(n)!;
-      if (t.dtype !== 'F32' || t.shape.join() !== shape.join()) throw new ShapeError(n, `checkpoint parameter '${n}' is ${t.dtype}${JSON.stringify(t.shape)}, expected F32${JSON.stringify(shape)}`);
+      if (t.dtype !== pdtype || t.shape.join() !== shape.join()) throw new ShapeError(n, `checkpoint parameter '${n}' is ${t.dtype}${JSON.stringify(t.shape)}, expected ${pdtype}${JSON.stringify(shape)}`);
     }
     const hypers = overrideHypers(this.module, this.groupHypers[0]!, ck.hypers);
     // Validated: from here on nothing can fail, so the state is replaced whole.
-    for (const n of params) this.writeParam(n, ck.tensors[`param/${n}`]!.data as Float32Array);
+    for (const n of params) {
+      const data = ck.tensors[`param/${n}`]!.data;
+      if (data instanceof Uint16Array) this.writeParamPacked(n, packHalfBits(data));
+      else this.writeParam(n, data as Float32Array);
+    }
     for (const name of this.tensors) {
       for (const s of this.module.states) {
         if (s.space === 'step') continue;
@@ -553,6 +642,13 @@ export class Optimizer {
     }
     this.groupHypers[0] = hypers;
     this.stepCount = ck.step;
+  }
+
+  /** `param/<name>`: F32, or the stored 16-bit patterns as safetensors F16/BF16 (bit-exact, half the bytes). */
+  private async paramTensor(name: string, shape: number[]): Promise<CheckpointTensor> {
+    if (!this.module.param) return { dtype: 'F32', shape, data: await this.readParam(name) };
+    const words = await this.readParamPacked(name);
+    return { dtype: PARAM_DTYPE[this.module.param.kind]!, shape, data: new Uint16Array(words.buffer, words.byteOffset, numel(shape)) };
   }
 
   private checkpointHeader(tensors: Record<string, CheckpointTensor>): Checkpoint {
@@ -569,6 +665,7 @@ export class Optimizer {
       if (cb.param.owned) cb.param.buffer.destroy();
       for (const st of cb.states.values()) { st.buf.destroy(); st.scales?.destroy(); }
       cb.lanes?.destroy();
+      cb.origins?.destroy();
       for (const buf of [...cb.inputs.values(), ...cb.temps.values(), cb.uniform]) buf.destroy();
     }
     this.flag?.destroy();
@@ -655,11 +752,12 @@ export class Optimizer {
           : bd.kind === 'input' ? byInput.get(bd.name)!
           : bd.kind === 'flag' ? { buffer: this.flag!, offset: 0 }
           : bd.kind === 'lanes' ? { buffer: cb.lanes!, offset: 0 }
+          : bd.kind === 'origins' ? { buffer: cb.origins!, offset: 0 }
           : bd.kind === 'scales' ? { buffer: cb.states.get(bd.name)!.scales!, offset: 0 }
           : { buffer: bd.kind === 'state' ? cb.states.get(bd.name)!.buf : cb.temps.get(bd.name)!, offset: 0 };
         // Code words, scales and tables are bound whole: their length is not the chunk's element count.
-        const whole = bd.kind === 'uniform' || bd.kind === 'flag' || bd.kind === 'lanes' || bd.kind === 'scales' || PHASED_KINDS.has(bd.kind)
-          || (bd.kind === 'state' && !!cb.states.get(bd.name)!.codec);
+        const whole = bd.kind === 'uniform' || bd.kind === 'flag' || bd.kind === 'lanes' || bd.kind === 'origins' || bd.kind === 'scales' || PHASED_KINDS.has(bd.kind)
+          || (bd.kind === 'state' && !!cb.states.get(bd.name)!.codec) || (bd.kind === 'param' && !!this.module.param);
         return { binding: bd.binding, resource: { buffer: r.buffer, offset: r.offset, ...(whole ? {} : { size: this.bindSize(cb, r) }) } };
       }),
     }));
@@ -675,6 +773,16 @@ export class Optimizer {
     return Math.min(want, room);
   }
 
+}
+
+/** safetensors dtype of a stored parameter format. */
+const PARAM_DTYPE: Partial<Record<string, 'F16' | 'BF16'>> = { f16: 'F16', bf16: 'BF16' };
+
+/** 16-bit patterns (one per element) -> u32 words, element 2k in the low half. */
+function packHalfBits(h: Uint16Array): Uint32Array {
+  const words = new Uint32Array(Math.ceil(h.length / 2));
+  for (let i = 0; i < h.length; i++) words[i >> 1]! |= h[i]! << (16 * (i & 1));
+  return words;
 }
 
 const ids = new WeakMap<GPUBuffer, number>();
