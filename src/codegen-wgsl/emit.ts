@@ -10,6 +10,9 @@ import { emitPhasedModule } from './phased.js';
 import type { BindingSpec, KernelModule, KernelSpec, UniformLayout } from './manifest.js';
 import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, workgroupFor, type StateCodec } from './state-io.js';
+import {
+  checkRank1, rank1Bindings, rank1Decode, rank1FinalizeKernel, rank1Helpers, rank1Locate, rank1Store, type Rank1Pass,
+} from './rank1.js';
 
 export interface CodegenOptions {
   /** Invocations per workgroup. */
@@ -34,6 +37,7 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   invariant(sched, () => `emitModule needs a scheduled program (run the pass pipeline first)\n${printIR(p)}`);
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
   if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard });
+  checkRank1(p);
 
   // Finite constants are spelled inline; every other step value the kernels read is a uniform field.
   const fieldOf = new Map<ValueId, string>();
@@ -77,9 +81,13 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const coop = codecs.size > 0;
   const workgroupSize = coop ? workgroupFor([...codecs.values()], opts.workgroupSize ?? COOP_WORKGROUP) : opts.workgroupSize ?? DEFAULTS.workgroupSize;
   const ctx: EmitCtx = { p, fieldOf, temps, defKernel, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop };
+  // Rank-1 states: a maxima sweep before the step and a scale copy after it (rank1.ts).
+  const rank1 = [...codecs].filter(([, c]) => c.rank1);
   const variant = (v: VecTypes) => [
     ...(opts.guard ? [emitGuardKernel({ ...ctx, coop: false }, v)] : []),
+    ...(rank1.length ? [emitKernel(ctx, { ...sched.kernels[0]!, name: 'rank1max' }, v, 'max')] : []),
     ...sched.kernels.map((k) => emitKernel(ctx, k, v)),
+    ...rank1.map(([name, c]) => rank1FinalizeKernel(p.name, c, name, opts.guard)),
   ];
   const programHash = hashProgram(p);
   const key = `${programHash}:${JSON.stringify(sched)}:${JSON.stringify({ workgroupSize, guard: opts.guard })}`;
@@ -134,7 +142,7 @@ function bufferOf(ctx: EmitCtx, id: ValueId): { kind: BindingSpec['kind']; name:
   }
 }
 
-function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
+function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass = 'encode'): KernelSpec {
   const { p } = ctx;
   const body: string[] = [];
   const bound = new Map<string, Bound>();
@@ -149,6 +157,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
   const bindCodec = (name: string, write: boolean) => {
     const c = ctx.codecs.get(name)!;
     const codes = bindVar({ kind: 'state', name, variable: `st_${identPart(name)}`, type: 'u32' }, write);
+    if (c.rank1) for (const { write: w, ...b } of rank1Bindings(name, pass)) bindVar(b, w);
     const scales = c.block ? bindVar({ kind: 'scales', name, variable: `sc_${identPart(name)}`, type: 'f32' }, write) : '';
     return { c, codes, scales };
   };
@@ -181,7 +190,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     const name = varName(inst, id);
     if (inst.op === 'state' && ctx.codecs.has(inst.name!)) {
       const { c, codes, scales } = bindCodec(inst.name!, false);
-      body.push(`  let ${name} = ${decodeVec4(c, codes, scales, ix).expr};`);
+      body.push(`  let ${name} = ${c.rank1 ? rank1Decode(c, inst.name!, ix) : decodeVec4(c, codes, scales, ix).expr};`);
     } else {
       const buf = bind(id, false);
       body.push(inst.dtype === 'bool' ? `  let ${name} = ${buf}[${ix}] != ${v.f}(0.0);` : `  let ${name} = ${buf}[${ix}];`);
@@ -208,13 +217,24 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
   }
   const write = (variable: string, e: string) => body.push(ctx.coop ? `  if (live) { ${variable}[i] = ${e}; }` : `  ${variable}[i] = ${e};`);
   for (const id of k.insts) {
-    if (!ctx.temps.has(id)) continue;
+    if (!ctx.temps.has(id) || pass === 'max') continue;
     write(bind(id, true), asStored(id));
   }
   let usesRed = false, usesPk = false, usesValid = false;
   for (const target of k.stores) {
     const value = ctx.storeValue.get(target)!;
     const codec = ctx.codecs.get(target);
+    // The maxima sweep stores nothing but the rank-1 maxima.
+    if (pass === 'max' && !codec?.rank1) continue;
+    if (codec?.rank1) {
+      // The maxima sweep binds the codes only where the step reads the old value (auto layouts drop unused bindings).
+      if (pass === 'encode') bindCodec(target, true);
+      else for (const { write: w, ...bd } of rank1Bindings(target, pass)) bindVar(bd, w);
+      usesValid = true;
+      if (pass === 'encode') usesPk = true;
+      body.push(...rank1Store(codec, target, asStored(value), pass));
+      continue;
+    }
     if (codec) {
       const { codes, scales } = bindCodec(target, true);
       usesValid = true;
@@ -229,6 +249,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
   }
 
   const head: string[] = [];
+  const rank1States = [...ctx.codecs].filter(([name, c]) => c.rank1 && bound.has(`r1t_${identPart(name)}`)).map(([name]) => name);
   if (ctx.coop) {
     head.push(...fillTables([...ctx.codecs.values()], ctx.workgroupSize));
     head.push(`  let live = i < u.n${ctx.guard ? ' && skip[0] == 0u' : ''};`, '  let j = min(i, u.n - 1u);');
@@ -238,6 +259,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
       bindVar({ kind: 'lanes', name: 'lanes', variable: 'lanes', type: 'u32' }, false);
       head.push(`  let e0 = i * 4u;`, `  let valid = (vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u])) & vec4<bool>(live);`);
     }
+    for (const name of rank1States) head.push(...rank1Locate(name, 'j'));
   } else if (ctx.guard) head.push('  if (skip[0] != 0u) { return; }');
   const bindings = [...bound.values()];
   if (ctx.guard) bindings.push({ binding: 0, kind: 'flag', name: 'skip', access: 'read', variable: 'skip' });
@@ -245,7 +267,8 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     ...(usesRed ? [`var<workgroup> red: array<f32, ${ctx.workgroupSize}>;`] : []),
     ...(usesPk ? [`var<workgroup> pk: array<u32, ${ctx.workgroupSize}>;`] : []),
   ];
-  const helpers = [...shared, ...(usesPow ? [powHelpers(v === VEC4)] : []), ...(ctx.coop ? [formatLibrary([...ctx.codecs.values()])] : [])];
+  const helpers = [...shared, ...(usesPow ? [powHelpers(v === VEC4)] : []), ...(ctx.coop ? [formatLibrary([...ctx.codecs.values()])] : []),
+    ...rank1States.map((name) => rank1Helpers(ctx.codecs.get(name)!, name, pass))];
   return kernelSpec(ctx, k.name, v, bindings, helpers, [...head, ...body]);
 }
 

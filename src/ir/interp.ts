@@ -85,13 +85,16 @@ export interface StepResult {
 
 const compressed = (s: StateDecl) => s.format.kind !== 'f32';
 
-/** Encodes a state tensor in its declared format (the same quantizer the kernel runs). */
-export function encodeState(s: StateDecl, x: Float32Array): Packed {
-  return encodeAs(s.format, x);
+/**
+ * Encodes a state tensor in its declared format (the same quantizer the kernel runs). `shape` is the
+ * parameter's (rank-1 normalization depends on it; default [n]).
+ */
+export function encodeState(s: StateDecl, x: Float32Array, shape?: readonly number[]): Packed {
+  return encodeAs(s.format, x, shape);
 }
 
-export function decodeState(s: StateDecl, p: Packed, n: number): Float32Array {
-  return decodeAs(s.format, p, n);
+export function decodeState(s: StateDecl, p: Packed, n: number, shape?: readonly number[]): Float32Array {
+  return decodeAs(s.format, p, n, shape);
 }
 
 /** Initial state tensors of `n` elements (decoded values: what a compressed state holds after encoding). */
@@ -119,9 +122,9 @@ export function interpretStep(p: Program, io: StepInputs): StepResult {
   const read: Record<string, Float32Array> = {};
   for (const s of p.states) {
     if (!compressed(s)) continue;
-    const pk = io.packed?.[s.name] ?? encodeState(s, need(io.states, s.name, 'state', n));
+    const pk = io.packed?.[s.name] ?? encodeState(s, need(io.states, s.name, 'state', n), io.shape);
     packedIn[s.name] = pk;
-    read[s.name] = decodeState(s, pk, n);
+    read[s.name] = decodeState(s, pk, n, io.shape);
   }
   const cols: (Float32Array | Uint8Array | undefined)[] = new Array(p.insts.length);
   const col = (id: number, i: number): number => {
@@ -159,8 +162,8 @@ export function interpretStep(p: Program, io: StepInputs): StepResult {
     const decl = p.states.find((s) => s.name === st.target)!;
     const x = result(st.value);
     if (compressed(decl)) {
-      packed[st.target] = encodeState(decl, x);
-      states[st.target] = decodeState(decl, packed[st.target]!, n);
+      packed[st.target] = encodeState(decl, x, io.shape);
+      states[st.target] = decodeState(decl, packed[st.target]!, n, io.shape);
     } else states[st.target] = x;
   }
   return Object.keys(packed).length ? { param, states, packed } : { param, states };

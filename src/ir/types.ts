@@ -92,9 +92,11 @@ export interface HyperDecl { name: string; default: number; doc?: string; span?:
 /**
  * How a state tensor is stored (docs/formats.md). All arithmetic stays f32: a compressed state is decoded
  * where the step reads it and re-encoded where the step writes it, in the same kernel. `block` is the
- * number of elements per scale (scaled formats; default: the format's own).
+ * number of elements per scale (scaled formats; default: the format's own). `rank1` (q4u only, source
+ * `q4u(rank1 = 1)`): tensors of rank >= 2 are scaled by the min over their axes of the absmax across the
+ * other axes instead of by blocks; rank 0 and 1 stay block-wise.
  */
-export interface StateFormat { kind: FormatName; block?: number }
+export interface StateFormat { kind: FormatName; block?: number; rank1?: true }
 
 export interface StateDecl {
   name: string;

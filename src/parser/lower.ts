@@ -104,10 +104,21 @@ function lowerFormat(cx: LowerCtx, f: FormatAst | undefined): StateFormat {
   const info = FORMATS[name as FormatName];
   const format: StateFormat = { kind: info.name };
   for (const a of f.args) {
+    if (a.key.name === 'rank1' && info.rank1) {
+      // A flag: 1 turns rank-1 normalization on, 0 keeps blocks (the default).
+      if (a.value !== 0 && a.value !== 1) {
+        cx.diagnostics.push(error('E0210', `rank1 of '${name}' is a flag, 0 or 1, got ${a.value}`, a.span,
+          `write \`: ${name}(rank1 = 1)\` for rank-1 normalization`));
+      } else if (a.value === 1) format.rank1 = true;
+      continue;
+    }
     if (a.key.name !== 'block' || !info.blockSize) {
-      const takes = info.blockSize ? `takes only \`block\` (elements per scale; default ${info.blockSize})` : 'takes no parameters';
-      cx.diagnostics.push(error('E0208', `format '${name}' ${takes}, not '${a.key.name}'`, a.span,
-        info.blockSize ? `write \`: ${name}(block = ${info.blockSize})\`` : `write \`: ${name}\``));
+      const takes = !info.blockSize ? 'takes no parameters'
+        : info.rank1 ? `takes only \`block\` (elements per scale; default ${info.blockSize}) and \`rank1\` (0 or 1)`
+          : `takes only \`block\` (elements per scale; default ${info.blockSize})`;
+      const hint = a.key.name === 'rank1' && info.blockSize ? 'rank-1 normalization is defined for q4u only (the 4-bit second moment): write `: q4u(rank1 = 1)`'
+        : info.blockSize ? `write \`: ${name}(block = ${info.blockSize})\`` : `write \`: ${name}\``;
+      cx.diagnostics.push(error('E0208', `format '${name}' ${takes}, not '${a.key.name}'`, a.span, hint));
       continue;
     }
     // Each invocation encodes 4 elements, and a block is quantized inside one workgroup.
