@@ -1,7 +1,7 @@
 // Scheduled IR -> WGSL kernels + manifest. One kernel per schedule group; each invocation handles one
 // element (or one vec4 of elements). Step values arrive through one uniform struct; elem values that cross
 // kernels (unfused schedules only) go through temporaries.
-import { invariant } from '../diag.js';
+import { CompileError, invariant } from '../diag.js';
 import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
 import type { Inst, KernelGroup, Program, ValueId } from '../ir/types.js';
@@ -11,7 +11,7 @@ import type { BindingSpec, KernelModule, KernelSpec, UniformLayout } from './man
 import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, workgroupFor, type StateCodec } from './state-io.js';
 import {
-  checkRank1, rank1Bindings, rank1Decode, rank1FinalizeKernel, rank1Helpers, rank1Locate, rank1Store, type Rank1Pass,
+  rank1Bindings, rank1Problem, rank1Decode, rank1FinalizeKernel, rank1Helpers, rank1Locate, rank1Store, type Rank1Pass,
 } from './rank1.js';
 
 export interface CodegenOptions {
@@ -37,7 +37,8 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   invariant(sched, () => `emitModule needs a scheduled program (run the pass pipeline first)\n${printIR(p)}`);
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
   if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard });
-  checkRank1(p);
+  const rank1Error = rank1Problem(p);
+  if (rank1Error) throw new CompileError([rank1Error], '');
 
   // Finite constants are spelled inline; every other step value the kernels read is a uniform field.
   const fieldOf = new Map<ValueId, string>();

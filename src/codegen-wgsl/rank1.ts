@@ -26,7 +26,7 @@
 //   axes    R1_AXIS words each: [dim, stride, base]; element et of the tensor reads slot
 //           base + (et / stride) % dim (formats' `rank1Layout`, with base offset by the tensor's first slot).
 // Pieces start at multiples of 64 elements (LANE_GROUP), so the 4 elements of an invocation share one piece.
-import { CompileError, error } from '../diag.js';
+import { error, type Diagnostic } from '../diag.js';
 import type { Program } from '../ir/types.js';
 import type { BindingSpec, KernelSpec } from './manifest.js';
 import type { StateCodec } from './state-io.js';
@@ -40,16 +40,21 @@ export const R1_AXIS = 3;
 /** Which sweep a fused kernel is emitted for: the maxima (`max`) or the step itself (`encode`). */
 export type Rank1Pass = 'max' | 'encode';
 
-/** Rank-1 states need the one fused kernel and no entry points: anything else is a diagnostic. */
-export function checkRank1(p: Program): void {
-  const states = p.states.filter((s) => s.format.rank1);
-  if (!states.length) return;
-  const why = p.entries?.length ? 'in optimizers with entry points (`update NAME { }`)'
+/**
+ * Rank-1 states need the one fused kernel of a step: anything else is a diagnostic. `entry` names the
+ * entry point (`update NAME { }`) that `p` is compiled for: entry points run without the maxima sweep, so
+ * they may not read or write a rank-1 state.
+ */
+export function rank1Problem(p: Program, entry?: string): Diagnostic | undefined {
+  const names = new Set(p.states.filter((s) => s.format.rank1).map((s) => s.name));
+  const used = entry === undefined ? [...names]
+    : [...names].filter((n) => p.stores.some((st) => st.target === n) || p.insts.some((i) => i.op === 'state' && i.name === n));
+  if (!used.length) return undefined;
+  const why = entry !== undefined ? `in an entry point (\`update ${entry} { }\`)`
     : (p.schedule?.kernels.length ?? 1) !== 1 ? 'without fusion (one kernel per step)' : undefined;
-  if (why) {
-    throw new CompileError([error('E0314', `state '${states[0]!.name}' uses rank-1 normalization, which is not implemented ${why}`,
-      states[0]!.span, 'drop `rank1 = 1` (block-wise q4u)')], '');
-  }
+  if (!why) return undefined;
+  const s = p.states.find((x) => x.name === used[0])!;
+  return error('E0315', `state '${s.name}' uses rank-1 normalization, which is not implemented ${why}`, s.span, 'drop `rank1 = 1` (block-wise q4u)');
 }
 
 const vars = (state: string) => {

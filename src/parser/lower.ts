@@ -107,7 +107,7 @@ function lowerFormat(cx: LowerCtx, f: FormatAst | undefined): StateFormat {
     if (a.key.name === 'rank1' && info.rank1) {
       // A flag: 1 turns rank-1 normalization on, 0 keeps blocks (the default).
       if (a.value !== 0 && a.value !== 1) {
-        cx.diagnostics.push(error('E0210', `rank1 of '${name}' is a flag, 0 or 1, got ${a.value}`, a.span,
+        cx.diagnostics.push(error('E0215', `rank1 of '${name}' is a flag, 0 or 1, got ${a.value}`, a.span,
           `write \`: ${name}(rank1 = 1)\` for rank-1 normalization`));
       } else if (a.value === 1) format.rank1 = true;
       continue;
