@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
 import { FORMATS } from '../src/formats/index.js';
-import { interpretStep, initStates, type StepResult } from '../src/ir/index.js';
 import { createOptimizer, getDevice, releaseGpu, type OptimizerOptions } from '../src/runtime/index.js';
 import { gradientSequence, numel, randomTensor } from './helpers/data.js';
+import { InterpRun, expectSameBits } from './helpers/packed.js';
 import { Rng, seedOf } from './helpers/prng.js';
 
 const source = (name: string) => readFileSync(new URL(`../examples/${name}.opt`, import.meta.url), 'utf8');
@@ -93,30 +93,6 @@ function caseData(name: string, n: number) {
   return { p0, grads };
 }
 
-class InterpRun {
-  cur: StepResult;
-  t = 0;
-  constructor(p0: Float32Array, readonly shape: number[], readonly hypers: Record<string, number>) {
-    this.cur = { param: Float32Array.from(p0), states: initStates(c.program, p0.length, hypers) };
-  }
-  step(g: Float32Array): StepResult {
-    this.t++;
-    this.cur = interpretStep(c.program, {
-      t: this.t, hypers: this.hypers, param: this.cur.param, inputs: { g }, states: this.cur.states, shape: this.shape,
-      ...(this.cur.packed ? { packed: this.cur.packed } : {}),
-    });
-    return this.cur;
-  }
-}
-
-const bits = (a: Float32Array | Uint32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-function expectSameBits(label: string, got: Float32Array | Uint32Array, want: Float32Array | Uint32Array): void {
-  expect(got.length, `${label}: length`).toBe(want.length);
-  const g = bits(got), w = bits(want);
-  const bad = g.findIndex((x, i) => x !== w[i]);
-  if (bad >= 0) throw new Error(`${label}: element ${bad} differs: ${got[bad]} vs ${want[bad]}; ${g.filter((x, k) => x !== w[k]).length} of ${g.length} differ`);
-}
-
 let device: GPUDevice;
 beforeAll(async () => { device = await getDevice(); });
 afterAll(() => { device?.destroy(); releaseGpu(); });
@@ -131,7 +107,7 @@ describe('adamw4bit_rank1: Dawn = interpreter, bit for bit', () => {
       const cc = options.guard ? compile(source('adamw4bit_rank1'), { guard: true }) : c;
       const group = { ...HYPERS, lr: HYPERS.lr * 2 };
       const data = Object.fromEntries(Object.entries(SHAPES).map(([k, s]) => [k, caseData(k, numel(s))]));
-      const interps = Object.fromEntries(Object.entries(SHAPES).map(([k, s]) => [k, new InterpRun(data[k]!.p0, s, k === 'b' ? group : HYPERS)]));
+      const interps = Object.fromEntries(Object.entries(SHAPES).map(([k, s]) => [k, new InterpRun(c.program, data[k]!.p0, k === 'b' ? group : HYPERS, s)]));
       const opt = await createOptimizer(device, cc.module,
         Object.fromEntries(Object.entries(SHAPES).map(([k, shape]) => [k, { shape, data: data[k]!.p0 }])),
         { hypers: HYPERS, groups: [{ params: ['b'], hypers: { lr: group.lr } }], maxBindingBytes: options.maxBindingBytes });
