@@ -30,19 +30,11 @@ import {
 import { parseProgram } from '../src/parser/index.js';
 import { createOptimizer, decodeCheckpoint, getDevice, releaseGpu, ShapeError } from '../src/runtime/index.js';
 import { gradientSequence, numel, randomTensor } from './helpers/data.js';
-import { InterpRun } from './helpers/interp-run.js';
+import { InterpRun, expectSameBits } from './helpers/packed.js';
 import { Rng, seedOf } from './helpers/prng.js';
 
 const source = (name: string) => readFileSync(new URL(`../examples/${name}.opt`, import.meta.url), 'utf8');
-const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
-function expectSameBits(label: string, got: Float32Array, want: Float32Array): void {
-  expect(got.length, `${label}: length`).toBe(want.length);
-  const g = bits(got), w = bits(want);
-  for (let i = 0; i < g.length; i++) {
-    if (g[i] !== w[i]) throw new Error(`${label}: element ${i} differs: ${got[i]} vs ${want[i]}; ${g.filter((x, k) => x !== w[k]).length} of ${g.length} differ`);
-  }
-}
 
 /** `p = p + g` stored as `fmt`: the stored value is exactly one rounding of the f32 sum. */
 const addProgram = (fmt: string) => parseProgram(`optimizer add {\n  param p: ${fmt};\n  update { p = p + g; }\n}\n`).program!;
@@ -162,7 +154,7 @@ describe('f16/bf16 parameters and SR states on Dawn', () => {
       const names = Object.keys(SHAPES);
       const rng = new Rng(seedOf(`bf16-params|${what}`));
       const data = names.map((k) => ({ p0: randomTensor(rng, numel(SHAPES[k]!)), grads: gradientSequence(rng, numel(SHAPES[k]!), STEPS) }));
-      const runs = names.map((_, id) => new InterpRun(c, data[id]!.p0, {}, id));
+      const runs = names.map((_, id) => new InterpRun(c.program, data[id]!.p0, {}, { tensor: id }));
       const opt = await createOptimizer(device, c.module, Object.fromEntries(names.map((k, id) => [k, { shape: SHAPES[k]!, data: data[id]!.p0 }])), options);
       try {
         for (let s = 0; s < STEPS; s++) {
@@ -180,7 +172,7 @@ describe('f16/bf16 parameters and SR states on Dawn', () => {
         }
         if (src !== MIXED) return;
         // SR moved states off their nearest-even values somewhere (the rounding really is stochastic).
-        const rne = new InterpRun(compile(MIXED.replace(/\(rounding = stochastic\)/g, '')), data[3]!.p0, {}, 3);
+        const rne = new InterpRun(compile(MIXED.replace(/\(rounding = stochastic\)/g, '')).program, data[3]!.p0, {}, { tensor: 3 });
         for (let s = 0; s < STEPS; s++) rne.step(data[3]!.grads[s]!);
         expect(rne.cur.states.m!.filter((x, i) => x !== runs[3]!.cur.states.m![i]).length).toBeGreaterThan(100);
         // Two bytes per parameter element (plus alignment padding of each tensor to 64 elements).
@@ -208,7 +200,7 @@ describe('f16/bf16 parameters and SR states on Dawn', () => {
     const packed = FORMATS.bf16.encode(p0).words;
     const buf = device.createBuffer({ size: Math.ceil(packed.byteLength / 16) * 16, usage });
     device.queue.writeBuffer(buf, 0, packed.buffer as ArrayBuffer, packed.byteOffset, packed.byteLength);
-    const run = new InterpRun(c, p0);
+    const run = new InterpRun(c.program, p0);
     const opt = await createOptimizer(device, c.module, { w: { shape, buffer: buf } });
     try {
       for (const g of grads) { opt.step({ w: g }); run.step(g); }

@@ -10,7 +10,8 @@
 // every optimizer), so nothing is read back until the end.
 //
 // Measure: the loss reduction in decades, R = log10(L_0 / L_500), against f32 AdamW's. Measured on lavapipe
-// (this seed): f32 2.77, 8-bit 2.82, FP8 2.84 (both at or above f32: within noise), 4-bit 1.28 (46%).
+// (this seed): f32 2.77, 8-bit 2.82, FP8 2.84 (both at or above f32: within noise), 4-bit 1.28 (46%),
+// 4-bit with rank-1 v 1.15 (41%).
 // Tolerances:
 //   - 8-bit and FP8 reach at least 90% of f32's R: they are expected to be indistinguishable from f32 here
 //     (Dettmers et al. 2022), and 10% of R is ~0.28 decades, a 1.9x higher loss: far outside the measured
@@ -21,6 +22,12 @@
 //     and stores a block's negative absmax as -0.8875 of it; Adam's per-element normalization then works
 //     from a coarse m for every element far below its block's absmax. The bound says "4-bit still
 //     optimizes" and catches a broken kernel (R near 0 or negative); it does not claim parity.
+//   - 4-bit with rank-1 v (adamw4bit_rank1, the parameter seen as a 1024 x 1024 matrix) reaches at least
+//     35% (measured 1.15 decades, 41%). Slightly below block-wise on this problem by construction: the
+//     curvatures are independent per element, so the max over a row or column of 1024 is larger than over a
+//     block of 128, and v's scale coarser; rank-1 pays off where magnitudes are structured by rows and
+//     columns, as in the paper's weight matrices. Its step costs ~1.8x the block-wise one on lavapipe
+//     (the maxima sweep and per-element scale lookups).
 //
 // A second, small problem documents a known limitation: without gradient noise, the gradients of elements
 // that have converged fall many decades below their block's absmax. q8u (smallest nonzero code 3.25e-7 of
@@ -40,7 +47,13 @@ import { Rng } from './helpers/prng.js';
 
 const STEPS = 500;
 const HYPERS = { lr: 0.01, weight_decay: 0 };
-const OPTIMIZERS = ['adamw', 'adamw8bit', 'adamw4bit', 'adamwfp8'] as const;
+const OPTIMIZERS = ['adamw', 'adamw8bit', 'adamw4bit', 'adamw4bit_rank1', 'adamwfp8'] as const;
+/**
+ * The parameter as the optimizer sees it: a vector, except for the rank-1 variant, which sees a square-ish
+ * matrix (on a vector it would be block-wise). The problem is the same elementwise, so only how v is
+ * normalized changes: rows and columns mix curvatures of all sizes, as blocks do.
+ */
+const shapeFor = (name: string, n: number) => (name === 'adamw4bit_rank1' ? [1 << Math.ceil(Math.log2(n) / 2), n >> Math.ceil(Math.log2(n) / 2)] : [n]);
 
 interface Problem { n: number; sigma: number; c: Float32Array; wstar: Float32Array }
 
@@ -95,7 +108,7 @@ async function reductions(pr: Problem): Promise<Record<string, { R: number; curv
     for (const name of OPTIMIZERS) {
       const c = compile(readFileSync(new URL(`../examples/${name}.opt`, import.meta.url), 'utf8'), { file: `${name}.opt` });
       const P = buffer(new Float32Array(pr.n));
-      const opt = await createOptimizer(device, c.module, { w: { shape: [pr.n], buffer: P } }, { hypers: HYPERS });
+      const opt = await createOptimizer(device, c.module, { w: { shape: shapeFor(name, pr.n), buffer: P } }, { hypers: HYPERS });
       const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [P, C, W, G, U].map((b, k) => ({ binding: k, resource: { buffer: b } })) });
       const t0 = performance.now();
       const curve: string[] = [];
@@ -132,7 +145,7 @@ function report(title: string, r: Record<string, { R: number; curve: string; sec
 }
 
 describe('AdamW trajectory quality with compressed state', () => {
-  it(`1M parameters, noisy least squares, ${STEPS} steps: 8-bit and FP8 reach ≥ 90% of f32's loss reduction, 4-bit ≥ 40%`, async () => {
+  it(`1M parameters, noisy least squares, ${STEPS} steps: 8-bit and FP8 reach ≥ 90% of f32's loss reduction, 4-bit ≥ 40%, 4-bit rank-1 ≥ 35%`, async () => {
     const r = await reductions(problem(1 << 20, 1, 2024));
     report(`least squares, 2^20 parameters, curvature 1e-2..1e2, sigma = 1, lr = ${HYPERS.lr}: R = log10(L0 / L${STEPS})`, r);
     const f32 = r.adamw!.R;
@@ -140,7 +153,9 @@ describe('AdamW trajectory quality with compressed state', () => {
     expect(r.adamw8bit!.R).toBeGreaterThanOrEqual(0.9 * f32);
     expect(r.adamwfp8!.R).toBeGreaterThanOrEqual(0.9 * f32);
     expect(r.adamw4bit!.R).toBeGreaterThanOrEqual(0.4 * f32);
-  }, 600_000);
+    // Rank-1 v (the paper's default): m is the same q4, which is what limits 4-bit here (see above).
+    expect(r.adamw4bit_rank1!.R).toBeGreaterThanOrEqual(0.35 * f32);
+  }, 900_000);
 
   it('without gradient noise: the q8u zero-point problem (a known limitation, not a goal)', async () => {
     const r = await reductions(problem(1 << 16, 0, 7));
@@ -148,6 +163,7 @@ describe('AdamW trajectory quality with compressed state', () => {
     const f32 = r.adamw!.R;
     expect(f32).toBeGreaterThan(2);
     expect(r.adamw4bit!.R).toBeGreaterThan(0.3 * f32);
+    expect(r.adamw4bit_rank1!.R).toBeGreaterThan(0.3 * f32); // measured 1.23 decades, as block-wise
     // 8-bit AdamW does not converge here: v of nearly converged elements is stored as 0 (see the header).
     // FP8 is printed, not asserted: it degrades late, by how much depends on the seed.
     // If this starts failing because it now converges, update docs/formats.md and this test.

@@ -25,10 +25,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, type Compiled, type CompileOptions } from '../src/index.js';
 import { FORMATS, type FormatName } from '../src/formats/index.js';
 import { hashProgram, resolveHypers, type StepResult } from '../src/ir/index.js';
-import { InterpRun } from './helpers/interp-run.js';
 import { createOptimizer, getDevice, releaseGpu, type Optimizer, type OptimizerOptions } from '../src/runtime/index.js';
 import { assertClose, maxAbs } from './helpers/compare.js';
 import { gradientSequence, numel, randomTensor } from './helpers/data.js';
+import { InterpRun, expectSameBits } from './helpers/packed.js';
 import { Rng, seedOf } from './helpers/prng.js';
 import { ademamix } from './ref/ademamix.js';
 import { REFS, type Hypers, type RefOptimizer } from './ref/index.js';
@@ -81,17 +81,6 @@ function caseData(name: string, n: number): { p0: Float32Array; grads: Float32Ar
   return { p0, grads };
 }
 
-const bits = (a: Float32Array | Uint32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-
-/** Equal bit patterns; the message names the first differing element. */
-function expectSameBits(label: string, got: Float32Array | Uint32Array, want: Float32Array | Uint32Array): void {
-  expect(got.length, `${label}: length`).toBe(want.length);
-  const g = bits(got), w = bits(want);
-  for (let i = 0; i < g.length; i++) {
-    if (g[i] !== w[i]) throw new Error(`${label}: element ${i} differs: ${got[i]} (0x${g[i]!.toString(16)}) vs ${want[i]} (0x${w[i]!.toString(16)}); ${g.filter((x, k) => x !== w[k]).length} of ${g.length} differ`);
-  }
-}
-
 const compressedStates = (c: Compiled) => c.program.states.filter((s) => s.format.kind !== 'f32');
 
 async function expectDeviceEqualsInterp(label: string, c: Compiled, opt: Optimizer, tensor: string, want: StepResult): Promise<void> {
@@ -128,7 +117,7 @@ for (const ex of EXAMPLES) {
         const c = compiledOf(ex.name);
         const n = numel(shape);
         const { p0, grads } = caseData(ex.name, n);
-        const interp = new InterpRun(c, p0, ex.hypers);
+        const interp = new InterpRun(c.program, p0, ex.hypers);
         const opt = await createOptimizer(device, c.module, { w: { shape, data: p0 } }, { hypers: ex.hypers });
         try {
           for (let k = 0; k < STEPS; k++) {
@@ -146,7 +135,7 @@ for (const ex of EXAMPLES) {
         const n = numel(shape);
         const { p0, grads } = caseData(ex.name, n);
         const h = resolveHypers(c.program, ex.hypers);
-        const interp = new InterpRun(c, p0, ex.hypers);
+        const interp = new InterpRun(c.program, p0, ex.hypers);
         for (let k = 0; k < STEPS; k++) {
           const before = interp.cur;
           const p = Float64Array.from(before.param);
@@ -217,7 +206,7 @@ describe('several tensors in shared chunks', () => {
         const c = compiledOf(ex.name, codegen);
         const group = { ...ex.hypers, lr: ex.hypers.lr! * 2 };
         const data = Object.fromEntries(Object.entries(SHAPES_MULTI).map(([k, s]) => [k, caseData(`${ex.name}.${k}`, numel(s))]));
-        const interps = Object.fromEntries(Object.entries(data).map(([k, d], id) => [k, new InterpRun(c, d.p0, k === 'b' ? group : ex.hypers, id)]));
+        const interps = Object.fromEntries(Object.entries(data).map(([k, d], id) => [k, new InterpRun(c.program, d.p0, k === 'b' ? group : ex.hypers, { tensor: id })]));
         const opt = await createOptimizer(device, c.module,
           Object.fromEntries(Object.entries(SHAPES_MULTI).map(([k, shape]) => [k, { shape, data: data[k]!.p0 }])),
           { hypers: ex.hypers, groups: [{ params: ['b'], hypers: { lr: group.lr } }], ...options });

@@ -463,6 +463,24 @@ describe('type errors (E03xx)', () => {
     `);
   });
 
+  it('E0208 rank1 on a format other than q4u; E0215 a rank1 flag that is not 0 or 1', () => {
+    expect(report(body('p = p - lr * m;\n    m = g;', 'hyper lr = 0.1;\n  state m: q8(rank1 = 1) = 0;'))).toMatchInlineSnapshot(`
+      "x.opt:3:15: error[E0208]: format 'q8' takes only \`block\` (elements per scale; default 256), not 'rank1'
+        |
+      3 |   state m: q8(rank1 = 1) = 0;
+        |               ^^^^^^^^^
+        = hint: rank-1 normalization is defined for q4u only (the 4-bit second moment): write \`: q4u(rank1 = 1)\`"
+    `);
+    expect(report(body('p = p - lr * v;\n    v = g * g;', 'hyper lr = 0.1;\n  state v: q4u(rank1 = 2) = 0;'))).toMatchInlineSnapshot(`
+      "x.opt:3:16: error[E0215]: rank1 of 'q4u' is a flag, 0 or 1, got 2
+        |
+      3 |   state v: q4u(rank1 = 2) = 0;
+        |                ^^^^^^^^^
+        = hint: write \`: q4u(rank1 = 1)\` for rank-1 normalization"
+    `);
+    expect(report(body('p = p - lr * v;\n    v = g * g;', 'hyper lr = 0.1;\n  state v: q4u(rank1 = 0, block = 64) = 0;'))).toBe('');
+  });
+
   it('E0306 state initialized from a per-element value', () => {
     expect(report(body('p = p - lr * m;\n    m = g;', 'hyper lr = 0.1;\n  state m = g * lr;'))).toMatchInlineSnapshot(`
       "x.opt:3:13: error[E0306]: the initial value of state 'm' must be a constant or an expression of hyperparameters, but it uses 'g' (the gradient, a per-element value)
@@ -657,6 +675,30 @@ describe('parameter storage and rounding (E0211-E0214, E0314)', () => {
       4 |   param : bf16;
         |         ^
         = hint: write e.g. \`param p: bf16;\`"
+    `);
+  });
+});
+
+describe('rank-1 normalization where it is not implemented (E0315, reported by compile)', () => {
+  it('with a reduction (E0310), with entry points, without fusion', () => {
+    const rank1 = 'hyper lr = 0.1;\n  state v: q4u(rank1 = 1) = 0;';
+    expect(() => compile(body('v = 0.9 * v + g * g;\n    p = p - lr * v / norm(v);', rank1), { file: 'x.opt' })).toThrow(/E0310/);
+    // An entry point that leaves the rank-1 state alone is fine; one that writes it is not.
+    const withEntry = (stmt: string) => `${body('v = 0.9 * v + g * g;\n    p = p - lr * v;', rank1).replace(/}\s*$/, '')}  update nudge {\n    ${stmt}\n  }\n}\n`;
+    expect(compile(withEntry('p = p + lr;'), { file: 'x.opt' }).module.entries?.nudge).toBeDefined();
+    expect(() => compile(withEntry('v = v * 0.5;\n    p = p - v;'), { file: 'x.opt' })).toThrowErrorMatchingInlineSnapshot(`
+      [CompileError: x.opt:3:3: error[E0315]: state 'v' uses rank-1 normalization, which is not implemented in an entry point (\`update nudge { }\`)
+        |
+      3 |   state v: q4u(rank1 = 1) = 0;
+        |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        = hint: drop \`rank1 = 1\` (block-wise q4u)]
+    `);
+    expect(() => compile(body('v = 0.9 * v + g * g;\n    p = p - lr * v;', rank1), { file: 'x.opt', fuse: false })).toThrowErrorMatchingInlineSnapshot(`
+      [CompileError: x.opt:3:3: error[E0315]: state 'v' uses rank-1 normalization, which is not implemented without fusion (one kernel per step)
+        |
+      3 |   state v: q4u(rank1 = 1) = 0;
+        |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        = hint: drop \`rank1 = 1\` (block-wise q4u)]
     `);
   });
 });

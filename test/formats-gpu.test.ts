@@ -227,7 +227,7 @@ var<workgroup> partial: array<f32, 64>;
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
       x[i * cols + j] = Math.fround(((i * 7 + j * 13) % 31) / 31 * 2 ** ((i % 5) - (j % 3) * 4) * (i === 4 ? 1e-30 : 1));
     }
-    const opts = { rank1: { rows, cols } };
+    const opts = { rank1: { shape: [rows, cols] } };
     const cpu = FORMATS.q4u.encode(x, opts);
     const code = `${wgslLibrary(['q4u'])}
 @group(0) @binding(0) var<storage, read> x: array<f32>;

@@ -140,7 +140,7 @@ describe('rank-1 normalization (q4u)', () => {
     const rows = 12, cols = 20;
     const r = lcg(11);
     const x = Float32Array.from({ length: rows * cols }, (_, e) => Math.fround(r() * 2 ** ((e % cols) % 5 - (Math.floor(e / cols) % 3) * 3)));
-    const opts = { rank1: { rows, cols } };
+    const opts = { rank1: { shape: [rows, cols] } };
     const p = FORMATS.q4u.encode(x, opts);
     expect(p.scales.length).toBe(rows + cols);
     const y = FORMATS.q4u.decode(p, x.length, opts);
@@ -155,7 +155,7 @@ describe('rank-1 normalization (q4u)', () => {
     }
     expect(FORMATS.q4u.bytes(rows * cols, opts)).toBe(4 * Math.ceil((rows * cols) / 8) + 4 * (rows + cols));
     expect(() => FORMATS.q8u.encode(x, opts)).toThrow(/only q4u/);
-    expect(() => FORMATS.q4u.encode(x, { rank1: { rows: 5, cols: 5 } })).toThrow(/does not match/);
+    expect(() => FORMATS.q4u.encode(x, { rank1: { shape: [5, 5] } })).toThrow(/does not match/);
   });
 });
 

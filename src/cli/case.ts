@@ -96,7 +96,7 @@ export function runCaseInterp(program: Program, c: Case): Result {
       const inputs: Record<string, Float32Array> = { g: Float32Array.from(g[name]!) };
       for (const [inp, per] of Object.entries(c.inputs?.[k] ?? {})) inputs[inp] = Float32Array.from(per[name]!);
       // A compressed state's codes are its truth (decode then encode is not always the identity).
-      cur = interpretStep(program, { hypers: c.hyper, t: k + 1, param: cur.param, inputs, states: cur.states, tensorIndex, ...(cur.packed ? { packed: cur.packed } : {}) });
+      cur = interpretStep(program, { hypers: c.hyper, t: k + 1, param: cur.param, inputs, states: cur.states, tensorIndex, shape: p.shape, ...(cur.packed ? { packed: cur.packed } : {}) });
     });
     params[name] = tensor(p.shape, cur.param);
     for (const s of program.states) state[s.name]![name] = tensor(p.shape, cur.states[s.name]!);
@@ -105,7 +105,7 @@ export function runCaseInterp(program: Program, c: Case): Result {
   for (const p of Object.values(c.params)) {
     const n = p.data.length;
     memory.paramBytes += bytesAs(paramFormat(program), n);
-    for (const s of program.states) memory.stateBytes += bytesAs(s.format, n);
+    for (const s of program.states) memory.stateBytes += bytesAs(s.format, n, p.shape);
   }
   return { steps: c.grads.length, backend: 'interp', memory, params, state };
 }

@@ -1,7 +1,7 @@
 // Scheduled IR -> WGSL kernels + manifest. One kernel per schedule group; each invocation handles one
 // element (or one vec4 of elements). Step values arrive through one uniform struct; elem values that cross
 // kernels (unfused schedules only) go through temporaries.
-import { invariant } from '../diag.js';
+import { CompileError, invariant } from '../diag.js';
 import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
 import { RNG_WGSL, srDraw } from '../ir/rng.js';
@@ -12,6 +12,9 @@ import type { BindingSpec, KernelModule, KernelSpec, UniformLayout } from './man
 import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 import { wgslU32 } from '../formats/wgsl.js';
 import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, serialStore, workgroupFor, type SerialStore, type StateCodec } from './state-io.js';
+import {
+  rank1Bindings, rank1Problem, rank1Decode, rank1FinalizeKernel, rank1Helpers, rank1Locate, rank1Store, type Rank1Pass,
+} from './rank1.js';
 
 export interface CodegenOptions {
   /** Invocations per workgroup. */
@@ -48,6 +51,8 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   invariant(sched, () => `emitModule needs a scheduled program (run the pass pipeline first)\n${printIR(p)}`);
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
   if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard });
+  const rank1Error = rank1Problem(p);
+  if (rank1Error) throw new CompileError([rank1Error], '');
 
   // Finite constants are spelled inline; every other step value the kernels read is a uniform field.
   const fieldOf = new Map<ValueId, string>();
@@ -91,9 +96,12 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   for (const s of p.states) { const c = codecOf(s.format); if (c) codecs.set(s.name, c); }
   const pc = codecOf(paramFormat(p));
   if (pc) codecs.set('p', pc);
+  // Rank-1 states: a maxima sweep before the step and a scale copy after it (rank1.ts).
+  const rank1 = [...codecs].filter(([, c]) => c.rank1);
   const blocks = [...codecs.values()].map((c) => c.block ?? 0);
-  // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple of the others).
-  const tile = opts.blockAbsmax === 'serial' ? Math.max(0, ...blocks) : 0;
+  // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple
+  // of the others). Rank-1 stores are written by the cooperative kernel only (rank1.ts).
+  const tile = opts.blockAbsmax === 'serial' && !rank1.length ? Math.max(0, ...blocks) : 0;
   const coop = codecs.size > 0 && tile === 0;
   // Stochastic rounding keys its bits by tensor id and index within the tensor (srBits), which this kernel
   // does not otherwise know. Every SR store is a 16-bit store and so runs in a compressed-state kernel,
@@ -111,7 +119,9 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const ctx: EmitCtx = { p, fieldOf, temps, defKernel, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop, tile, sr };
   const variant = (v: VecTypes) => [
     ...(opts.guard ? [emitGuardKernel({ ...ctx, coop: false }, v)] : []),
+    ...(rank1.length ? [emitKernel(ctx, { ...sched.kernels[0]!, name: 'rank1max' }, v, 'max')] : []),
     ...sched.kernels.map((k) => emitKernel(ctx, k, v)),
+    ...rank1.map(([name, c]) => rank1FinalizeKernel(p.name, c, name, opts.guard)),
   ];
   const programHash = hashProgram(p);
   const key = `${programHash}:${JSON.stringify(sched)}:${JSON.stringify({ workgroupSize, guard: opts.guard, tile })}`;
@@ -174,7 +184,7 @@ function bufferOf(ctx: EmitCtx, id: ValueId): { kind: BindingSpec['kind']; name:
   }
 }
 
-function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
+function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass = 'encode'): KernelSpec {
   const { p } = ctx;
   const body: string[] = [];
   const bound = new Map<string, Bound>();
@@ -190,6 +200,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     const c = ctx.codecs.get(name)!;
     const codes = name === 'p' ? bindVar({ kind: 'param', name, variable: 'param', type: 'u32' }, write)
       : bindVar({ kind: 'state', name, variable: `st_${identPart(name)}`, type: 'u32' }, write);
+    if (c.rank1) for (const { write: w, ...b } of rank1Bindings(name, pass)) bindVar(b, w);
     const scales = c.block ? bindVar({ kind: 'scales', name, variable: `sc_${identPart(name)}`, type: 'f32' }, write) : '';
     return { c, codes, scales };
   };
@@ -223,7 +234,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     const packed = inst.op === 'param' ? 'p' : inst.op === 'state' ? inst.name! : undefined;
     if (packed !== undefined && ctx.codecs.has(packed)) {
       const { c, codes, scales } = bindCodec(packed, false);
-      body.push(`  let ${name} = ${decodeVec4(c, codes, scales, ix).expr};`);
+      body.push(`  let ${name} = ${c.rank1 ? rank1Decode(c, packed, ix) : decodeVec4(c, codes, scales, ix).expr};`);
     } else {
       const buf = bind(id, false);
       body.push(inst.dtype === 'bool' ? `  let ${name} = ${buf}[${ix}] != ${v.f}(0.0);` : `  let ${name} = ${buf}[${ix}];`);
@@ -253,7 +264,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
   const serial: SerialStore[] = [];
   const write = (variable: string, e: string) => writes.push(ctx.coop ? `  if (live) { ${variable}[i] = ${e}; }` : `  ${variable}[${ix}] = ${e};`);
   for (const id of k.insts) {
-    if (!ctx.temps.has(id)) continue;
+    if (!ctx.temps.has(id) || pass === 'max') continue;
     write(bind(id, true), asStored(id));
   }
   let usesRed = false, usesPk = false, usesValid = false, usesSr = false;
@@ -265,6 +276,17 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
   for (const target of k.stores) {
     const value = ctx.storeValue.get(target)!;
     const codec = ctx.codecs.get(target);
+    // The maxima sweep stores nothing but the rank-1 maxima.
+    if (pass === 'max' && !codec?.rank1) continue;
+    if (codec?.rank1) {
+      // The maxima sweep binds the codes only where the step reads the old value (auto layouts drop unused bindings).
+      if (pass === 'encode') bindCodec(target, true);
+      else for (const { write: w, ...bd } of rank1Bindings(target, pass)) bindVar(bd, w);
+      usesValid = true;
+      if (pass === 'encode') usesPk = true;
+      body.push(...rank1Store(codec, target, asStored(value), pass));
+      continue;
+    }
     if (codec) {
       const { codes, scales } = bindCodec(target, true);
       usesValid = true;
@@ -288,6 +310,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
   }
 
   const head: string[] = [];
+  const rank1States = [...ctx.codecs].filter(([name, c]) => c.rank1 && bound.has(`r1t_${identPart(name)}`)).map(([name]) => name);
   if (ctx.coop) {
     head.push(...fillTables([...ctx.codecs.values()], ctx.workgroupSize));
     head.push(`  let live = i < u.n${ctx.guard ? ' && skip[0] == 0u' : ''};`, '  let j = min(i, u.n - 1u);');
@@ -298,6 +321,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
       head.push(`  let e0 = i * 4u;`, `  let valid = (vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u])) & vec4<bool>(live);`);
     }
     if (usesSr) head.push(...originLines());
+    for (const name of rank1States) head.push(...rank1Locate(name, 'j'));
   } else if (ctx.guard) head.push('  if (skip[0] != 0u) { return; }');
   let main = [...head, ...body];
   if (ctx.tile) {
@@ -329,7 +353,8 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes): KernelSpec {
     ...(usesPk ? [`var<workgroup> pk: array<u32, ${ctx.workgroupSize}>;`] : []),
   ];
   const library = ctx.coop ? [formatLibrary([...ctx.codecs.values()])] : ctx.tile ? [formatLibrary([...ctx.codecs.values()], 'const')] : [];
-  const helpers = [...shared, ...(usesPow ? [powHelpers(v === VEC4)] : []), ...library, ...(usesSr ? [RNG_WGSL] : [])];
+  const helpers = [...shared, ...(usesPow ? [powHelpers(v === VEC4)] : []), ...library, ...(usesSr ? [RNG_WGSL] : []),
+    ...rank1States.map((name) => rank1Helpers(ctx.codecs.get(name)!, name, pass))];
   return kernelSpec(ctx, k.name, v, bindings, helpers, main);
 }
 

@@ -39,7 +39,9 @@ export interface UniformLayout {
  */
 export type BindingKind = 'uniform' | 'param' | 'input' | 'state' | 'temp' | 'flag' | 'scales' | 'lanes' | 'origins'
   // phased modules (phased-manifest.ts): tables, per-group scalars, reduction buffers, small states
-  | 'segments' | 'tensors' | 'gscalars' | 'partials' | 'result' | 'totals' | 'small' | 'oldsmall';
+  | 'segments' | 'tensors' | 'gscalars' | 'partials' | 'result' | 'totals' | 'small' | 'oldsmall'
+  // rank-1 q4u states (rank1.ts): the state's scales [stored | new maxima], its per-chunk lookup table
+  | 'r1scales' | 'r1table';
 
 export interface BindingSpec {
   binding: number;
@@ -57,6 +59,12 @@ export interface KernelSpec {
   /** Work items (vec4s) each invocation handles in turn; 1 when absent. The grid covers n / (workgroupSize × this). */
   itemsPerInvocation?: number;
   bindings: BindingSpec[];
+  /**
+   * Dispatched once per step rather than once per chunk: one invocation per scale slot of this rank-1
+   * state (rank1.ts). Modules with such kernels run kernel-major: every chunk's dispatch of one kernel
+   * before any of the next.
+   */
+  scalesOf?: string;
 }
 
 export interface KernelModule {

@@ -12,13 +12,16 @@ export const LANE_GROUP = 64;
 
 export interface StateCodec {
   info: FormatInfo;
-  /** Elements per scale (scaled formats). */
+  /** Elements per scale (scaled formats; absent with rank-1 normalization, whose scales rank1.ts handles). */
   block?: number;
+  /** Rank-1 normalization (q4u): the block of rank-0/1 tensors (src/codegen-wgsl/rank1.ts). */
+  rank1?: { block: number };
 }
 
 export function codecOf(f: StateFormat): StateCodec | undefined {
   if (f.kind === 'f32') return undefined;
   const info = FORMATS[f.kind];
+  if (f.rank1) return { info, rank1: { block: f.block ?? info.blockSize! } };
   return { info, ...(info.blockSize ? { block: f.block ?? info.blockSize } : {}) };
 }
 

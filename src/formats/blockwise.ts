@@ -130,45 +130,71 @@ export function dequantizeBlockwise(p: Packed, n: number, q: TableQuantizer, blo
 
 // ---- rank-1 normalization (Li et al. 2023, section 4.2) ---------------------------------------------------
 //
-// For a rows × cols matrix (row-major), element (i, j) is normalized by min(rowMax[i], colMax[j]), where
-// rowMax and colMax are the absmax of its row and column. Both bound |x_ij|, and the smaller one adapts to
-// outliers confined to a row or a column, which a flat block would spread over its whole block. Storage is
-// rows + cols f32 scales, `scales = [rowMax..., colMax...]`, each flushed to 0 below MIN_SCALE like a block
-// scale. Codes are packed exactly as for blocks, in row-major element order.
+// For a tensor of rank >= 2 (row-major), each axis k keeps one f32 per index along it: the absmax over
+// every other axis, `axisMax_k[i_k] = max |x[i_0, …, i_k, …]|`, flushed to 0 below MIN_SCALE like a block
+// scale. Element (i_0, …, i_{d-1}) is quantized with `min_k axisMax_k[i_k]`. Every axis maximum bounds
+// |x|, and the smallest adapts to outliers confined to a row, a column, or any other slice. For a matrix
+// this is min(row absmax, column absmax). The paper's code (thu-ml/low-bit-optimizers, `get_sm3_statistics`
+// and `_compute_sm3_scale_tensor`) defines exactly this for every rank >= 2; tensors of rank 0 and 1 use
+// blocks of 128 there (`FORMATS.q4u` falls back to `quantizeBlockwise`). Storage is sum(shape) f32 scales,
+// `scales = [axisMax_0..., axisMax_1..., …]`. Codes are packed exactly as for blocks, in row-major order.
 
-/** The scale of element (i, j): min of its (flushed) row and column maxima. */
-export function rank1Scale(scales: Float32Array, rows: number, i: number, j: number): number {
-  return Math.min(scales[i], scales[rows + j]);
+/** Where axis k's maxima start in `scales`, and the row-major stride of that axis. */
+function rank1Axes(shape: readonly number[]): { dim: number; stride: number; base: number }[] {
+  let stride = shape.reduce((a, b) => a * b, 1), base = 0;
+  return shape.map((dim) => {
+    stride = dim ? stride / dim : 0;
+    const ax = { dim, stride, base };
+    base += dim;
+    return ax;
+  });
 }
 
-export function quantizeRank1(x: Float32Array, rows: number, cols: number, q: TableQuantizer): Packed {
-  if (rows * cols !== x.length) throw new Error(`rank-1: shape [${rows}, ${cols}] does not match ${x.length} elements`);
-  const scales = new Float32Array(rows + cols);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const a = Math.abs(x[i * cols + j]);
-      scales[i] = Math.max(scales[i], a);
-      scales[rows + j] = Math.max(scales[rows + j], a);
+/**
+ * How a q4u tensor stored with rank-1 normalization finds its scales, as axes over the flat element index
+ * e: along axis k, element e reads `scales[base + floor(e / stride) % dim]`, and its scale is the min over
+ * the axes. Rank >= 2: one axis per dimension. Rank 0 and 1 (the paper's block-wise fallback): one axis of
+ * `ceil(n / block)` blocks with stride `block`. The scale count is the sum of the dims.
+ */
+export function rank1Layout(shape: readonly number[], block: number): { dim: number; stride: number; base: number }[] {
+  if (shape.length >= 2) return rank1Axes(shape);
+  return [{ dim: blockCount(shape.reduce((a, b) => a * b, 1), block), stride: block, base: 0 }];
+}
+
+function checkRank1(x: Float32Array | number, shape: readonly number[]): void {
+  const n = typeof x === 'number' ? x : x.length;
+  if (shape.length < 2) throw new Error(`rank-1: needs a tensor of rank >= 2, got shape [${shape.join(', ')}] (rank 0 and 1 are block-wise)`);
+  if (shape.reduce((a, b) => a * b, 1) !== n) throw new Error(`rank-1: shape [${shape.join(', ')}] does not match ${n} elements`);
+}
+
+/** The scale of element e: min over the axes of its (flushed) maxima. */
+export function rank1Scale(scales: Float32Array, shape: readonly number[], e: number): number {
+  let s = Infinity;
+  for (const ax of rank1Axes(shape)) s = Math.min(s, scales[ax.base + (Math.floor(e / ax.stride) % ax.dim)]!);
+  return s;
+}
+
+export function quantizeRank1(x: Float32Array, shape: readonly number[], q: TableQuantizer): Packed {
+  checkRank1(x, shape);
+  const axes = rank1Axes(shape);
+  const scales = new Float32Array(shape.reduce((a, b) => a + b, 0));
+  for (let e = 0; e < x.length; e++) {
+    const a = Math.abs(x[e]!);
+    for (const ax of axes) {
+      const k = ax.base + (Math.floor(e / ax.stride) % ax.dim);
+      scales[k] = Math.max(scales[k]!, a);
     }
   }
-  for (let k = 0; k < scales.length; k++) scales[k] = blockScale(scales[k]);
+  for (let k = 0; k < scales.length; k++) scales[k] = blockScale(scales[k]!);
   const words = new Uint32Array(wordCount(x.length, q.bits));
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const e = i * cols + j;
-      setCode(words, e, q.bits, encodeTable(q, x[e], rank1Scale(scales, rows, i, j)));
-    }
-  }
+  for (let e = 0; e < x.length; e++) setCode(words, e, q.bits, encodeTable(q, x[e]!, rank1Scale(scales, shape, e)));
   return { words, scales };
 }
 
-export function dequantizeRank1(p: Packed, rows: number, cols: number, q: TableQuantizer): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const e = i * cols + j;
-      out[e] = decodeTable(q, getCode(p.words, e, q.bits), rank1Scale(p.scales, rows, i, j));
-    }
-  }
+export function dequantizeRank1(p: Packed, shape: readonly number[], q: TableQuantizer): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  checkRank1(n, shape);
+  const out = new Float32Array(n);
+  for (let e = 0; e < n; e++) out[e] = decodeTable(q, getCode(p.words, e, q.bits), rank1Scale(p.scales, shape, e));
   return out;
 }

@@ -25,8 +25,12 @@ export const FORMAT_NAMES: readonly FormatName[] =
 export interface StoreOptions {
   /** Elements per scale block (scaled formats); defaults to the format's `blockSize`. */
   blockSize?: number;
-  /** q4u only: normalize a rows × cols matrix by min(row absmax, column absmax) instead of blocks. */
-  rank1?: { rows: number; cols: number };
+  /**
+   * q4u only: rank-1 normalization for a tensor of this shape (docs/formats.md): rank >= 2 is scaled by the
+   * min over its axes of the absmax across the other axes (a matrix: min(row absmax, column absmax)); rank
+   * 0 and 1 fall back to blocks of `blockSize`, as in the paper.
+   */
+  rank1?: { shape: readonly number[] };
   /** f16/bf16 only: stochastic rounding, `rand(i)` = element i's uniform u32. Round to nearest even without. */
   rand?: (i: number) => number;
 }
@@ -75,8 +79,9 @@ const OCP = 'OCP 8-bit Floating Point Specification (OFP8) rev. 1.0, 2023';
 type FormatSpec = Partial<FormatInfo> & Pick<FormatInfo, 'kind' | 'summary' | 'signed' | 'encode' | 'decode' | 'wgsl' | 'cite'>;
 
 function common(name: FormatName, bits: number, opts: FormatSpec): FormatInfo {
-  const scaleCount = (n: number, o?: StoreOptions) =>
-    o?.rank1 ? o.rank1.rows + o.rank1.cols : info.blockSize ? blockCount(n, o?.blockSize ?? info.blockSize) : 0;
+  const scaleCount = (n: number, o?: StoreOptions) => (o?.rank1 && o.rank1.shape.length >= 2
+    ? o.rank1.shape.reduce((a, b) => a + b, 0)
+    : info.blockSize ? blockCount(n, o?.blockSize ?? info.blockSize) : 0);
   const info: FormatInfo = {
     name, bitsPerElement: bits, stochasticRounding: false, rank1: false, needsDivRn: false,
     bytes: (n, o) => 4 * wordCount(n, bits) + 4 * scaleCount(n, o),
@@ -92,14 +97,13 @@ function tableFormat(name: FormatName, { q, blockSize, summary, signed, cite, ra
   return common(name, q.bits, {
     kind: 'table', summary, signed, blockSize, table: q.table, midpoints: q.mids, rank1, cite,
     encode: (x, o) => {
-      if (o?.rank1) {
-        if (!rank1) throw new Error(`format '${name}' has no rank-1 normalization (only q4u does)`);
-        return quantizeRank1(x, o.rank1.rows, o.rank1.cols, q);
-      }
+      if (o?.rank1 && !rank1) throw new Error(`format '${name}' has no rank-1 normalization (only q4u does)`);
+      // Rank 0 and 1 are block-wise under rank-1 normalization too (the paper's blocks of 128).
+      if (o?.rank1 && o.rank1.shape.length >= 2) return quantizeRank1(x, o.rank1.shape, q);
       return quantizeBlockwise(x, q, o?.blockSize ?? blockSize);
     },
-    decode: (p, n, o) => (o?.rank1
-      ? dequantizeRank1(p, o.rank1.rows, o.rank1.cols, q)
+    decode: (p, n, o) => (o?.rank1 && o.rank1.shape.length >= 2
+      ? dequantizeRank1(p, o.rank1.shape, q)
       : dequantizeBlockwise(p, n, q, o?.blockSize ?? blockSize)),
     wgsl: (w) => tableFormatWgsl(name, q, { rank1, tables: w?.tables }),
   });
@@ -168,23 +172,39 @@ export function wgslLibrary(names: readonly FormatName[], opts?: WgslOptions): s
   return parts.join('\n');
 }
 
-/** A declared storage format: a name and, for scaled formats, the elements per scale. */
-export interface DeclaredFormat { kind: FormatName; block?: number }
+/**
+ * A declared storage format: a name, for scaled formats the elements per scale, and for q4u whether it
+ * uses rank-1 normalization (then its scales depend on the tensor's shape, which the functions below take;
+ * default `[n]`, which is block-wise).
+ */
+export interface DeclaredFormat { kind: FormatName; block?: number; rank1?: boolean }
 
-const specOptions = (f: DeclaredFormat): StoreOptions => (f.block ? { blockSize: f.block } : {});
+const specOptions = (f: DeclaredFormat, shape: readonly number[]): StoreOptions =>
+  ({ ...(f.block ? { blockSize: f.block } : {}), ...(f.rank1 ? { rank1: { shape } } : {}) });
 
 /**
- * Encodes a tensor in a declared format (the quantizer the fused kernel runs too). `rand(i)` is element i's
- * u32 for stochastic rounding (f16/bf16); without it, round to nearest even.
+ * Encodes a tensor in a declared format (the quantizer the fused kernel runs too). `shape` matters to
+ * rank-1 storage only. `rand(i)` is element i's u32 for stochastic rounding (f16/bf16); without it, round
+ * to nearest even.
  */
-export function encodeAs(f: DeclaredFormat, x: Float32Array, rand?: (i: number) => number): Packed {
-  return FORMATS[f.kind].encode(x, rand ? { ...specOptions(f), rand } : specOptions(f));
+export function encodeAs(f: DeclaredFormat, x: Float32Array, shape: readonly number[] = [x.length], rand?: (i: number) => number): Packed {
+  return FORMATS[f.kind].encode(x, rand ? { ...specOptions(f, shape), rand } : specOptions(f, shape));
 }
 
-export function decodeAs(f: DeclaredFormat, p: Packed, n: number): Float32Array { return FORMATS[f.kind].decode(p, n, specOptions(f)); }
+export function decodeAs(f: DeclaredFormat, p: Packed, n: number, shape: readonly number[] = [n]): Float32Array {
+  return FORMATS[f.kind].decode(p, n, specOptions(f, shape));
+}
 
 /** Device bytes of `n` elements stored in a declared format. */
-export function bytesAs(f: DeclaredFormat, n: number): number { return FORMATS[f.kind].bytes(n, specOptions(f)); }
+export function bytesAs(f: DeclaredFormat, n: number, shape: readonly number[] = [n]): number {
+  return FORMATS[f.kind].bytes(n, specOptions(f, shape));
+}
+
+/** How many f32 scales a tensor of `shape` has in a declared format (0 for unscaled formats). */
+export function scaleCountAs(f: DeclaredFormat, shape: readonly number[]): number {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return (bytesAs(f, n, shape) - 4 * wordCount(n, FORMATS[f.kind].bitsPerElement)) / 4;
+}
 
 /** Plain data for `optc formats --json`: sizes, block sizes and code tables. */
 export function formatsJson(): object[] {
@@ -201,7 +221,7 @@ export function formatsJson(): object[] {
   });
 }
 
-export { checkBlockSize, type Packed } from './blockwise.js';
+export { checkBlockSize, rank1Layout, type Packed } from './blockwise.js';
 export * as blockwise from './blockwise.js';
 export * as minifloat from './minifloat.js';
 export * as tables from './tables.js';

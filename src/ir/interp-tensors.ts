@@ -138,9 +138,9 @@ export function interpretTensors(p0: Program, io: TensorsStepInputs): TensorResu
     for (const s of p.states) {
       if (s.space === 'step') continue;
       if (s.format.kind !== 'f32') {
-        const pk = tio.packed?.[s.name] ?? encodeState(s, need(tio.states, s.name, 'state', stateLength(s, shape)));
+        const pk = tio.packed?.[s.name] ?? encodeState(s, need(tio.states, s.name, 'state', stateLength(s, shape)), shape);
         packedIn[s.name] = pk;
-        read[s.name] = decodeState(s, pk, stateLength(s, shape));
+        read[s.name] = decodeState(s, pk, stateLength(s, shape), shape);
       } else read[s.name] = need(tio.states, s.name, 'state', stateLength(s, shape));
     }
     return { io: tio, view, index: tio.index ?? k, step, vals: new Array(p.insts.length), read, packedIn, stepStates };
@@ -164,8 +164,8 @@ export function interpretTensors(p0: Program, io: TensorsStepInputs): TensorResu
       if (decl.space === 'step') { stepStates[st.target] = c.step[st.value]!; continue; }
       const x = materialize(p, c, st.value, decl.space ?? 'elem');
       if (decl.format.kind !== 'f32') {
-        packed[st.target] = encodeState(decl, x, storeRand(decl.format, decl.name, io.t, c.index));
-        states[st.target] = decodeState(decl, packed[st.target]!, x.length);
+        packed[st.target] = encodeState(decl, x, c.io.shape ?? [x.length], storeRand(decl.format, decl.name, io.t, c.index));
+        states[st.target] = decodeState(decl, packed[st.target]!, x.length, c.io.shape ?? [x.length]);
       } else states[st.target] = x;
     }
     const newParam = param ? storedParam(p, materialize(p, c, param.value, 'elem'), storeRand(paramFormat(p), 'p', io.t, c.index)) : storedParam(p, c.io.param);

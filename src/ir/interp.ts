@@ -86,9 +86,12 @@ export interface StepResult {
 
 const compressed = (s: StateDecl) => s.format.kind !== 'f32';
 
-/** Encodes a state tensor in its declared format (the same quantizer the kernel runs); `rand`: see storeRand. */
-export function encodeState(s: StateDecl, x: Float32Array, rand?: (i: number) => number): Packed {
-  return encodeAs(s.format, x, rand);
+/**
+ * Encodes a state tensor in its declared format (the same quantizer the kernel runs). `shape` is the
+ * parameter's (rank-1 normalization depends on it; default [n]); `rand`: see storeRand.
+ */
+export function encodeState(s: StateDecl, x: Float32Array, shape?: readonly number[], rand?: (i: number) => number): Packed {
+  return encodeAs(s.format, x, shape, rand);
 }
 
 /**
@@ -108,11 +111,11 @@ export function storeRand(f: StateFormat, target: string, t: number, tensor: num
  */
 export function storedParam(p: Pick<Program, 'param'>, x: Float32Array, rand?: (i: number) => number): Float32Array {
   const f = paramFormat(p);
-  return f.kind === 'f32' ? x : decodeAs(f, encodeAs(f, x, rand), x.length);
+  return f.kind === 'f32' ? x : decodeAs(f, encodeAs(f, x, undefined, rand), x.length);
 }
 
-export function decodeState(s: StateDecl, p: Packed, n: number): Float32Array {
-  return decodeAs(s.format, p, n);
+export function decodeState(s: StateDecl, p: Packed, n: number, shape?: readonly number[]): Float32Array {
+  return decodeAs(s.format, p, n, shape);
 }
 
 /** Initial state tensors of `n` elements (decoded values: what a compressed state holds after encoding). */
@@ -140,9 +143,9 @@ export function interpretStep(p: Program, io: StepInputs): StepResult {
   const read: Record<string, Float32Array> = {};
   for (const s of p.states) {
     if (!compressed(s)) continue;
-    const pk = io.packed?.[s.name] ?? encodeState(s, need(io.states, s.name, 'state', n));
+    const pk = io.packed?.[s.name] ?? encodeState(s, need(io.states, s.name, 'state', n), io.shape);
     packedIn[s.name] = pk;
-    read[s.name] = decodeState(s, pk, n);
+    read[s.name] = decodeState(s, pk, n, io.shape);
   }
   const cols: (Float32Array | Uint8Array | undefined)[] = new Array(p.insts.length);
   const col = (id: number, i: number): number => {
@@ -181,8 +184,8 @@ export function interpretStep(p: Program, io: StepInputs): StepResult {
     const decl = p.states.find((s) => s.name === st.target)!;
     const x = result(st.value);
     if (compressed(decl)) {
-      packed[st.target] = encodeState(decl, x, storeRand(decl.format, decl.name, io.t, tensor));
-      states[st.target] = decodeState(decl, packed[st.target]!, n);
+      packed[st.target] = encodeState(decl, x, io.shape, storeRand(decl.format, decl.name, io.t, tensor));
+      states[st.target] = decodeState(decl, packed[st.target]!, n, io.shape);
     } else states[st.target] = x;
   }
   return Object.keys(packed).length ? { param, states, packed } : { param, states };

@@ -89,10 +89,10 @@ function opText(inst: Inst, args: Text[]): Text {
   }
 }
 
-/** `f32`, or `q8(block = 256)` for a format with parameters (every field but `kind` is one). */
+/** `f32`, or `q8(block = 256)` for a format with parameters (every field but `kind` is one; flags print as 1). */
 function formatText(f: StateFormat): string {
   const params = Object.entries(f).filter(([k]) => k !== 'kind');
-  return params.length ? `${f.kind}(${params.map(([k, v]) => `${k} = ${String(v)}`).join(', ')})` : f.kind;
+  return params.length ? `${f.kind}(${params.map(([k, v]) => `${k} = ${v === true ? 1 : String(v)}`).join(', ')})` : f.kind;
 }
 
 /** How a state declares its space in source: `state r: row = 0;` (elem states have no annotation). */

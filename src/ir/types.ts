@@ -99,9 +99,11 @@ export type Rounding = 'nearest' | 'stochastic';
  * How a state tensor (or the parameter) is stored (docs/formats.md). All arithmetic stays f32: a compressed
  * tensor is decoded where the step reads it and re-encoded where the step writes it, in the same kernel.
  * `block` is the number of elements per scale (scaled formats; default: the format's own). `rounding` is
- * present only when stochastic (f16/bf16), so programs without it hash as before.
+ * present only when stochastic (f16/bf16), so programs without it hash as before. `rank1` (q4u only,
+ * source `q4u(rank1 = 1)`): tensors of rank >= 2 are scaled by the min over their axes of the absmax
+ * across the other axes instead of by blocks; rank 0 and 1 stay block-wise.
  */
-export interface StateFormat { kind: FormatName; block?: number; rounding?: 'stochastic' }
+export interface StateFormat { kind: FormatName; block?: number; rounding?: 'stochastic'; rank1?: true }
 
 /** Formats a parameter may be stored in: the unscaled floats (a scaled parameter would need its block's absmax). */
 export const PARAM_FORMATS: readonly FormatName[] = ['f32', 'f16', 'bf16'];

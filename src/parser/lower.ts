@@ -116,12 +116,24 @@ function lowerFormat(cx: LowerCtx, f: FormatAst | undefined): StateFormat {
   // Parameters: `block` (scaled formats), `rounding` (the 16-bit floats, which can round stochastically).
   const option = info.blockSize ? 'block' : info.stochasticRounding ? 'rounding' : undefined;
   for (const a of f.args) {
+    if (a.key.name === 'rank1' && info.rank1) {
+      // A flag: 1 turns rank-1 normalization on, 0 keeps blocks (the default).
+      if (a.value !== 0 && a.value !== 1) {
+        cx.diagnostics.push(error('E0215', `rank1 of '${name}' is a flag, 0 or 1, got ${String(a.value)}`, a.span,
+          `write \`: ${name}(rank1 = 1)\` for rank-1 normalization`));
+      } else if (a.value === 1) format.rank1 = true;
+      continue;
+    }
     if (a.key.name !== option) {
-      const takes = info.blockSize ? `takes only \`block\` (elements per scale; default ${info.blockSize})`
-        : option ? 'takes only `rounding` (`nearest`, the default, or `stochastic`)' : 'takes no parameters';
-      cx.diagnostics.push(error('E0208', `format '${name}' ${takes}, not '${a.key.name}'`, a.span,
-        a.key.name === 'rounding' ? `only f16 and bf16 round stochastically; write \`: ${name}\`${info.blockSize ? ` or \`: ${name}(block = ${info.blockSize})\`` : ''}`
-          : info.blockSize ? `write \`: ${name}(block = ${info.blockSize})\`` : option ? `write \`: ${name}(rounding = stochastic)\`` : `write \`: ${name}\``));
+      const takes = !option ? 'takes no parameters'
+        : option === 'rounding' ? 'takes only `rounding` (`nearest`, the default, or `stochastic`)'
+          : info.rank1 ? `takes only \`block\` (elements per scale; default ${info.blockSize}) and \`rank1\` (0 or 1)`
+            : `takes only \`block\` (elements per scale; default ${info.blockSize})`;
+      const hint = a.key.name === 'rounding'
+        ? `only f16 and bf16 round stochastically; write \`: ${name}\`${info.blockSize ? ` or \`: ${name}(block = ${info.blockSize})\`` : ''}`
+        : a.key.name === 'rank1' && info.blockSize ? 'rank-1 normalization is defined for q4u only (the 4-bit second moment): write `: q4u(rank1 = 1)`'
+          : info.blockSize ? `write \`: ${name}(block = ${info.blockSize})\`` : option ? `write \`: ${name}(rounding = stochastic)\`` : `write \`: ${name}\``;
+      cx.diagnostics.push(error('E0208', `format '${name}' ${takes}, not '${a.key.name}'`, a.span, hint));
       continue;
     }
     if (option === 'rounding') {

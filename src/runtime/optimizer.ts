@@ -7,7 +7,8 @@ import { phasedAlign, phasedSplit, PHASED_KINDS, PhasedRunner, streamWord } from
 import { EntryRunner } from './entries.js';
 import { gridFor, kernelsOf, type KernelModule } from '../codegen-wgsl/manifest.js';
 import { codecOf, LANE_GROUP, stateBytes, type StateCodec } from '../codegen-wgsl/state-io.js';
-import { decodeAs, encodeAs, FORMATS } from '../formats/index.js';
+import { decodeAs, encodeAs, FORMATS, scaleCountAs } from '../formats/index.js';
+import { Rank1Runner } from './rank1.js';
 import type { Packed } from '../formats/blockwise.js';
 import { createComputePipeline, readBuffer } from './device.js';
 import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
@@ -220,7 +221,15 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   const groupInits = groupHypers.map((h) => stateInitValues(module, h));
   const phased = module.phased ? new PhasedRunner(device, module, shapes, (n) => groupOf.get(n) ?? 0, bufs, groupInits) : undefined;
   const entryRunner = module.entries ? new EntryRunner(device, module.entries, shapes, (n) => groupOf.get(n) ?? 0, bufs) : undefined;
-  return new Optimizer(device, module, shapes, bufs, pipes, groupHypers, flag, { phased, groupInits, entries: entryRunner });
+  const rank1 = [...codecs.values()].some((c) => c?.rank1) ? new Rank1Runner(device, module, shapes, bufs) : undefined;
+  const opt = new Optimizer(device, module, shapes, bufs, pipes, groupHypers, flag, { phased, groupInits, entries: entryRunner, rank1 });
+  // Rank-1 scales depend on each tensor's shape: encode every tensor's fill on its own.
+  for (const s of module.states.filter((st) => rank1?.has(st.name))) {
+    for (const [name, shape] of shapes) {
+      opt.writeStatePacked(s.name, name, encodeAs(s.format, new Float32Array(numel(shape)).fill(groupInits[groupOf.get(name) ?? 0]![s.name]!), shape));
+    }
+  }
+  return opt;
 }
 
 /** Bytes per parameter element on the device: 4 for f32, 2 for f16/bf16. */
@@ -257,14 +266,16 @@ export class Optimizer {
   private readonly pieces = new Map<string, { cb: ChunkBuffers; piece: Piece }[]>();
   private readonly phased?: PhasedRunner;
   private readonly entries?: EntryRunner;
+  private readonly rank1?: Rank1Runner;
   private stepStates: Record<string, number>[];
 
   constructor(readonly device: GPUDevice, readonly module: KernelModule, private readonly shapes: Map<string, number[]>,
     private readonly chunks: ChunkBuffers[], private readonly pipes: Map<1 | 4, GPUComputePipeline[]>,
     private groupHypers: Record<string, number>[], private readonly flag?: GPUBuffer,
-    extra: { phased?: PhasedRunner; groupInits?: Record<string, number>[]; entries?: EntryRunner } = {}) {
+    extra: { phased?: PhasedRunner; groupInits?: Record<string, number>[]; entries?: EntryRunner; rank1?: Rank1Runner } = {}) {
     this.phased = extra.phased;
     this.entries = extra.entries;
+    this.rank1 = extra.rank1;
     // Step states (`state s: step`) live here, per parameter group, in float64.
     const stepNames = module.states.filter((s) => s.space === 'step').map((s) => s.name);
     this.stepStates = groupHypers.map((_, g) => Object.fromEntries(stepNames.map((n) => [n, extra.groupInits?.[g]?.[n] ?? 0])));
@@ -278,7 +289,9 @@ export class Optimizer {
 
   /** Compute passes dispatched per step: kernels (the guard's check included) × chunks. */
   get dispatchesPerStep(): number {
-    return this.phased ? this.phased.dispatchesPerStep(this.chunks.length) : kernelsOf(this.module).length * this.chunks.length;
+    if (this.phased) return this.phased.dispatchesPerStep(this.chunks.length);
+    const once = kernelsOf(this.module).filter((k) => k.scalesOf);
+    return (kernelsOf(this.module).length - once.length) * this.chunks.length + once.length;
   }
 
   /** Bytes allocated on the device for parameters (this runtime's own) and optimizer state. */
@@ -288,7 +301,7 @@ export class Optimizer {
       if (cb.param.owned) paramBytes += cb.param.buffer.size;
       for (const s of cb.states.values()) stateBytes += s.buf.size + (s.scales?.size ?? 0);
     }
-    stateBytes += this.phased?.stateBytes() ?? 0;
+    stateBytes += (this.phased?.stateBytes() ?? 0) + (this.rank1?.stateBytes() ?? 0);
     return { paramBytes, stateBytes };
   }
 
@@ -344,19 +357,28 @@ export class Optimizer {
     if (this.phased) {
       const streams = hostVals.map((vals) => Uint32Array.from(this.phased!.info.streams, (i) => streamWord(vals[i]!)));
       this.phased.encode(pass, this.chunks, values, streams, (ci) => this.bindGroups(this.chunks[ci]!, bound[ci]!, sources.map((s) => s.input)), (w) => this.pipes.get(w)!);
-    } else this.chunks.forEach((cb, ci) => {
-      const len = cb.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
-      const items = Math.ceil(len / cb.width);
-      if (items === 0) return;
-      this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module, values[cb.chunk.group]!, items, len, t));
-      const groups = this.bindGroups(cb, bound[ci]!, sources.map((s) => s.input));
-      const specs = this.module.variants[cb.width]!;
-      this.pipes.get(cb.width)!.forEach((pipe, k) => {
-        pass.setPipeline(pipe);
-        pass.setBindGroup(0, groups[k]!);
-        pass.dispatchWorkgroups(...gridFor(specs[k]!, items, this.device.limits.maxComputeWorkgroupsPerDimension));
+    } else {
+      const live = this.chunks.flatMap((cb, ci) => {
+        const len = cb.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
+        const items = Math.ceil(len / cb.width);
+        if (items === 0) return [];
+        this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module, values[cb.chunk.group]!, items, len, t));
+        return [{ cb, items, groups: this.bindGroups(cb, bound[ci]!, sources.map((s) => s.input)) }];
       });
-    });
+      // Kernel-major: the guard checks every chunk before any update, and rank-1 maxima (and the scales
+      // the main kernel decodes with) span chunks; `scalesOf` kernels run once, with chunk 0's bindings.
+      kernelsOf(this.module).forEach((spec, k) => {
+        const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
+        const runs = spec.scalesOf ? live.slice(0, 1).map((c) => ({ ...c, grid: this.gridOf(this.rank1!.finalizeGroups(spec.scalesOf!, spec.workgroupSize)) }))
+          : live.map((c) => ({ ...c, grid: gridFor(this.module.variants[c.cb.width]![k]!, c.items, maxX) }));
+        for (const { cb, groups, grid: [x, y] } of runs) {
+          if (x === 0) continue;
+          pass.setPipeline(this.pipes.get(cb.width)![k]!);
+          pass.setBindGroup(0, groups[k]!);
+          pass.dispatchWorkgroups(x, y);
+        }
+      });
+    }
     pass.end();
     this.device.queue.submit([enc.finish()]);
     // Step states advance with the step (and not at all when the guard skips it).
@@ -441,7 +463,8 @@ export class Optimizer {
     const format = this.module.states.find((s) => s.name === state)!.format;
     if (!codecOf(format)) return this.gather(name, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
     const pk = await this.readStatePacked(state, name);
-    return decodeAs(format, pk, numel(this.shapes.get(name)!));
+    const shape = this.shapes.get(name)!;
+    return decodeAs(format, pk, numel(shape), shape);
   }
 
   /**
@@ -455,7 +478,8 @@ export class Optimizer {
     const n = numel(this.shapes.get(name)!);
     const bits = codec.info.bitsPerElement;
     const words = new Uint32Array(Math.ceil((n * bits) / 32));
-    const scales = new Float32Array(codec.block ? Math.ceil(n / codec.block) : 0);
+    // Rank-1 scales are per tensor, not per chunk (rank1.ts).
+    const scales = this.rank1?.has(state) ? await this.rank1.readScales(state, name) : new Float32Array(codec.block ? Math.ceil(n / codec.block) : 0);
     for (const { cb, piece } of this.piecesOf(name)) {
       if (piece.length === 0) continue;
       const st = cb.states.get(state)!;
@@ -476,7 +500,7 @@ export class Optimizer {
     if (!codec) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
     const n = numel(this.shapes.get(name)!);
     const bits = codec.info.bitsPerElement;
-    const nScales = codec.block ? Math.ceil(n / codec.block) : 0;
+    const nScales = this.rank1?.has(state) ? this.rank1.scaleCount(state, name) : codec.block ? Math.ceil(n / codec.block) : 0;
     if (pk.words.length !== Math.ceil((n * bits) / 32) || pk.scales.length !== nScales) {
       throw new ShapeError(name, `state '${state}' of '${name}': got ${pk.words.length} words and ${pk.scales.length} scales, expected ${Math.ceil((n * bits) / 32)} and ${nScales}`);
     }
@@ -490,6 +514,7 @@ export class Optimizer {
         writeF32(this.device, st.scales!, (piece.chunkOffset / codec.block) * 4, pk.scales, b0, bn);
       }
     }
+    if (this.rank1?.has(state)) this.rank1.writeScales(state, name, pk.scales);
   }
 
   /**
@@ -540,7 +565,7 @@ export class Optimizer {
     if (codecOf(format)) {
       const n = numel(this.shapes.get(name)!);
       if (data.length !== n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${n}`);
-      this.writeStatePacked(state, name, encodeAs(format, data));
+      this.writeStatePacked(state, name, encodeAs(format, data, this.shapes.get(name)!));
       return;
     }
     this.scatter(name, data, `state '${state}' of '${name}'`, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
@@ -607,7 +632,8 @@ export class Optimizer {
         if (!codec) { want[`state/${s.name}/${name}`] = { dtype: 'F32', shape }; continue; }
         const n = numel(shape);
         want[`state/${s.name}/${name}/codes`] = { dtype: 'U32', shape: [Math.ceil((n * codec.info.bitsPerElement) / 32)] };
-        if (codec.block) want[`state/${s.name}/${name}/scales`] = { dtype: 'F32', shape: [Math.ceil(n / codec.block)] };
+        const scales = scaleCountAs(s.format, shape);
+        if (scales) want[`state/${s.name}/${name}/scales`] = { dtype: 'F32', shape: [scales] };
       }
     }
     for (const [g, states] of this.stepStates.entries()) for (const s of Object.keys(states)) want[`stepstate/${s}/${g}`] = { dtype: 'U32', shape: [2] };
@@ -671,6 +697,7 @@ export class Optimizer {
     this.flag?.destroy();
     this.phased?.dispose();
     this.entries?.dispose();
+    this.rank1?.dispose();
   }
 
   private live() { if (this.disposed) throw new DisposedError(`optimizer '${this.module.name}' was disposed`); }
@@ -747,6 +774,7 @@ export class Optimizer {
       layout: pipes[ki]!.getBindGroupLayout(0),
       entries: k.bindings.map((bd) => {
         const r = PHASED_KINDS.has(bd.kind) ? { buffer: this.phased!.resource(ci, bd), offset: 0 }
+          : bd.kind === 'r1scales' || bd.kind === 'r1table' ? { buffer: this.rank1!.resource(ci, bd), offset: 0 }
           : bd.kind === 'uniform' ? { buffer: cb.uniform, offset: 0 }
           : bd.kind === 'param' ? { buffer: cb.param.buffer, offset: cb.param.offset }
           : bd.kind === 'input' ? byInput.get(bd.name)!
@@ -756,7 +784,8 @@ export class Optimizer {
           : bd.kind === 'scales' ? { buffer: cb.states.get(bd.name)!.scales!, offset: 0 }
           : { buffer: bd.kind === 'state' ? cb.states.get(bd.name)!.buf : cb.temps.get(bd.name)!, offset: 0 };
         // Code words, scales and tables are bound whole: their length is not the chunk's element count.
-        const whole = bd.kind === 'uniform' || bd.kind === 'flag' || bd.kind === 'lanes' || bd.kind === 'origins' || bd.kind === 'scales' || PHASED_KINDS.has(bd.kind)
+        const whole = bd.kind === 'uniform' || bd.kind === 'flag' || bd.kind === 'lanes' || bd.kind === 'origins' || bd.kind === 'scales'
+          || bd.kind === 'r1scales' || bd.kind === 'r1table' || PHASED_KINDS.has(bd.kind)
           || (bd.kind === 'state' && !!cb.states.get(bd.name)!.codec) || (bd.kind === 'param' && !!this.module.param);
         return { binding: bd.binding, resource: { buffer: r.buffer, offset: r.offset, ...(whole ? {} : { size: this.bindSize(cb, r) }) } };
       }),
@@ -773,6 +802,12 @@ export class Optimizer {
     return Math.min(want, room);
   }
 
+  /** Workgroups past the per-dimension limit spill into y. */
+  private gridOf(groups: number): [number, number] {
+    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const x = Math.min(groups, maxX);
+    return [x, groups === 0 ? 0 : Math.ceil(groups / x)];
+  }
 }
 
 /** safetensors dtype of a stored parameter format. */

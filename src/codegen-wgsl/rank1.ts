@@ -1,0 +1,195 @@
+// Rank-1 normalization of q4u states inside the fused step (Li et al. 2023, §4.2; docs/formats.md).
+//
+// Element e of a tensor is encoded with the min over the tensor's axes of the absmax of the *new* values
+// across the other axes (rank 0 and 1: one axis of blocks). Those maxima span the whole tensor, and a
+// tensor may be packed with others or split over chunks, so no workgroup sees all of them. The step
+// therefore becomes three kernel-major sweeps (every chunk's dispatch of one kernel before the next
+// kernel's):
+//
+//   rank1max   the fused kernel with every store but the rank-1 ones dropped: it recomputes the update and
+//              folds |v_new| into the second half of the state's scale buffer with atomicMax on the u32
+//              bits. Bits of non-negative floats order like the floats, and max is exact and
+//              order-independent, so the result does not depend on scheduling.
+//   main       the fused kernel: decodes the old v with the stored scales (first half), encodes the new v
+//              with the new maxima (second half, flushed below 2^-90 as the CPU flushes them).
+//   rank1_<s>  one dispatch per state over its scale slots: stored = flush(max), max = 0 for the next step.
+//
+// The old scales must stay readable until every chunk's main kernel has run, which is why the copy is a
+// third sweep rather than a write in the main kernel. This is simpler than extending the phased kernels
+// (f32 only, no block-wise codes) to compressed states, and the other compressed states of the step keep
+// the fused kernel's block-wise path unchanged.
+//
+// Where an element finds its scales: a per-chunk, per-state table (u32 words):
+//   header  [pieces, scale slots of the state (all tensors), 0, 0]
+//   pieces  R1_PIECE words each, sorted by chunk offset, zero-length pieces left out:
+//           [chunkOffset, tensorOffset, first axis word, axis count]
+//   axes    R1_AXIS words each: [dim, stride, base]; element et of the tensor reads slot
+//           base + (et / stride) % dim (formats' `rank1Layout`, with base offset by the tensor's first slot).
+// Pieces start at multiples of 64 elements (LANE_GROUP), so the 4 elements of an invocation share one piece.
+import { error, type Diagnostic } from '../diag.js';
+import type { Program } from '../ir/types.js';
+import type { BindingSpec, KernelSpec } from './manifest.js';
+import type { StateCodec } from './state-io.js';
+import { identPart } from './wgsl.js';
+import { FORMATS } from '../formats/index.js';
+
+export const R1_HEADER = 4;
+export const R1_PIECE = 4;
+export const R1_AXIS = 3;
+
+/** Which sweep a fused kernel is emitted for: the maxima (`max`) or the step itself (`encode`). */
+export type Rank1Pass = 'max' | 'encode';
+
+/**
+ * Rank-1 states need the one fused kernel of a step: anything else is a diagnostic. `entry` names the
+ * entry point (`update NAME { }`) that `p` is compiled for: entry points run without the maxima sweep, so
+ * they may not read or write a rank-1 state.
+ */
+export function rank1Problem(p: Program, entry?: string): Diagnostic | undefined {
+  const names = new Set(p.states.filter((s) => s.format.rank1).map((s) => s.name));
+  const used = entry === undefined ? [...names]
+    : [...names].filter((n) => p.stores.some((st) => st.target === n) || p.insts.some((i) => i.op === 'state' && i.name === n));
+  if (!used.length) return undefined;
+  const why = entry !== undefined ? `in an entry point (\`update ${entry} { }\`)`
+    : (p.schedule?.kernels.length ?? 1) !== 1 ? 'without fusion (one kernel per step)' : undefined;
+  if (!why) return undefined;
+  const s = p.states.find((x) => x.name === used[0])!;
+  return error('E0315', `state '${s.name}' uses rank-1 normalization, which is not implemented ${why}`, s.span, 'drop `rank1 = 1` (block-wise q4u)');
+}
+
+const vars = (state: string) => {
+  const t = identPart(state);
+  return { t, codes: `st_${t}`, scales: `r1s_${t}`, table: `r1t_${t}`, pc: `r1pc_${t}`, et: `r1e_${t}` };
+};
+
+/** Binding variables of a rank-1 state in a fused kernel: the scale buffer's access depends on the pass. */
+export function rank1Bindings(state: string, pass: Rank1Pass): { kind: BindingSpec['kind']; name: string; variable: string; type: string; write: boolean }[] {
+  const v = vars(state);
+  return [
+    { kind: 'r1scales', name: state, variable: v.scales, type: pass === 'max' ? 'atomic<u32>' : 'u32', write: pass === 'max' },
+    { kind: 'r1table', name: state, variable: v.table, type: 'u32', write: false },
+  ];
+}
+
+/**
+ * WGSL helpers for one rank-1 state: the piece of a chunk element, and the scale of a tensor element from
+ * the stored scales (`half` 0) or the new maxima (`half` = slot count). In the max pass the scale buffer is
+ * atomic, and it also gets `r1_max_<s>`.
+ */
+export function rank1Helpers(c: StateCodec, state: string, pass: Rank1Pass): string {
+  const { t, scales: S, table: T } = vars(state);
+  const P = c.info.name;
+  const read = (k: string) => (pass === 'max' ? `atomicLoad(&${S}[${k}])` : `${S}[${k}]`);
+  const slot = (ax: string) => `${T}[${ax} + 2u] + (et / ${T}[${ax} + 1u]) % ${T}[${ax}]`;
+  return `
+// The last piece of this chunk starting at or before chunk element e.
+fn r1_piece_${t}(e: u32) -> u32 {
+  var lo = 0u;
+  var hi = max(${T}[0], 1u) - 1u;
+  loop {
+    if (lo >= hi) { break; }
+    let mid = (lo + hi + 1u) / 2u;
+    if (${T}[${R1_HEADER}u + ${R1_PIECE}u * mid] <= e) { lo = mid; } else { hi = mid - 1u; }
+  }
+  return lo;
+}
+
+fn r1_elem_${t}(pc: u32, e: u32) -> u32 {
+  let r = ${R1_HEADER}u + ${R1_PIECE}u * pc;
+  return e - ${T}[r] + ${T}[r + 1u];
+}
+
+// min over the axes; each maximum flushed as ${P}_scale flushes a block's (stored scales are already).
+fn r1_scale_${t}(pc: u32, et: u32, half: u32) -> f32 {
+  let r = ${R1_HEADER}u + ${R1_PIECE}u * pc;
+  let a0 = ${T}[r + 2u];
+  var s = ${P}_scale(bitcast<f32>(${read(`half + ${slot('a0')}`)}));
+  for (var a = 1u; a < ${T}[r + 3u]; a++) {
+    let ax = a0 + ${R1_AXIS}u * a;
+    s = min(s, ${P}_scale(bitcast<f32>(${read(`half + ${slot('ax')}`)})));
+  }
+  return s;
+}
+${pass === 'max' ? `
+// Folds |x| (as u32 bits: non-negative floats order like their bits) into every axis maximum of et.
+fn r1_max_${t}(pc: u32, et: u32, bits: u32) {
+  let r = ${R1_HEADER}u + ${R1_PIECE}u * pc;
+  let slots = ${T}[1];
+  for (var a = 0u; a < ${T}[r + 3u]; a++) {
+    let ax = ${T}[r + 2u] + ${R1_AXIS}u * a;
+    atomicMax(&${S}[slots + ${slot('ax')}], bits);
+  }
+}
+` : ''}`;
+}
+
+/** Statements locating this invocation's 4 elements (chunk elements 4j..4j+3) in their tensor. */
+export function rank1Locate(state: string, j: string): string[] {
+  const v = vars(state);
+  return [`  let ${v.pc} = r1_piece_${v.t}(${j} * 4u);`, `  let ${v.et} = r1_elem_${v.t}(${v.pc}, ${j} * 4u);`];
+}
+
+/** A vec4<f32> expression decoding elements 4j..4j+3 with the stored scales. */
+export function rank1Decode(c: StateCodec, state: string, j: string): string {
+  const v = vars(state);
+  const P = c.info.name;
+  const w = `${v.codes}[${j} / 2u]`;
+  return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, (${j} % 2u) * 4u + ${k}u, r1_scale_${v.t}(${v.pc}, ${v.et} + ${k}u, 0u))`).join(', ')})`;
+}
+
+/**
+ * Statements storing the vec4 `x` (uniform control flow: the encode pass has barriers). The max pass
+ * folds the valid lanes into the maxima; the encode pass writes codes with the new scales, two
+ * invocations meeting in workgroup memory (`pk`) for one 4-bit word, as the block-wise path does.
+ */
+export function rank1Store(c: StateCodec, state: string, x: string, pass: Rank1Pass): string[] {
+  const v = vars(state);
+  const P = c.info.name;
+  const xv = `x_${v.t}`;
+  const out = [`  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`];
+  if (pass === 'max') {
+    out.push(`  let a_${v.t} = bitcast<vec4<u32>>(abs(${xv}));`);
+    for (let k = 0; k < 4; k++) out.push(`  if (valid[${k}]) { r1_max_${v.t}(${v.pc}, ${v.et} + ${k}u, a_${v.t}[${k}]); }`);
+    return out;
+  }
+  const code = (k: number) => `select(0u, ${P}_encode(${xv}[${k}], r1_scale_${v.t}(${v.pc}, ${v.et} + ${k}u, ${v.table}[1])), valid[${k}])`;
+  out.push(`  pk[lid] = select(0u, ${[0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, (i % 2u) * 4u + ${k}u, ${code(k)})`, '0u')}, live);`);
+  out.push('  workgroupBarrier();');
+  out.push(`  if (live && i % 2u == 0u) { ${v.codes}[i / 2u] = pk[lid] | pk[lid + 1u]; }`);
+  out.push('  workgroupBarrier();');
+  return out;
+}
+
+const FINALIZE_WG = 64;
+
+/**
+ * The third sweep for one state: one invocation per scale slot (every tensor's), dispatched once per
+ * step over `scalesOf`'s slots. Skipped steps (the guard) leave both halves as they are: the max pass
+ * folded nothing.
+ */
+export function rank1FinalizeKernel(optimizer: string, c: StateCodec, state: string, guard: boolean): KernelSpec {
+  const v = vars(state);
+  const P = c.info.name;
+  const bindings: BindingSpec[] = [
+    { binding: 0, kind: 'r1scales', name: state, access: 'read_write' },
+    { binding: 1, kind: 'r1table', name: state, access: 'read' },
+    ...(guard ? [{ binding: 2, kind: 'flag' as const, name: 'skip', access: 'read' as const }] : []),
+  ];
+  const wgsl = [
+    `// ${optimizer}: kernel rank1_${v.t} (stored scales = flushed new maxima; maxima = 0)`,
+    `@group(0) @binding(0) var<storage, read_write> ${v.scales}: array<u32>;`,
+    `@group(0) @binding(1) var<storage, read> ${v.table}: array<u32>;`,
+    ...(guard ? ['@group(0) @binding(2) var<storage, read> skip: array<u32>;'] : []),
+    FORMATS[P].wgsl(),
+    `@compute @workgroup_size(${FINALIZE_WG})`,
+    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
+    `  let i = (wid.y * nwg.x + wid.x) * ${FINALIZE_WG}u + lid;`,
+    `  let n = ${v.table}[1];`,
+    `  if (i >= n${guard ? ' || skip[0] != 0u' : ''}) { return; }`,
+    `  ${v.scales}[i] = bitcast<u32>(${P}_scale(bitcast<f32>(${v.scales}[n + i])));`,
+    `  ${v.scales}[n + i] = 0u;`,
+    '}',
+    '',
+  ].join('\n');
+  return { name: `rank1_${v.t}`, wgsl, entryPoint: 'main', workgroupSize: FINALIZE_WG, bindings, scalesOf: state };
+}

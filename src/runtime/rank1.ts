@@ -1,0 +1,101 @@
+// The runtime side of rank-1 q4u states (src/codegen-wgsl/rank1.ts): per state one scale buffer for all
+// tensors, `[stored scales | new maxima]` (u32 words, f32 bits), and per chunk a table that tells each
+// element where its tensor's scales are. The codes stay in the chunk's state buffer like any compressed
+// state's. A tensor's scales are contiguous (formats' `rank1Layout`: one run per axis, or its blocks for
+// rank 0 and 1), in the order `FORMATS.q4u.encode(x, {rank1: {shape}})` returns them, so a tensor split
+// over chunks shares them and checkpoints save them as one array.
+import type { BindingSpec, KernelModule } from '../codegen-wgsl/manifest.js';
+import { R1_AXIS, R1_HEADER, R1_PIECE } from '../codegen-wgsl/rank1.js';
+import { codecOf } from '../codegen-wgsl/state-io.js';
+import { rank1Layout } from '../formats/index.js';
+import { readBuffer } from './device.js';
+import type { Chunk } from './layout.js';
+
+const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+interface Rank1State {
+  /** Scale slots of every tensor together. */
+  slots: number;
+  /** First slot and slot count of each tensor. */
+  ranges: Map<string, [number, number]>;
+  scales: GPUBuffer;
+  /** One table per chunk. */
+  tables: GPUBuffer[];
+}
+
+export class Rank1Runner {
+  private readonly states = new Map<string, Rank1State>();
+
+  constructor(private readonly device: GPUDevice, module: KernelModule, shapes: Map<string, number[]>, chunks: { chunk: Chunk }[]) {
+    for (const s of module.states) {
+      const codec = codecOf(s.format);
+      if (!codec?.rank1) continue;
+      const block = codec.rank1.block;
+      const ranges = new Map<string, [number, number]>();
+      const axes = new Map<string, ReturnType<typeof rank1Layout>>();
+      let slots = 0;
+      for (const [name, shape] of shapes) {
+        const ax = rank1Layout(shape, block);
+        const count = ax.reduce((a, x) => a + x.dim, 0);
+        axes.set(name, ax.map((x) => ({ ...x, base: x.base + slots })));
+        ranges.set(name, [slots, count]);
+        slots += count;
+      }
+      const scales = device.createBuffer({ size: Math.max(16, Math.ceil((8 * slots) / 16) * 16), usage: STORAGE(), label: `${s.name}.rank1` });
+      const tables = chunks.map(({ chunk }, ci) => {
+        const pieces = chunk.pieces.filter((pc) => pc.length > 0);
+        const words: number[] = [pieces.length, slots, 0, 0];
+        let axisWord = R1_HEADER + R1_PIECE * pieces.length;
+        for (const pc of pieces) {
+          const n = axes.get(pc.tensor)!.length;
+          words.push(pc.chunkOffset, pc.tensorOffset, axisWord, n);
+          axisWord += R1_AXIS * n;
+        }
+        for (const pc of pieces) for (const x of axes.get(pc.tensor)!) words.push(x.dim, x.stride, x.base);
+        const data = Uint32Array.from(words);
+        const buf = device.createBuffer({ size: Math.ceil(data.byteLength / 16) * 16, usage: STORAGE(), label: `chunk${ci}.${s.name}.rank1table` });
+        device.queue.writeBuffer(buf, 0, data);
+        return buf;
+      });
+      this.states.set(s.name, { slots, ranges, scales, tables });
+    }
+  }
+
+  has(state: string): boolean { return this.states.has(state); }
+
+  /** The buffer a rank-1 binding resolves to in chunk `ci`. */
+  resource(ci: number, bd: BindingSpec): GPUBuffer {
+    const st = this.states.get(bd.name)!;
+    return bd.kind === 'r1table' ? st.tables[ci]! : st.scales;
+  }
+
+  /** Workgroups of a `scalesOf` kernel of workgroup size `wg` (0: nothing to do). */
+  finalizeGroups(state: string, wg: number): number { return Math.ceil(this.states.get(state)!.slots / wg); }
+
+  /** The stored scales of one tensor. */
+  async readScales(state: string, tensor: string): Promise<Float32Array> {
+    const st = this.states.get(state)!;
+    const [start, count] = st.ranges.get(tensor)!;
+    if (count === 0) return new Float32Array(0);
+    return new Float32Array(await readBuffer(this.device, st.scales, count * 4, start * 4));
+  }
+
+  scaleCount(state: string, tensor: string): number { return this.states.get(state)!.ranges.get(tensor)![1]; }
+
+  writeScales(state: string, tensor: string, scales: Float32Array): void {
+    const st = this.states.get(state)!;
+    const [start, count] = st.ranges.get(tensor)!;
+    if (count) this.device.queue.writeBuffer(st.scales, start * 4, scales.buffer as ArrayBuffer, scales.byteOffset, count * 4);
+  }
+
+  /** Device bytes of the scale buffers (both halves: the new maxima are state the step needs too). */
+  stateBytes(): number {
+    let b = 0;
+    for (const st of this.states.values()) b += st.scales.size;
+    return b;
+  }
+
+  dispose(): void {
+    for (const st of this.states.values()) for (const b of [st.scales, ...st.tables]) b.destroy();
+  }
+}
