@@ -5,7 +5,7 @@
 //       with explicit multi-indices and float64 division instead of strides and products;
 //   (b) Dawn = interpreter, bit for bit, on codes, scales and parameters, for matrices, vectors, a scalar-like
 //       [1] and a rank-3 tensor packed into one chunk with a parameter group, split over small bindings,
-//       and with the non-finite guard skipping a step;
+//       and with the non-finite guard skipping a step; with the serial (default) and the workgroup kernel;
 //   (c) state bytes measured on a large matrix; (d) checkpoints restore the state bit for bit.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,9 +102,10 @@ describe('adamw4bit_rank1: Dawn = interpreter, bit for bit', () => {
     ['packed in one chunk, with a parameter group', {}],
     ['split over 8 KiB bindings', { maxBindingBytes: 8192 }],
     ['with the non-finite guard skipping step 5', { guard: true }],
-  ] as [string, OptimizerOptions & { guard?: boolean }][]) {
+    ['workgroup-absmax kernel (blockAbsmax: workgroup)', { blockAbsmax: 'workgroup' }],
+  ] as [string, OptimizerOptions & { guard?: boolean; blockAbsmax?: 'workgroup' }][]) {
     it(`${what}: codes, scales and params after 1 and ${STEPS} steps`, async () => {
-      const cc = options.guard ? compile(source('adamw4bit_rank1'), { guard: true }) : c;
+      const cc = options.guard || options.blockAbsmax ? compile(source('adamw4bit_rank1'), { guard: !!options.guard, ...(options.blockAbsmax ? { blockAbsmax: options.blockAbsmax } : {}) }) : c;
       const group = { ...HYPERS, lr: HYPERS.lr * 2 };
       const data = Object.fromEntries(Object.entries(SHAPES).map(([k, s]) => [k, caseData(k, numel(s))]));
       const interps = Object.fromEntries(Object.entries(SHAPES).map(([k, s]) => [k, new InterpRun(c.program, data[k]!.p0, k === 'b' ? group : HYPERS, { shape: s })]));

@@ -13,7 +13,7 @@ import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp,
 import { wgslU32 } from '../formats/wgsl.js';
 import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, serialStore, workgroupFor, type SerialStore, type StateCodec } from './state-io.js';
 import {
-  rank1Bindings, rank1Problem, rank1Decode, rank1FinalizeKernel, rank1Helpers, rank1Locate, rank1Store, type Rank1Pass,
+  rank1Bindings, rank1Problem, rank1Decode, rank1EncodeLane, rank1FinalizeKernel, rank1Helpers, rank1Locate, rank1Store, type Rank1Pass,
 } from './rank1.js';
 
 export interface CodegenOptions {
@@ -100,8 +100,8 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const rank1 = [...codecs].filter(([, c]) => c.rank1);
   const blocks = [...codecs.values()].map((c) => c.block ?? 0);
   // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple
-  // of the others). Rank-1 stores are written by the cooperative kernel only (rank1.ts).
-  const tile = opts.blockAbsmax === 'serial' && !rank1.length ? Math.max(0, ...blocks) : 0;
+  // of the others).
+  const tile = opts.blockAbsmax === 'serial' ? Math.max(0, ...blocks) : 0;
   const coop = codecs.size > 0 && tile === 0;
   // Stochastic rounding keys its bits by tensor id and index within the tensor (srBits), which this kernel
   // does not otherwise know. Every SR store is a 16-bit store and so runs in a compressed-state kernel,
@@ -283,7 +283,15 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
       if (pass === 'encode') bindCodec(target, true);
       else for (const { write: w, ...bd } of rank1Bindings(target, pass)) bindVar(bd, w);
       usesValid = true;
-      if (pass === 'encode') usesPk = true;
+      if (pass === 'encode' && !ctx.tile) usesPk = true;
+      if (ctx.tile && pass === 'encode') {
+        // Serial-block kernel: the scales are the max sweep's, so no absmax walk; the word as block-wise 4-bit.
+        const { codes } = bindCodec(target, true);
+        const st = serialStore(codec, asStored(value), codes, '', identPart(target), ctx.tile, undefined, rank1EncodeLane(codec, target));
+        writes.push(...st.encode);
+        serial.push(st);
+        continue;
+      }
       body.push(...rank1Store(codec, target, asStored(value), pass));
       continue;
     }
@@ -333,6 +341,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
     if (lanes) bindVar({ kind: 'lanes', name: 'lanes', variable: 'lanes', type: 'u32' }, false);
     const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u]);`,
       ...(usesSr ? originLines() : [])] : [];
+    for (const name of rank1States) valid.push(...rank1Locate(name, 'j'));
     const walk = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...valid, ...body, ...lines].map((l) => `  ${l}`), '  }'];
     main = [
       ...head,

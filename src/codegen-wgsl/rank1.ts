@@ -137,6 +137,12 @@ export function rank1Decode(c: StateCodec, state: string, j: string): string {
   return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, (${j} % 2u) * 4u + ${k}u, r1_scale_${v.t}(${v.pc}, ${v.et} + ${k}u, 0u))`).join(', ')})`;
 }
 
+/** Lane k's code of `x_<state>` with the new maxima (the second half of the scale buffer). */
+export function rank1EncodeLane(c: StateCodec, state: string): (k: number) => string {
+  const v = vars(state);
+  return (k) => `${c.info.name}_encode(x_${v.t}[${k}], r1_scale_${v.t}(${v.pc}, ${v.et} + ${k}u, ${v.table}[1]))`;
+}
+
 /**
  * Statements storing the vec4 `x` (uniform control flow: the encode pass has barriers). The max pass
  * folds the valid lanes into the maxima; the encode pass writes codes with the new scales, two
@@ -152,7 +158,7 @@ export function rank1Store(c: StateCodec, state: string, x: string, pass: Rank1P
     for (let k = 0; k < 4; k++) out.push(`  if (valid[${k}]) { r1_max_${v.t}(${v.pc}, ${v.et} + ${k}u, a_${v.t}[${k}]); }`);
     return out;
   }
-  const code = (k: number) => `select(0u, ${P}_encode(${xv}[${k}], r1_scale_${v.t}(${v.pc}, ${v.et} + ${k}u, ${v.table}[1])), valid[${k}])`;
+  const code = (k: number) => `select(0u, ${rank1EncodeLane(c, state)(k)}, valid[${k}])`;
   out.push(`  pk[lid] = select(0u, ${[0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, (i % 2u) * 4u + ${k}u, ${code(k)})`, '0u')}, live);`);
   out.push('  workgroupBarrier();');
   out.push(`  if (live && i % 2u == 0u) { ${v.codes}[i / 2u] = pk[lid] | pk[lid + 1u]; }`);

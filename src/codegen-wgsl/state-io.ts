@@ -159,14 +159,16 @@ export interface SerialStore {
  * tile of vec4s j0..j1 (`tile` elements, a multiple of the block) alone: no other invocation touches
  * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0.
  */
-export function serialStore(c: StateCodec, x: string, codes: string, scales: string, tag: string, tile: number, rand?: (lane: number) => string): SerialStore {
+export function serialStore(c: StateCodec, x: string, codes: string, scales: string, tag: string, tile: number, rand?: (lane: number) => string,
+  /** Lane k's code from `x_<tag>` when the scale is not the block's (rank-1): no absmax walk. */
+  encodeLane?: (lane: number) => string): SerialStore {
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const xv = `x_${tag}`;
   const decl: string[] = [], absmax: string[] = [], mid: string[] = [], encode: string[] = [], finish: string[] = [];
   const value = `  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`;
   let enc = '';
-  if (c.block) {
+  if (c.block && !encodeLane) {
     const per = tile / c.block;
     const am = `amax_${tag}`;
     // One accumulator per block of the tile; an array only when the tile holds several of this state's blocks.
@@ -182,7 +184,7 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
       ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < u.n; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
   } else encode.push(value);
-  const code = (k: number) => `select(0u, ${rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
+  const code = (k: number) => `select(0u, ${encodeLane ? encodeLane(k) : rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
   const packed = (base: string) => [0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, ${base}${k}u, ${code(k)})`, '0u');
   if (bits === 16) {
     encode.push(`  ${codes}[2u * j] = ${P}_pack(${P}_pack(0u, 0u, ${code(0)}), 1u, ${code(1)});`);
