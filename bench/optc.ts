@@ -97,6 +97,7 @@ export async function createOptcCase(
   init: Float32Array,
   grad: Float32Array,
   hypers: Record<string, number>,
+  shape: number[] = [init.length],
 ): Promise<OptcCase> {
   const n = init.length;
   const g = device.createBuffer({
@@ -104,7 +105,7 @@ export async function createOptcCase(
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
   });
   device.queue.writeBuffer(g, 0, grad.buffer as ArrayBuffer, grad.byteOffset, grad.byteLength);
-  const opt = await optc.createOptimizer(device, module, { w: { shape: [n], data: init } }, { hypers });
+  const opt = await optc.createOptimizer(device, module, { w: { shape, data: init } }, { hypers });
   await checkedStep(device, async () => {
     await opt.step({ w: g });
   });

@@ -22,17 +22,21 @@ import { pairedRatio, timeInterleaved, type Step } from './timing.js';
  * State formats for m and v. Expected bytes of m + v per element for large n (docs/formats.md): 8-bit and FP8
  * 2.03, 4-bit 1.06, bf16 4; the benchmark reports what the runtime actually allocates.
  */
-export const COMPRESSED_VARIANTS: { name: string; m: string; v: string }[] = [
+/** `param`: how p is stored (default f32); `matrix`: the tensor is square instead of flat (rank-1 scales need rows and columns). */
+export const COMPRESSED_VARIANTS: { name: string; m: string; v: string; param?: string; matrix?: boolean }[] = [
   { name: '8bit', m: 'q8', v: 'q8u' },
   { name: '4bit', m: 'q4', v: 'q4u' },
+  { name: '4bit-rank1', m: 'q4', v: 'q4u(rank1 = 1)', matrix: true },
   { name: 'fp8', m: 'fp8e4m3', v: 'fp8e5m2' },
   { name: 'bf16', m: 'bf16', v: 'bf16' },
+  { name: 'bf16-params-sr', m: 'bf16', v: 'bf16', param: 'bf16(rounding = stochastic)' },
 ];
 
-/** examples/adamw.opt with `state m` and `state v` stored in the given formats. */
-export function adamwWithFormats(source: string, m: string, v: string): string {
-  const out = source.replace(/state m = /, `state m: ${m} = `).replace(/state v = /, `state v: ${v} = `);
+/** examples/adamw.opt with `state m` and `state v` (and optionally p) stored in the given formats. */
+export function adamwWithFormats(source: string, m: string, v: string, param?: string): string {
+  let out = source.replace(/state m = /, `state m: ${m} = `).replace(/state v = /, `state v: ${v} = `);
   if (out === source) throw new Error('examples/adamw.opt no longer declares `state m = …; state v = …;`');
+  if (param) out = out.replace(/(optimizer \w+ \{\n)/, `$1  param p: ${param};\n`);
   return out;
 }
 
@@ -55,7 +59,7 @@ async function compressed(shared: SharedDevice, optc: OptcApi | undefined, opts:
   const modules: Record<string, OptcModule> = {};
   for (const c of variants) {
     try {
-      modules[c.name] = compileSource(optc, adamwWithFormats(source, c.m, c.v), `examples/adamw.opt (m: ${c.m}, v: ${c.v})`);
+      modules[c.name] = compileSource(optc, adamwWithFormats(source, c.m, c.v, c.param), `examples/adamw.opt (m: ${c.m}, v: ${c.v})`);
     } catch (e) {
       const msg = (e as Error).message.split('\n').find((l) => /E\d{4}|error/i.test(l)) ?? (e as Error).message.split('\n')[0]!;
       out.push({ name: `optc/adamw-${c.name}`, group: 'compressed', n, skipped: `pending issue 4: ${msg.trim()}` });
@@ -66,9 +70,11 @@ async function compressed(shared: SharedDevice, optc: OptcApi | undefined, opts:
   const { init, grad } = paramsAndGrad(n);
   const measured: Record<string, number> = {};
   const cases: Record<string, OptcCase> = { f32: await createOptcCase(optc, shared.device, compileFile(optc, 'examples/adamw.opt'), init, grad, {}) };
+  const side = Math.sqrt(n);
   for (const [k, m] of Object.entries(modules)) {
     try {
-      const c = await createOptcCase(optc, shared.device, m, init, grad, {});
+      const matrix = variants.find((v) => v.name === k)?.matrix && Number.isInteger(side);
+      const c = await createOptcCase(optc, shared.device, m, init, grad, {}, matrix ? [side, side] : [n]);
       // Measured, not assumed: a format the front end accepts but the runtime still stores as f32 is no
       // compressed case yet.
       const stateBytes = c.opt.memory ? c.opt.memory().stateBytes / n : NaN;
@@ -97,11 +103,12 @@ async function compressed(shared: SharedDevice, optc: OptcApi | undefined, opts:
   for (const c of variants) {
     const tk = t[c.name];
     if (!tk) continue;
-    const bytes = 12 + 2 * measured[c.name]!; // p read + written, g read, m and v read + written
+    const pBytes = c.param ? 2 : 4;
+    const bytes = 2 * pBytes + 4 + 2 * measured[c.name]!; // p read + written, g read, m and v read + written
     out.push({
       name: `optc/adamw-${c.name}`, group: 'compressed', n, ms: tk.ms, min: tk.min, max: tk.max,
       bytesPerParam: bytes, gbPerS: (n * bytes) / tk.ms / 1e6, stateBytesPerParam: measured[c.name], vsF32: pairedRatio(tk, f32), dispatchesPerStep: counts[c.name],
-      note: `m: ${c.m}, v: ${c.v}; vsF32 = this step time / f32 step time (≤ 1 is the target)`,
+      note: `m: ${c.m}, v: ${c.v}${c.param ? `, p: ${c.param}` : ''}${c.matrix ? `, shape [${side}, ${side}]` : ''}; vsF32 = this step time / f32 step time (≤ 1 is the target)`,
     });
   }
   return out;
