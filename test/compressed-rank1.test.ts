@@ -151,6 +151,29 @@ describe('adamw4bit_rank1: Dawn = interpreter, bit for bit', () => {
 
 // ---- (c) memory, (d) checkpoints ----------------------------------------------------------------------
 
+describe('a rank-1 state the step reads but never writes', () => {
+  // Found by test/compressed-fuzz.test.ts: the per-step scale copy ran for it too and replaced its scales
+  // with the (empty) new maxima, zeroing every value. Only states the step writes get the copy now.
+  it('keeps its initial codes and scales across steps, as the interpreter does', async () => {
+    const cc = compile('optimizer frozen {\n  hyper lr = 0.1;\n  state v: q4u(rank1 = 1) = 0.25;\n  update {\n    p = p - lr * v * g;\n  }\n}\n');
+    const shape = [33, 70];
+    const rng = new Rng(seedOf('rank1-frozen'));
+    const p0 = randomTensor(rng, numel(shape));
+    const grads = gradientSequence(rng, numel(shape), 3);
+    const run = new InterpRun(cc.program, p0, { lr: 0.1 }, { shape });
+    const opt = await createOptimizer(device, cc.module, { w: { shape, data: p0 } });
+    try {
+      for (const g of grads) { await opt.step({ w: g }); run.step(g); }
+      const pk = await opt.readStatePacked('v', 'w');
+      expectSameBits('v scales', pk.scales, run.cur.packed!.v!.scales);
+      expectSameBits('v codes', pk.words, run.cur.packed!.v!.words);
+      expectSameBits('p', await opt.readParam('w'), run.cur.param);
+    } finally {
+      opt.dispose();
+    }
+  });
+});
+
 describe('adamw4bit_rank1: device memory on a 2048 x 512 matrix', () => {
   it('state bytes = the formats\' bytes, ≤ 1.1 per parameter', async () => {
     const shape = [2048, 512], n = numel(shape);

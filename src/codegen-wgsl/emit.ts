@@ -98,6 +98,9 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   if (pc) codecs.set('p', pc);
   // Rank-1 states: a maxima sweep before the step and a scale copy after it (rank1.ts).
   const rank1 = [...codecs].filter(([, c]) => c.rank1);
+  // Only a state the step writes gets new maxima; copying the (empty) maxima of one it only reads over its
+  // scales would zero them.
+  const rank1Stored = rank1.filter(([name]) => p.stores.some((st) => st.target === name));
   const blocks = [...codecs.values()].map((c) => c.block ?? 0);
   // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple
   // of the others).
@@ -119,9 +122,9 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const ctx: EmitCtx = { p, fieldOf, temps, defKernel, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop, tile, sr };
   const variant = (v: VecTypes) => [
     ...(opts.guard ? [emitGuardKernel({ ...ctx, coop: false }, v)] : []),
-    ...(rank1.length ? [emitKernel(ctx, { ...sched.kernels[0]!, name: 'rank1max' }, v, 'max')] : []),
+    ...(rank1Stored.length ? [emitKernel(ctx, { ...sched.kernels[0]!, name: 'rank1max' }, v, 'max')] : []),
     ...sched.kernels.map((k) => emitKernel(ctx, k, v)),
-    ...rank1.map(([name, c]) => rank1FinalizeKernel(p.name, c, name, opts.guard)),
+    ...rank1Stored.map(([name, c]) => rank1FinalizeKernel(p.name, c, name, opts.guard)),
   ];
   const programHash = hashProgram(p);
   const key = `${programHash}:${JSON.stringify(sched)}:${JSON.stringify({ workgroupSize, guard: opts.guard, tile })}`;

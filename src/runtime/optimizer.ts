@@ -190,8 +190,10 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
       const v = stateInit[s.name] ?? inits[s.name]!;
       const store: StateStore = { buf };
       if (codec) {
-        // The initial codes and scales: the chunk's fill encoded, as the interpreter encodes its fill.
+        // The initial codes and scales: the chunk's fill encoded, as the interpreter encodes its fill, with
+        // code 0 in lanes that hold no element (the CPU quantizer's padding, which the kernel also writes).
         const packed = encodeAs(s.format, new Float32Array(chunk.n).fill(v));
+        clearPaddingLanes(packed.words, chunk, codec.info.bitsPerElement);
         device.queue.writeBuffer(buf, 0, packed.words.buffer as ArrayBuffer, packed.words.byteOffset, packed.words.byteLength);
         store.codec = codec;
         if (codec.block) {
@@ -230,6 +232,17 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
     }
   }
   return opt;
+}
+
+/** Zeroes the code lanes of elements outside every piece of the chunk (`bits` per element, packed in u32 words). */
+function clearPaddingLanes(words: Uint32Array, chunk: Chunk, bits: number): void {
+  const perWord = 32 / bits;
+  const live = new Uint8Array(words.length * perWord);
+  for (const pc of chunk.pieces) live.fill(1, pc.chunkOffset, pc.chunkOffset + pc.length);
+  const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+  for (let e = 0; e < live.length; e++) {
+    if (!live[e]) words[Math.floor(e / perWord)]! &= ~(mask << (bits * (e % perWord)));
+  }
 }
 
 /** Bytes per parameter element on the device: 4 for f32, 2 for f16/bf16. */
