@@ -92,6 +92,16 @@ export function decodeVec4(c: StateCodec, codes: string, scales: string, j: stri
   return { pre: [], expr: `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, ${base} + ${k}u${scale})`).join(', ')})` };
 }
 
+/** Lane k's code of `x_<tag>`, 0 for a padding lane: stochastic when `rand` is given, else with `enc`. */
+function laneCode(P: string, xv: string, enc: string, rand?: (lane: number) => string, custom?: (lane: number) => string): (k: number) => string {
+  return (k) => `select(0u, ${custom ? custom(k) : rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
+}
+
+/** The word (8-bit: one; 16-bit: two, `half` 0 or 1) holding vec4 `j`'s codes, or (4-bit) its half `base`.. of one. */
+function packedWord(P: string, code: (k: number) => string, lanes: number[], base = ''): string {
+  return lanes.reduce((w, k, n) => `${P}_pack(${w}, ${base}${base ? k : n}u, ${code(k)})`, '0u');
+}
+
 /**
  * Statements encoding the vec4 `x` into a compressed state. Runs in uniform control flow (it contains
  * barriers); `live` says whether this invocation's elements exist, `valid` which of its 4 lanes hold data
@@ -121,17 +131,16 @@ export function encodeVec4(c: StateCodec, x: string, codes: string, scales: stri
     out.push(`  if (live && lid % ${seg}u == 0u) { ${scales}[(i * 4u) / ${c.block}u] = ${P}_scale(amax_${tag}); }`);
     enc = `, enc_${tag}`;
   }
-  const code = (k: number) => `select(0u, ${rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
+  const code = laneCode(P, xv, enc, rand);
   if (bits === 16) {
     out.push(`  if (live) {`);
-    out.push(`    ${codes}[2u * i] = ${P}_pack(${P}_pack(0u, 0u, ${code(0)}), 1u, ${code(1)});`);
-    out.push(`    ${codes}[2u * i + 1u] = ${P}_pack(${P}_pack(0u, 0u, ${code(2)}), 1u, ${code(3)});`);
+    out.push(`    ${codes}[2u * i] = ${packedWord(P, code, [0, 1])};`);
+    out.push(`    ${codes}[2u * i + 1u] = ${packedWord(P, code, [2, 3])};`);
     out.push('  }');
   } else if (bits === 8) {
-    out.push(`  if (live) { ${codes}[i] = ${[0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, ${k}u, ${code(k)})`, '0u')}; }`);
+    out.push(`  if (live) { ${codes}[i] = ${packedWord(P, code, [0, 1, 2, 3])}; }`);
   } else {
-    const base = '((i % 2u) * 4u)';
-    out.push(`  pk[lid] = select(0u, ${[0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, ${base} + ${k}u, ${code(k)})`, '0u')}, live);`);
+    out.push(`  pk[lid] = select(0u, ${packedWord(P, code, [0, 1, 2, 3], '(i % 2u) * 4u + ')}, live);`);
     out.push('  workgroupBarrier();');
     out.push(`  if (live && i % 2u == 0u) { ${codes}[i / 2u] = pk[lid] | pk[lid + 1u]; }`);
     out.push('  workgroupBarrier();');
@@ -184,19 +193,18 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
       ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < u.n; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
   } else encode.push(value);
-  const code = (k: number) => `select(0u, ${encodeLane ? encodeLane(k) : rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
-  const packed = (base: string) => [0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, ${base}${k}u, ${code(k)})`, '0u');
+  const code = laneCode(P, xv, enc, rand, encodeLane);
   if (bits === 16) {
-    encode.push(`  ${codes}[2u * j] = ${P}_pack(${P}_pack(0u, 0u, ${code(0)}), 1u, ${code(1)});`);
-    encode.push(`  ${codes}[2u * j + 1u] = ${P}_pack(${P}_pack(0u, 0u, ${code(2)}), 1u, ${code(3)});`);
+    encode.push(`  ${codes}[2u * j] = ${packedWord(P, code, [0, 1])};`);
+    encode.push(`  ${codes}[2u * j + 1u] = ${packedWord(P, code, [2, 3])};`);
   } else if (bits === 8) {
-    encode.push(`  ${codes}[j] = ${packed('')};`);
+    encode.push(`  ${codes}[j] = ${packedWord(P, code, [0, 1, 2, 3])};`);
   } else {
     // Two vec4s share a word: the even one's codes wait in a variable until the odd one (or the tile's
     // end) writes the word, after both have decoded the old codes from it.
     const w = `word_${tag}`;
     decl.push(`  var ${w} = 0u;`);
-    encode.push(`  ${w} = select(${w}, 0u, j % 2u == 0u) | ${packed('(j % 2u) * 4u + ')};`);
+    encode.push(`  ${w} = select(${w}, 0u, j % 2u == 0u) | ${packedWord(P, code, [0, 1, 2, 3], '(j % 2u) * 4u + ')};`);
     encode.push(`  if (j % 2u == 1u || j + 1u == j1) { ${codes}[j / 2u] = ${w}; }`);
   }
   return { decl, absmax, mid, encode, finish };
