@@ -96,11 +96,9 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   for (const s of p.states) { const c = codecOf(s.format); if (c) codecs.set(s.name, c); }
   const pc = codecOf(paramFormat(p));
   if (pc) codecs.set('p', pc);
-  // Rank-1 states: a maxima sweep before the step and a scale copy after it (rank1.ts).
-  const rank1 = [...codecs].filter(([, c]) => c.rank1);
-  // Only a state the step writes gets new maxima; copying the (empty) maxima of one it only reads over its
-  // scales would zero them.
-  const rank1Stored = rank1.filter(([name]) => p.stores.some((st) => st.target === name));
+  // Rank-1 states the step writes: a maxima sweep before the step and a scale copy after it (rank1.ts).
+  // One it only reads gets neither: copying its (empty) maxima over its scales would zero them.
+  const rank1Stored = [...codecs].filter(([name, c]) => c.rank1 && p.stores.some((st) => st.target === name));
   const blocks = [...codecs.values()].map((c) => c.block ?? 0);
   // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple
   // of the others).
@@ -283,13 +281,12 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
     if (pass === 'max' && !codec?.rank1) continue;
     if (codec?.rank1) {
       // The maxima sweep binds the codes only where the step reads the old value (auto layouts drop unused bindings).
-      if (pass === 'encode') bindCodec(target, true);
-      else for (const { write: w, ...bd } of rank1Bindings(target, pass)) bindVar(bd, w);
+      const codes = pass === 'encode' ? bindCodec(target, true).codes : '';
+      if (pass === 'max') for (const { write: w, ...bd } of rank1Bindings(target, pass)) bindVar(bd, w);
       usesValid = true;
       if (pass === 'encode' && !ctx.tile) usesPk = true;
       if (ctx.tile && pass === 'encode') {
         // Serial-block kernel: the scales are the max sweep's, so no absmax walk; the word as block-wise 4-bit.
-        const { codes } = bindCodec(target, true);
         const st = serialStore(codec, asStored(value), codes, '', identPart(target), ctx.tile, undefined, rank1EncodeLane(codec, target));
         writes.push(...st.encode);
         serial.push(st);

@@ -104,9 +104,13 @@ export function kernelsOf(m: KernelModule): KernelSpec[] {
   return (m.variants[4] ?? m.variants[1])!;
 }
 
-/** Workgroups (x, y) that cover `items` work items with kernel `k`; past `maxX` the grid spills into y. */
-export function gridFor(k: KernelSpec, items: number, maxX: number): [number, number] {
-  const groups = Math.ceil(items / (k.workgroupSize * (k.itemsPerInvocation ?? 1)));
+/** `groups` workgroups as an (x, y) grid: past `maxX` (the per-dimension limit) they spill into y. */
+export function spillGrid(groups: number, maxX: number): [number, number] {
   const x = Math.min(groups, maxX);
-  return [x, Math.ceil(groups / x)];
+  return [x, groups === 0 ? 0 : Math.ceil(groups / x)];
+}
+
+/** Workgroups (x, y) that cover `items` work items with kernel `k`. */
+export function gridFor(k: KernelSpec, items: number, maxX: number): [number, number] {
+  return spillGrid(Math.ceil(items / (k.workgroupSize * (k.itemsPerInvocation ?? 1))), maxX);
 }

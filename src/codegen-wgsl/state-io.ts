@@ -97,7 +97,10 @@ function laneCode(P: string, xv: string, enc: string, rand?: (lane: number) => s
   return (k) => `select(0u, ${custom ? custom(k) : rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
 }
 
-/** The word (8-bit: one; 16-bit: two, `half` 0 or 1) holding vec4 `j`'s codes, or (4-bit) its half `base`.. of one. */
+/**
+ * A u32 word packing the codes of `lanes` (indices into the vec4) in order: lane slots 0, 1, … of the word,
+ * or, with `base` (4-bit: `(j % 2) * 4 + `), slots base + k.
+ */
 function packedWord(P: string, code: (k: number) => string, lanes: number[], base = ''): string {
   return lanes.reduce((w, k, n) => `${P}_pack(${w}, ${base}${base ? k : n}u, ${code(k)})`, '0u');
 }

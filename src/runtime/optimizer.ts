@@ -5,7 +5,7 @@ import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost, SR_FIELD, stateInitValues, stepScalars, uniformBytes } from '../codegen-wgsl/host.js';
 import { phasedAlign, phasedSplit, PHASED_KINDS, PhasedRunner, streamWord } from './phased.js';
 import { EntryRunner } from './entries.js';
-import { gridFor, kernelsOf, type KernelModule } from '../codegen-wgsl/manifest.js';
+import { gridFor, kernelsOf, spillGrid, type KernelModule } from '../codegen-wgsl/manifest.js';
 import { codecOf, LANE_GROUP, stateBytes, type StateCodec } from '../codegen-wgsl/state-io.js';
 import { decodeAs, encodeAs, FORMATS, scaleCountAs } from '../formats/index.js';
 import { Rank1Runner } from './rank1.js';
@@ -382,7 +382,7 @@ export class Optimizer {
       // the main kernel decodes with) span chunks; `scalesOf` kernels run once, with chunk 0's bindings.
       kernelsOf(this.module).forEach((spec, k) => {
         const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-        const runs = spec.scalesOf ? live.slice(0, 1).map((c) => ({ ...c, grid: this.gridOf(this.rank1!.finalizeGroups(spec.scalesOf!, spec.workgroupSize)) }))
+        const runs = spec.scalesOf ? live.slice(0, 1).map((c) => ({ ...c, grid: spillGrid(this.rank1!.finalizeGroups(spec.scalesOf!, spec.workgroupSize), maxX) }))
           : live.map((c) => ({ ...c, grid: gridFor(this.module.variants[c.cb.width]![k]!, c.items, maxX) }));
         for (const { cb, groups, grid: [x, y] } of runs) {
           if (x === 0) continue;
@@ -439,15 +439,7 @@ export class Optimizer {
    * as one tensor. Checkpoints save these bits.
    */
   async readParamPacked(name: string): Promise<Uint32Array> {
-    const bits = this.packedParamBits();
-    const words = new Uint32Array(Math.ceil((numel(this.shapes.get(name)!) * bits) / 32));
-    for (const { cb, piece } of this.piecesOf(name)) {
-      if (piece.length === 0) continue;
-      const wn = Math.ceil((piece.length * bits) / 32);
-      const at = cb.param.offset + (piece.chunkOffset * bits) / 8;
-      words.set(new Uint32Array(await readBuffer(this.device, cb.param.buffer, wn * 4, at)), (piece.tensorOffset * bits) / 32);
-    }
-    return words;
+    return this.gatherWords(name, this.packedParamBits(), (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
   }
 
   /** Overwrites an f16/bf16 parameter with stored words (checkpoint restore). */
@@ -455,11 +447,7 @@ export class Optimizer {
     const bits = this.packedParamBits();
     const n = numel(this.shapes.get(name)!);
     if (words.length !== Math.ceil((n * bits) / 32)) throw new ShapeError(name, `parameter '${name}': got ${words.length} words, expected ${Math.ceil((n * bits) / 32)}`);
-    for (const { cb, piece } of this.piecesOf(name)) {
-      if (piece.length === 0) continue;
-      const w0 = (piece.tensorOffset * bits) / 32, wn = Math.ceil((piece.length * bits) / 32);
-      this.device.queue.writeBuffer(cb.param.buffer, cb.param.offset + (piece.chunkOffset * bits) / 8, words.buffer as ArrayBuffer, words.byteOffset + w0 * 4, wn * 4);
-    }
+    this.scatterWords(name, bits, words, (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
   }
 
   private packedParamBits(): number {
@@ -490,17 +478,14 @@ export class Optimizer {
     if (!codec) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
     const n = numel(this.shapes.get(name)!);
     const bits = codec.info.bitsPerElement;
-    const words = new Uint32Array(Math.ceil((n * bits) / 32));
+    const words = await this.gatherWords(name, bits, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
     // Rank-1 scales are per tensor, not per chunk (rank1.ts).
     const scales = this.rank1?.has(state) ? await this.rank1.readScales(state, name) : new Float32Array(codec.block ? Math.ceil(n / codec.block) : 0);
-    for (const { cb, piece } of this.piecesOf(name)) {
-      if (piece.length === 0) continue;
-      const st = cb.states.get(state)!;
-      const w0 = (piece.chunkOffset * bits) / 32, wn = Math.ceil((piece.length * bits) / 32);
-      words.set(new Uint32Array(await readBuffer(this.device, st.buf, wn * 4, w0 * 4)), (piece.tensorOffset * bits) / 32);
-      if (codec.block) {
+    if (codec.block) {
+      for (const { cb, piece } of this.piecesOf(name)) {
+        if (piece.length === 0) continue;
         const b0 = piece.chunkOffset / codec.block, bn = Math.ceil(piece.length / codec.block);
-        scales.set(new Float32Array(await readBuffer(this.device, st.scales!, bn * 4, b0 * 4)), piece.tensorOffset / codec.block);
+        scales.set(new Float32Array(await readBuffer(this.device, cb.states.get(state)!.scales!, bn * 4, b0 * 4)), piece.tensorOffset / codec.block);
       }
     }
     return { words, scales };
@@ -517,14 +502,12 @@ export class Optimizer {
     if (pk.words.length !== Math.ceil((n * bits) / 32) || pk.scales.length !== nScales) {
       throw new ShapeError(name, `state '${state}' of '${name}': got ${pk.words.length} words and ${pk.scales.length} scales, expected ${Math.ceil((n * bits) / 32)} and ${nScales}`);
     }
-    for (const { cb, piece } of this.piecesOf(name)) {
-      if (piece.length === 0) continue;
-      const st = cb.states.get(state)!;
-      const w0 = (piece.tensorOffset * bits) / 32, wn = Math.ceil((piece.length * bits) / 32);
-      this.device.queue.writeBuffer(st.buf, ((piece.chunkOffset * bits) / 32) * 4, pk.words.buffer as ArrayBuffer, pk.words.byteOffset + w0 * 4, wn * 4);
-      if (codec.block) {
+    this.scatterWords(name, bits, pk.words, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
+    if (codec.block) {
+      for (const { cb, piece } of this.piecesOf(name)) {
+        if (piece.length === 0) continue;
         const b0 = piece.tensorOffset / codec.block, bn = Math.ceil(piece.length / codec.block);
-        writeF32(this.device, st.scales!, (piece.chunkOffset / codec.block) * 4, pk.scales, b0, bn);
+        writeF32(this.device, cb.states.get(state)!.scales!, (piece.chunkOffset / codec.block) * 4, pk.scales, b0, bn);
       }
     }
     if (this.rank1?.has(state)) this.rank1.writeScales(state, name, pk.scales);
@@ -740,6 +723,31 @@ export class Optimizer {
     return out;
   }
 
+  /**
+   * A packed tensor (`bits` per element, u32 words) as one tensor's words. Pieces start at 64-element
+   * groups, so each starts on a word of the chunk's buffer and of the tensor.
+   */
+  private async gatherWords(name: string, bits: number, where: (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number }): Promise<Uint32Array> {
+    const words = new Uint32Array(Math.ceil((numel(this.shapes.get(name)!) * bits) / 32));
+    for (const { cb, piece } of this.piecesOf(name)) {
+      if (piece.length === 0) continue;
+      const { buffer, offset } = where(cb);
+      const wn = Math.ceil((piece.length * bits) / 32);
+      words.set(new Uint32Array(await readBuffer(this.device, buffer, wn * 4, offset + (piece.chunkOffset * bits) / 8)), (piece.tensorOffset * bits) / 32);
+    }
+    return words;
+  }
+
+  /** Writes one tensor's packed words into its pieces (the inverse of gatherWords). */
+  private scatterWords(name: string, bits: number, words: Uint32Array, where: (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number }): void {
+    for (const { cb, piece } of this.piecesOf(name)) {
+      if (piece.length === 0) continue;
+      const { buffer, offset } = where(cb);
+      const w0 = (piece.tensorOffset * bits) / 32, wn = Math.ceil((piece.length * bits) / 32);
+      this.device.queue.writeBuffer(buffer, offset + (piece.chunkOffset * bits) / 8, words.buffer as ArrayBuffer, words.byteOffset + w0 * 4, wn * 4);
+    }
+  }
+
   private scatter(name: string, data: Float32Array, label: string, where: (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number }): void {
     const ps = this.piecesOf(name);
     const n = numel(this.shapes.get(name)!);
@@ -815,12 +823,6 @@ export class Optimizer {
     return Math.min(want, room);
   }
 
-  /** Workgroups past the per-dimension limit spill into y. */
-  private gridOf(groups: number): [number, number] {
-    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-    const x = Math.min(groups, maxX);
-    return [x, groups === 0 ? 0 : Math.ceil(groups / x)];
-  }
 }
 
 /** safetensors dtype of a stored parameter format. */

@@ -12,7 +12,7 @@
 // Dispatch order is stage-major: every chunk's elem kernel of a stage, then its tensor stage (one
 // workgroup per tensor), then its global stage, then the next stage. WebGPU orders dispatches in a pass,
 // so each stage sees the previous one's writes.
-import type { BindingSpec, KernelModule } from '../codegen-wgsl/manifest.js';
+import { spillGrid, type BindingSpec, type KernelModule } from '../codegen-wgsl/manifest.js';
 import { PHASED_UNIFORM_HEADER, SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type PhasedInfo } from '../codegen-wgsl/phased-manifest.js';
 import { readBuffer } from './device.js';
 import { ShapeError, UnsupportedError } from './errors.js';
@@ -211,7 +211,7 @@ export class PhasedRunner {
         const cnt = this.counts[ci]!;
         const count = d.grid === 'elems' ? cnt.ntiles : Math.ceil((d.grid === 'rows' ? cnt.nrow : cnt.ncol) / wg);
         if (count === 0) return;
-        const [x, y] = this.grid(count);
+        const [x, y] = spillGrid(count, this.device.limits.maxComputeWorkgroupsPerDimension);
         pass.setPipeline(pipes(c.width)[d.kernel]!);
         pass.setBindGroup(0, groups(ci)[d.kernel]!);
         pass.dispatchWorkgroups(x, y);
@@ -268,9 +268,4 @@ export class PhasedRunner {
     return buf;
   }
 
-  private grid(groups: number): [number, number] {
-    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-    const x = Math.min(groups, maxX);
-    return [x, Math.ceil(groups / x)];
-  }
 }
