@@ -22,7 +22,8 @@ const source = (name: string) => readFileSync(new URL(`../examples/${name}.opt`,
 const c = compile(source('adamw4bit_rank1'), { file: 'examples/adamw4bit_rank1.opt' });
 const HYPERS = { lr: 0.01, weight_decay: 0.1 };
 const STEPS = 12;
-const SHAPES: Record<string, number[]> = { a: [33, 70], b: [128, 64], c: [70], d: [1], e: [3, 4, 5], f: [5, 1, 9] };
+// g has more axes than the kernel's cursor holds (rank1.ts: the dividing path); h has strides 3 and 2.
+const SHAPES: Record<string, number[]> = { a: [33, 70], b: [128, 64], c: [70], d: [1], e: [3, 4, 5], f: [5, 1, 9], g: [2, 3, 1, 2, 5], h: [7, 2, 3] };
 
 // ---- (a) the definition ---------------------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ describe('adamw4bit_rank1: Dawn = interpreter, bit for bit', () => {
         expect((await opt.readStatePacked('v', 'a')).scales.length).toBe(33 + 70);
         expect((await opt.readStatePacked('v', 'e')).scales.length).toBe(3 + 4 + 5);
         expect((await opt.readStatePacked('v', 'c')).scales.length).toBe(1);
+        expect((await opt.readStatePacked('v', 'g')).scales.length).toBe(2 + 3 + 1 + 2 + 5);
       } finally {
         opt.dispose();
       }

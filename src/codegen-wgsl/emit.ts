@@ -329,7 +329,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
       head.push(`  let e0 = i * 4u;`, `  let valid = (vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u])) & vec4<bool>(live);`);
     }
     if (usesSr) head.push(...originLines());
-    for (const name of rank1States) head.push(...rank1Locate(name, 'j'));
+    for (const name of rank1States) { const at = rank1Locate(name, 'j'); head.push(...at.decl, ...at.each); }
   } else if (ctx.guard) head.push('  if (skip[0] != 0u) { return; }');
   let main = [...head, ...body];
   if (ctx.tile) {
@@ -341,8 +341,13 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
     if (lanes) bindVar({ kind: 'lanes', name: 'lanes', variable: 'lanes', type: 'u32' }, false);
     const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u]);`,
       ...(usesSr ? originLines() : [])] : [];
-    for (const name of rank1States) valid.push(...rank1Locate(name, 'j'));
-    const walk = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...valid, ...body, ...lines].map((l) => `  ${l}`), '  }'];
+    const located = rank1States.map((name) => rank1Locate(name, 'j'));
+    for (const at of located) valid.push(...at.each);
+    // Each walk places its own rank-1 cursors (rank1.ts) at j0.
+    const loop = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...valid, ...body, ...lines].map((l) => `  ${l}`), '  }'];
+    const walk = (lines: string[]) => (located.length
+      ? ['  {', ...located.flatMap((at) => at.decl), ...loop(lines), '  }'].map((l, n, all) => (n === 0 || n === all.length - 1 ? l : `  ${l}`))
+      : loop(lines));
     main = [
       ...head,
       `  let j0 = i * ${per}u;`,
