@@ -74,7 +74,8 @@ export function rank1Bindings(state: string, pass: Rank1Pass): { kind: BindingSp
 /**
  * WGSL helpers for one rank-1 state. An element's scale slots come from a cursor, not from dividing its
  * index: `r1_open` reads a piece's axes (in the lanes of a vec4<u32>; a tensor of fewer than 4 axes repeats
- * axis 0, which leaves the min and the maxima unchanged) and places the cursor with one division per axis,
+ * axis 0, which leaves the min and the maxima unchanged, and one of at most 2, `!deep`, skips lanes z and
+ * w: matrices read 2 maxima per lookup, not 4) and places the cursor with one division per axis,
  * `r1_next` moves it one element on (the remainder within the stride wraps into the next slot). The
  * serial kernel carries the cursor along its tile and reopens only where a piece begins; before, four
  * divisions per element per lookup made the step 8x slower than block-wise 4-bit. Tensors of more than 4
@@ -89,7 +90,7 @@ export function rank1Helpers(c: StateCodec, state: string, pass: Rank1Pass): str
   const lanes = ['x', 'y', 'z', 'w'];
   return `
 // The axes of a piece, and where the next piece begins (the cursor reopens there).
-struct R1Piece_${t} { stride: vec4<u32>, lo: vec4<u32>, hi: vec4<u32>, off: u32, end: u32, pc: u32, wide: bool }
+struct R1Piece_${t} { stride: vec4<u32>, lo: vec4<u32>, hi: vec4<u32>, off: u32, end: u32, pc: u32, deep: bool, wide: bool }
 // Element et's remainder within each axis's stride and its scale slot along each axis.
 struct R1At_${t} { rem: vec4<u32>, slot: vec4<u32> }
 
@@ -117,6 +118,7 @@ ${lanes.map((l, a) => `  let w${l} = ${T}[r + 2u] + ${R1_AXIS}u * select(${a}u, 
   ax.off = ${T}[r + 1u] - ${T}[r];
   ax.end = select(0xffffffffu, ${T}[r + ${R1_PIECE}u], pc + 1u < ${T}[0]);
   ax.pc = pc;
+  ax.deep = n > 2u;
   ax.wide = n > 4u;
   return ax;
 }
@@ -136,8 +138,9 @@ fn r1_next_${t}(ax: R1Piece_${t}, c: R1At_${t}) -> R1At_${t} {
 // min over the axes; each maximum flushed as ${P}_scale flushes a block's (stored scales are already).
 fn r1_scale_${t}(ax: R1Piece_${t}, s: vec4<u32>, et: u32, half: u32) -> f32 {
   if (ax.wide) { return r1_scale_wide_${t}(ax.pc, et, half); }
-  return min(min(${lanes.slice(0, 2).map((l) => `${P}_scale(bitcast<f32>(${read(`half + s.${l}`)}))`).join(', ')}),
-    min(${lanes.slice(2).map((l) => `${P}_scale(bitcast<f32>(${read(`half + s.${l}`)}))`).join(', ')}));
+  let m = min(${lanes.slice(0, 2).map((l) => `${P}_scale(bitcast<f32>(${read(`half + s.${l}`)}))`).join(', ')});
+  if (!ax.deep) { return m; }
+  return min(m, min(${lanes.slice(2).map((l) => `${P}_scale(bitcast<f32>(${read(`half + s.${l}`)}))`).join(', ')}));
 }
 
 fn r1_scale_wide_${t}(pc: u32, et: u32, half: u32) -> f32 {
@@ -167,7 +170,10 @@ fn r1_max_${t}(ax: R1Piece_${t}, s: vec4<u32>, et: u32, bits: u32) {
     }
     return;
   }
-${lanes.map((l) => `  r1_fold_${t}(h + s.${l}, bits);`).join('\n')}
+${lanes.slice(0, 2).map((l) => `  r1_fold_${t}(h + s.${l}, bits);`).join('\n')}
+  if (ax.deep) {
+${lanes.slice(2).map((l) => `    r1_fold_${t}(h + s.${l}, bits);`).join('\n')}
+  }
 }
 ` : ''}`;
 }
