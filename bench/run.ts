@@ -5,7 +5,8 @@
 // compile repetitions, no 124M-parameter case.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openSharedDevice, type SharedDevice } from './device.js';
 import { formatSkipped, formatTable, type Results } from './report.js';
 import { GROUPS, runSuite, type SuiteOptions } from './suite.js';
@@ -42,7 +43,8 @@ function gitCommit(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
   } catch {
-    return 'unknown';
+    // A copy without .git (bench/gpu/run.sh on a GPU machine): the commit bench/gpu/pack.sh recorded.
+    return existsSync(join(repoRoot, '.gpu/commit')) ? `${readFileSync(join(repoRoot, '.gpu/commit'), 'utf8').trim()} (.gpu)` : 'unknown';
   }
 }
 
