@@ -145,9 +145,10 @@ fn r1_scale_${t}(ax: R1Piece_${t}, s: vec4<u32>, et: u32, half: u32) -> f32 {
 
 fn r1_scale_wide_${t}(pc: u32, et: u32, half: u32) -> f32 {
   let r = ${R1_HEADER}u + ${R1_PIECE}u * pc;
-  var s = 0x1.fffffep+127f;
-  for (var a = 0u; a < ${T}[r + 3u]; a++) {
-    let ax = ${T}[r + 2u] + ${R1_AXIS}u * a;
+  let a0 = ${T}[r + 2u];
+  var s = ${P}_scale(bitcast<f32>(${read(`half + ${slot('a0')}`)}));
+  for (var a = 1u; a < ${T}[r + 3u]; a++) {
+    let ax = a0 + ${R1_AXIS}u * a;
     s = min(s, ${P}_scale(bitcast<f32>(${read(`half + ${slot('ax')}`)})));
   }
   return s;
@@ -180,7 +181,7 @@ ${lanes.slice(2).map((l) => `    r1_fold_${t}(h + s.${l}, bits);`).join('\n')}
 
 /**
  * Statements locating chunk elements 4j..4j+3 in their tensor: the piece, the element index `r1et` of the
- * first, and each lane's slots `r1s<k>`. `decl` goes before a walk over consecutive vec4s (a zero `end`
+ * first, and each lane's slots `r1sl<k>`. `decl` goes before a walk over consecutive vec4s (a zero `end`
  * opens the cursor at the first), `each` inside it; the cursor moves on by the 4 elements.
  */
 export function rank1Locate(state: string, j: string): { decl: string[]; each: string[] } {
