@@ -83,14 +83,8 @@ async function main() {
   const copy = createCopyKernel(device, n, 4, 3);
   const copy64 = createCopyKernel(device, n, 4, 3, 64);
   const steps: Record<string, Step> = {
-    copy: async () => {
-      copy.submit();
-      await device.queue.onSubmittedWorkDone();
-    },
-    'copy-wg64': async () => {
-      copy64.submit();
-      await device.queue.onSubmittedWorkDone();
-    },
+    copy: () => copy.step(),
+    'copy-wg64': () => copy64.step(),
   };
   for (const [k, m] of Object.entries(modules)) {
     const opt = await optc.createOptimizer(device, m, { w: { shape: [n], data: init } }, {});

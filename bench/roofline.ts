@@ -8,8 +8,8 @@
 export interface CopyKernel {
   /** Bytes per element the kernel moves: 4 × (reads + writes). */
   bytesPerParam: number;
-  /** Encodes and submits one dispatch (not waited on). */
-  submit(): void;
+  /** One dispatch, submitted and waited on: a step as the suite times one. */
+  step(): Promise<void>;
   destroy(): void;
 }
 
@@ -67,7 +67,7 @@ export function createCopyKernel(device: GPUDevice, n: number, reads: number, wr
   });
   return {
     bytesPerParam: 4 * (reads + writes),
-    submit() {
+    async step() {
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
       pass.setPipeline(pipeline);
@@ -75,6 +75,7 @@ export function createCopyKernel(device: GPUDevice, n: number, reads: number, wr
       pass.dispatchWorkgroups(gx, gy);
       pass.end();
       device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
     },
     destroy() {
       for (const b of buffers) b.destroy();

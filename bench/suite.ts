@@ -102,10 +102,7 @@ async function peers(shared: SharedDevice, optc: OptcApi | undefined, why: strin
       ? await createOptcCase(optc, shared.device, compileFile(optc, `bench/opt/tfjs-${spec.name}.opt`), init, grad, spec.hypers)
       : undefined;
     const steps: Record<string, Step> = {
-      copy: async () => {
-        copy.submit();
-        await shared.device.queue.onSubmittedWorkDone();
-      },
+      copy: () => copy.step(),
       tfjs: () => tfjs.step(),
     };
     if (ours) steps.ours = () => ours.step();
@@ -177,10 +174,7 @@ async function fusion(shared: SharedDevice, optc: OptcApi | undefined, why: stri
     counts[k] = await countDispatches(() => c.step());
   }
   const steps: Record<string, Step> = {
-    copy: async () => {
-      copy.submit();
-      await shared.device.queue.onSubmittedWorkDone();
-    },
+    copy: () => copy.step(),
   };
   for (const [k, c] of Object.entries(cases)) steps[k] = () => c.step();
   const t = await timeInterleaved(steps, opts);
@@ -220,10 +214,7 @@ async function sizes(shared: SharedDevice, optc: OptcApi | undefined, why: strin
     // Small sizes take well under a millisecond: more samples for the same confidence.
     const iters = n <= MI ? Math.max(opts.iters, 50) : opts.iters;
     const steps: Record<string, Step> = {
-      copy: async () => {
-        copy.submit();
-        await shared.device.queue.onSubmittedWorkDone();
-      },
+      copy: () => copy.step(),
       ours: () => ours.step(),
     };
     if (wide) steps.wide = () => wide.step();
