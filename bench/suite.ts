@@ -147,7 +147,7 @@ async function peers(shared: SharedDevice, optc: OptcApi | undefined, why: strin
   }
 }
 
-/** The same AdamW compiled fused (one kernel) and unfused (one kernel per IR op); full runs add scalar and 256-wide workgroups. */
+/** The same AdamW compiled fused (one kernel) and unfused (one kernel per IR op); full runs add scalar and 64-wide workgroups. */
 async function fusion(shared: SharedDevice, optc: OptcApi | undefined, why: string, opts: SuiteOptions, push: (r: CaseResult) => void) {
   const n = opts.n;
   opts.log(`fusion: adamw @${sizeLabel(n)}`);
@@ -162,7 +162,7 @@ async function fusion(shared: SharedDevice, optc: OptcApi | undefined, why: stri
   };
   if (!opts.quick) {
     variants.scalar = compileFile(optc, 'examples/adamw.opt', { vectorize: false });
-    variants.wg256 = compileFile(optc, 'examples/adamw.opt', { workgroupSize: 256 });
+    variants.wg64 = compileFile(optc, 'examples/adamw.opt', { workgroupSize: 64 });
   }
   const copy = createCopyKernel(shared.device, n, 4, 3);
   const cases = Object.fromEntries(
@@ -190,7 +190,7 @@ async function fusion(shared: SharedDevice, optc: OptcApi | undefined, why: stri
       note: {
         unfused: 'fuse: false — one kernel per IR op, temporaries in memory',
         scalar: 'vectorize: false — one element per invocation',
-        wg256: 'workgroupSize: 256 (default 64)',
+        wg64: 'workgroupSize: 64 (default 256)',
       }[k] ?? 'fuse + vec4 (defaults)',
     });
   }
@@ -208,22 +208,22 @@ async function sizes(shared: SharedDevice, optc: OptcApi | undefined, why: strin
     const { init, grad } = paramsAndGrad(n);
     const copy = createCopyKernel(shared.device, n, 4, 3);
     const ours = await createOptcCase(optc, shared.device, compileFile(optc, 'examples/adamw.opt'), init, grad, {});
-    // Full runs also time 256-wide workgroups: at 16M the default 64 needs 65,536 workgroups, one more than a
-    // grid dimension allows, and the grid turns 2-D (see docs/performance.md, "Profile").
-    const wide = opts.quick ? undefined : await createOptcCase(optc, shared.device, compileFile(optc, 'examples/adamw.opt', { workgroupSize: 256 }), init, grad, {});
+    // Full runs also time 64-wide workgroups (the default before 256): at 16M they need 65,536 workgroups, one
+    // more than a grid dimension allows, and the grid turns 2-D (see docs/performance.md, "Profile").
+    const narrow = opts.quick ? undefined : await createOptcCase(optc, shared.device, compileFile(optc, 'examples/adamw.opt', { workgroupSize: 64 }), init, grad, {});
     // Small sizes take well under a millisecond: more samples for the same confidence.
     const iters = n <= MI ? Math.max(opts.iters, 50) : opts.iters;
     const steps: Record<string, Step> = {
       copy: () => copy.step(),
       ours: () => ours.step(),
     };
-    if (wide) steps.wide = () => wide.step();
+    if (narrow) steps.narrow = () => narrow.step();
     const t = await timeInterleaved(steps, { warmup: opts.warmup, iters });
     copy.destroy();
     ours.dispose();
-    wide?.dispose();
+    narrow?.dispose();
     push({ name: 'copy/adamw', group: 'sizes', ...fill(t.copy!, n, 28), rooflineFraction: 1 });
     push({ name: 'optc/adamw', group: 'sizes', ...fill(t.ours!, n, 28), rooflineFraction: pairedRatio(t.copy!, t.ours!) });
-    if (t.wide) push({ name: 'optc/adamw-wg256', group: 'sizes', ...fill(t.wide, n, 28), rooflineFraction: pairedRatio(t.copy!, t.wide), note: 'workgroupSize: 256' });
+    if (t.narrow) push({ name: 'optc/adamw-wg64', group: 'sizes', ...fill(t.narrow, n, 28), rooflineFraction: pairedRatio(t.copy!, t.narrow), note: 'workgroupSize: 64' });
   }
 }
