@@ -3,13 +3,12 @@
 // suspect, by editing the module's WGSL text (the module is plain data, so the runtime binds it unchanged):
 //
 //   emitted       the kernel as compiled (examples/adamw.opt, defaults)
-//   wg256         compiled with workgroupSize 256 instead of the default
+//   wg64          compiled with workgroupSize 64 (the default before 256)
 //   no-div        every `x / u.s<k>` by a per-step scalar becomes `x * (1.0 / u.s<k>)` (what a
 //                 "divide by a hoisted scalar → multiply by its reciprocal" rewrite would emit)
 //   no-alu        the stores write plain combinations of the loads (same bytes, almost no arithmetic):
 //                 the kernel's own memory-bound floor, which the copy kernel should match
-//   no-alu-wg256  both: what is left is indexing and binding layout
-//   copy-wg64     the copy kernel at the emitted kernel's workgroup size
+//   copy-wg64     the copy kernel at 64 invocations per workgroup, wg64's size
 //   x2, x4        each invocation handles 2 (4) vec4s in turn, a workgroup-size stride apart
 //
 // Not part of `npm run bench`: an investigation aid whose findings go into docs/performance.md.
@@ -66,12 +65,10 @@ async function main() {
   const base = compileFile(optc, 'examples/adamw.opt');
   const modules: Record<string, OptcModule> = {
     emitted: base,
-    wg256: compileFile(optc, 'examples/adamw.opt', { workgroupSize: 256 }),
+    wg64: compileFile(optc, 'examples/adamw.opt', { workgroupSize: 64 }),
     'no-div': editKernel(base, 'no-div', withoutUniformDivisions),
     'no-alu': editKernel(base, 'no-alu', withoutArithmetic),
   };
-  const base256 = compileFile(optc, 'examples/adamw.opt', { workgroupSize: 256 });
-  modules['no-alu-wg256'] = editKernel(base256, 'no-alu', withoutArithmetic);
   for (const k of [2, 4]) {
     const m = editKernel(base, `x${k}`, unrolled(k));
     for (const spec of m.variants[4] as Kernel[]) spec.itemsPerInvocation = k;
