@@ -13,6 +13,22 @@ if [ ! -d node_modules/webgpu ] || [ package.json -nt node_modules/.package-lock
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 
+# System packages the tests and commands use beside Dawn: Chromium (WebGPU in a real browser, report
+# screenshots; driven by puppeteer-core) and redis-server (the search's worker queue). Debian packages.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    log "installing ${need[*]} (Debian packages)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    log "missing ${need[*]}: install them with your system's package manager (the browser and queue tests need them)"
+  fi
+fi
+
 probe() { node scripts/probe-adapter.mjs >/dev/null 2>&1; }
 
 if probe; then
