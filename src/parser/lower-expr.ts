@@ -20,8 +20,11 @@ export type Binding =
   | { kind: 'input'; value: Value; span: Span }
   | { kind: 'state'; value: Value | undefined; span: Span }
   | { kind: 'let'; value: Value | undefined; span: Span; used: boolean }
-  /** `var x = e;`: a local that assignments rebind. */
-  | { kind: 'var'; value: Value | undefined; span: Span; used: boolean }
+  /**
+   * `var x = e;`: a local that assignments rebind. `cond`: the condition of the block that declared it;
+   * assignments under that same condition need no select, since outside the block x does not exist.
+   */
+  | { kind: 'var'; value: Value | undefined; span: Span; used: boolean; cond?: Value }
   /** `const n = 5;`: a number fixed at compile time. */
   | { kind: 'const'; value: number; span: Span }
   /** p, g, t, inf, nan. Leaves are made on first read, so a program that never reads `t` has no `step`. */

@@ -339,7 +339,7 @@ function lowerUpdate(cx: LowerCtx, u: UpdateBlock): void {
           cx.diagnostics.push(error('E0204', `'${name}' is already declared as a ${prior.kind}`, s.name.span, `pick another name for the ${word}`));
         } else {
           if (v) b.label(v, name);
-          const bind = { kind: s.kind, value: v, span: s.name.span, used: cx.usedBeforeLet.has(name) };
+          const bind = { kind: s.kind, value: v, span: s.name.span, used: cx.usedBeforeLet.has(name), ...(s.kind === 'var' && cond ? { cond } : {}) };
           cx.env.set(name, bind);
           if (s.kind === 'let') lets.push({ name, span: s.name.span, bind: bind as Binding & { kind: 'let' } });
           if (block) scoped.push(name);
@@ -358,7 +358,7 @@ function lowerUpdate(cx: LowerCtx, u: UpdateBlock): void {
             s.value.span, `bind a new name for a value of another type (\`var ${name}2 = ...;\`)`));
           value = undefined;
         } else if (v && old && !checkAssignShape(cx, `'${name}'`, b.shapeOf(old), v, s.value)) value = undefined;
-        if (value && old && cond) value = guarded(cond, value, old, s);
+        if (value && old && cond && cond.id !== target.cond?.id) value = guarded(cond, value, old, s);
         target.value = value;
         continue;
       }
