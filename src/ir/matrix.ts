@@ -126,7 +126,7 @@ export function hasMatrixStages(p: Pick<Program, 'insts' | 'states'>): boolean {
 
 /** The first instruction that makes `p` a matrix program (for a diagnostic's span). */
 export function firstMatrixInst(p: Pick<Program, 'insts'>): Inst | undefined {
-  return p.insts.find((i) => MATRIX_OPS.has(i.op) || i.space === 'mat');
+  return p.insts.find((i) => MATRIX_OPS.has(i.op) && i.op !== 'eye') ?? p.insts.find((i) => MATRIX_OPS.has(i.op) || i.space === 'mat');
 }
 
 /** A tensor is a matrix when it has exactly two dimensions, as torch.optim.Muon requires. */

@@ -178,6 +178,7 @@ export function checkAssignShape(cx: LowerCtx, target: string, into: MatShape | 
   if (!got || (into && shapeEq(into, got)) || (!into && cx.b.spaceOf(v) !== 'mat')) return true;
   const holds = into ? `a ${shapeText(into)} matrix` : 'one value per element or fewer';
   const hint = got && into && orientShape(got) && shapeEq(orientShape(got)!, into) ? `orient it: \`orient(${show(cx, e).replace(/`/g, '')})\``
+    : target === "'p'" ? 'the parameter is rows × cols: multiply, transpose or orient the value into that shape (e.g. `L @ g`)'
     : 'declare the state with this shape (`state x: matrix(...) = 0;`), or compute a value of its shape';
   fail(cx, 'E0327', `${target} holds ${holds}, but ${show(cx, e)} is a ${shapeText(got)} matrix`, e.span, hint);
   return false;

@@ -10,7 +10,7 @@
 // lowers its body n times (unrolled), and a `var` is an environment entry that assignments rebind like a
 // state's, without a store. A `fallback NAME { ... }` block is lowered as an optimizer of its own.
 import { Builder, type Value } from '../ir/builder.js';
-import { hasMatrixStages, firstMatrixInst } from '../ir/matrix.js';
+import { ELEM_SHAPE, hasMatrixStages, firstMatrixInst } from '../ir/matrix.js';
 import { PARAM_FORMATS, widerSpace, type Program, type Space, type StateFormat } from '../ir/types.js';
 import { error, hasErrors, lineCol, warning, type Diagnostic, type Span } from '../diag.js';
 import type {
@@ -368,7 +368,7 @@ function lowerUpdate(cx: LowerCtx, u: UpdateBlock): void {
             'states and p hold numbers; write e.g. `cond ? a : b`'));
         }
         let value = v && b.dtypeOf(v) === 'f32' ? v : undefined;
-        const into = name === 'p' ? undefined : b.stateShape(name);
+        const into = name === 'p' || b.stateSpace(name) === 'elem' ? ELEM_SHAPE : b.stateShape(name);
         if (value && !checkAssignShape(cx, name === 'p' ? "'p'" : `state '${name}'`, into, value, s.value)) value = undefined;
         else if (value) value = checkSpace(cx, name, value, s.value);
         if (value && cond) {
