@@ -21,7 +21,8 @@ export function printInst(inst: Inst, id: number): string {
     case 'step': rhs = 'step t'; break;
     default: rhs = `${inst.op} ${inst.args.map((a) => `%${a}`).join(', ')}`;
   }
-  const space = inst.space === 'mat' ? `mat[${inst.shape!.join(', ')}]` : inst.space;
+  // Printed for invariant messages too, so a malformed instruction (a mat value without a shape) prints.
+  const space = inst.space === 'mat' ? `mat[${inst.shape?.join(', ') ?? '?'}]` : inst.space;
   const type = inst.dtype === 'f32' ? space : `${inst.dtype} ${space}`;
   const lhs = `  %${id} = ${rhs}`;
   return `${lhs.padEnd(34)} : ${type}${inst.label ? `  ; ${inst.label}` : ''}`;
@@ -39,7 +40,7 @@ export function printIR(p: Program, opts: { spans?: boolean } = {}): string {
   const out: string[] = [`optimizer ${p.name}`];
   for (const h of p.hypers) out.push(`  hyper ${h.name} = ${fmtNumber(h.default)}`);
   for (const s of p.states) {
-    const space = s.space === 'mat' ? `mat ${s.shape!.join(', ')}` : s.space;
+    const space = s.space === 'mat' ? `mat ${s.shape?.join(', ') ?? '?'}` : s.space;
     out.push(`  state ${s.name}: ${s.format.kind}${space && space !== 'elem' ? ` [${space}]` : ''} = %${s.init}`);
   }
   out.push(`  inputs ${p.inputs.map((i) => i.name).join(', ')}`);

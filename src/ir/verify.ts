@@ -43,6 +43,7 @@ export function verify(p: Program, after = 'input'): void {
       case 'state': {
         if (!states.has(inst.name!)) fail(`%${id}: undeclared state '${inst.name}'`);
         const decl = p.states.find((s) => s.name === inst.name);
+        if ((decl?.space === 'mat') !== Boolean(decl?.shape)) fail(`state '${inst.name}': a shape goes with space 'mat' and only with it`);
         if (decl?.shape && !(inst.shape && shapeEq(inst.shape, decl.shape))) fail(`%${id}: state '${inst.name}' is ${shapeText(decl.shape)}`);
         break;
       }
@@ -75,6 +76,7 @@ export function verify(p: Program, after = 'input'): void {
     }
     if (inst.space !== space) fail(`%${id}: space is '${inst.space}', its arguments make it '${space}'`);
   });
+  for (const s of p.states) if ((s.space === 'mat') !== Boolean(s.shape)) fail(`state '${s.name}': a shape goes with space 'mat' and only with it`);
   const seen = new Set<string>();
   for (const e of p.entries ?? []) {
     const own = new Set<string>();
@@ -104,7 +106,6 @@ export function verify(p: Program, after = 'input'): void {
   }
   if (!PARAM_FORMATS.includes(paramFormat(p).kind)) fail(`the parameter is stored as ${paramFormat(p).kind}; only ${PARAM_FORMATS.join(', ')} are allowed`);
   for (const s of p.states) {
-    if ((s.space === 'mat') !== Boolean(s.shape)) fail(`state '${s.name}': a shape goes with space 'mat' and only with it`);
     const v = p.insts[s.init];
     if (!v || v.space !== 'step' || v.dtype !== 'f32') fail(`state '${s.name}' init %${s.init} must be an f32 step value`);
     if (usesStep(p, s.init)) fail(`state '${s.name}' init depends on t`);
