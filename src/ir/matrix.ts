@@ -10,7 +10,7 @@
 // `orient(x)` transposes x when the tensor has more rows than columns, as torch's Muon does before its
 // Newton-Schulz iteration (so the Gram matrix x xᵀ is the smaller side): it maps [rows, cols] to
 // [short, long] and back (it is its own inverse), and [cols, rows] to [long, short] and back.
-import type { Dim, Inst, MatShape, Op, Program, Space } from './types.js';
+import type { Dim, Inst, MatShape, Program, Space } from './types.js';
 import { MATRIX_OPS } from './types.js';
 
 /** The sides of the [rows, cols] view of one tensor. */
@@ -31,7 +31,6 @@ export function dimSize(d: Dim, v: View): number {
 /** [r, c] of a shape for one tensor. */
 export function shapeSize(s: MatShape, v: View): [number, number] { return [dimSize(s[0], v), dimSize(s[1], v)]; }
 
-export const dimEq = (a: Dim, b: Dim): boolean => a === b;
 export const shapeEq = (a: MatShape, b: MatShape): boolean => a[0] === b[0] && a[1] === b[1];
 export const isElemShape = (s: MatShape): boolean => shapeEq(s, ELEM_SHAPE);
 
@@ -87,7 +86,7 @@ export function resultType(inst: Pick<Inst, 'op' | 'over' | 'shape'>, args: read
     if (bad >= 0) return { error: `argument ${bad + 1} of '${op}' is a ${args[bad]!.space} value, not a matrix` };
     const [a, b] = shapes as MatShape[];
     if (op === 'matmul') {
-      if (!dimEq(a![1], b![0])) return { error: `a matrix product of ${shapeText(a!)} and ${shapeText(b!)}: the inner sides ${a![1]} and ${b![0]} differ` };
+      if (a![1] !== b![0]) return { error: `a matrix product of ${shapeText(a!)} and ${shapeText(b!)}: the inner sides ${a![1]} and ${b![0]} differ` };
       return shaped([a![0], b![1]]);
     }
     if (op === 'transpose') return shaped([a![1], a![0]]);
@@ -164,14 +163,4 @@ export function splitHypers(p: Pick<Program, 'fallback'>, h: Record<string, numb
     if (prefix && k.startsWith(prefix)) fallback[k.slice(prefix.length)] = v; else main[k] = v;
   }
   return { main, fallback };
-}
-
-/** Whether op is one of the matrix ops (for passes that treat them as opaque). */
-export const isMatrixOp = (op: Op): boolean => MATRIX_OPS.has(op);
-
-/** Spaces a matrix program's values may live in, for messages: a per-element value is a rows × cols matrix. */
-export function describeValue(inst: Pick<Inst, 'space' | 'shape'>): string {
-  const s = valueShape(inst);
-  if (s) return `a ${shapeText(s)} matrix`;
-  return inst.space === 'step' ? 'a number (the same for every element)' : inst.space === 'tensor' ? 'a number per tensor' : `one value per ${inst.space}`;
 }
