@@ -2,6 +2,7 @@
 import { CompileError, error, hasErrors, type Diagnostic } from './diag.js';
 import { emitModule, rank1Problem, type CodegenOptions, type KernelModule } from './codegen-wgsl/index.js';
 import { paramFormat, type Program } from './ir/types.js';
+import { firstMatrixInst, hasMatrixStages } from './ir/matrix.js';
 import { verify } from './ir/verify.js';
 import { parseProgram } from './parser/index.js';
 import { runPipeline, type CompileOptions as PassOptions } from './passes/index.js';
@@ -9,6 +10,68 @@ import { runPipeline, type CompileOptions as PassOptions } from './passes/index.
 export interface CompileOptions extends PassOptions, CodegenOptions {
   /** Shown in diagnostics as `file:line:col`. */
   file?: string;
+  /** Values for the source's `const` declarations (`{ ns_steps: 3 }`; a fallback's as `NAME.c`). */
+  consts?: Record<string, number>;
+}
+
+/** The front end and the instruction-level passes, without a schedule or kernels: what the interpreter runs. */
+export interface CompiledIR {
+  /** The program as written (before passes). */
+  input: Program;
+  /** After the instruction-level passes (fold, CSE, simplify, DCE), its fallback rule likewise. */
+  program: Program;
+  diagnostics: Diagnostic[];
+  dumps: { after: string; ir: string }[];
+}
+
+/** The last pass that changes instructions; the ones after it schedule kernels for the WGSL back end. */
+const LAST_INSTRUCTION_PASS = 'eliminateDeadCode';
+
+/**
+ * Parses (or verifies) and optimizes a program for the interpreter: every program the language accepts,
+ * matrix programs and fallback rules included. Throws `CompileError` when the program has errors.
+ */
+export function compileIR(input: string | Program, options: CompileOptions = {}): CompiledIR {
+  const { program, diagnostics, source } = frontEnd(input, options);
+  const opts = { ...options, stopAfter: LAST_INSTRUCTION_PASS };
+  const out = runPipeline(program, opts);
+  diagnostics.push(...out.diagnostics);
+  let optimized = out.program;
+  if (program.fallback) {
+    const fb = runPipeline(program.fallback, { ...opts, dumpAfter: undefined });
+    diagnostics.push(...fb.diagnostics);
+    optimized = { ...optimized, fallback: fb.program };
+  }
+  if (hasErrors(diagnostics)) throw new CompileError(diagnostics, source, options.file);
+  return { input: program, program: optimized, diagnostics, dumps: out.dumps };
+}
+
+function frontEnd(input: string | Program, options: CompileOptions): { program: Program; diagnostics: Diagnostic[]; source: string } {
+  const diagnostics: Diagnostic[] = [];
+  const source = typeof input === 'string' ? input : '';
+  if (typeof input !== 'string') {
+    verify(input, 'builder');
+    return { program: input, diagnostics, source };
+  }
+  const parsed = parseProgram(input, options.file, { consts: options.consts });
+  diagnostics.push(...parsed.diagnostics);
+  if (!parsed.program || hasErrors(parsed.diagnostics)) throw new CompileError(diagnostics, input, options.file);
+  return { program: parsed.program, diagnostics, source };
+}
+
+/**
+ * The WGSL back end runs elementwise, reduction and row/column stages; matrix stages and fallback rules
+ * join the schedule later (docs/matrix.md, "Status"). Until then such a program is refused here, by name,
+ * and runs on the interpreter (`compileIR`, `optc run --backend interp`).
+ */
+function backEndProblem(p: Program): Diagnostic | undefined {
+  const hint = 'run it on the interpreter for now: `optc run FILE --case CASE.json --backend interp` (docs/matrix.md)';
+  if (hasMatrixStages(p)) {
+    const at = firstMatrixInst(p)?.span ?? p.states.find((s) => s.space === 'mat')?.span;
+    return error('E0330', `optimizer '${p.name}' has matrix stages (matrix products, transposes, matrix states), which the WGSL back end does not run yet`, at, hint);
+  }
+  if (p.fallback) return error('E0330', `optimizer '${p.name}' has a fallback rule ('${p.fallback.name}'), which the WGSL back end does not run yet`, undefined, hint);
+  return undefined;
 }
 
 export interface Compiled {
@@ -28,18 +91,9 @@ export interface Compiled {
  * formatted with file:line:col and a caret) when the program has errors.
  */
 export function compile(input: string | Program, options: CompileOptions = {}): Compiled {
-  let program: Program;
-  const diagnostics: Diagnostic[] = [];
-  const source = typeof input === 'string' ? input : '';
-  if (typeof input === 'string') {
-    const parsed = parseProgram(input, options.file);
-    diagnostics.push(...parsed.diagnostics);
-    if (!parsed.program || hasErrors(parsed.diagnostics)) throw new CompileError(diagnostics, input, options.file);
-    program = parsed.program;
-  } else {
-    verify(input, 'builder');
-    program = input;
-  }
+  const { program, diagnostics, source } = frontEnd(input, options);
+  const unsupported = backEndProblem(program);
+  if (unsupported) throw new CompileError([...diagnostics, unsupported], source, options.file);
   // Named entry points (`update perturb { }`) compile as programs of their own over the same declarations.
   const { entries, ...main } = program;
   // Entry points bind the parameter and states as f32 buffers (src/runtime/entries.ts).

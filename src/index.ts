@@ -1,5 +1,5 @@
 // Public API. See docs/api.md.
-export { compile, type CompileOptions, type Compiled } from './compile.js';
+export { compile, compileIR, type CompileOptions, type Compiled, type CompiledIR } from './compile.js';
 export * from './diag.js';
 export * as ir from './ir/index.js';
 export { Builder } from './ir/index.js';

@@ -297,7 +297,7 @@ describe('name errors (E02xx)', () => {
         |
       6 |     let d = d * 2;
         |         ^
-        = hint: \`let\` bindings are immutable: pick a new name such as 'd2', or declare \`state d = 0;\` to update it"
+        = hint: \`let\` bindings are immutable: pick a new name such as 'd2', declare \`var d = ...;\` to rebind it, or \`state d = 0;\` to keep it across steps"
     `);
   });
 

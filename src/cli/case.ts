@@ -1,8 +1,10 @@
 // Trajectory replay: a CASE.json (hypers, params, one gradient set per step) run on the GPU or on the
 // interpreter, giving a RESULT.json. Every malformed case is an error that names the culprit.
 import { HyperError } from '../diag.js';
-import { initStates, interpretStep, resolveHypers, type StepResult } from '../ir/interp.js';
-import { paramFormat, type Program } from '../ir/types.js';
+import { initStates, resolveHypers } from '../ir/interp.js';
+import { interpretTensors, matrixView, stateLength, type TensorIO } from '../ir/interp-tensors.js';
+import { ruleFor, shapeSize, splitHypers } from '../ir/matrix.js';
+import { paramFormat, type Program, type StateDecl } from '../ir/types.js';
 import { bytesAs } from '../formats/index.js';
 import type { KernelModule } from '../codegen-wgsl/index.js';
 import { createOptimizer, getDevice } from '../runtime/index.js';
@@ -29,6 +31,12 @@ export interface Result {
    * tensors, 4 bytes per parameter plus `bytesAs(format, n)` per state tensor.
    */
   memory: { paramBytes: number; stateBytes: number };
+  /**
+   * interp: `memory` per parameter tensor, with the rule that steps it (the optimizer, or its fallback for
+   * a tensor that is not a matrix) and state bytes per parameter element: a GaLore state of rank r on an
+   * m × n matrix holds (min(m, n) r + 2 r max(m, n)) f32 values, not 2 m n.
+   */
+  memoryPerTensor?: Record<string, { rule: string; paramBytes: number; stateBytes: number; stateBytesPerParam: number }>;
   params: Record<string, Tensor>;
   /** State tensors as values: a compressed state decoded from its codes and scales. */
   state: Record<string, Record<string, Tensor>>;
@@ -45,11 +53,16 @@ function numbers(x: unknown, what: string, n: number): number[] {
 }
 
 /** Checks a parsed CASE.json against the program; returns it typed. */
-export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hypers' | 'inputs'>): Case {
+export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hypers' | 'inputs' | 'fallback'>): Case {
   if (!isObj(raw)) throw new CaseError('the case must be a JSON object with "params" and "grads"');
   const hyper = raw.hyper ?? {};
   if (!isObj(hyper)) throw new CaseError('"hyper" must be an object of numbers');
-  try { resolveHypers(program, hyper as Record<string, number>); } catch (e) {
+  // A fallback rule's hyperparameters are named `FALLBACK.h` (e.g. "adamw.lr").
+  const split = splitHypers(program, hyper as Record<string, number>);
+  try {
+    resolveHypers(program, split.main);
+    if (program.fallback) resolveHypers(program.fallback, split.fallback);
+  } catch (e) {
     if (e instanceof HyperError) throw new CaseError(`"hyper": ${e.message}`);
     throw e;
   }
@@ -86,28 +99,50 @@ export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hype
 
 const tensor = (shape: number[], a: Float32Array): Tensor => ({ shape, data: Array.from(a) });
 
+/** Bytes of a state for a tensor of `shape`: its format's size for an elem state, 4 per value otherwise. */
+function stateBytes(s: StateDecl, shape: number[]): number {
+  if (s.space === 'step') return 0; // kept on the host
+  const n = numel(shape);
+  return (s.space ?? 'elem') === 'elem' ? bytesAs(s.format, n, shape) : 4 * stateLength(s, shape);
+}
+
 export function runCaseInterp(program: Program, c: Case): Result {
-  const params: Record<string, Tensor> = {};
-  const state: Record<string, Record<string, Tensor>> = Object.fromEntries(program.states.map((s) => [s.name, {}]));
-  for (const [tensorIndex, [name, p]] of Object.entries(c.params).entries()) {
-    // The tensor's id (its position, as the webgpu backend numbers it) keys stochastic rounding.
-    let cur: StepResult = { param: Float32Array.from(p.data), states: initStates(program, p.data.length, c.hyper) };
-    c.grads.forEach((g, k) => {
-      const inputs: Record<string, Float32Array> = { g: Float32Array.from(g[name]!) };
-      for (const [inp, per] of Object.entries(c.inputs?.[k] ?? {})) inputs[inp] = Float32Array.from(per[name]!);
-      // A compressed state's codes are its truth (decode then encode is not always the identity).
-      cur = interpretStep(program, { hypers: c.hyper, t: k + 1, param: cur.param, inputs, states: cur.states, tensorIndex, shape: p.shape, ...(cur.packed ? { packed: cur.packed } : {}) });
+  const entries = Object.entries(c.params);
+  const rules = entries.map(([name, p]) => ruleFor(program, p.shape, name));
+  // The tensor's id (its position, as the webgpu backend numbers it) keys randomness and stochastic rounding.
+  let tensors: TensorIO[] = entries.map(([name, p], index) => ({
+    name, index, shape: p.shape, param: Float32Array.from(p.data), inputs: {},
+    states: initStates(program, p.data.length, c.hyper, p.shape),
+  }));
+  c.grads.forEach((g, k) => {
+    tensors = tensors.map((tio) => {
+      const inputs: Record<string, Float32Array> = { g: Float32Array.from(g[tio.name!]!) };
+      for (const [inp, per] of Object.entries(c.inputs?.[k] ?? {})) inputs[inp] = Float32Array.from(per[tio.name!]!);
+      return { ...tio, inputs };
     });
-    params[name] = tensor(p.shape, cur.param);
-    for (const s of program.states) state[s.name]![name] = tensor(p.shape, cur.states[s.name]!);
-  }
+    // Every tensor in one step, so global reductions fold all of them; a compressed state's codes are its truth.
+    const out = interpretTensors(program, { t: k + 1, hypers: c.hyper, tensors });
+    tensors = tensors.map((tio, i) => ({ ...tio, param: out[i]!.param, states: out[i]!.states, ...(out[i]!.packed ? { packed: out[i]!.packed } : {}) }));
+  });
+  const params: Record<string, Tensor> = {};
+  const state: Record<string, Record<string, Tensor>> = {};
   const memory = { paramBytes: 0, stateBytes: 0 };
-  for (const p of Object.values(c.params)) {
-    const n = p.data.length;
-    memory.paramBytes += bytesAs(paramFormat(program), n);
-    for (const s of program.states) memory.stateBytes += bytesAs(s.format, n, p.shape);
-  }
-  return { steps: c.grads.length, backend: 'interp', memory, params, state };
+  const memoryPerTensor: NonNullable<Result['memoryPerTensor']> = {};
+  tensors.forEach((tio, i) => {
+    const name = tio.name!, shape = entries[i]![1].shape, rule = rules[i]!;
+    params[name] = tensor(shape, tio.param);
+    for (const s of rule.states) {
+      if (s.space === 'step') continue;
+      // A matrix state has its own sides (rows × rows, rank × cols); other states are listed as before.
+      (state[s.name] ??= {})[name] = tensor(s.space === 'mat' ? shapeSize(s.shape!, matrixView(shape)) : shape, tio.states[s.name]!);
+    }
+    const paramBytes = bytesAs(paramFormat(rule), numel(shape));
+    const sb = rule.states.reduce((a, s) => a + stateBytes(s, shape), 0);
+    memory.paramBytes += paramBytes;
+    memory.stateBytes += sb;
+    memoryPerTensor[name] = { rule: rule.name, paramBytes, stateBytes: sb, stateBytesPerParam: sb / Math.max(1, numel(shape)) };
+  });
+  return { steps: c.grads.length, backend: 'interp', memory, memoryPerTensor, params, state };
 }
 
 export async function runCaseWebGPU(module: KernelModule, c: Case): Promise<Result> {

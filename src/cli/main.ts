@@ -2,7 +2,8 @@
 // optc: compile, check and run `.opt` optimizers.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { compile, type Compiled } from '../compile.js';
+import { compile, compileIR, type Compiled, type CompiledIR } from '../compile.js';
+import { hasMatrixStages, NotAMatrixError } from '../ir/matrix.js';
 import { kernelsOf } from '../codegen-wgsl/index.js';
 import { CompileError, formatDiagnostics, HyperError } from '../diag.js';
 import { printIR } from '../ir/printer.js';
@@ -18,6 +19,7 @@ const USAGE = `usage:
                                        [--block-absmax serial|workgroup]  (compressed-state kernels; see docs/formats.md)
   optc check FILE                      report diagnostics only
   optc run FILE --case CASE.json [--out RESULT.json] [--backend webgpu|interp]
+  (compile, check, run: --const NAME=VALUE sets a \`const\` of the file, e.g. --const ns_steps=3)
   optc formats [--json]                the state storage formats (--json: everything, code tables included)
   optc demo [FILE]                     compile an example and run it on Dawn`;
 
@@ -60,6 +62,22 @@ export function plan(c: Compiled) {
   };
 }
 
+/** `--const rank=8` (repeatable): values for the file's `const` declarations. */
+function constsOption(vs: string[] | undefined): Record<string, number> | undefined {
+  if (!vs?.length) return undefined;
+  const out: Record<string, number> = {};
+  for (const v of vs) {
+    const m = /^([A-Za-z_][A-Za-z0-9_.]*)=(.+)$/.exec(v);
+    const x = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(x)) throw new UsageError(`--const expects NAME=NUMBER, got '${v}'`);
+    out[m[1]!] = x;
+  }
+  return out;
+}
+
+/** Whether the WGSL back end can take this program (matrix stages and fallback rules: not yet). */
+const interpreterOnly = (c: CompiledIR): boolean => hasMatrixStages(c.input) || Boolean(c.input.fallback);
+
 function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   if (v === 'serial' || v === 'workgroup') return v;
   throw new UsageError(`unknown --block-absmax '${v}' (serial, workgroup)`);
@@ -74,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       case: { type: 'string' }, backend: { type: 'string' }, 'dump-after': { type: 'string' },
       'no-fuse': { type: 'boolean' }, 'no-vectorize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'block-absmax': { type: 'string' },
+      const: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     },
   });
@@ -84,15 +103,19 @@ async function main(argv: string[]): Promise<number> {
     fuse: !values['no-fuse'],
     vectorize: !values['no-vectorize'],
     ...(values['block-absmax'] ? { blockAbsmax: blockAbsmaxOption(values['block-absmax']) } : {}),
+    ...(values.const ? { consts: constsOption(values.const) } : {}),
     ...(values['dump-after'] ? { dumpAfter: values['dump-after'] === 'all' ? 'all' as const : values['dump-after'].split(',') } : {}),
   };
-  const warn = (c: Compiled, source: string) => { if (c.diagnostics.length) console.error(formatDiagnostics(c.diagnostics, source, file)); };
+  const warn = (c: Compiled | CompiledIR, source: string) => { if (c.diagnostics.length) console.error(formatDiagnostics(c.diagnostics, source, file)); };
   switch (cmd) {
     case 'check': {
       const source = readSource(file);
-      const c = compile(source, opts);
+      // A matrix program is checked through the passes the interpreter runs; the rest through codegen too.
+      const front = compileIR(source, opts);
+      const c = interpreterOnly(front) ? front : compile(source, opts);
       warn(c, source);
-      console.log(`${file}: ok (${c.diagnostics.length} warning${c.diagnostics.length === 1 ? '' : 's'})`);
+      const n = c.diagnostics.length;
+      console.log(`${file}: ok (${n} warning${n === 1 ? '' : 's'})${c === front ? '; matrix stages run on the interpreter until the WGSL back end supports them (docs/matrix.md)' : ''}`);
       return 0;
     }
     case 'compile': {
@@ -103,6 +126,16 @@ async function main(argv: string[]): Promise<number> {
         if (diagnostics.some((d) => d.severity === 'error')) throw new CompileError(diagnostics, source, file);
         output(JSON.stringify(ast, null, 2), values.o);
         return 0;
+      }
+      if (emit === 'ir') {
+        // The IR of a matrix program is printed before scheduling (the WGSL back end does not take it yet).
+        const front = compileIR(source, opts);
+        if (interpreterOnly(front)) {
+          warn(front, source);
+          for (const d of front.dumps) console.error(`// ---- IR after ${d.after} ----\n${d.ir}`);
+          output(printIR(front.program), values.o);
+          return 0;
+        }
       }
       const c = compile(source, opts);
       warn(c, source);
@@ -122,15 +155,15 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       const source = readSource(file);
       if (!values.case) throw new UsageError('optc run needs --case CASE.json');
-      const c = compile(source, opts);
+      const backend = values.backend ?? 'webgpu';
+      if (backend !== 'interp' && backend !== 'webgpu') throw new UsageError(`unknown --backend '${backend}' (webgpu, interp)`);
+      // The interpreter needs no kernels: it runs every program, matrix stages included.
+      const c = backend === 'interp' ? compileIR(source, opts) : compile(source, opts);
       warn(c, source);
       let raw: unknown;
       try { raw = JSON.parse(readFileSync(values.case, 'utf8')); } catch (e) { throw new CaseError(`cannot read case '${values.case}': ${(e as Error).message}`); }
       const kase = validateCase(raw, c.program);
-      const backend = values.backend ?? 'webgpu';
-      const result = backend === 'interp' ? runCaseInterp(c.program, kase)
-        : backend === 'webgpu' ? await runCaseWebGPU(c.module, kase)
-        : (() => { throw new UsageError(`unknown --backend '${backend}' (webgpu, interp)`); })();
+      const result = backend === 'interp' ? runCaseInterp(c.program, kase) : await runCaseWebGPU((c as Compiled).module, kase);
       output(JSON.stringify(result), values.out);
       return 0;
     }
@@ -148,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   if (e instanceof CompileError) console.error(e.message);
   else if (e instanceof UsageError) console.error(`optc: ${e.message}\n${USAGE}`);
-  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError) console.error(`optc: error: ${e.message}`);
+  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError) console.error(`optc: error: ${e.message}`);
   else console.error(e);
   process.exitCode = e instanceof UsageError ? 2 : 1;
 });

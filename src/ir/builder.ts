@@ -4,9 +4,10 @@ import type { Span } from '../diag.js';
 import { InvariantError } from '../diag.js';
 import { LEAF_OPS } from './types.js';
 import {
-  OPS, resultSpace, type DimName, type DType, type HyperDecl, type Inst, type Op, type Program, type RandDist,
+  OPS, type Dim, type DimName, type DType, type HyperDecl, type Inst, type MatShape, type Op, type Program, type RandDist,
   type ReduceFn, type ReduceOver, type ScalarDecl, type Space, type StateDecl, type StateFormat, type ValueId,
 } from './types.js';
+import { resultType, shaped, shapeText, valueShape } from './matrix.js';
 
 export type Operand = ValueId | number;
 /** Builder values are tagged so a plain number is never mistaken for a value id. */
@@ -26,6 +27,8 @@ export class Builder {
   /** How the parameter is stored (`param p: bf16(...)`); undefined: f32. */
   private paramFmt: StateFormat | undefined;
   private paramSpan: Span | undefined;
+  /** The rule for tensors that are not matrices (`fallback NAME { ... }`). */
+  private fallbackProgram: Program | undefined;
   private readonly consts = new Map<number, ValueId>();
   private leaves = new Map<string, ValueId>();
   /** Span attached to the instructions emitted next (set by the parser's lowering). */
@@ -49,6 +52,10 @@ export class Builder {
     return s ? s.space ?? 'elem' : undefined;
   }
   spaceOf(a: Value): Space { return this.insts[a.id]!.space; }
+  /** The matrix shape of a value (elem: [rows, cols]); undefined for step, tensor, row and col values. */
+  shapeOf(a: Value): MatShape | undefined { return valueShape(this.insts[a.id]!); }
+  /** The declared shape of a `mat` state. */
+  stateShape(name: string): MatShape | undefined { return this.states.find((x) => x.name === name)?.shape; }
 
   const(value: number): Value {
     const key = Object.is(value, -0) ? -0.0000000001234 : value; // keep -0 distinct from 0
@@ -73,15 +80,24 @@ export class Builder {
     return this.leaf('hyper', 'step', name);
   }
 
-  /** Declares a state tensor and returns its value before this step. */
-  state(name: string, opts: { init?: Arg; format?: StateFormat; space?: Space; doc?: string; span?: Span } = {}): Value {
+  /**
+   * Declares a state tensor and returns its value before this step. `shape` makes it a matrix of that
+   * shape (`mat`; [rows, cols] is an ordinary per-element state).
+   */
+  state(name: string, opts: { init?: Arg; format?: StateFormat; space?: Space; shape?: MatShape; doc?: string; span?: Span } = {}): Value {
     let decl = this.states.find((s) => s.name === name);
     if (!decl) {
       const init = this.id(opts.init ?? 0);
-      decl = { name, init, format: opts.format ?? { kind: 'f32' }, ...(opts.space && opts.space !== 'elem' ? { space: opts.space } : {}), doc: opts.doc, span: opts.span };
+      const sh: { space?: Space; shape?: MatShape } = opts.shape ? shaped(opts.shape) : { space: opts.space };
+      decl = {
+        name, init, format: opts.format ?? { kind: 'f32' }, ...(sh.space && sh.space !== 'elem' ? { space: sh.space } : {}),
+        ...(sh.shape ? { shape: sh.shape } : {}), doc: opts.doc, span: opts.span,
+      };
       this.states.push(decl);
     }
-    return this.leaf('state', decl.space ?? 'elem', name);
+    const v = this.leaf('state', decl.space ?? 'elem', name);
+    if (decl.shape) this.insts[v.id]!.shape = decl.shape;
+    return v;
   }
 
   /** Declares a per-step host scalar (`input NAME: scalar;`) and returns its value. */
@@ -127,18 +143,50 @@ export class Builder {
       dtype = this.insts[ids[1]!]!.dtype;
       if (this.insts[ids[2]!]!.dtype !== dtype) throw new InvariantError(`Builder.op: select branches differ in type`);
     } else dtype = info.result;
-    const space = resultSpace({ op, over: extra.over }, ids.map((id) => this.insts[id]!.space));
-    return this.push({ op, args: ids, dtype, space, ...extra });
+    const r = resultType({ op, ...extra }, ids.map((id) => this.insts[id]!));
+    if ('error' in r) throw new InvariantError(`Builder.op: ${r.error}`);
+    return this.push({ op, args: ids, dtype, ...extra, space: r.space, ...(r.shape ? { shape: r.shape } : {}) });
   }
 
   /** A reduction (`op: 'reduce'`); see `ReduceOver` for what each `over` folds. */
   reduce(fn: ReduceFn, over: ReduceOver, x: Arg): Value {
-    if (this.insts[this.id(x)]!.space === 'step') throw new InvariantError(`Builder.reduce: the argument is a step value, the same everywhere`);
+    const arg = this.insts[this.id(x)]!;
+    if (arg.space === 'step') throw new InvariantError(`Builder.reduce: the argument is a step value, the same everywhere`);
+    if (arg.space === 'mat' && over !== 'tensor' && over !== 'global') throw new InvariantError(`Builder.reduce: a ${over} reduction of a ${shapeText(arg.shape!)} matrix`);
     return this.opWith('reduce', { name: fn, over }, [x]);
   }
 
-  /** Counter-based random numbers, one per element, from the stream `stream` (src/ir/rng.ts). */
-  rand(dist: RandDist, stream: Arg): Value { return this.opWith('rand', { name: dist }, [stream]); }
+  /**
+   * Counter-based random numbers, one per element, from the stream `stream` (src/ir/rng.ts); with `shape`,
+   * one per entry of a matrix of that shape (indexed row-major within it).
+   */
+  rand(dist: RandDist, stream: Arg, shape?: MatShape): Value {
+    const s = shape ? shaped(shape).shape : undefined;
+    return this.opWith('rand', { name: dist, ...(s ? { shape: s } : {}) }, [stream]);
+  }
+
+  /** The matrix product a @ b (docs/matrix.md: summed in float64, rounded once). */
+  matmul(a: Arg, b: Arg) { return this.op('matmul', a, b); }
+  transpose(a: Arg) { return this.op('transpose', a); }
+  /** `a` transposed when the tensor has more rows than columns ([rows, cols] <-> [short, long]). */
+  orient(a: Arg) { return this.op('orient', a); }
+
+  /** The d × d identity matrix. */
+  eye(d: Dim): Value {
+    const key = `eye:${d}`;
+    const hit = this.leaves.get(key);
+    if (hit !== undefined) return this.v(hit);
+    const v = this.push({ op: 'eye', args: [], dtype: 'f32', space: 'mat', shape: [d, d] });
+    this.leaves.set(key, v.id);
+    return v;
+  }
+
+  /** The rule for parameters that are not matrices: a whole program of its own (`fallback NAME { ... }`). */
+  fallback(p: Program): this {
+    if (p.fallback) throw new InvariantError(`Builder.fallback: '${p.name}' has a fallback of its own`);
+    this.fallbackProgram = p;
+    return this;
+  }
 
   /** Names a value for dumps and generated code (a `let` binding). */
   label(v: Value, label: string): Value {
@@ -208,6 +256,7 @@ export class Builder {
       insts: this.insts.map((i) => ({ ...i, args: [...i.args] })),
       stores: this.stores.map((s) => ({ ...s })),
       ...(this.paramFmt ? { param: { ...this.paramFmt }, ...(this.paramSpan ? { paramSpan: this.paramSpan } : {}) } : {}),
+      ...(this.fallbackProgram ? { fallback: this.fallbackProgram } : {}),
     };
   }
 }

@@ -9,3 +9,9 @@ export { srBits, srDraw, rngU32 } from './rng.js';
 export { applyOp } from './numerics.js';
 export { hashProgram, canonicalJSON, cloneProgram } from './hash.js';
 export { toSource } from './to-source.js';
+export {
+  ELEM_SHAPE, dimSize, shapeSize, shapeEq, shapeText, valueShape, orientShape, resultType, hasMatrixStages, firstMatrixInst,
+  isMatrix, ruleFor, splitHypers, NotAMatrixError, type View,
+} from './matrix.js';
+export { matmulF32, transposeF32 } from './interp-matrix.js';
+export { interpretTensors, stateLength, matrixView, type TensorIO, type TensorsStepInputs, type TensorResult } from './interp-tensors.js';

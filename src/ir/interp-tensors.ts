@@ -10,13 +10,19 @@
 // sum of n f32 terms in a tree is within ~log2(n) ulp of it for terms of one sign).
 //
 // Broadcast: on the [rows, cols] view of a tensor, element i is in row floor(i / cols) and column i % cols;
-// a tensor value is the same for all its rows, columns and elements.
+// a tensor value is the same for all its rows, columns and elements. Matrices of other shapes (`mat`) are
+// row-major arrays of their own size; matrix ops and their accumulation order are in interp-matrix.ts.
+// A program with a fallback rule steps matrices itself and hands every other tensor to the fallback.
+// Evaluation is demand-driven: an instruction no store needs this step (the untaken side of a `select`
+// on a step value, e.g. an `every k` block between its runs) is not computed.
 import type { Packed } from '../formats/blockwise.js';
 import { applyOp } from './numerics.js';
 import { randValue, streamKey } from './rng.js';
 import {
-  SMALL_SPACES, type Inst, type Program, type Space, type StateDecl,
+  MATRIX_OPS, SMALL_SPACES, type Inst, type MatShape, type Program, type Space, type StateDecl,
 } from './types.js';
+import { hasMatrixStages, ruleFor, shapeSize, splitHypers } from './matrix.js';
+import { evalMatrixOp, liveInsts } from './interp-matrix.js';
 import {
   decodeState, encodeState, evalStepScalars, resolveHypers, storedParam, storeRand, type StepInputs, type StepResult,
 } from './interp.js';
@@ -30,19 +36,20 @@ export function matrixView(shape: readonly number[]): { numel: number; rows: num
 }
 
 /** How many values a state of this declaration holds for a parameter of `shape`. */
-export function stateLength(s: Pick<StateDecl, 'space'>, shape: readonly number[]): number {
+export function stateLength(s: Pick<StateDecl, 'space' | 'shape'>, shape: readonly number[]): number {
   const v = matrixView(shape);
   switch (s.space ?? 'elem') {
     case 'elem': return v.numel;
     case 'row': return v.rows;
     case 'col': return v.cols;
+    case 'mat': { const [r, c] = shapeSize(s.shape!, v); return r * c; }
     default: return 1;
   }
 }
 
 /** Whether `interpretStep` must use this interpreter (anything the elementwise one does not know). */
 export function needsTensorInterpreter(p: Program): boolean {
-  if (p.states.some((s) => (s.space ?? 'elem') !== 'elem')) return true;
+  if (p.states.some((s) => (s.space ?? 'elem') !== 'elem') || p.fallback || hasMatrixStages(p)) return true;
   return p.insts.some((i) => SMALL_SPACES.has(i.space) || i.op === 'reduce' || i.op === 'rand' || i.op === 'dim' || i.op === 'scalar');
 }
 
@@ -68,6 +75,8 @@ export interface TensorIO {
   stepStates?: Record<string, number>;
   /** Tensor id for `rand` (default: position in `tensors`). */
   index?: number;
+  /** The tensor's name, for messages (default: its position). */
+  name?: string;
 }
 
 export interface TensorsStepInputs {
@@ -100,11 +109,34 @@ interface Ctx {
   stepStates: Record<string, number>;
 }
 
-const domainSize = (space: Space, v: Ctx['view']): number =>
-  space === 'elem' ? v.numel : space === 'row' ? v.rows : space === 'col' ? v.cols : 1;
+const domainSize = (space: Space, v: Ctx['view'], shape?: MatShape): number => {
+  if (space === 'mat') { const [r, c] = shapeSize(shape!, v); return r * c; }
+  return space === 'elem' ? v.numel : space === 'row' ? v.rows : space === 'col' ? v.cols : 1;
+};
 
-/** One step of `p` for every tensor in `io.tensors`. Inputs are not modified. */
+/**
+ * One step of `p` for every tensor in `io.tensors`. Inputs are not modified. With a fallback rule, the
+ * matrices run `p` and the other tensors its fallback, with the hyperparameters named `FALLBACK.h`.
+ */
 export function interpretTensors(p0: Program, io: TensorsStepInputs): TensorResult[] {
+  const rules = io.tensors.map((tio, k) => ruleFor(p0, tio.shape ?? [tio.param.length], tio.name ?? `#${k}`));
+  if (!p0.fallback) return stepRule(p0, io);
+  const out: TensorResult[] = new Array(io.tensors.length);
+  const h = splitHypers(p0, io.hypers);
+  for (const [rule, hypers] of [[p0, h.main], [p0.fallback, h.fallback]] as const) {
+    const ks = io.tensors.flatMap((_, k) => (rules[k] === rule ? [k] : []));
+    if (!ks.length) continue;
+    const tensors = ks.map((k) => {
+      const tio = io.tensors[k]!;
+      const th = splitHypers(p0, tio.hypers);
+      return { ...tio, index: tio.index ?? k, hypers: rule === p0 ? th.main : th.fallback };
+    });
+    stepRule(rule, { ...io, hypers }, tensors).forEach((r, i) => { out[ks[i]!] = r; });
+  }
+  return out;
+}
+
+function stepRule(p0: Program, io: TensorsStepInputs, tensors = io.tensors): TensorResult[] {
   let p = p0;
   if (io.entry !== undefined) {
     const e = p0.entries?.find((x) => x.name === io.entry);
@@ -126,7 +158,7 @@ export function interpretTensors(p0: Program, io: TensorsStepInputs): TensorResu
   const given = io.scalars ?? {};
   io = { ...io, scalars: new Proxy(given, { get: (o, k) => (typeof k === 'string' && k in o ? o[k] : 0) }) };
   const stepDecls = p.states.filter((s) => s.space === 'step');
-  const ctxs: Ctx[] = io.tensors.map((tio, k) => {
+  const ctxs: Ctx[] = tensors.map((tio, k) => {
     const shape = tio.shape ?? [tio.param.length];
     const view = matrixView(shape);
     if (tio.param.length !== view.numel) throw new Error(`interpretTensors: tensor ${k}: param has ${tio.param.length} elements, shape ${JSON.stringify(shape)} has ${view.numel}`);
@@ -146,10 +178,12 @@ export function interpretTensors(p0: Program, io: TensorsStepInputs): TensorResu
     return { io: tio, view, index: tio.index ?? k, step, vals: new Array(p.insts.length), read, packedIn, stepStates };
   });
 
+  const live = liveInsts(p, ctxs.map((c) => c.step));
   p.insts.forEach((inst, id) => {
     if (inst.space === 'step') { for (const c of ctxs) c.vals[id] = c.step[id]!; return; }
-    if (inst.op === 'reduce') { reduce(p, inst, id, ctxs); return; }
-    for (const c of ctxs) c.vals[id] = evalInst(p, inst, c);
+    const needed = ctxs.filter((_, k) => live[k]![id]);
+    if (inst.op === 'reduce') { if (needed.length) reduce(p, inst, id, inst.over === 'global' ? ctxs : needed); return; }
+    for (const c of needed) c.vals[id] = evalInst(p, inst, c);
   });
 
   return ctxs.map((c) => {
@@ -162,7 +196,7 @@ export function interpretTensors(p0: Program, io: TensorsStepInputs): TensorResu
       if (st.target === 'p') continue;
       const decl = p.states.find((s) => s.name === st.target)!;
       if (decl.space === 'step') { stepStates[st.target] = c.step[st.value]!; continue; }
-      const x = materialize(p, c, st.value, decl.space ?? 'elem');
+      const x = materialize(p, c, st.value, decl.space ?? 'elem', decl.shape);
       if (decl.format.kind !== 'f32') {
         packed[st.target] = encodeState(decl, x, c.io.shape ?? [x.length], storeRand(decl.format, decl.name, io.t, c.index));
         states[st.target] = decodeState(decl, packed[st.target]!, x.length, c.io.shape ?? [x.length]);
@@ -212,6 +246,9 @@ function gridPos(dom: Space, i: number, cols: number): [number, number] {
 }
 
 function evalInst(p: Program, inst: Inst, c: Ctx): Val {
+  if (MATRIX_OPS.has(inst.op) || (inst.op === 'rand' && inst.shape)) {
+    return evalMatrixOp(p, inst, c.view, (i) => c.vals[inst.args[i]!] as Float32Array, (id) => c.step[id]!, c.index);
+  }
   switch (inst.op) {
     case 'param': return storedParam(p, c.io.param);
     case 'input': return need(c.io.inputs, inst.name!, 'input', c.view.numel);
@@ -225,8 +262,10 @@ function evalInst(p: Program, inst: Inst, c: Ctx): Val {
     }
     default: break;
   }
-  const n = domainSize(inst.space, c.view);
-  const [a, b, d] = inst.args;
+  const n = domainSize(inst.space, c.view, inst.shape);
+  let [a, b, d] = inst.args;
+  // A select on a step value reads only the branch it takes (the other may not have been computed).
+  if (inst.op === 'select' && p.insts[a!]!.space === 'step') b = d = c.step[a!] ? b : d;
   if (inst.space === 'tensor') {
     return applyOp(inst.op, operand(p, c, a!, 'tensor', 0, 0, 0), b === undefined ? 0 : operand(p, c, b, 'tensor', 0, 0, 0),
       d === undefined ? 0 : operand(p, c, d, 'tensor', 0, 0, 0));
@@ -247,9 +286,9 @@ function fold(fn: string, acc: number, x: number): number {
 
 /** Folds the argument over its own domain (float64 accumulation). */
 function foldAll(p: Program, c: Ctx, a: number, fn: string): number {
-  const space = p.insts[a]!.space;
+  const { space, shape } = p.insts[a]!;
   let acc = IDENTITY[fn]!;
-  const n = domainSize(space, c.view);
+  const n = domainSize(space, c.view, shape);
   for (let i = 0; i < n; i++) acc = fold(fn, acc, operand(p, c, a, space, i, 0, 0));
   return acc;
 }
@@ -282,8 +321,8 @@ function reduce(p: Program, inst: Inst, id: number, ctxs: Ctx[]): void {
 }
 
 /** A value as a fresh f32 array over the domain `space` (broadcasting a narrower one). */
-function materialize(p: Program, c: Ctx, id: number, space: Space): Float32Array {
-  const n = domainSize(space, c.view);
+function materialize(p: Program, c: Ctx, id: number, space: Space, shape?: MatShape): Float32Array {
+  const n = domainSize(space, c.view, shape);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const [r, j] = gridPos(space, i, c.view.cols);

@@ -8,6 +8,7 @@ import type { Packed } from '../formats/blockwise.js';
 import { paramFormat, type Program, type StateDecl, type StateFormat } from './types.js';
 import { rngU32, srDraw, streamKey } from './rng.js';
 import { interpretOneTensor, needsTensorInterpreter, stateLength } from './interp-tensors.js';
+import { ruleFor, splitHypers } from './matrix.js';
 
 
 /** Declared defaults with `overrides` applied; unknown names are an error naming the hyperparameter. */
@@ -118,13 +119,19 @@ export function decodeState(s: StateDecl, p: Packed, n: number, shape?: readonly
   return decodeAs(s.format, p, n, shape);
 }
 
-/** Initial state tensors of `n` elements (decoded values: what a compressed state holds after encoding). */
-export function initStates(p: Program, n: number, hyperOverrides: Record<string, number> = {}): Record<string, Float32Array> {
-  const vals = evalStepScalars(p, resolveHypers(p, hyperOverrides), 1, INIT_ENV);
+/**
+ * Initial state tensors for a parameter of `n` elements (decoded values: what a compressed state holds
+ * after encoding). `shape` (default [n]) sizes row, column and matrix states, and picks the rule: a
+ * program's fallback for a tensor that is not a matrix, with its `FALLBACK.h` hyperparameters.
+ */
+export function initStates(p0: Program, n: number, hyperOverrides: Record<string, number> = {}, shape: readonly number[] = [n]): Record<string, Float32Array> {
+  const p = ruleFor(p0, shape);
+  const split = splitHypers(p0, hyperOverrides);
+  const vals = evalStepScalars(p, resolveHypers(p, p0.fallback ? (p === p0 ? split.main : split.fallback) : hyperOverrides), 1, INIT_ENV);
   const out: Record<string, Float32Array> = {};
   for (const s of p.states) {
     if (s.space === 'step') continue; // kept on the host: initStepStates
-    const x = new Float32Array(stateLength(s, [n])).fill(vals[s.init]!);
+    const x = new Float32Array(stateLength(s, shape)).fill(vals[s.init]!);
     out[s.name] = compressed(s) ? decodeState(s, encodeState(s, x), n) : x;
   }
   return out;

@@ -49,9 +49,9 @@ function apply(op: Op, a: number, b: number, c: number, f: (x: number) => number
     case 'floor': return Math.floor(a);
     case 'cos': return f(Math.cos(a));
     case 'sin': return f(Math.sin(a));
-    case 'reduce': case 'rand':
+    case 'reduce': case 'rand': case 'matmul': case 'transpose': case 'orient':
       throw new Error(`applyOp: '${op}' is not elementwise (the interpreter evaluates it)`);
-    case 'const': case 'hyper': case 'step': case 'param': case 'input': case 'state': case 'scalar': case 'dim':
+    case 'const': case 'hyper': case 'step': case 'param': case 'input': case 'state': case 'scalar': case 'dim': case 'eye':
       throw new Error(`applyOp: '${op}' is a leaf`);
   }
 }

@@ -17,10 +17,13 @@ export function printInst(inst: Inst, id: number): string {
     case 'reduce': rhs = `reduce.${inst.name}.${inst.over} %${inst.args[0]}`; break;
     case 'rand': rhs = `rand.${inst.name} %${inst.args[0]}`; break;
     case 'param': rhs = 'param p'; break;
+    case 'eye': rhs = 'eye'; break;
     case 'step': rhs = 'step t'; break;
     default: rhs = `${inst.op} ${inst.args.map((a) => `%${a}`).join(', ')}`;
   }
-  const type = inst.dtype === 'f32' ? inst.space : `${inst.dtype} ${inst.space}`;
+  // Printed for invariant messages too, so a malformed instruction (a mat value without a shape) prints.
+  const space = inst.space === 'mat' ? `mat[${inst.shape?.join(', ') ?? '?'}]` : inst.space;
+  const type = inst.dtype === 'f32' ? space : `${inst.dtype} ${space}`;
   const lhs = `  %${id} = ${rhs}`;
   return `${lhs.padEnd(34)} : ${type}${inst.label ? `  ; ${inst.label}` : ''}`;
 }
@@ -36,7 +39,10 @@ export function printStage(st: Stage, i: number): string {
 export function printIR(p: Program, opts: { spans?: boolean } = {}): string {
   const out: string[] = [`optimizer ${p.name}`];
   for (const h of p.hypers) out.push(`  hyper ${h.name} = ${fmtNumber(h.default)}`);
-  for (const s of p.states) out.push(`  state ${s.name}: ${s.format.kind}${s.space && s.space !== 'elem' ? ` [${s.space}]` : ''} = %${s.init}`);
+  for (const s of p.states) {
+    const space = s.space === 'mat' ? `mat ${s.shape?.join(', ') ?? '?'}` : s.space;
+    out.push(`  state ${s.name}: ${s.format.kind}${space && space !== 'elem' ? ` [${space}]` : ''} = %${s.init}`);
+  }
   out.push(`  inputs ${p.inputs.map((i) => i.name).join(', ')}`);
   if (p.scalars?.length) out.push(`  scalars ${p.scalars.map((s) => s.name).join(', ')}`);
   p.insts.forEach((inst, id) => {
@@ -45,6 +51,7 @@ export function printIR(p: Program, opts: { spans?: boolean } = {}): string {
   });
   for (const s of p.stores) out.push(`  store ${s.target} <- %${s.value}`);
   for (const e of p.entries ?? []) for (const s of e.stores) out.push(`  store ${s.target} <- %${s.value}  @${e.name}`);
+  if (p.fallback) out.push('fallback', ...printIR(p.fallback, opts).trimEnd().split('\n').map((l) => `  ${l}`));
   if (p.schedule) {
     const sc = p.schedule;
     out.push('schedule');

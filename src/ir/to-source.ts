@@ -29,16 +29,18 @@ const INFIX: Partial<Record<Op, [string, number, number, number]>> = {
   lt: ['<', CMP, ADD, ADD], le: ['<=', CMP, ADD, ADD], gt: ['>', CMP, ADD, ADD], ge: ['>=', CMP, ADD, ADD],
   eq: ['==', CMP, ADD, ADD], ne: ['!=', CMP, ADD, ADD],
   add: ['+', ADD, ADD, MUL], sub: ['-', ADD, ADD, MUL], mul: ['*', MUL, MUL, UNARY], div: ['/', MUL, MUL, UNARY],
+  matmul: ['@', MUL, MUL, UNARY],
   // right-associative, and its exponent may be a unary: 2 ^ -x
   pow: ['^', POW, ATOM, UNARY],
 };
 
-const KEYWORDS = new Set(['optimizer', 'hyper', 'state', 'input', 'update', 'let', 'if', 'else', 'every']);
+const KEYWORDS = new Set(['optimizer', 'hyper', 'state', 'input', 'update', 'let', 'if', 'else', 'every', 'const', 'var', 'repeat', 'fallback']);
 const BUILTINS = new Set(['p', 'g', 't', 'inf', 'nan', 'numel', 'nrows', 'ncols']);
 /** `let` names also avoid function names: legal, but `let max = ...; max(max, 1)` reads badly. */
 const RESERVED = new Set([...KEYWORDS, ...BUILTINS,
   'sqrt', 'rsqrt', 'abs', 'sign', 'exp', 'log', 'square', 'min', 'max', 'pow', 'clamp', 'lerp', 'select',
-  'sum', 'mean', 'absmax', 'norm', 'rms', 'dot', 'floor', 'cos', 'sin', 'mod', 'randn', 'randu', 'rademacher']);
+  'sum', 'mean', 'absmax', 'norm', 'rms', 'dot', 'floor', 'cos', 'sin', 'mod', 'randn', 'randu', 'rademacher',
+  'matmul', 'transpose', 'orient', 'identity', 'trace']);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const wrap = (t: Text, min: number): string => (t.prec >= min ? t.text : `(${t.text})`);
@@ -82,8 +84,10 @@ function opText(inst: Inst, args: Text[]): Text {
       const fn = inst.over === 'tensor' ? (inst.name === 'sum' ? 'sum' : inst.name!) : `${inst.over}_${inst.name}`;
       return { text: `${fn}(${args[0]!.text})`, prec: ATOM };
     }
-    case 'rand':
-      return { text: `${inst.name === 'normal' ? 'randn' : inst.name === 'uniform' ? 'randu' : 'rademacher'}(${args[0]!.text})`, prec: ATOM };
+    case 'rand': {
+      const sides = inst.shape ? `, ${inst.shape.join(', ')}` : '';
+      return { text: `${inst.name === 'normal' ? 'randn' : inst.name === 'uniform' ? 'randu' : 'rademacher'}(${args[0]!.text}${sides})`, prec: ATOM };
+    }
     default:
       return { text: `${inst.op}(${args.map((a) => a.text).join(', ')})`, prec: ATOM };
   }
@@ -96,14 +100,15 @@ function formatText(f: StateFormat): string {
 }
 
 /** How a state declares its space in source: `state r: row = 0;` (elem states have no annotation). */
-function stateType(s: { format: StateFormat; space?: string }): string {
+function stateType(s: { format: StateFormat; space?: string; shape?: readonly (string | number)[] }): string {
+  if (s.shape) return `matrix(${s.shape.join(', ')})`;
   return s.space && s.space !== 'elem' ? s.space : formatText(s.format);
 }
 
 const DIM_NAMES: Record<string, string> = { numel: 'numel', rows: 'nrows', cols: 'ncols' };
 
 const leafKey = (i: Inst): string =>
-  i.op === 'const' ? `const:${Object.is(i.value, -0) ? '-0' : String(i.value!)}` : `${i.op}:${i.name ?? ''}`;
+  i.op === 'const' ? `const:${Object.is(i.value, -0) ? '-0' : String(i.value!)}` : i.op === 'eye' ? `eye:${i.shape![0]}` : `${i.op}:${i.name ?? ''}`;
 
 export function toSource(program: Program): string {
   const { insts } = program;
@@ -137,6 +142,7 @@ export function toSource(program: Program): string {
 
   const leafText = (i: Inst): Text =>
     i.op === 'const' ? constText(i.value!)
+      : i.op === 'eye' ? { text: `identity(${i.shape![0]})`, prec: ATOM }
       : { text: i.op === 'param' ? 'p' : i.op === 'step' ? 't' : i.op === 'dim' ? DIM_NAMES[i.name!]! : i.name!, prec: ATOM };
   /** A value printed in full, for the declarations (which cannot use `let`). */
   const fullText = (id: ValueId): Text => {
@@ -209,6 +215,13 @@ export function toSource(program: Program): string {
     out.push(`  update ${e.name} {`);
     for (const s of e.stores) out.push(`    ${s.target} = ${fullText(s.value).text};`);
     out.push('  }');
+  }
+  // The rule for parameters that are not matrices: its own optimizer, printed the same way, nested.
+  if (program.fallback) {
+    const inner = toSource(program.fallback).trimEnd().split('\n');
+    const at = inner.findIndex((l) => l.startsWith('optimizer '));
+    inner[at] = inner[at]!.replace(/^optimizer /, 'fallback ');
+    out.push('', ...inner.map((l) => `  ${l}`));
   }
   out.push('}');
   return out.join('\n') + '\n';

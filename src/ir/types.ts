@@ -8,7 +8,9 @@
 // `t`, bias corrections) and are computed once on the host; `elem` values exist per parameter element and
 // are computed in the kernel; `tensor`, `row` and `col` values exist once per tensor, row or column (norms,
 // factored moments) and are computed by the phased kernels. The space of an instruction is the widest space
-// of its arguments, except for `reduce` (the space it folds into) and `rand` (per element).
+// of its arguments, except for `reduce` (the space it folds into) and `rand` (per element). `mat` values are
+// matrices of a shape derived from the tensor's [rows, cols] view other than [rows, cols] itself (rows x
+// rows, rank x cols, the transpose); their shape is in `Inst.shape` (src/ir/matrix.ts, docs/matrix.md).
 import type { Span } from '../diag.js';
 import type { FormatName } from '../formats/index.js';
 
@@ -23,10 +25,13 @@ export type DType = 'f32' | 'bool';
  * column of the tensor viewed as a matrix [rows = prod(shape[:-1]), cols = shape[-1]] (a 1-D tensor is
  * [1, n]). Row and column are not ordered: a value that depends on both is per element.
  */
-export type Space = 'step' | 'tensor' | 'row' | 'col' | 'elem';
-export const SPACE_RANK: Record<Space, number> = { step: 0, tensor: 1, row: 2, col: 2, elem: 3 };
+export type Space = 'step' | 'tensor' | 'row' | 'col' | 'elem' | 'mat';
+export const SPACE_RANK: Record<Space, number> = { step: 0, tensor: 1, row: 2, col: 2, elem: 3, mat: 3 };
 export function widerSpace(a: Space, b: Space): Space {
   if (a === b) return a;
+  // A matrix combines elementwise with step and tensor values (broadcast) and with matrices of its own
+  // shape; the checker and `verify` reject the rest (a mat value beside an elem, row or col value).
+  if (a === 'mat' || b === 'mat') return 'mat';
   if (SPACE_RANK[a] === SPACE_RANK[b]) return 'elem'; // row and col
   return SPACE_RANK[a] > SPACE_RANK[b] ? a : b;
 }
@@ -41,6 +46,14 @@ export type ReduceFn = 'sum' | 'max' | 'min';
 export type RandDist = 'uniform' | 'normal' | 'rademacher';
 /** Per-tensor sizes a `dim` leaf reads: element count, and the sides of the [rows, cols] view. */
 export type DimName = 'numel' | 'rows' | 'cols';
+
+/**
+ * One side of a matrix value: a side of the tensor's [rows, cols] view, the shorter (`short`) or longer
+ * (`long`) of the two, or a fixed size (a compile-time constant such as a GaLore rank).
+ */
+export type Dim = 'rows' | 'cols' | 'short' | 'long' | number;
+/** [rows, cols] of a matrix value; [rows, cols] itself is an `elem` value and carries no shape. */
+export type MatShape = readonly [Dim, Dim];
 
 export type Op =
   // leaves
@@ -69,7 +82,11 @@ export type Op =
   | 'reduce'
   // rand(stream): name is the RandDist; one counter-based random number per element from (stream, tensor,
   // element index). The stream is a step value read as an unsigned integer (seed + t, say). Elem space.
-  | 'rand';
+  | 'rand'
+  // Matrices (docs/matrix.md). matmul(a, b): the matrix product, summed in float64 over k = 0, 1, ... and
+  // rounded once (src/ir/matrix.ts); transpose(a); orient(a): a transposed when the tensor has more rows
+  // than columns (so [rows, cols] <-> [short, long]; its own inverse); eye: the identity of its shape.
+  | 'matmul' | 'transpose' | 'orient' | 'eye';
 
 export interface Inst {
   op: Op;
@@ -82,6 +99,8 @@ export interface Inst {
   name?: string;
   /** `reduce` only: what it folds. */
   over?: ReduceOver;
+  /** `mat` values only: the matrix's shape (`eye`, and `rand` of a matrix, are defined by it). */
+  shape?: MatShape;
   /** The `let` name this value was bound to in source, kept for readable dumps and WGSL. Not semantic. */
   label?: string;
   span?: Span;
@@ -118,6 +137,8 @@ export interface StateDecl {
    * `row`/`col` one per row/column, `step` one per parameter group, kept on the host in float64.
    */
   space?: Space;
+  /** `mat` states only: their shape, from the parameter's (`state L: matrix(rows, rows) = 0;`). */
+  shape?: MatShape;
   doc?: string;
   span?: Span;
 }
@@ -192,6 +213,12 @@ export interface Program {
   param?: StateFormat;
   /** Where `param p: ...;` was declared (diagnostics; not part of the hash). */
   paramSpan?: Span;
+  /**
+   * The rule for parameters that are not matrices (`fallback adamw { ... }`): an optimizer of its own,
+   * with its own hypers and states, run on every tensor that does not have exactly two dimensions
+   * (src/ir/matrix.ts `ruleFor`). Absent: every tensor runs this program.
+   */
+  fallback?: Program;
   schedule?: Schedule;
 }
 
@@ -233,9 +260,14 @@ export const OPS: Record<Op, OpInfo> = {
   floor: un('floor'), cos: un('cos'), sin: un('sin'),
   reduce: { arity: 1, args: ['f32'], result: 'f32' },
   rand: { arity: 1, args: ['f32'], result: 'f32' },
+  matmul: { arity: 2, args: ['f32', 'f32'], result: 'f32', infix: '@' },
+  transpose: un('transpose'), orient: un('orient'), eye: leaf,
 };
 
-export const LEAF_OPS: ReadonlySet<Op> = new Set(['const', 'hyper', 'step', 'param', 'input', 'state', 'scalar', 'dim']);
+export const LEAF_OPS: ReadonlySet<Op> = new Set(['const', 'hyper', 'step', 'param', 'input', 'state', 'scalar', 'dim', 'eye']);
+
+/** Ops that are not elementwise over matrices: they move or combine whole rows and columns. */
+export const MATRIX_OPS: ReadonlySet<Op> = new Set(['matmul', 'transpose', 'orient', 'eye']);
 
 /** Leaves that are per-element tensors read from device memory. */
 export const TENSOR_LEAVES: ReadonlySet<Op> = new Set(['param', 'input', 'state']);
@@ -249,9 +281,11 @@ export function reduceSpace(over: ReduceOver): Space {
  * The space of a non-leaf instruction from its arguments' spaces: the widest, except for `reduce` (the
  * space of what it produces) and `rand` (per element whatever its stream).
  */
-export function resultSpace(inst: Pick<Inst, 'op' | 'over'>, argSpaces: readonly Space[]): Space {
+export function resultSpace(inst: Pick<Inst, 'op' | 'over' | 'shape'>, argSpaces: readonly Space[]): Space {
   if (inst.op === 'reduce') return reduceSpace(inst.over!);
-  if (inst.op === 'rand') return 'elem';
+  if (inst.op === 'rand') return inst.shape ? 'mat' : 'elem';
+  // Matrix ops: the shape decides (src/ir/matrix.ts, resultType); a result shaped [rows, cols] is elem.
+  if (inst.op === 'matmul' || inst.op === 'transpose' || inst.op === 'orient') return inst.shape ? 'mat' : 'elem';
   return argSpaces.reduce<Space>((s, a) => widerSpace(s, a), 'step');
 }
 
@@ -261,6 +295,7 @@ export function leafSpace(p: Pick<Program, 'states'>, inst: Pick<Inst, 'op' | 'n
     case 'param': case 'input': return 'elem';
     case 'state': return p.states.find((s) => s.name === inst.name)?.space ?? 'elem';
     case 'dim': return 'tensor';
+    case 'eye': return 'mat';
     default: return 'step';
   }
 }

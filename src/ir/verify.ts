@@ -2,7 +2,8 @@
 // with the printed IR so the offending pass can be read off the dump.
 import { InvariantError } from '../diag.js';
 import { printIR } from './printer.js';
-import { leafSpace, OPS, PARAM_FORMATS, paramFormat, resultSpace, SPACE_RANK, widerSpace, type Program, type Space } from './types.js';
+import { leafSpace, OPS, PARAM_FORMATS, paramFormat, SPACE_RANK, widerSpace, type Program, type Space } from './types.js';
+import { resultType, shapeEq, shapeText, valueShape } from './matrix.js';
 
 export function verify(p: Program, after = 'input'): void {
   const fail = (msg: string): never => {
@@ -23,21 +24,39 @@ export function verify(p: Program, after = 'input'): void {
       const want = info.args[i];
       if (want !== 'any' && arg.dtype !== want) fail(`%${id}: argument ${i} of '${inst.op}' is ${arg.dtype}, expected ${want}`);
     });
-    let space: Space = info.arity === 0 ? leafSpace(p, inst) : resultSpace(inst, inst.args.map((a) => p.insts[a]!.space));
+    let space: Space = info.arity === 0 ? leafSpace(p, inst) : 'step';
+    if (info.arity > 0) {
+      const r = resultType(inst, inst.args.map((a) => p.insts[a]!));
+      if ('error' in r) fail(`%${id}: ${(r as { error: string }).error}`);
+      else {
+        space = r.space;
+        if (r.shape && !(inst.shape && shapeEq(inst.shape, r.shape))) fail(`%${id}: shape is ${inst.shape ? shapeText(inst.shape) : 'missing'}, its arguments make it ${shapeText(r.shape)}`);
+      }
+    }
+    if (inst.space !== 'mat' && inst.shape) fail(`%${id}: a ${inst.space} value with a shape`);
     switch (inst.op) {
       case 'const': if (typeof inst.value !== 'number') fail(`%${id}: const without a value`); space = 'step'; break;
       case 'hyper': if (!hypers.has(inst.name!)) fail(`%${id}: undeclared hyper '${inst.name}'`); space = 'step'; break;
       case 'step': space = 'step'; break;
       case 'param': space = 'elem'; break;
       case 'input': if (!inputs.has(inst.name!)) fail(`%${id}: undeclared input '${inst.name}'`); space = 'elem'; break;
-      case 'state': if (!states.has(inst.name!)) fail(`%${id}: undeclared state '${inst.name}'`); break;
+      case 'state': {
+        if (!states.has(inst.name!)) fail(`%${id}: undeclared state '${inst.name}'`);
+        const decl = p.states.find((s) => s.name === inst.name);
+        if ((decl?.space === 'mat') !== Boolean(decl?.shape)) fail(`state '${inst.name}': a shape goes with space 'mat' and only with it`);
+        if (decl?.shape && !(inst.shape && shapeEq(inst.shape, decl.shape))) fail(`%${id}: state '${inst.name}' is ${shapeText(decl.shape)}`);
+        break;
+      }
+      case 'eye':
+        if (!inst.shape || inst.shape[0] !== inst.shape[1]) fail(`%${id}: eye needs a square shape`);
+        break;
       case 'scalar': if (!scalars.has(inst.name!)) fail(`%${id}: undeclared scalar input '${inst.name}'`); break;
       case 'dim': if (!['numel', 'rows', 'cols'].includes(inst.name!)) fail(`%${id}: unknown dim '${inst.name}'`); break;
       case 'reduce': {
         if (!['sum', 'max', 'min'].includes(inst.name!)) fail(`%${id}: unknown reduction '${inst.name}'`);
         const arg = p.insts[inst.args[0]!]!.space;
         const ok = inst.over === 'row' || inst.over === 'col' ? arg === 'elem'
-          : inst.over === 'tensor' ? arg === 'elem' || arg === 'row' || arg === 'col'
+          : inst.over === 'tensor' ? arg === 'elem' || arg === 'row' || arg === 'col' || arg === 'mat'
           : inst.over === 'global' ? arg !== 'step' : false;
         if (!ok) fail(`%${id}: reduce over '${inst.over}' of a ${arg} value`);
         break;
@@ -57,6 +76,7 @@ export function verify(p: Program, after = 'input'): void {
     }
     if (inst.space !== space) fail(`%${id}: space is '${inst.space}', its arguments make it '${space}'`);
   });
+  for (const s of p.states) if ((s.space === 'mat') !== Boolean(s.shape)) fail(`state '${s.name}': a shape goes with space 'mat' and only with it`);
   const seen = new Set<string>();
   for (const e of p.entries ?? []) {
     const own = new Set<string>();
@@ -74,8 +94,10 @@ export function verify(p: Program, after = 'input'): void {
     const v = p.insts[s.value];
     if (!v) fail(`store to '${s.target}' of missing value %${s.value}`);
     if (v!.dtype !== 'f32') fail(`store to '${s.target}' of a ${v!.dtype} value`);
-    const into: Space = s.target === 'p' ? 'elem' : p.states.find((x) => x.name === s.target)!.space ?? 'elem';
+    const decl = s.target === 'p' ? undefined : p.states.find((x) => x.name === s.target)!;
+    const into: Space = decl?.space ?? 'elem';
     if (widerSpace(v!.space, into) !== into) fail(`store of a ${v!.space} value into '${s.target}', which holds one value per ${into}`);
+    if (into === 'mat' && v!.space === 'mat' && !shapeEq(valueShape(v!)!, decl!.shape!)) fail(`store of a ${shapeText(valueShape(v!)!)} matrix into '${s.target}', which is ${shapeText(decl!.shape!)}`);
   }
   // Stochastic rounding exists for the 16-bit floats; a parameter is stored unscaled (PARAM_FORMATS).
   for (const [what, f] of [...p.states.map((s) => [`state '${s.name}'`, s.format] as const), ['the parameter', paramFormat(p)] as const]) {
@@ -97,6 +119,10 @@ export function verify(p: Program, after = 'input'): void {
       if (placed.has(i)) fail(`%${i} is computed by two kernels`);
       placed.add(i);
     }
+  }
+  if (p.fallback) {
+    if (p.fallback.fallback) fail(`the fallback '${p.fallback.name}' has a fallback of its own`);
+    verify(p.fallback, `${after} (fallback '${p.fallback.name}')`);
   }
   void SPACE_RANK;
 }

@@ -15,7 +15,20 @@ export interface OptimizerAst {
   span: Span;
 }
 
-export type Member = HyperDecl | StateDecl | ParamDecl | InputDecl | UpdateBlock;
+export type Member = HyperDecl | ConstDecl | StateDecl | ParamDecl | InputDecl | UpdateBlock | FallbackDecl;
+
+/** `const ns_steps = 5;`: a number fixed at compile time (a `repeat` count, a matrix side). */
+export interface ConstDecl {
+  kind: 'const';
+  name: Ident;
+  value: number;
+  valueSpan: Span;
+  doc?: string;
+  span: Span;
+}
+
+/** `fallback adamw { ... }`: the optimizer for parameters that are not matrices, with its own declarations. */
+export interface FallbackDecl { kind: 'fallback'; name: Ident; members: Member[]; doc?: string; span: Span }
 
 export interface HyperDecl {
   kind: 'hyper';
@@ -31,6 +44,8 @@ export interface HyperDecl {
 export interface FormatAst {
   name: Ident;
   args: { key: Ident; value: number | string; span: Span }[];
+  /** Arguments without a name (`matrix(rows, 8)`: a word or a number each); absent when there are none. */
+  positional?: { value: number | string; span: Span }[];
   span: Span;
 }
 
@@ -52,7 +67,11 @@ export interface InputDecl { kind: 'input'; name: Ident; type?: Ident; doc?: str
 /** `update { }`, or a named extra entry point `update perturb { }`. */
 export interface UpdateBlock { kind: 'update'; name?: Ident; body: Stmt[]; span: Span; keywordSpan: Span }
 
-export type Stmt = LetStmt | AssignStmt | IfStmt | EveryStmt;
+export type Stmt = LetStmt | VarStmt | AssignStmt | IfStmt | EveryStmt | RepeatStmt;
+/** `var x = e;`: a local that assignments rebind (`x = ...;`), scoped like `let`. */
+export interface VarStmt { kind: 'var'; name: Ident; value: Expr; span: Span }
+/** `repeat n { }`: the body n times, unrolled at compile time; n is a number literal or a `const`. */
+export interface RepeatStmt { kind: 'repeat'; count: Expr; body: Stmt[]; span: Span; keywordSpan: Span }
 /** `if (cond) { } else { }`: assignments inside become `select(cond, new, old)`; `else if` nests. */
 export interface IfStmt { kind: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[]; span: Span; keywordSpan: Span }
 /** `every k { }`: the body runs at steps 1, k + 1, 2k + 1, ... */
@@ -60,7 +79,7 @@ export interface EveryStmt { kind: 'every'; period: Expr; body: Stmt[]; span: Sp
 export interface LetStmt { kind: 'let'; name: Ident; value: Expr; span: Span }
 export interface AssignStmt { kind: 'assign'; target: Ident; value: Expr; span: Span }
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '^' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&&' | '||';
+export type BinaryOp = '+' | '-' | '*' | '/' | '@' | '^' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&&' | '||';
 
 export type Expr =
   | { kind: 'num'; value: number; span: Span }

@@ -12,7 +12,8 @@
 import type { CstNode, IToken } from 'chevrotain';
 import { error, type Diagnostic, type Span } from '../diag.js';
 import type {
-  BinaryOp, Expr, FormatAst, HyperDecl, Ident, InputDecl, Member, OptimizerAst, ParamDecl, StateDecl, Stmt, UpdateBlock,
+  BinaryOp, ConstDecl, Expr, FallbackDecl, FormatAst, HyperDecl, Ident, InputDecl, Member, OptimizerAst, ParamDecl, StateDecl, Stmt,
+  UpdateBlock,
 } from './ast.js';
 
 export interface AstContext {
@@ -60,8 +61,10 @@ export function buildAst(file: CstNode, cx: AstContext): OptimizerAst | undefine
 
 function buildMember(m: CstNode, cx: AstContext): Member | undefined {
   const h = node(m, 'hyperDecl'), s = node(m, 'stateDecl'), i = node(m, 'inputDecl'), u = node(m, 'updateBlock');
-  const pd = node(m, 'paramDecl');
+  const pd = node(m, 'paramDecl'), cd = node(m, 'constDecl'), fd = node(m, 'fallbackDecl');
   if (h) return buildHyper(h, cx);
+  if (cd) return buildConst(cd, cx);
+  if (fd) return buildFallback(fd, cx);
   if (s) return buildState(s, cx);
   if (pd) return buildParam(pd, cx);
   if (i) return buildInput(i, cx);
@@ -106,9 +109,36 @@ function buildHyper(n: CstNode, cx: AstContext): HyperDecl {
   return { kind: 'hyper', name, value: v.value, valueSpan: v.span, doc: kw && cx.docs.get(kw.startOffset), span: declSpan(n, 'Hyper') };
 }
 
+function buildConst(n: CstNode, cx: AstContext): ConstDecl {
+  const name = ident(tok(n, 'Ident'));
+  const v = signedNumber(node(n, 'signedNumber'), `the value of const '${name.name}'`, cx);
+  const kw = tok(n, 'Const');
+  return { kind: 'const', name, value: v.value, valueSpan: v.span, doc: kw && cx.docs.get(kw.startOffset), span: declSpan(n, 'Const') };
+}
+
+function buildFallback(n: CstNode, cx: AstContext): FallbackDecl {
+  const members: Member[] = [];
+  for (const m of nodes(n, 'member')) {
+    const member = buildMember(m, cx);
+    if (member) members.push(member);
+  }
+  const kw = tok(n, 'Fallback');
+  return {
+    kind: 'fallback', name: ident(tok(n, 'Ident')), members, doc: kw && cx.docs.get(kw.startOffset),
+    span: cover(tokSpan(kw), tokSpan(tok(n, 'RCurly'))),
+  };
+}
+
 function buildFormat(n: CstNode, cx: AstContext): FormatAst {
   const name = ident(tok(n, 'Ident'));
-  const args = nodes(n, 'formatArg').map((a) => {
+  const positional: NonNullable<FormatAst['positional']> = [];
+  for (const a of nodes(n, 'formatArg')) {
+    if (tok(a, 'Eq')) continue;
+    const num = tok(a, 'NumberLit'), word = tok(a, 'Ident');
+    const span = tokSpan(num ?? word);
+    if (span) positional.push({ value: num ? Number(num.image) : word!.image, span });
+  }
+  const args = nodes(n, 'formatArg').filter((a) => tok(a, 'Eq')).map((a) => {
     const key = ident(tok(a, 'Ident'));
     // A bare word other than inf/nan is a word value (`rounding = stochastic`); lowering checks it.
     const sn = node(a, 'signedNumber');
@@ -119,7 +149,7 @@ function buildFormat(n: CstNode, cx: AstContext): FormatAst {
     const v = signedNumber(sn, `format parameter '${key.name}'`, cx);
     return { key, value: v.value, span: cover(key.span, v.span) };
   });
-  return { name, args, span: cover(name.span, tokSpan(tok(n, 'RParen'))) };
+  return { name, args, ...(positional.length ? { positional } : {}), span: cover(name.span, tokSpan(tok(n, 'RParen'))) };
 }
 
 function buildState(n: CstNode, cx: AstContext): StateDecl {
@@ -168,7 +198,17 @@ function buildStatements(statements: CstNode[], cx: AstContext): Stmt[] {
   const body: Stmt[] = [];
   for (const s of statements) {
     const l = node(s, 'letStmt'), a = node(s, 'assignStmt'), i = node(s, 'ifStmt'), e = node(s, 'everyStmt');
+    const vs = node(s, 'varStmt'), r = node(s, 'repeatStmt');
     if (l) body.push({ kind: 'let', name: ident(tok(l, 'Ident')), value: buildExpr(node(l, 'expression'), cx), span: declSpan(l, 'Let') });
+    else if (vs) body.push({ kind: 'var', name: ident(tok(vs, 'Ident')), value: buildExpr(node(vs, 'expression'), cx), span: declSpan(vs, 'Var') });
+    else if (r) {
+      const kw = tokSpan(tok(r, 'Repeat'));
+      const blk = node(r, 'block');
+      body.push({
+        kind: 'repeat', count: buildExpr(node(r, 'count'), cx), body: blk ? buildStatements(nodes(blk, 'statement'), cx) : [],
+        span: cover(kw, tokSpan(blk && tok(blk, 'RCurly'))), keywordSpan: kw ?? NOWHERE,
+      });
+    }
     else if (a) body.push({ kind: 'assign', target: ident(tok(a, 'Ident')), value: buildExpr(node(a, 'expression'), cx), span: declSpan(a, 'Ident') });
     else if (i) body.push(buildIf(i, cx));
     else if (e) {
@@ -179,7 +219,7 @@ function buildStatements(statements: CstNode[], cx: AstContext): Stmt[] {
         span: cover(kw, tokSpan(blk && tok(blk, 'RCurly'))), keywordSpan: kw ?? NOWHERE,
       });
     } else {
-      const d = node(s, 'hyperDecl') ?? node(s, 'stateDecl') ?? node(s, 'paramDecl') ?? node(s, 'inputDecl');
+      const d = node(s, 'hyperDecl') ?? node(s, 'stateDecl') ?? node(s, 'paramDecl') ?? node(s, 'inputDecl') ?? node(s, 'constDecl');
       if (!d) continue;
       const word = d.name.replace('Decl', '');
       const name = tok(d, 'Ident')?.image;
@@ -204,7 +244,7 @@ function buildExpr(n: CstNode | undefined, cx: AstContext): Expr {
 
 /** Binding strength of the binary operators; all associate to the left except comparisons, which do not chain. */
 const PREC: Record<string, number> = {
-  '||': 1, '&&': 2, '<': 3, '<=': 3, '>': 3, '>=': 3, '==': 3, '!=': 3, '+': 4, '-': 4, '*': 5, '/': 5,
+  '||': 1, '&&': 2, '<': 3, '<=': 3, '>': 3, '>=': 3, '==': 3, '!=': 3, '+': 4, '-': 4, '*': 5, '/': 5, '@': 5,
 };
 
 /** Pops an operator and its two operands into a binary node. */

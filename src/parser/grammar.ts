@@ -7,8 +7,8 @@
 // costs milliseconds, far more than parsing a whole file.
 import { CstParser, type CstNode, type IOrAlt, type IRecognitionException, type IToken } from 'chevrotain';
 import {
-  allTokens, Bang, BinOp, Caret, Colon, Comma, Else, Eq, Every, Hyper, Ident, If, Input, LCurly, Let, LParen,
-  Minus, NumberLit, Optimizer, Param, Question, RCurly, RParen, Semi, State, Update,
+  allTokens, Bang, BinOp, Caret, Colon, Comma, Const, Else, Eq, Every, Fallback, Hyper, Ident, If, Input, LCurly, Let, LParen,
+  Minus, NumberLit, Optimizer, Param, Question, RCurly, Repeat, RParen, Semi, State, Update, Var,
 } from './lexer.js';
 
 /**
@@ -45,19 +45,39 @@ class OptParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
-  // member := hyperDecl | stateDecl | paramDecl | inputDecl | updateBlock
+  // member := hyperDecl | constDecl | stateDecl | paramDecl | inputDecl | updateBlock | fallbackDecl
   // Statements are accepted here too (and declarations inside `update`) so that a misplaced line is one
   // precise error from the AST builder ("`let` goes inside update") instead of a cascade of resyncs.
   member = this.RULE('member', () => {
     this.OR((this.alts.member ??= [
       { ALT: () => this.SUBRULE(this.hyperDecl) },
+      { ALT: () => this.SUBRULE(this.constDecl) },
       { ALT: () => this.SUBRULE(this.stateDecl) },
       { ALT: () => this.SUBRULE(this.paramDecl) },
       { ALT: () => this.SUBRULE(this.inputDecl) },
       { ALT: () => this.SUBRULE(this.updateBlock) },
+      { ALT: () => this.SUBRULE(this.fallbackDecl) },
       { ALT: () => this.SUBRULE(this.letStmt) },
       { ALT: () => this.SUBRULE(this.assignStmt) },
     ]));
+  });
+
+  // constDecl := 'const' IDENT '=' signedNumber ';'   -- a compile-time number: loop counts, matrix sides
+  constDecl = this.RULE('constDecl', () => {
+    this.CONSUME(Const);
+    this.CONSUME(Ident);
+    this.CONSUME(Eq);
+    this.SUBRULE(this.signedNumber);
+    this.CONSUME(Semi);
+  });
+
+  // fallbackDecl := 'fallback' IDENT '{' member* '}'   -- the optimizer for parameters that are not matrices
+  fallbackDecl = this.RULE('fallbackDecl', () => {
+    this.CONSUME(Fallback);
+    this.CONSUME(Ident);
+    this.CONSUME(LCurly);
+    this.MANY(() => this.SUBRULE(this.member));
+    this.CONSUME(RCurly);
   });
 
   // hyperDecl := 'hyper' IDENT '=' signedNumber ';'
@@ -115,11 +135,21 @@ class OptParser extends CstParser {
     });
   });
 
-  // formatArg := IDENT '=' signedNumber   -- a word value (`rounding = stochastic`) is an IDENT here
+  // formatArg := IDENT ('=' signedNumber)? | NUMBER   -- a word value (`rounding = stochastic`) is an IDENT
+  // here; a bare IDENT or NUMBER is a positional argument (the sides of `matrix(rows, 8)`)
   formatArg = this.RULE('formatArg', () => {
-    this.CONSUME(Ident);
-    this.CONSUME(Eq);
-    this.SUBRULE(this.signedNumber);
+    this.OR((this.alts.formatArg ??= [
+      {
+        ALT: () => {
+          this.CONSUME(Ident);
+          this.OPTION(() => {
+            this.CONSUME(Eq);
+            this.SUBRULE(this.signedNumber);
+          });
+        },
+      },
+      { ALT: () => this.CONSUME(NumberLit) },
+    ]));
   });
 
   // inputDecl := 'input' IDENT (':' IDENT)? ';'      -- `input loss: scalar;` is a per-step host scalar
@@ -142,13 +172,17 @@ class OptParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
-  // statement := letStmt | assignStmt | ifStmt | everyStmt   (declarations accepted and rejected later)
+  // statement := letStmt | varStmt | assignStmt | ifStmt | everyStmt | repeatStmt
+  //              (declarations accepted and rejected later)
   statement = this.RULE('statement', () => {
     this.OR((this.alts.statement ??= [
       { ALT: () => this.SUBRULE(this.letStmt) },
+      { ALT: () => this.SUBRULE(this.varStmt) },
       { ALT: () => this.SUBRULE(this.assignStmt) },
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.everyStmt) },
+      { ALT: () => this.SUBRULE(this.repeatStmt) },
+      { ALT: () => this.SUBRULE(this.constDecl) },
       { ALT: () => this.SUBRULE(this.hyperDecl) },
       { ALT: () => this.SUBRULE(this.stateDecl) },
       { ALT: () => this.SUBRULE(this.paramDecl) },
@@ -177,6 +211,22 @@ class OptParser extends CstParser {
     this.CONSUME(Every);
     this.SUBRULE(this.expression, { LABEL: 'period' });
     this.SUBRULE(this.block);
+  });
+
+  // repeatStmt := 'repeat' expression block   -- unrolled at compile time; the count is a constant
+  repeatStmt = this.RULE('repeatStmt', () => {
+    this.CONSUME(Repeat);
+    this.SUBRULE(this.expression, { LABEL: 'count' });
+    this.SUBRULE(this.block);
+  });
+
+  // varStmt := 'var' IDENT '=' expression ';'   -- a local that later assignments rebind
+  varStmt = this.RULE('varStmt', () => {
+    this.CONSUME(Var);
+    this.CONSUME(Ident);
+    this.CONSUME(Eq);
+    this.SUBRULE(this.expression);
+    this.CONSUME(Semi);
   });
 
   // block := '{' statement* '}'

@@ -10,7 +10,7 @@ import type { OptimizerAst } from './ast.js';
 import { buildAst } from './cst-to-ast.js';
 import { parseTokens } from './grammar.js';
 import { lex } from './lexer.js';
-import { lowerToIR as lowerAst } from './lower.js';
+import { lowerToIR as lowerAst, type LowerOptions } from './lower.js';
 import { syntaxDiagnostics } from './syntax-errors.js';
 
 export type * from './ast.js';
@@ -51,15 +51,18 @@ export function parse(source: string, file?: string): ParseResult {
 }
 
 /** Semantic checks and lowering; `program` is undefined when there are errors (warnings are fine). */
-export function lowerToIR(ast: OptimizerAst, source?: string): ProgramResult {
-  const r = guardDepth(() => lowerAst(ast, source));
+export type { LowerOptions } from './lower.js';
+
+export function lowerToIR(ast: OptimizerAst, source?: string, options: LowerOptions = {}): ProgramResult {
+  const r = guardDepth(() => lowerAst(ast, source, options));
   return 'severity' in r ? { program: undefined, diagnostics: [r] } : r;
 }
 
-export function parseProgram(source: string, file?: string): ProgramResult {
+/** `options.consts` sets `const` declarations (docs/matrix.md); everything else is in the source. */
+export function parseProgram(source: string, file?: string, options: LowerOptions = {}): ProgramResult {
   const { ast, diagnostics } = parse(source, file);
   if (!ast || hasErrors(diagnostics)) return { program: undefined, diagnostics };
-  const lowered = lowerToIR(ast, source);
+  const lowered = lowerToIR(ast, source, options);
   return { program: lowered.program, diagnostics: [...diagnostics, ...lowered.diagnostics].sort(byOffset) };
 }
 

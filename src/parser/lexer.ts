@@ -36,7 +36,13 @@ export const Let = keyword('let');
 export const If = keyword('if');
 export const Else = keyword('else');
 export const Every = keyword('every');
-export const KEYWORDS: ReadonlySet<string> = new Set(['optimizer', 'hyper', 'state', 'param', 'input', 'update', 'let', 'if', 'else', 'every']);
+// Matrix optimizers (docs/matrix.md): compile-time constants, mutable locals, unrolled loops, fallback rules.
+export const Const = keyword('const');
+export const Var = keyword('var');
+export const Repeat = keyword('repeat');
+export const Fallback = keyword('fallback');
+export const KEYWORDS: ReadonlySet<string> = new Set(['optimizer', 'hyper', 'state', 'param', 'input', 'update', 'let', 'if', 'else', 'every',
+  'const', 'var', 'repeat', 'fallback']);
 
 // Every binary operator of the flat `binary` rule is in the BinOp category (one CONSUME accepts them all);
 // its precedence level is looked up by image when the AST is built.
@@ -56,6 +62,8 @@ export const Plus = createToken({ name: 'Plus', pattern: /\+/, categories: BinOp
 export const Minus = createToken({ name: 'Minus', pattern: /-/, categories: BinOp });
 export const Star = createToken({ name: 'Star', pattern: /\*/, categories: BinOp });
 export const Slash = createToken({ name: 'Slash', pattern: /\//, categories: BinOp });
+/** The matrix product, at the level of `*` and `/` (as in Python). */
+export const At = createToken({ name: 'At', pattern: /@/, categories: BinOp });
 export const Caret = createToken({ name: 'Caret', pattern: /\^/ });
 export const Question = createToken({ name: 'Question', pattern: /\?/ });
 export const Colon = createToken({ name: 'Colon', pattern: /:/ });
@@ -68,15 +76,16 @@ export const RCurly = createToken({ name: 'RCurly', pattern: /\}/ });
 
 export const allTokens: TokenType[] = [
   WhiteSpace, DocComment, LineComment, BlockComment, UnterminatedComment,
-  NumberLit, Optimizer, Hyper, State, Param, Input, Update, Let, If, Else, Every, Ident,
-  Le, Ge, EqEq, Ne, Lt, Gt, AndAnd, OrOr, Eq, Bang, Plus, Minus, Star, Slash, Caret,
+  NumberLit, Optimizer, Hyper, State, Param, Input, Update, Let, If, Else, Every, Const, Var, Repeat, Fallback, Ident,
+  Le, Ge, EqEq, Ne, Lt, Gt, AndAnd, OrOr, Eq, Bang, Plus, Minus, Star, Slash, At, Caret,
   Question, Colon, Semi, Comma, LParen, RParen, LCurly, RCurly, BinOp,
 ];
 
 /** How a token kind is named in messages: the text it always has, or a description. */
 export const TOKEN_TEXT: Record<string, string> = {
   NumberLit: 'a number', Ident: 'a name', Optimizer: "'optimizer'", Hyper: "'hyper'", State: "'state'", Param: "'param'",
-  Input: "'input'", Update: "'update'", Let: "'let'", If: "'if'", Else: "'else'", Every: "'every'", Le: "'<='", Ge: "'>='", EqEq: "'=='", Ne: "'!='",
+  Input: "'input'", Update: "'update'", Let: "'let'", If: "'if'", Else: "'else'", Every: "'every'", Const: "'const'", Var: "'var'",
+  Repeat: "'repeat'", Fallback: "'fallback'", At: "'@'", Le: "'<='", Ge: "'>='", EqEq: "'=='", Ne: "'!='",
   Lt: "'<'", Gt: "'>'", AndAnd: "'&&'", OrOr: "'||'", Eq: "'='", Bang: "'!'", Plus: "'+'", Minus: "'-'",
   Star: "'*'", Slash: "'/'", Caret: "'^'", Question: "'?'", Colon: "':'", Semi: "';'", Comma: "','",
   LParen: "'('", RParen: "')'", LCurly: "'{'", RCurly: "'}'", BinOp: 'an operator',

@@ -20,7 +20,7 @@
 //   wsd(t, w, stable, decay, floor)    warmup-stable-decay: warmup, flat for `stable` steps, linear to floor
 //   inv_sqrt(t, w)                  t / w during warm-up, then sqrt(w / t); 1 / sqrt(t) when w <= 0
 import type { Builder, Value } from '../ir/builder.js';
-import type { ReduceFn, ReduceOver, Space } from '../ir/types.js';
+import type { Dim, ReduceFn, ReduceOver, Space } from '../ir/types.js';
 
 export interface LibraryFn {
   /** How it is called, for messages. */
@@ -41,11 +41,24 @@ const reduceFn = (fn: ReduceFn, over: ReduceOver, sig: string, pre?: (b: Builder
   },
 });
 
+/** A matrix side as a value: rows, cols, their min or max, or the fixed number. */
+export function sideValue(b: Builder, d: Dim): Value {
+  switch (d) {
+    case 'rows': return b.dim('rows');
+    case 'cols': return b.dim('cols');
+    case 'short': return b.min(b.dim('rows'), b.dim('cols'));
+    case 'long': return b.max(b.dim('rows'), b.dim('cols'));
+    default: return b.const(d);
+  }
+}
+
 /** How many values `x` holds per tensor along what `over` folds, for means: numel, rows or cols. */
 function countOf(b: Builder, x: Value, over: ReduceOver): Value {
   if (over === 'row') return b.dim('cols');
   if (over === 'col') return b.dim('rows');
   const s: Space = b.spaceOf(x);
+  // A matrix of another shape (rows × rows, rank × cols): its own number of entries.
+  if (s === 'mat') { const [r, c] = b.shapeOf(x)!; return b.mul(sideValue(b, r), sideValue(b, c)); }
   return s === 'row' ? b.dim('rows') : s === 'col' ? b.dim('cols') : b.dim('numel');
 }
 
@@ -123,6 +136,21 @@ function cosine(b: Builder, x: Value, total: Value, floor: Value): Value {
   const c = b.cos(b.mul(Math.PI, b.div(x, b.max(total, 1))));
   return b.add(floor, b.mul(b.sub(1, floor), b.mul(0.5, b.add(1, c))));
 }
+
+/**
+ * Matrix functions (docs/matrix.md), lowered by lower-matrix.ts, which checks shapes: `a @ b` is
+ * `matmul(a, b)`; `identity(side)` takes a side (`rows`, `cols`, `short`, `long`, a number or a const).
+ */
+export const MATRIX_FUNCTIONS: Record<string, { arity: number; signature: string }> = {
+  matmul: { arity: 2, signature: 'matmul(a, b)' },
+  transpose: { arity: 1, signature: 'transpose(x)' },
+  orient: { arity: 1, signature: 'orient(x)' },
+  identity: { arity: 1, signature: 'identity(side)' },
+  trace: { arity: 1, signature: 'trace(a)' },
+};
+
+/** Random numbers also come as a matrix of given sides: `randn(stream, long, rank)`. */
+export const RAND_MATRIX: Record<string, 'normal' | 'uniform' | 'rademacher'> = { randn: 'normal', randu: 'uniform', rademacher: 'rademacher' };
 
 /** One-argument forms of the elementwise `max`/`min`: the reduction over the tensor. */
 export const REDUCING_OVERLOADS: Record<string, LibraryFn> = {

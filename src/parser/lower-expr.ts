@@ -13,12 +13,20 @@ import { error, type Diagnostic, type Span } from '../diag.js';
 import type { BinaryOp, Expr } from './ast.js';
 import { BUILTIN_VALUES, FUNCTIONS, didYouMean } from './names.js';
 import { LIBRARY, REDUCING_OVERLOADS, type LibraryFn } from './library.js';
+import { checkElementwise, lowerMatmul, lowerMatrixCall } from './lower-matrix.js';
 
 export type Binding =
   | { kind: 'hyper'; value: Value; span: Span }
   | { kind: 'input'; value: Value; span: Span }
   | { kind: 'state'; value: Value | undefined; span: Span }
   | { kind: 'let'; value: Value | undefined; span: Span; used: boolean }
+  /**
+   * `var x = e;`: a local that assignments rebind. `cond`: the condition of the block that declared it;
+   * assignments under that same condition need no select, since outside the block x does not exist.
+   */
+  | { kind: 'var'; value: Value | undefined; span: Span; used: boolean; cond?: Value }
+  /** `const n = 5;`: a number fixed at compile time. */
+  | { kind: 'const'; value: number; span: Span }
   /** p, g, t, inf, nan. Leaves are made on first read, so a program that never reads `t` has no `step`. */
   | { kind: 'builtin'; value: Value | undefined; span?: undefined };
 
@@ -32,12 +40,12 @@ export interface LowerCtx {
   /** `let` names of the update block not yet reached, for "used before its `let`". */
   laterLets: Map<string, Span>;
   /** Every valid declaration by name (also those not lowered yet), so an init can say what it misused. */
-  declared: Map<string, 'hyper' | 'state' | 'input'>;
+  declared: Map<string, 'hyper' | 'state' | 'input' | 'const'>;
   usedBeforeLet: Set<string>;
 }
 
 const BINARY: Record<BinaryOp, Op> = {
-  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow',
+  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '@': 'matmul', '^': 'pow',
   '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne', '&&': 'and', '||': 'or',
 };
 
@@ -98,6 +106,8 @@ export function lowerExpr(cx: LowerCtx, e: Expr): Value | undefined {
       const l = operand(cx, e.left, e.op, 'left');
       const r = operand(cx, e.right, e.op, 'right');
       if (!l || !r) return undefined;
+      if (e.op === '@') return lowerMatmul(cx, l, r, e.left, e.right, e.span);
+      if (!checkElementwise(cx, [{ v: l, e: e.left }, { v: r, e: e.right }], e.span, `'${e.op}'`)) return undefined;
       b.span = e.span;
       return b.op(BINARY[e.op], l, r);
     }
@@ -124,6 +134,8 @@ function select(cx: LowerCtx, c: Value | undefined, t: Value | undefined, f: Val
     return fail(cx, 'E0304', `the branches of ${what} differ in type: ${show(cx, te)} is ${ty(t)}, ${show(cx, fe)} is ${ty(f)}`,
       e.span, 'both branches must be numbers, or both bools');
   }
+  const condExpr = e.kind === 'ternary' ? e.cond : e.kind === 'call' ? e.args[0]! : e;
+  if (!checkElementwise(cx, [{ v: c, e: condExpr }, { v: t, e: te }, { v: f, e: fe }], e.span, what)) return undefined;
   b.span = e.span;
   return b.select(c, t, f);
 }
@@ -131,7 +143,7 @@ function select(cx: LowerCtx, c: Value | undefined, t: Value | undefined, f: Val
 function lowerName(cx: LowerCtx, name: string, span: Span): Value | undefined {
   const b = cx.b;
   const declared = cx.declared.get(name);
-  if (cx.initOf !== undefined && declared !== 'hyper' && name !== 'inf' && name !== 'nan' && (declared || BUILTIN_VALUES[name])) {
+  if (cx.initOf !== undefined && declared !== 'hyper' && declared !== 'const' && name !== 'inf' && name !== 'nan' && (declared || BUILTIN_VALUES[name])) {
     const why = declared ? `${declared} '${name}' (a per-element value)`
       : name === 't' ? "'t' (the step count, which changes every step)" : `'${name}' (${BUILTIN_VALUES[name]}, a per-element value)`;
     return fail(cx, 'E0306', `the initial value of state '${cx.initOf}' must be a constant or an expression of hyperparameters, but it uses ${why}`,
@@ -139,7 +151,8 @@ function lowerName(cx: LowerCtx, name: string, span: Span): Value | undefined {
   }
   const bind = cx.env.get(name);
   if (!bind) return unknownName(cx, name, span);
-  if (bind.kind === 'let') bind.used = true;
+  if (bind.kind === 'let' || bind.kind === 'var') bind.used = true;
+  if (bind.kind === 'const') { b.span = span; return b.const(bind.value); }
   if (bind.kind !== 'builtin') return bind.value;
   if (!bind.value) {
     b.span = span;
@@ -174,6 +187,9 @@ function arg(cx: LowerCtx, e: Extract<Expr, { kind: 'call' }>, i: number): Value
 function lowerCall(cx: LowerCtx, e: Extract<Expr, { kind: 'call' }>): Value | undefined {
   const b = cx.b;
   const name = e.callee.name;
+  // Matrix functions and `randn(stream, side, side)` (lower-matrix.ts).
+  const m = lowerMatrixCall(cx, e, (i) => arg(cx, e, i));
+  if (m !== null) return m;
   // `max(x)`/`min(x)` with one argument are reductions; with two, elementwise.
   const lib = LIBRARY[name] ?? (e.args.length === 1 ? REDUCING_OVERLOADS[name] : undefined);
   if (lib) return lowerLibraryCall(cx, e, lib);
@@ -193,21 +209,25 @@ function lowerCall(cx: LowerCtx, e: Extract<Expr, { kind: 'call' }>): Value | un
     }
     case 'clamp': { // min(max(x, lo), hi), emitted in that post-order
       const x = arg(cx, e, 0), lo = arg(cx, e, 1);
+      const fits = x && lo && checkElementwise(cx, [{ v: x, e: e.args[0]! }, { v: lo, e: e.args[1]! }], e.span, "'clamp'");
       b.span = e.span;
-      const m = x && lo ? b.max(x, lo) : undefined;
+      const mx = fits ? b.max(x, lo) : undefined;
       const hi = arg(cx, e, 2);
+      if (!mx || !hi || !checkElementwise(cx, [{ v: mx, e: e }, { v: hi, e: e.args[2]! }], e.span, "'clamp'")) return undefined;
       b.span = e.span;
-      return m && hi ? b.min(m, hi) : undefined;
+      return b.min(mx, hi);
     }
     case 'lerp': { // a + w * (b - a), as torch.lerp; post-order of the expansion is a, w, b
       const a = arg(cx, e, 0), w = arg(cx, e, 2), bb = arg(cx, e, 1);
       if (!a || !w || !bb) return undefined;
+      if (!checkElementwise(cx, [{ v: a, e: e.args[0]! }, { v: bb, e: e.args[1]! }, { v: w, e: e.args[2]! }], e.span, "'lerp'")) return undefined;
       b.span = e.span;
       return b.add(a, b.mul(w, b.sub(bb, a)));
     }
     default: {
       const vs = e.args.map((_, i) => arg(cx, e, i));
       if (vs.some((v) => !v)) return undefined;
+      if (!checkElementwise(cx, vs.map((v, i) => ({ v: v!, e: e.args[i]! })), e.span, `'${name}'`)) return undefined;
       b.span = e.span;
       const [x, y] = vs as Value[];
       switch (name) {
@@ -241,6 +261,7 @@ function lowerLibraryCall(cx: LowerCtx, e: Extract<Expr, { kind: 'call' }>, lib:
     for (const [i, v] of args.entries()) {
       const s = b.spaceOf(v);
       const bad = s === 'step' ? 'is the same for every element'
+        : (lib.over === 'row' || lib.over === 'col') && s === 'mat' ? `is a ${b.shapeOf(v)!.join(' × ')} matrix, not one value per element of the parameter`
         : lib.over === 'row' || lib.over === 'col' ? (s === 'elem' ? undefined : `has one value per ${s}, not per element`)
         : lib.over === 'tensor' && s === 'tensor' ? 'already has one value per tensor' : undefined;
       if (bad) {
@@ -249,6 +270,7 @@ function lowerLibraryCall(cx: LowerCtx, e: Extract<Expr, { kind: 'call' }>, lib:
       }
     }
   }
+  if (lib.arity > 1 && !checkElementwise(cx, args.map((v, i) => ({ v, e: e.args[i]! })), e.span, `'${name}'`)) return undefined;
   if (lib.kind === 'rand' && b.spaceOf(args[0]!) !== 'step') {
     return fail(cx, 'E0311', `the stream of '${name}' must be the same for every element, but ${show(cx, e.args[0]!)} is not`, e.args[0]!.span,
       'use a step value, e.g. `seed + t` with `hyper seed = 0;`');

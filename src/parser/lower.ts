@@ -5,20 +5,42 @@
 // `g` and `t` become leaves on first read. Sequential assignment is an environment: `m = e` rebinds `m`, so
 // later statements read the new value, while the `state m` leaf stays the value before the step; at the
 // end every assigned target gets one store of its final value, in order of first assignment.
+//
+// Matrix programs (docs/matrix.md) add three things that vanish here: a `const` is a number, `repeat n`
+// lowers its body n times (unrolled), and a `var` is an environment entry that assignments rebind like a
+// state's, without a store. A `fallback NAME { ... }` block is lowered as an optimizer of its own.
 import { Builder, type Value } from '../ir/builder.js';
-import { PARAM_FORMATS, widerSpace, type Program, type Space, type StateFormat } from '../ir/types.js';
+import { ELEM_SHAPE, hasMatrixStages, firstMatrixInst } from '../ir/matrix.js';
+import { widerSpace, type Program, type Space } from '../ir/types.js';
 import { error, hasErrors, lineCol, warning, type Diagnostic, type Span } from '../diag.js';
-import type { FormatAst, HyperDecl, InputDecl, OptimizerAst, ParamDecl, StateDecl, Stmt, UpdateBlock } from './ast.js';
+import type {
+  ConstDecl, Expr, FallbackDecl, HyperDecl, InputDecl, OptimizerAst, ParamDecl, StateDecl, Stmt, UpdateBlock,
+} from './ast.js';
 import { lowerExpr, show, visibleNames, type Binding, type LowerCtx } from './lower-expr.js';
+import { checkAssignShape, checkElementwise } from './lower-matrix.js';
+import { lowerParam, lowerState } from './lower-decls.js';
+export { MAX_BLOCK } from './lower-decls.js';
 import { everyCondition } from './library.js';
-import { BUILTIN_VALUES, KNOWN_FORMATS, didYouMean } from './names.js';
-import { FORMATS, type FormatName } from '../formats/index.js';
+import { BUILTIN_VALUES, didYouMean } from './names.js';
 
 export interface LowerResult { program: Program | undefined; diagnostics: Diagnostic[] }
 
-type Decl = HyperDecl | StateDecl | InputDecl;
+export interface LowerOptions {
+  /** Set when lowering a fallback rule (which may not have one itself). */
+  inFallback?: boolean;
+  /**
+   * Values for `const` declarations, replacing the file's (`{ rank: 8 }`); `FALLBACK.NAME` sets one of the
+   * fallback rule's. A name the file does not declare is an error (E0326).
+   */
+  consts?: Record<string, number>;
+}
 
-export function lowerToIR(ast: OptimizerAst, source?: string): LowerResult {
+type Decl = HyperDecl | ConstDecl | StateDecl | InputDecl;
+
+/** Most iterations a `repeat` unrolls: torch's Muon refuses 100 Newton-Schulz steps or more. */
+export const MAX_REPEAT = 100;
+
+export function lowerToIR(ast: OptimizerAst, source?: string, options: LowerOptions = {}): LowerResult {
   const b = new Builder(ast.name.name, ast.doc);
   const cx: LowerCtx = { b, env: new Map(), diagnostics: [], source, laterLets: new Map(), declared: new Map(), usedBeforeLet: new Set() };
   const where = (s: Span) => (source ? ` on line ${lineCol(source, s.start).line}` : '');
@@ -29,7 +51,16 @@ export function lowerToIR(ast: OptimizerAst, source?: string): LowerResult {
   let update: UpdateBlock | undefined;
   const entries: UpdateBlock[] = [];
   let paramDecl: ParamDecl | undefined;
+  let fallback: FallbackDecl | undefined;
   for (const m of ast.members) {
+    if (m.kind === 'fallback') {
+      if (options.inFallback) {
+        cx.diagnostics.push(error('E0113', 'a fallback rule inside a fallback rule', m.name.span, 'a fallback is an optimizer for every parameter that is not a matrix; it has no fallback of its own'));
+      } else if (fallback) {
+        cx.diagnostics.push(error('E0113', 'a second fallback rule', m.name.span, `merge it into the first one${where(fallback.span)}`));
+      } else fallback = m;
+      continue;
+    }
     if (m.kind === 'param') {
       if (m.name.name !== 'p') {
         cx.diagnostics.push(error('E0211', `\`param\` declares how the parameter 'p' is stored, not '${m.name.name}'`, m.name.span, 'write e.g. `param p: bf16;`'));
@@ -68,6 +99,18 @@ export function lowerToIR(ast: OptimizerAst, source?: string): LowerResult {
   }
 
   if (paramDecl) lowerParam(cx, paramDecl);
+  const overrides = splitConsts(options.consts ?? {}, fallback?.name.name);
+  for (const d of decls) if (d.kind === 'const') {
+    const value = overrides.own[d.name.name] ?? d.value;
+    cx.env.set(d.name.name, { kind: 'const', value, span: d.name.span });
+  }
+  for (const name of Object.keys(overrides.own)) {
+    if (!decls.some((d) => d.kind === 'const' && d.name.name === name)) {
+      const known = decls.filter((d) => d.kind === 'const').map((d) => d.name.name);
+      cx.diagnostics.push(error('E0326', `optimizer '${ast.name.name}' has no const '${name}' to set`, undefined,
+        known.length ? `its consts are ${known.join(', ')}` : 'it declares no `const`; hyperparameters are set at run time, not when compiling'));
+    }
+  }
   for (const d of decls) if (d.kind === 'hyper') {
     b.span = d.span;
     cx.env.set(d.name.name, { kind: 'hyper', value: b.hyper(d.name.name, d.value, d.doc, d.span), span: d.span });
@@ -95,96 +138,42 @@ export function lowerToIR(ast: OptimizerAst, source?: string): LowerResult {
     lowerUpdate(cx, e);
     b.setEntry(undefined);
   }
+  if (fallback) lowerFallback(cx, fallback, overrides.fallback, source);
   b.span = undefined;
-  const diagnostics = cx.diagnostics.sort((x, y) => (x.span?.start ?? 0) - (y.span?.start ?? 0));
+  // A `repeat` body is lowered once per iteration: its problems are reported once.
+  const seen = new Set<string>();
+  const diagnostics = cx.diagnostics.filter((d) => {
+    const key = `${d.code}|${d.span?.start}|${d.span?.end}|${d.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  }).sort((x, y) => (x.span?.start ?? 0) - (y.span?.start ?? 0));
   return { program: hasErrors(diagnostics) ? undefined : b.finish(), diagnostics };
 }
 
-/** Largest block a kernel can quantize: one workgroup (at most 1,024 invocations of 4 elements). */
-export const MAX_BLOCK = 4096;
-
-function lowerFormat(cx: LowerCtx, f: FormatAst | undefined): StateFormat {
-  if (!f) return { kind: 'f32' };
-  const name = f.name.name;
-  if (!KNOWN_FORMATS.includes(name)) {
-    cx.diagnostics.push(error('E0207', `unknown state format '${name}'`, f.name.span,
-      `${didYouMean(name, KNOWN_FORMATS) ?? ''} the formats are ${KNOWN_FORMATS.join(', ')}`.trim()));
-    return { kind: 'f32' };
+/** `FALLBACK.NAME` overrides go to the fallback rule, the rest to the optimizer itself. */
+function splitConsts(c: Record<string, number>, fallback: string | undefined): { own: Record<string, number>; fallback: Record<string, number> } {
+  const own: Record<string, number> = {};
+  const fb: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (fallback && k.startsWith(`${fallback}.`)) fb[k.slice(fallback.length + 1)] = v; else own[k] = v;
   }
-  const info = FORMATS[name as FormatName];
-  const format: StateFormat = { kind: info.name };
-  // Parameters: `block` (scaled formats), `rounding` (the 16-bit floats, which can round stochastically).
-  const option = info.blockSize ? 'block' : info.stochasticRounding ? 'rounding' : undefined;
-  for (const a of f.args) {
-    if (a.key.name === 'rank1' && info.rank1) {
-      // A flag: 1 turns rank-1 normalization on, 0 keeps blocks (the default).
-      if (a.value !== 0 && a.value !== 1) {
-        cx.diagnostics.push(error('E0215', `rank1 of '${name}' is a flag, 0 or 1, got ${String(a.value)}`, a.span,
-          `write \`: ${name}(rank1 = 1)\` for rank-1 normalization`));
-      } else if (a.value === 1) format.rank1 = true;
-      continue;
-    }
-    if (a.key.name !== option) {
-      const takes = !option ? 'takes no parameters'
-        : option === 'rounding' ? 'takes only `rounding` (`nearest`, the default, or `stochastic`)'
-          : info.rank1 ? `takes only \`block\` (elements per scale; default ${info.blockSize}) and \`rank1\` (0 or 1)`
-            : `takes only \`block\` (elements per scale; default ${info.blockSize})`;
-      const hint = a.key.name === 'rounding'
-        ? `only f16 and bf16 round stochastically; write \`: ${name}\`${info.blockSize ? ` or \`: ${name}(block = ${info.blockSize})\`` : ''}`
-        : a.key.name === 'rank1' && info.blockSize ? 'rank-1 normalization is defined for q4u only (the 4-bit second moment): write `: q4u(rank1 = 1)`'
-          : info.blockSize ? `write \`: ${name}(block = ${info.blockSize})\`` : option ? `write \`: ${name}(rounding = stochastic)\`` : `write \`: ${name}\``;
-      cx.diagnostics.push(error('E0208', `format '${name}' ${takes}, not '${a.key.name}'`, a.span, hint));
-      continue;
-    }
-    if (option === 'rounding') {
-      if (a.value !== 'nearest' && a.value !== 'stochastic') {
-        cx.diagnostics.push(error('E0214', `rounding of '${name}' must be \`nearest\` or \`stochastic\`, found '${String(a.value)}'`, a.span,
-          'nearest-even is the default; `stochastic` rounds up with probability equal to the dropped fraction'));
-      } else if (a.value === 'stochastic') format.rounding = 'stochastic';
-      continue;
-    }
-    // Each invocation encodes 4 elements, and a block is quantized inside one workgroup.
-    if (typeof a.value !== 'number' || !Number.isInteger(a.value) || a.value < 8 || a.value > MAX_BLOCK || (a.value & (a.value - 1)) !== 0) {
-      cx.diagnostics.push(error('E0209', `block size of '${name}' must be a power of two from 8 to ${MAX_BLOCK}, got ${a.value}`, a.span,
-        `the default is ${info.blockSize}`));
-      continue;
-    }
-    format.block = a.value;
-  }
-  return format;
+  return { own, fallback: fb };
 }
 
-/** `param p: bf16(rounding = stochastic);`: the parameter is stored unscaled, so only f32, f16 and bf16. */
-function lowerParam(cx: LowerCtx, d: ParamDecl): void {
-  const name = d.format.name.name;
-  if (KNOWN_FORMATS.includes(name) && !PARAM_FORMATS.includes(name as FormatName)) {
-    cx.diagnostics.push(error('E0212', `the parameter cannot be stored as ${name}`, d.format.name.span,
-      `parameters are stored as ${PARAM_FORMATS.join(', ')} (a scaled format would need its block's absmax); use e.g. \`param p: bf16;\``));
+/**
+ * `fallback NAME { ... }`: an optimizer of its own (hypers, states, update) for the parameters that are not
+ * matrices. It may not use matrix operations: it runs on vectors and scalars (E0329).
+ */
+function lowerFallback(cx: LowerCtx, f: FallbackDecl, consts: Record<string, number>, source: string | undefined): void {
+  const r = lowerToIR({ kind: 'optimizer', name: f.name, doc: f.doc, members: f.members, span: f.span }, source, { consts, inFallback: true });
+  cx.diagnostics.push(...r.diagnostics);
+  if (!r.program) return;
+  if (hasMatrixStages(r.program)) {
+    const at = firstMatrixInst(r.program)?.span ?? r.program.states.find((s) => s.space === 'mat')?.span ?? f.name.span;
+    cx.diagnostics.push(error('E0329', `the fallback rule '${f.name.name}' uses matrix operations, but it runs on the parameters that are not matrices`, at,
+      'keep matrix operations in the main update; the fallback steps vectors and scalars elementwise (AdamW, say)'));
     return;
   }
-  cx.b.paramFormat(lowerFormat(cx, d.format), d.span);
-}
-
-/** `state r: row = 0;`: names in the format position that say how many values the state holds. */
-const STATE_SPACES: Record<string, Space> = { tensor: 'tensor', row: 'row', col: 'col', step: 'step' };
-
-function lowerState(cx: LowerCtx, d: StateDecl): void {
-  const b = cx.b;
-  const name = d.name.name;
-  const space = d.format && !d.format.args.length ? STATE_SPACES[d.format.name.name] : undefined;
-  const format = space ? { kind: 'f32' as const } : lowerFormat(cx, d.format);
-  cx.initOf = name;
-  let init = lowerExpr(cx, d.init);
-  cx.initOf = undefined;
-  if (init && b.dtypeOf(init) !== 'f32') {
-    cx.diagnostics.push(error('E0308', `the initial value of state '${name}' is a bool`, d.init.span,
-      'states hold numbers; write e.g. `cond ? 1 : 0`'));
-    init = undefined;
-  }
-  b.span = d.span;
-  // A failed init still declares the state (as 0) so that later uses do not cascade into "unknown name".
-  const value = b.state(name, { init: init ?? 0, format, ...(space ? { space } : {}), doc: d.doc, span: d.span });
-  cx.env.set(name, { kind: 'state', value, span: d.name.span });
+  cx.b.fallback(r.program);
 }
 
 function lowerUpdate(cx: LowerCtx, u: UpdateBlock): void {
@@ -197,12 +186,13 @@ function lowerUpdate(cx: LowerCtx, u: UpdateBlock): void {
   /** The current value of `p` or a state (its leaf until assigned). */
   const current = (name: string, target: Binding): Value | undefined => {
     if (name === 'p' && target.kind === 'builtin' && !target.value) target.value = b.param();
-    return target.value;
+    return target.kind === 'const' ? undefined : target.value;
   };
 
   // Statements in order; inside `if`/`every` blocks, `cond` holds, and an assignment keeps the old value
-  // where it does not: `x = e` becomes `x = select(cond, e, x)`. A block's `let`s end with the block.
-  const run = (body: Stmt[], cond: Value | undefined): void => {
+  // where it does not: `x = e` becomes `x = select(cond, e, x)`. A block's `let`s and `var`s end with the
+  // block; a `repeat` body is a block lowered once per iteration.
+  const run = (body: Stmt[], cond: Value | undefined, block: boolean): void => {
     for (const s of body) if (s.kind === 'let' && !cx.laterLets.has(s.name.name)) cx.laterLets.set(s.name.name, s.name.span);
     const scoped: string[] = [];
     for (const s of body) {
@@ -220,51 +210,77 @@ function lowerUpdate(cx: LowerCtx, u: UpdateBlock): void {
           b.span = s.keywordSpan;
           c = k && b.dtypeOf(k) === 'f32' ? everyCondition(b, k) : undefined;
         }
+        if (c && b.spaceOf(c) === 'mat') {
+          cx.diagnostics.push(error('E0322', `the condition of \`if\` is ${show(cx, s.kind === 'if' ? s.cond : s.period)}, a matrix of another shape than the parameter`, s.keywordSpan,
+            'a condition holds per element of the parameter, per row, column or tensor, or for the whole step'));
+          c = undefined;
+        }
         b.span = s.keywordSpan;
         const inner = c && cond ? b.and(cond, c) : c ?? cond;
-        run(s.kind === 'if' ? s.then : s.body, inner);
+        run(s.kind === 'if' ? s.then : s.body, inner, true);
         if (s.kind === 'if' && s.else) {
           b.span = s.keywordSpan;
           const notC = c ? b.not(c) : undefined;
-          run(s.else, notC && cond ? b.and(cond, notC) : notC ?? cond);
+          run(s.else, notC && cond ? b.and(cond, notC) : notC ?? cond, true);
         }
         continue;
       }
-      if (s.kind === 'let') {
+      if (s.kind === 'repeat') {
+        const n = repeatCount(cx, s.count);
+        for (let k = 0; k < (n ?? 0); k++) run(s.body, cond, true);
+        continue;
+      }
+      if (s.kind === 'let' || s.kind === 'var') {
         const name = s.name.name;
+        const word = s.kind === 'let' ? '`let`' : '`var`';
         cx.laterLets.delete(name);
         const v = lowerExpr(cx, s.value);
         const prior = cx.env.get(name);
         if (BUILTIN_VALUES[name]) {
-          cx.diagnostics.push(error('E0204', `cannot bind '${name}' with \`let\`: it is a built-in name (${BUILTIN_VALUES[name]})`, s.name.span, `pick another name, e.g. '${name}2'`));
-        } else if (prior?.kind === 'let') {
+          cx.diagnostics.push(error('E0204', `cannot bind '${name}' with ${word}: it is a built-in name (${BUILTIN_VALUES[name]})`, s.name.span, `pick another name, e.g. '${name}2'`));
+        } else if (prior?.kind === 'let' || prior?.kind === 'var') {
           cx.diagnostics.push(error('E0204', `'${name}' is already defined`, s.name.span,
-            `\`let\` bindings are immutable: pick a new name such as '${name}2', or declare \`state ${name} = 0;\` to update it`));
+            prior.kind === 'var' ? `assign it (\`${name} = ...;\`) to give it a new value`
+              : `\`let\` bindings are immutable: pick a new name such as '${name}2', declare \`var ${name} = ...;\` to rebind it, or \`state ${name} = 0;\` to keep it across steps`));
         } else if (prior) {
-          cx.diagnostics.push(error('E0204', `'${name}' is already declared as a ${prior.kind}`, s.name.span, 'pick another name for the `let`'));
+          cx.diagnostics.push(error('E0204', `'${name}' is already declared as a ${prior.kind}`, s.name.span, `pick another name for the ${word}`));
         } else {
           if (v) b.label(v, name);
-          const bind = { kind: 'let' as const, value: v, span: s.name.span, used: cx.usedBeforeLet.has(name) };
+          const bind = { kind: s.kind, value: v, span: s.name.span, used: cx.usedBeforeLet.has(name), ...(s.kind === 'var' && cond ? { cond } : {}) };
           cx.env.set(name, bind);
-          lets.push({ name, span: s.name.span, bind });
-          if (cond) scoped.push(name);
+          if (s.kind === 'let') lets.push({ name, span: s.name.span, bind: bind as Binding & { kind: 'let' } });
+          if (block) scoped.push(name);
         }
         continue;
       }
       const name = s.target.name;
       const v = lowerExpr(cx, s.value);
       const target = cx.env.get(name);
+      if (target?.kind === 'var') {
+        // A var takes the new value for the statements after this one; its shape and type stay the same.
+        const old = target.value;
+        let value = v;
+        if (v && old && b.dtypeOf(v) !== b.dtypeOf(old)) {
+          cx.diagnostics.push(error('E0327', `'${name}' holds ${b.dtypeOf(old) === 'f32' ? 'a number' : 'a bool'}, but ${show(cx, s.value)} is ${b.dtypeOf(v) === 'f32' ? 'a number' : 'a bool'}`,
+            s.value.span, `bind a new name for a value of another type (\`var ${name}2 = ...;\`)`));
+          value = undefined;
+        } else if (v && old && !checkAssignShape(cx, `'${name}'`, b.shapeOf(old), v, s.value)) value = undefined;
+        if (value && old && cond && cond.id !== target.cond?.id) value = guarded(cond, value, old, s);
+        target.value = value;
+        continue;
+      }
       if (target && (target.kind === 'state' || name === 'p')) {
         if (v && b.dtypeOf(v) !== 'f32') {
           cx.diagnostics.push(error('E0307', `cannot assign a bool to ${name === 'p' ? "'p'" : `state '${name}'`}`, s.value.span,
             'states and p hold numbers; write e.g. `cond ? a : b`'));
         }
         let value = v && b.dtypeOf(v) === 'f32' ? v : undefined;
-        if (value) value = checkSpace(cx, name, value, s.value);
+        const into = name === 'p' || b.stateSpace(name) === 'elem' ? ELEM_SHAPE : b.stateShape(name);
+        if (value && !checkAssignShape(cx, name === 'p' ? "'p'" : `state '${name}'`, into, value, s.value)) value = undefined;
+        else if (value) value = checkSpace(cx, name, value, s.value);
         if (value && cond) {
           const old = current(name, target);
-          b.span = s.span;
-          value = old ? b.select(cond, value, old) : undefined;
+          value = old ? guarded(cond, value, old, s) : undefined;
         }
         // A poisoned value still counts as an assignment, so the "never assigned" warning does not pile on.
         target.value = value;
@@ -275,7 +291,15 @@ function lowerUpdate(cx: LowerCtx, u: UpdateBlock): void {
     }
     for (const name of scoped) cx.env.delete(name);
   };
-  run(u.body, undefined);
+
+  /** `select(cond, value, old)`, when the condition fits the value's shape (E0322 otherwise). */
+  const guarded = (cond: Value, value: Value, old: Value, s: { span: Span; value: { span: Span } }): Value | undefined => {
+    if (!checkElementwise(cx, [{ v: cond, e: s }, { v: value, e: s.value }, { v: old, e: s }], s.span, 'an assignment under a condition')) return undefined;
+    b.span = s.span;
+    return b.select(cond, value, old);
+  };
+
+  run(u.body, undefined, false);
 
   for (const [name, span] of assigned) {
     const v = cx.env.get(name)?.value;
@@ -293,10 +317,29 @@ function lowerUpdate(cx: LowerCtx, u: UpdateBlock): void {
         'the parameter never changes; assign it, e.g. `p = p - lr * g;`'));
     }
   }
+  // A `let` inside `repeat` is bound once per iteration; it is unused only if no iteration used it.
+  const usedAt = new Set(lets.filter((l) => l.bind.used).map((l) => l.span.start));
   for (const l of lets) {
     // A let whose value had an error is "unused" only because of that error.
-    if (!l.bind.used && l.bind.value) cx.diagnostics.push(warning('W0403', `'${l.name}' is never used`, l.span, 'remove the `let`, or use it'));
+    if (!usedAt.has(l.span.start) && l.bind.value) cx.diagnostics.push(warning('W0403', `'${l.name}' is never used`, l.span, 'remove the `let`, or use it'));
   }
+}
+
+/** The count of `repeat`: a whole number from 0 to MAX_REPEAT, known at compile time (E0325 otherwise). */
+function repeatCount(cx: LowerCtx, e: Expr): number | undefined {
+  const hint = `write a number or the name of a \`const\`, e.g. \`const ns_steps = 5;\` then \`repeat ns_steps { ... }\``;
+  const value = e.kind === 'num' ? e.value : e.kind === 'name' && cx.env.get(e.name)?.kind === 'const' ? (cx.env.get(e.name) as { value: number }).value : undefined;
+  if (value === undefined) {
+    if (e.kind === 'name' && !cx.env.has(e.name)) { lowerExpr(cx, e); return undefined; } // unknown name: E0201
+    cx.diagnostics.push(error('E0325', `the count of \`repeat\` must be known when compiling, but ${show(cx, e)} is not a number or a \`const\``, e.span, hint));
+    return undefined;
+  }
+  if (!Number.isInteger(value) || value < 0 || value > MAX_REPEAT) {
+    cx.diagnostics.push(error('E0325', `the count of \`repeat\` must be a whole number from 0 to ${MAX_REPEAT}, got ${value}`, e.span,
+      'the body is unrolled once per iteration when compiling'));
+    return undefined;
+  }
+  return value;
 }
 
 /**
@@ -326,6 +369,8 @@ function notAssignable(cx: LowerCtx, name: string, target: Binding | undefined, 
       guess ?? `declare it first: \`state ${name} = 0;\` to keep a value across steps, or \`let ${name} = ...;\``);
   }
   switch (target.kind) {
+    case 'const':
+      return error('E0205', `cannot assign to const '${name}'`, span, `consts are fixed when compiling; ${local}`);
     case 'hyper':
       return error('E0205', `cannot assign to hyper '${name}'`, span,
         `hyperparameters are read-only in \`update\`; ${local}, or a \`state\` to keep one across steps`);

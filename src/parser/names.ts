@@ -1,7 +1,7 @@
 // The language's built-in vocabulary (values, functions, storage formats) and "did you mean" suggestions.
 // Kept in one table so the checker, the docs and `toSource` agree on what exists.
 import { FORMAT_NAMES } from '../formats/index.js';
-import { LIBRARY } from './library.js';
+import { LIBRARY, MATRIX_FUNCTIONS } from './library.js';
 
 /** Names every program can read without declaring them. */
 export const BUILTIN_VALUES: Record<string, string> = {
@@ -31,6 +31,8 @@ export const FUNCTIONS: Record<string, FunctionInfo> = {
   clamp: fn('clamp(x, lo, hi)'), lerp: fn('lerp(a, b, w)'), select: fn('select(cond, a, b)'),
   // Reductions, schedules, random numbers and scalar helpers (library.ts).
   ...Object.fromEntries(Object.entries(LIBRARY).map(([k, f]) => [k, { arity: f.arity, signature: f.signature }])),
+  // Matrix products, transposes, identities (docs/matrix.md).
+  ...MATRIX_FUNCTIONS,
 };
 
 /** State storage format names (`state m: q8 = 0;`): the registry's, defined in docs/formats.md. */

@@ -16,13 +16,17 @@
 // Hyperparameters and t are runtime values (changing a hyperparameter never recompiles), so nothing that
 // depends on them folds.
 import { applyStepOp } from '../ir/numerics.js';
-import { LEAF_OPS, type ValueId } from '../ir/types.js';
+import { LEAF_OPS, MATRIX_OPS, type ValueId } from '../ir/types.js';
+import { hasMatrixStages } from '../ir/matrix.js';
 import type { Pass } from './pass.js';
 import { rewriteProgram } from './rewrite.js';
 
 export const foldConstants: Pass = (p) => {
   // Known values of the new program's instructions: consts, and bools computed from consts (0/1).
   const known = new Map<ValueId, number>();
+  // In a matrix program a select must keep its shape (a matrix product cannot take the number `c ? A : 0`
+  // would narrow to), so a known condition picks its branch only when the branch has the select's space.
+  const keepShape = hasMatrixStages(p);
   return rewriteProgram(p, (inst, w) => {
     if (inst.op === 'const') {
       const id = w.emit(inst);
@@ -30,14 +34,17 @@ export const foldConstants: Pass = (p) => {
       return id;
     }
     // Leaves, and ops that are not a function of their arguments alone (per tensor, per element).
-    if (LEAF_OPS.has(inst.op) || inst.op === 'reduce' || inst.op === 'rand') return w.emit(inst);
+    if (LEAF_OPS.has(inst.op) || inst.op === 'reduce' || inst.op === 'rand' || MATRIX_OPS.has(inst.op)) return w.emit(inst);
 
     const vals = inst.args.map((a) => known.get(a));
     const [a, b] = vals;
     switch (inst.op) {
       // A known condition picks a branch whatever the branches are (they need not be constants).
       case 'select':
-        if (a !== undefined) return a ? inst.args[1]! : inst.args[2]!;
+        if (a !== undefined) {
+          const pick = a ? inst.args[1]! : inst.args[2]!;
+          if (!keepShape || w.insts[pick]!.space === inst.space) return pick;
+        }
         break;
       // true && x = x and false || x = x exactly, since bools are always 0/1.
       case 'and':

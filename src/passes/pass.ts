@@ -15,6 +15,8 @@ export interface CompileOptions {
   verify?: boolean;
   /** Pass names (as in `pipeline`) after which to print the IR, or 'all'. */
   dumpAfter?: string[] | 'all';
+  /** Run the pipeline up to and including this pass only (the interpreter needs no schedule). */
+  stopAfter?: string;
 }
 
 export interface PassCtx {

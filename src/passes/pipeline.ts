@@ -53,6 +53,7 @@ export function runPipeline(p: Program, options: CompileOptions = {}): PipelineR
       if (!PASS_NAMES.includes(name)) throw new Error(`unknown pass '${name}' in dumpAfter; the passes are: ${PASS_NAMES.join(', ')}`);
     }
   }
+  if (options.stopAfter !== undefined && !PASS_NAMES.includes(options.stopAfter)) throw new Error(`unknown pass '${options.stopAfter}' in stopAfter; the passes are: ${PASS_NAMES.join(', ')}`);
   if (options.verify) verify(p, 'input');
   const dumps: PipelineResult['dumps'] = [];
   let program = p;
@@ -60,6 +61,7 @@ export function runPipeline(p: Program, options: CompileOptions = {}): PipelineR
     program = stage.run(program, ctx);
     if (options.verify) verify(program, stage.name);
     if (dumpAfter === 'all' || dumpAfter?.includes(stage.name)) dumps.push({ after: stage.name, ir: printIR(program) });
+    if (stage.name === options.stopAfter) break;
   }
   return { program, diagnostics: ctx.diagnostics, dumps };
 }

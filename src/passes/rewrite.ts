@@ -5,8 +5,9 @@
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import {
-  LEAF_OPS, OPS, resultSpace, type DType, type Inst, type Op, type Program, type Schedule, type Space, type ValueId,
+  LEAF_OPS, OPS, type DType, type Inst, type Op, type Program, type Schedule, type Space, type ValueId,
 } from '../ir/types.js';
+import { resultType } from '../ir/matrix.js';
 
 /** What a visitor returns for an instruction it drops (only valid when nothing kept refers to it). */
 export const REMOVED = -1;
@@ -20,8 +21,10 @@ export function constKey(value: number): string {
  * Structural identity of an instruction: op, arguments (in ascending order for commutative ops, so `a*b`
  * and `b*a` meet), const value and declared name. Labels and spans do not count.
  */
-export function instKey(inst: Pick<Inst, 'op' | 'args' | 'value' | 'name' | 'over'>): string {
+export function instKey(inst: Pick<Inst, 'op' | 'args' | 'value' | 'name' | 'over' | 'shape'>): string {
   const { op, args } = inst;
+  // `eye` and a matrix of random numbers are defined by their shape; other shapes follow from the args.
+  if (inst.shape && (op === 'eye' || op === 'rand')) return `${op}|${args.join(',')}|${inst.name ?? ''}|${inst.shape.join('x')}`;
   switch (args.length) {
     case 0: return `${op}|${inst.value === undefined ? '' : constKey(inst.value)}|${inst.name ?? ''}`;
     case 1: return inst.name === undefined ? `${op}|${args[0]}` : `${op}|${args[0]}|${inst.name}|${inst.over ?? ''}`;
@@ -43,6 +46,7 @@ export function copyInst(inst: Inst, args: ValueId[], space: Space = inst.space)
   if (inst.value !== undefined) out.value = inst.value;
   if (inst.name !== undefined) out.name = inst.name;
   if (inst.over !== undefined) out.over = inst.over;
+  if (inst.shape !== undefined) out.shape = inst.shape;
   if (inst.label !== undefined) out.label = inst.label;
   if (inst.span !== undefined) out.span = inst.span;
   return out;
@@ -69,7 +73,12 @@ export class InstWriter {
    * such as the visitor's argument, `make(...)` or a literal, never an instruction of another program.
    */
   emit(inst: Inst): ValueId {
-    if (!LEAF_OPS.has(inst.op)) inst.space = resultSpace(inst, inst.args.map((a) => this.insts[a]!.space));
+    if (!LEAF_OPS.has(inst.op)) {
+      const r = resultType(inst, inst.args.map((a) => this.insts[a]!));
+      invariant(!('error' in r), () => `InstWriter.emit: ${(r as { error: string }).error}`);
+      inst.space = r.space;
+      if (r.shape) inst.shape = r.shape; else delete inst.shape;
+    }
     if (this.interned) {
       const key = instKey(inst);
       const hit = this.interned.get(key);
@@ -146,6 +155,8 @@ export function withInsts(p: Program, insts: Inst[], map: readonly ValueId[]): P
     insts,
     stores: p.stores.map((s) => ({ ...s, value: at(s.value, `store to '${s.target}'`) })),
     ...(p.param ? { param: { ...p.param }, ...(p.paramSpan ? { paramSpan: p.paramSpan } : {}) } : {}),
+    // The fallback is a program of its own: passes run on it separately (compileIR), never through this one.
+    ...(p.fallback ? { fallback: p.fallback } : {}),
   };
   if (p.entries) out.entries = p.entries.map((e) => ({ ...e, stores: e.stores.map((s) => ({ ...s, value: at(s.value, `store to '${s.target}' in '${e.name}'`) })) }));
   if (p.schedule) out.schedule = remapSchedule(p.schedule, insts, map, new Set(p.stores.map((s) => s.target)));

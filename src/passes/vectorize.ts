@@ -26,6 +26,8 @@ export const VECTORIZABLE: Record<Op, boolean> = {
   rand: true,
   // A reduction is folded by the phased kernels (splitPhases), which pick their own width.
   reduce: true,
+  // Matrix ops move whole rows and columns; no elementwise kernel computes them (docs/matrix.md).
+  matmul: false, transpose: false, orient: false, eye: false,
 };
 
 export const vectorize: Pass = (p, ctx) => {

@@ -1,0 +1,194 @@
+// A matrix-multiply kernel generator, C = A B for row-major f32 matrices (A: m × k, B: k × n), the
+// building block the matrix stages of the schedule will use (docs/matrix.md; phase 2 wires it in).
+//
+// Each invocation computes a block of `rows` × 4 entries of C (one vec4 per row) and runs over k, keeping
+// its block in registers. Two ways to feed it, chosen by `tiles`:
+//
+//   'workgroup'  the classic GPU kernel: the workgroup stages a TILE_K-deep slab of A and of B in workgroup
+//                memory (one vec4 load per invocation per slab row), barriers, and every invocation reads
+//                its operands from there. On a GPU this turns each global read into `rows`-fold and
+//                workgroup-width reuse.
+//   'registers'  no workgroup memory and no barriers: each invocation reads its `rows` rows of A and 4
+//                rows of B straight from storage as vec4. On lavapipe (a CPU), workgroup memory is ordinary
+//                memory, a barrier ends a coroutine slice of every invocation, and the CPU's caches already
+//                give the reuse: the faster kernel there, 2-4x tf.matMul (docs/matrix.md has the numbers).
+//
+// Invocations are indexed by global_invocation_id (lavapipe compiles it far better than an index rebuilt
+// from workgroup_id: FACTS.md). The sizes are WGSL constants, so every shape is its own pipeline and the
+// compiler can unroll; out-of-range rows and columns are clamped on load and skipped on store, so any m, k, n
+// work. With k and n multiples of 4 the operands are bound as vec4 arrays; otherwise as f32 arrays read four
+// at a time.
+//
+// Numerics: each entry is an f32 running sum over k = 0, 1, ..., k-1 of fma(a, b, acc) (one rounding per
+// step). The interpreter sums in float64 and rounds once; the two agree within the bound in
+// src/ir/interp-matrix.ts, which test/matmul-kernel.test.ts checks on Dawn.
+
+export type MatmulTiles = 'workgroup' | 'registers';
+
+export interface MatmulOptions {
+  m: number;
+  k: number;
+  n: number;
+  /** How operands reach the invocations (default 'registers', the faster on lavapipe). */
+  tiles?: MatmulTiles;
+  /** Rows of C per invocation (default 4). */
+  rows?: 1 | 2 | 4 | 8;
+  /** Workgroup size [x, y] (default [8, 8]); x counts vec4 columns of C, y blocks of `rows` rows. */
+  workgroup?: readonly [number, number];
+  /** Depth of the workgroup-memory slab, a multiple of 4 ('workgroup' tiles only; default 32). */
+  tileK?: number;
+}
+
+/** One kernel: WGSL, how to dispatch it, and what it binds (A, B read; C written). */
+export interface MatmulKernel {
+  wgsl: string;
+  entryPoint: string;
+  workgroupSize: [number, number, number];
+  /** Workgroups to dispatch. */
+  grid: [number, number, number];
+  bindings: { binding: number; name: 'a' | 'b' | 'c'; access: 'read' | 'read_write'; bytes: number }[];
+  /** 2 m k n: floating-point operations per run (multiply and add). */
+  flops: number;
+  options: Required<MatmulOptions>;
+}
+
+export function matmulKernel(opts: MatmulOptions): MatmulKernel {
+  const o: Required<MatmulOptions> = { tiles: 'registers', rows: 4, workgroup: [8, 8], tileK: 32, ...opts };
+  const { m, k, n, rows } = o;
+  for (const [what, v] of [['m', m], ['k', k], ['n', n]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`matmulKernel: ${what} must be a positive integer, got ${v}`);
+  }
+  if (o.tileK % 4 || o.tileK < 4) throw new RangeError(`matmulKernel: tileK must be a positive multiple of 4, got ${o.tileK}`);
+  const [wx, wy] = o.workgroup;
+  const cols4 = Math.ceil(n / 4), rowBlocks = Math.ceil(m / rows);
+  const grid: [number, number, number] = [Math.ceil(cols4 / wx), Math.ceil(rowBlocks / wy), 1];
+  const vecA = k % 4 === 0, vecB = n % 4 === 0;
+  const body = o.tiles === 'workgroup' ? workgroupBody(o) : registerBody(o);
+  const wgsl = [
+    `// C = A B: A ${m} × ${k}, B ${k} × ${n}; ${rows} × 4 entries of C per invocation, ${o.tiles} tiles.`,
+    `const M = ${m}u;`, `const K = ${k}u;`, `const N = ${n}u;`,
+    `@group(0) @binding(0) var<storage, read> a: array<${vecA ? 'vec4<f32>' : 'f32'}>;`,
+    `@group(0) @binding(1) var<storage, read> b: array<${vecB ? 'vec4<f32>' : 'f32'}>;`,
+    `@group(0) @binding(2) var<storage, read_write> c: array<${vecB ? 'vec4<f32>' : 'f32'}>;`,
+    '',
+    loaders(vecA, vecB),
+    body,
+  ].join('\n');
+  return {
+    wgsl, entryPoint: 'main', workgroupSize: [wx, wy, 1], grid,
+    bindings: [
+      { binding: 0, name: 'a', access: 'read', bytes: 4 * m * k },
+      { binding: 1, name: 'b', access: 'read', bytes: 4 * k * n },
+      { binding: 2, name: 'c', access: 'read_write', bytes: 4 * m * n },
+    ],
+    flops: 2 * m * k * n,
+    options: o,
+  };
+}
+
+/**
+ * `ldA(r, kk)`: A[r][kk .. kk+3] (kk a multiple of 4, r < M); `ldB(kk, j4)`: B[kk][4 j4 .. 4 j4 + 3];
+ * `stC(r, j4, v)`. Unaligned operands are read as scalars, zero past the end of a row.
+ */
+function loaders(vecA: boolean, vecB: boolean): string {
+  const scalar4 = (arr: string, base: string, lim: string) =>
+    `vec4<f32>(${[0, 1, 2, 3].map((q) => `select(0.0, ${arr}[${base} + ${q}u], ${q}u < ${lim})`).join(', ')})`;
+  return [
+    vecA
+      ? 'fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }'
+      : `fn ldA(r: u32, kk: u32) -> vec4<f32> { let rest = K - kk; return ${scalar4('a', 'r * K + kk', 'rest')}; }`,
+    vecB
+      ? 'fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }'
+      : `fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return ${scalar4('b', 'kk * N + 4u * j4', 'rest')}; }`,
+    vecB
+      ? 'fn stC(r: u32, j4: u32, v: vec4<f32>) { c[r * (N / 4u) + j4] = v; }'
+      : 'fn stC(r: u32, j4: u32, v: vec4<f32>) { for (var q = 0u; q < 4u && 4u * j4 + q < N; q++) { c[r * N + 4u * j4 + q] = v[q]; } }',
+    '',
+  ].join('\n');
+}
+
+/** Accumulator declarations, and the store of the block (rows and columns past the end skipped). */
+function accumulators(rows: number): { decl: string; store: string } {
+  const idx = Array.from({ length: rows }, (_, i) => i);
+  return {
+    decl: idx.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n'),
+    store: [
+      '  if (j4 * 4u >= N) { return; }',
+      ...idx.map((i) => `  if (row0 + ${i}u < M) { stC(row0 + ${i}u, j4, acc${i}); }`),
+    ].join('\n'),
+  };
+}
+
+function registerBody(o: Required<MatmulOptions>): string {
+  const { rows, workgroup: [wx, wy] } = o;
+  const idx = Array.from({ length: rows }, (_, i) => i);
+  const { decl, store } = accumulators(rows);
+  // Rows past M are clamped to the last row on load (valid memory) and never stored.
+  // With k not a multiple of 4 the last step reads past K: A gives zeros there, and B's rows are zeroed too
+  // (a clamped row times zero would still turn an infinity in B into NaN).
+  const bRow = (q: number) => (o.k % 4 === 0 ? `ldB(kk + ${q}u, jc)` : `select(vec4<f32>(0.0), ldB(min(kk + ${q}u, K - 1u), jc), kk + ${q}u < K)`);
+  const kStep = [
+    ...idx.map((i) => `    let a${i} = ldA(min(row0 + ${i}u, M - 1u), kk);`),
+    ...[0, 1, 2, 3].map((q) => `    let b${q} = ${bRow(q)};`),
+    ...idx.flatMap((i) => [0, 1, 2, 3].map((q) => `    acc${i} = fma(vec4<f32>(a${i}[${q}]), b${q}, acc${i});`)),
+  ].join('\n');
+  return [
+    `@compute @workgroup_size(${wx}, ${wy})`,
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    '  let j4 = gid.x;',
+    `  let row0 = gid.y * ${rows}u;`,
+    '  let jc = min(j4, (N + 3u) / 4u - 1u);',
+    decl,
+    '  for (var kk = 0u; kk < K; kk += 4u) {',
+    kStep,
+    '  }',
+    store,
+    '}',
+  ].join('\n');
+}
+
+function workgroupBody(o: Required<MatmulOptions>): string {
+  const { rows, tileK, workgroup: [wx, wy] } = o;
+  const tileM = rows * wy, tileN4 = wx; // tile of C: tileM rows × 4 tileN4 columns
+  const threads = wx * wy;
+  const idx = Array.from({ length: rows }, (_, i) => i);
+  const { decl, store } = accumulators(rows);
+  const aVec4s = (tileM * tileK) / 4, bVec4s = tileK * tileN4;
+  const loads = (count: number, stmt: (e: string) => string) =>
+    Array.from({ length: Math.ceil(count / threads) }, (_, s) => {
+      const e = `li + ${s * threads}u`;
+      return count % threads && s === Math.ceil(count / threads) - 1 ? `    if (${e} < ${count}u) { ${stmt(e)} }` : `    { ${stmt(e)} }`;
+    }).join('\n');
+  return [
+    `var<workgroup> tileA: array<vec4<f32>, ${aVec4s}>; // ${tileM} rows × ${tileK} of A, 4 per vec4`,
+    `var<workgroup> tileB: array<vec4<f32>, ${bVec4s}>; // ${tileK} rows × ${4 * tileN4} of B`,
+    '',
+    `@compute @workgroup_size(${wx}, ${wy})`,
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32) {',
+    '  let j4 = gid.x;',
+    `  let row0 = gid.y * ${rows}u;`,
+    // The tile's first row and vec4 column: those of the workgroup's invocation (0, 0).
+    `  let tileRow = (gid.y / ${wy}u) * ${tileM}u;`,
+    `  let tileCol = (gid.x / ${wx}u) * ${wx}u;`,
+    `  let ly = gid.y % ${wy}u;`,
+    `  let lx = gid.x % ${wx}u;`,
+    decl,
+    `  for (var k0 = 0u; k0 < K; k0 += ${tileK}u) {`,
+    // Stage A's slab (tileM × tileK) and B's (tileK × 4 tileN4): indices clamped into the matrices, and
+    // zeros where k runs past K, so the last slab adds nothing beyond the end.
+    loads(aVec4s, (e) => `let r = (${e}) / ${tileK / 4}u; let q = (${e}) % ${tileK / 4}u; `
+      + `tileA[${e}] = select(vec4<f32>(0.0), ldA(min(tileRow + r, M - 1u), min(k0 + 4u * q, (K - 1u) / 4u * 4u)), k0 + 4u * q < K);`),
+    loads(bVec4s, (e) => `let r = (${e}) / ${tileN4}u; let q = (${e}) % ${tileN4}u; `
+      + `tileB[${e}] = select(vec4<f32>(0.0), ldB(min(k0 + r, K - 1u), min(tileCol + q, (N + 3u) / 4u - 1u)), k0 + r < K);`),
+    '    workgroupBarrier();',
+    `    for (var kq = 0u; kq < ${tileK / 4}u; kq++) {`,
+    ...[0, 1, 2, 3].map((q) => `      let b${q} = tileB[(4u * kq + ${q}u) * ${tileN4}u + lx];`),
+    ...idx.map((i) => `      let a${i} = tileA[(ly * ${rows}u + ${i}u) * ${tileK / 4}u + kq];`),
+    ...idx.flatMap((i) => [0, 1, 2, 3].map((q) => `      acc${i} = fma(vec4<f32>(a${i}[${q}]), b${q}, acc${i});`)),
+    '    }',
+    '    workgroupBarrier();',
+    '  }',
+    store,
+    '}',
+  ].join('\n');
+}
