@@ -12,7 +12,7 @@ import { Rank1Runner } from './rank1.js';
 import type { Packed } from '../formats/blockwise.js';
 import { createComputePipeline, readBuffer } from './device.js';
 import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from '../checkpoint/index.js';
 import { planLayout, type Chunk, type Piece } from './layout.js';
 
 /** Version of how this runtime lays out state in checkpoints (bump when the packing changes). */
@@ -694,6 +694,17 @@ export class Optimizer {
     this.phased?.dispose();
     this.entries?.dispose();
     this.rank1?.dispose();
+  }
+
+  /**
+   * Where a parameter's f32 values live on the device: one region per piece (a tensor larger than one
+   * binding spans chunks). Framework adapters copy these on the GPU (param-copy.ts); nothing is read back.
+   */
+  paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
+    if (this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as ${this.module.param.kind}, not f32`);
+    return this.piecesOf(name).filter(({ piece }) => piece.length > 0).map(({ cb, piece }) => ({
+      buffer: cb.param.buffer, byteOffset: cb.param.offset + piece.chunkOffset * 4, tensorByteOffset: piece.tensorOffset * 4, bytes: piece.length * 4,
+    }));
   }
 
   private live() { if (this.disposed) throw new DisposedError(`optimizer '${this.module.name}' was disposed`); }
