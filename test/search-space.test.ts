@@ -53,8 +53,9 @@ describe('mutations', () => {
     for (const m of valid.filter((_, i) => i % 7 === 0)) {
       const p = m.program;
       const lanes = new LaneProgram(p, n);
-      let a = { param: Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1)), states: lanes.initStates(0.01) };
-      let b = { param: a.param, states: initStates(p, n, { lr: 0.01 }) };
+      type S = { param: Float32Array; states: Record<string, Float32Array> };
+      let a: S = { param: Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1)), states: lanes.initStates(0.01) };
+      let b: S = { param: a.param, states: initStates(p, n, { lr: 0.01 }) };
       for (let t = 1; t <= 3; t++) {
         const g = Float32Array.from({ length: n }, (_, i) => Math.cos(3 * i + t) * (i % 4 ? 1 : 30));
         a = lanes.step({ t, param: a.param, g, states: a.states, lr: 0.01 });
