@@ -10,6 +10,7 @@ import {
   allTokens, Bang, BinOp, Caret, Colon, Comma, Const, Else, Eq, Every, Fallback, Hyper, Ident, If, Input, LCurly, Let, LParen,
   Minus, NumberLit, Optimizer, Param, Question, RCurly, Repeat, RParen, Semi, State, Update, Var,
 } from './lexer.js';
+import { SKIP_GRAMMAR_CHECKS } from './bundled.js';
 
 /**
  * The error message provider only records *what* went wrong, as a small code the diagnostics module reads
@@ -32,7 +33,7 @@ class OptParser extends CstParser {
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
 
   constructor() {
-    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider });
+    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider, skipValidations: SKIP_GRAMMAR_CHECKS });
     this.performSelfAnalysis();
   }
 
