@@ -12,7 +12,7 @@ import { Rank1Runner } from './rank1.js';
 import type { Packed } from '../formats/blockwise.js';
 import { createComputePipeline, readBuffer } from './device.js';
 import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from '../checkpoint/index.js';
 import { planLayout, type Chunk, type Piece } from './layout.js';
 
 /** Version of how this runtime lays out state in checkpoints (bump when the packing changes). */

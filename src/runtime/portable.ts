@@ -4,5 +4,5 @@ export { createOptimizer, Optimizer, type TensorSpec, type TensorData, type Opti
 export * from './errors.js';
 export { HyperError } from '../diag.js';
 export { planLayout, type Chunk, type Piece, type LayoutTensor } from './layout.js';
-export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointError, type Checkpoint, type CheckpointExpect } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointError, type Checkpoint, type CheckpointExpect } from '../checkpoint/index.js';
 export { STATE_LAYOUT_VERSION } from './optimizer.js';
