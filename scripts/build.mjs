@@ -1,5 +1,6 @@
 // Builds the package into dist/ (run by `npm run build` and by `prepare`, so `npm ci` and `npm pack` build it):
-//   dist/index.js, dist/cli.js  ESM for Node, one bundle with shared chunks. Parser, IR, passes and
+//   dist/index.js, dist/cli.js, dist/tfjs.js  ESM for Node, one bundle with shared chunks (tfjs: the
+//                               TF.js adapter; TF.js itself stays a peer dependency). Parser, IR, passes and
 //                               runtime are bundled (chevrotain too: loading it file by file costs ~0.4 s
 //                               of start-up); the packages in `dependencies` stay imports. ts-morph is
 //                               reached only through a dynamic import, so it lands in a chunk that
@@ -48,7 +49,7 @@ if (want('node')) {
   await build({
     ...common,
     absWorkingDir: root,
-    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', tfjs: 'src/tfjs/index.ts' },
     outdir: 'dist',
     platform: 'node',
     target: 'node20',

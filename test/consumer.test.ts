@@ -28,7 +28,7 @@ afterAll(() => {
 describe('the installed package', () => {
   it('holds the built entries and no development tooling', () => {
     const pkg = join(dir, 'node_modules/optc');
-    for (const f of ['dist/index.js', 'dist/cli.js', 'dist/browser.js', 'dist/types/index.d.ts', 'dist/types/browser.d.ts', 'examples/adam.opt'])
+    for (const f of ['dist/index.js', 'dist/cli.js', 'dist/browser.js', 'dist/tfjs.js', 'dist/types/tfjs/index.d.ts', 'dist/types/index.d.ts', 'dist/types/browser.d.ts', 'examples/adam.opt'])
       expect(existsSync(join(pkg, f)), f).toBe(true);
     expect(existsSync(join(pkg, 'src'))).toBe(false);
     // tsx ran the CLI before there was a build; chevrotain is bundled into dist/.
