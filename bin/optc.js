@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (no build step needed), with Dawn's start-up noise filtered from
-// stderr (bin/quiet-dawn.js).
+// Development launcher: runs the TypeScript CLI from src/ through tsx, no build needed (`npm run optc` does
+// the same). The published package's `optc` is dist/cli.js, built by `npm run build` (scripts/build.mjs).
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runQuiet } from './quiet-dawn.js';
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-process.exitCode = await runQuiet(process.execPath, ['--import', 'tsx', main, ...process.argv.slice(2)]);
+const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -116,7 +116,7 @@ describe("Dawn's start-up warning", () => {
       "process.stderr.write('Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\\nWarning: something else\\n');",
       "process.stderr.write('tail without newline'); process.exitCode = 3;",
     ].join('');
-    const r = await exec(process.execPath, ['bin/quiet-dawn.js', process.execPath, '-e', script]).catch((e) => e as { stderr: string; code: number });
+    const r = await exec(process.execPath, ['--import', 'tsx', 'src/cli/quiet-run.ts', process.execPath, '-e', script]).catch((e) => e as { stderr: string; code: number });
     expect((r as { code: number }).code).toBe(3);
     expect(r.stderr).toBe('a\nWarning: something else\ntail without newline');
   });
