@@ -1,6 +1,7 @@
 // The only file that touches Dawn's async entry points: adapter, device, pipelines, readback.
 import { create, globals } from 'webgpu';
 import { NoAdapterError, WgslCompileError } from './errors.js';
+import { readBackError } from './guards.js';
 
 let installed = false;
 function installGlobals() {
@@ -75,7 +76,12 @@ export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, size: num
   const enc = device.createCommandEncoder();
   enc.copyBufferToBuffer(buffer, offset, staging, 0, staging.size);
   device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+  } catch (cause) {
+    staging.destroy();
+    throw await readBackError(device, buffer.label || 'a buffer', cause); // a lost device: DeviceLostError
+  }
   const out = staging.getMappedRange().slice(0, size);
   staging.unmap();
   staging.destroy();
