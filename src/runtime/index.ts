@@ -5,3 +5,4 @@ export { HyperError } from '../diag.js';
 export { planLayout, type Chunk, type Piece, type LayoutTensor } from './layout.js';
 export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointError, type Checkpoint, type CheckpointExpect } from '../checkpoint/index.js';
 export { STATE_LAYOUT_VERSION } from './optimizer.js';
+export { copyParams } from './param-copy.js';

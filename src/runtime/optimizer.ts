@@ -737,6 +737,17 @@ export class Optimizer {
     this.rank1?.dispose();
   }
 
+  /**
+   * Where a parameter's f32 values live on the device: one region per piece (a tensor larger than one
+   * binding spans chunks). Framework adapters copy these on the GPU (param-copy.ts); nothing is read back.
+   */
+  paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
+    if (this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as ${this.module.param.kind}, not f32`);
+    return this.piecesOf(name).filter(({ piece }) => piece.length > 0).map(({ cb, piece }) => ({
+      buffer: cb.param.buffer, byteOffset: cb.param.offset + piece.chunkOffset * 4, tensorByteOffset: piece.tensorOffset * 4, bytes: piece.length * 4,
+    }));
+  }
+
   /** After a step the device refused: forget its bind groups (they may be the invalid ones) and its count. */
   private undoStep(t: number, stepStates: Record<string, number>[]): void {
     for (const cb of this.chunks) cb.bindGroups.clear();
