@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { type Checkpoint, CheckpointError, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../src/runtime/checkpoint.js';
-import { layoutSafetensors, parseSafetensorsHeader } from '../src/runtime/safetensors.js';
+import {
+  type Checkpoint, CheckpointError, decodeCheckpoint, encodeCheckpoint, layoutSafetensors, loadCheckpoint, parseSafetensorsHeader, saveCheckpoint,
+} from '../src/checkpoint/index.js';
 
 const sample = (): Checkpoint => ({
   optimizer: 'adamw8bit',
@@ -28,7 +29,7 @@ const bytesOf = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.by
 const ELEMENT: Record<string, number> = { F32: 4, F16: 2, BF16: 2, I32: 4, U32: 4, U8: 1 };
 
 /**
- * safetensors read straight from its README, sharing no code with src/runtime: u64 LE length, JSON header,
+ * safetensors read straight from its README, sharing no code with src/checkpoint: u64 LE length, JSON header,
  * byte buffer. Asserts every rule of the format and returns what it found.
  */
 function parseIndependently(file: Uint8Array) {

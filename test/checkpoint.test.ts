@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import {
   type Checkpoint, CheckpointError, type WriteOps, crc32, crc32Portable, decodeCheckpoint, encodeCheckpoint,
   loadCheckpoint, nodeWriteOps, saveCheckpoint,
-} from '../src/runtime/checkpoint.js';
+} from '../src/checkpoint/index.js';
 
 /** A checkpoint shaped like AdamW's plus an 8-bit state, with values chosen to catch any conversion. */
 function sampleCheckpoint(): Checkpoint {

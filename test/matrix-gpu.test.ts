@@ -12,7 +12,8 @@ import { initStates, interpretTensors, type TensorIO } from '../src/ir/index.js'
 import { matmulF32, transposeF32 } from '../src/ir/interp-matrix.js';
 import { planMatrix, MatrixPlanError } from '../src/ir/matrix-plan.js';
 import { compileIR } from '../src/compile.js';
-import { createComputePipeline, getDevice, readBuffer, releaseGpu } from '../src/runtime/device.js';
+import { createComputePipeline, readBuffer } from '../src/runtime/device.js';
+import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
 import { MatrixRunner } from '../src/runtime/matrix-runner.js';
 import { numel, randomTensor } from './helpers/data.js';
 import { Rng } from './helpers/prng.js';

@@ -1,7 +1,7 @@
 // `optc run` of a matrix program on the GPU: the matrix stages (src/runtime/matrix-runner.ts) for the
 // matrices, the fallback rule for the rest, one result in the shape runCaseWebGPU gives.
 import type { CompiledMatrix } from '../compile-matrix.js';
-import { getDevice } from '../runtime/device.js';
+import { getDevice } from '../runtime/dawn.js';
 import { MatrixRunner } from '../runtime/matrix-runner.js';
 import { memoryByTensor, tensor, type Case, type Result } from './case.js';
 

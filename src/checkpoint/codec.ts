@@ -1,24 +1,19 @@
-// Optimizer checkpoints: state tensors, step count and hyperparameters in one safetensors file, with metadata
-// that names the compiled optimizer and checksums that catch corruption. Pure TypeScript + node:fs, no GPU:
-// the runtime reads its buffers back, calls saveCheckpoint, and applies what loadCheckpoint returns.
+// Optimizer checkpoints in memory: state tensors, step count and hyperparameters as the bytes of one
+// safetensors file, with metadata that names the compiled optimizer and checksums that catch corruption.
+// `files.ts` streams the same encoding to and from disk.
 //
 // Guarantees (docs/checkpoints.md has the full list):
-// - Saving is atomic: bytes go to a temp file in the target's directory, which is fsynced and renamed over
-//   the target. Any failure removes the temp file and leaves the previous checkpoint as it was.
-// - Loading returns a fully validated, freshly allocated checkpoint or throws a CheckpointError: it never
+// - Decoding returns a fully validated, freshly allocated checkpoint or throws a CheckpointError: it never
 //   hands back part of a file. Header (length, JSON, offsets, checksum) and identity (optimizer, program
 //   hash, format version, tensor names/dtypes/shapes) are checked before any tensor data is read.
 
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import * as zlib from 'node:zlib';
-import * as path from 'node:path';
+import { CheckpointError } from './errors.js';
+import { crc32, hex8 } from './crc32.js';
+import { JsonNumber, parseStrictJson, type JsonValue } from './json.js';
 import {
-  CheckpointError, DTYPE_BYTES, type Dtype, type SafetensorsHeader, type TensorEntry, JsonNumber, type JsonValue,
-  headerEnd, isDtype, layoutSafetensors, numel, parseSafetensorsHeader, parseStrictJson,
+  DTYPE_BYTES, type Dtype, type SafetensorsHeader, type TensorEntry, headerEnd, isDtype, layoutSafetensors, numel,
+  parseSafetensorsHeader,
 } from './safetensors.js';
-
-export { CheckpointError, type CheckpointErrorReason, type Dtype, DTYPE_BYTES } from './safetensors.js';
 
 /** Version of the layout below (metadata keys, checksum scheme). Readers reject every other version. */
 export const CHECKPOINT_FILE_VERSION = 1;
@@ -90,38 +85,6 @@ export interface CheckpointExpect {
   allowExtraTensors?: boolean;
 }
 
-// ---- CRC-32 ----
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, as zlib, PNG and gzip), continuing from `crc`. Portable; `crc32` uses zlib's when present. */
-export function crc32Portable(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-// zlib.crc32 arrived in Node 20.15 / 22.2 and is an order of magnitude faster; older Node falls back.
-const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  if (!zlibCrc32) return crc32Portable(bytes, crc);
-  // zlib.crc32 takes at most 4 GiB - 1 per call on some builds; chunk well below that.
-  const CHUNK = 1 << 30;
-  for (let at = 0; at < bytes.length; at += CHUNK) crc = zlibCrc32(bytes.subarray(at, at + CHUNK), crc);
-  return crc >>> 0;
-}
-
-const hex8 = (n: number) => n.toString(16).padStart(8, '0');
-
 // ---- encoding ----
 
 /** Bytes of a view, without copying. */
@@ -132,7 +95,7 @@ function bytesOf(v: ArrayBufferView): Uint8Array {
 // Files are little-endian; typed arrays are host-endian. Every platform Node and Dawn run on is little-endian,
 // so we check once instead of byte-swapping.
 const HOST_IS_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-function requireLittleEndian() {
+export function requireLittleEndian() {
   if (!HOST_IS_LE) throw new CheckpointError('invalid-input', 'checkpoints need a little-endian host; this one is big-endian');
 }
 
@@ -158,7 +121,7 @@ function canonicalHeader(metadata: Record<string, string>, entries: readonly Ten
   return JSON.stringify([meta, entries.map((e) => [e.name, e.dtype, e.shape, e.begin, e.end])]);
 }
 
-interface Plan {
+export interface Plan {
   prefix: Uint8Array;
   /** Tensor bytes in file order. */
   chunks: Uint8Array[];
@@ -197,7 +160,7 @@ function checkInput(ckpt: Checkpoint) {
 }
 
 /** Checks the checkpoint, computes checksums and renders the header; tensor bytes are referenced, not copied. */
-function planCheckpoint(ckpt: Checkpoint): Plan {
+export function planCheckpoint(ckpt: Checkpoint): Plan {
   checkInput(ckpt);
   const names = Object.keys(ckpt.tensors);
   const { entries } = layoutSafetensors(names.map((name) => {
@@ -243,7 +206,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
 
 // ---- decoding ----
 
-interface ValidatedHeader {
+export interface ValidatedHeader {
   header: SafetensorsHeader;
   ckpt: Omit<LoadedCheckpoint, 'tensors'>;
   tensorCrcs: Map<string, number>;
@@ -289,7 +252,7 @@ function decodeHypers(md: Record<string, string>): Record<string, number> {
 }
 
 /** Everything that can be checked without reading tensor data, in the order a reader should hear about it. */
-function validateHeader(prefix: Uint8Array, fileSize: number, expect: CheckpointExpect): ValidatedHeader {
+export function validateHeader(prefix: Uint8Array, fileSize: number, expect: CheckpointExpect): ValidatedHeader {
   const header = parseSafetensorsHeader(prefix, fileSize);
   const md = header.metadata;
 
@@ -384,7 +347,7 @@ function typedArrayOf(dtype: Dtype, buf: ArrayBuffer): TensorData {
  * Collects tensors as their bytes are read, checking each against its checksum and the whole buffer against
  * the data checksum. The memory and file loaders differ only in how they fill each tensor's buffer.
  */
-class TensorCollector {
+export class TensorCollector {
   private readonly tensors: Record<string, LoadedTensor> = Object.create(null);
   private dataCrc = 0;
   constructor(private readonly v: ValidatedHeader) {}
@@ -425,133 +388,3 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: CheckpointExpect = {
   return out.finish();
 }
 
-// ---- files ----
-
-/** The file operations saveCheckpoint uses; tests inject failures through this. */
-export interface WriteOps {
-  /** Creates `path`, failing if it exists. */
-  create(path: string): Promise<WritableFile>;
-  rename(from: string, to: string): Promise<void>;
-  remove(path: string): Promise<void>;
-  /** Makes a rename in `dir` durable. Best effort: some platforms cannot fsync a directory. */
-  syncDir(dir: string): Promise<void>;
-}
-export interface WritableFile {
-  /** Writes all of `bytes` at the current end of the file. */
-  write(bytes: Uint8Array): Promise<void>;
-  sync(): Promise<void>;
-  close(): Promise<void>;
-}
-
-// fs writes take at most 2 GiB - 1 bytes per call; larger tensors go in pieces.
-const IO_CHUNK = 1 << 28;
-
-export const nodeWriteOps: WriteOps = {
-  async create(p) {
-    const fh = await open(p, 'wx');
-    return {
-      async write(bytes) {
-        for (let at = 0; at < bytes.length;) {
-          const { bytesWritten } = await fh.write(bytes, at, Math.min(IO_CHUNK, bytes.length - at));
-          at += bytesWritten;
-        }
-      },
-      sync: () => fh.sync(),
-      close: () => fh.close(),
-    };
-  },
-  rename: (from, to) => rename(from, to),
-  remove: (p) => unlink(p),
-  async syncDir(dir) {
-    let fh: FileHandle | undefined;
-    try {
-      fh = await open(dir, 'r');
-      await fh.sync();
-    } catch {
-      // Windows cannot open directories; some file systems refuse fsync on them. The rename has happened.
-    } finally {
-      await fh?.close().catch(() => {});
-    }
-  },
-};
-
-export interface SaveOptions {
-  /** Replaces the file system calls (tests use it to inject failures). */
-  ops?: WriteOps;
-}
-
-/**
- * Writes the checkpoint to `file` atomically: a temp file beside it is written, fsynced and renamed over it.
- * On any failure the temp file is removed, `file` keeps its previous contents, and a CheckpointError is
- * thrown (reason 'io' with the fs error as `cause`, or the validation reason for bad input).
- */
-export async function saveCheckpoint(file: string, ckpt: Checkpoint, options: SaveOptions = {}): Promise<void> {
-  const ops = options.ops ?? nodeWriteOps;
-  const plan = planCheckpoint(ckpt); // validates before touching the disk
-  const dir = path.dirname(path.resolve(file));
-  // Same directory: rename is atomic only within one file system.
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let created = false;
-  try {
-    const out = await ops.create(tmp);
-    created = true;
-    try {
-      await out.write(plan.prefix);
-      for (const c of plan.chunks) await out.write(c);
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-    await ops.rename(tmp, file);
-    created = false;
-  } catch (cause) {
-    if (created) await ops.remove(tmp).catch(() => {});
-    if (cause instanceof CheckpointError) throw cause;
-    throw new CheckpointError('io', `could not write checkpoint '${file}': ${(cause as Error)?.message ?? String(cause)}; the previous file, if any, is unchanged`, { cause });
-  }
-  await ops.syncDir(dir);
-}
-
-/** Reads exactly `dest.length` bytes at `position`, or throws 'truncated' (the file shrank while we read). */
-async function readExactly(fh: FileHandle, position: number, dest: Uint8Array, file: string) {
-  for (let at = 0; at < dest.length;) {
-    const { bytesRead } = await fh.read(dest, at, Math.min(IO_CHUNK, dest.length - at), position + at);
-    if (bytesRead === 0) throw new CheckpointError('truncated', `checkpoint '${file}' ended at byte ${position + at} while reading; was it modified during the load?`);
-    at += bytesRead;
-  }
-}
-
-/**
- * Loads and validates a checkpoint file. The header and every check that needs no tensor data run first;
- * then each tensor is read into its own buffer and checked against its checksum. Returns only when all of
- * it passed; otherwise throws a CheckpointError and returns nothing.
- */
-export async function loadCheckpoint(file: string, expect: CheckpointExpect = {}): Promise<LoadedCheckpoint> {
-  requireLittleEndian();
-  let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch (cause) {
-    throw new CheckpointError('io', `could not open checkpoint '${file}': ${(cause as Error)?.message ?? String(cause)}`, { cause });
-  }
-  try {
-    const size = (await fh.stat()).size;
-    const first8 = new Uint8Array(Math.min(8, size));
-    await readExactly(fh, 0, first8, file);
-    const prefix = new Uint8Array(headerEnd(first8, size));
-    await readExactly(fh, 0, prefix, file);
-    const v = validateHeader(prefix, size, expect);
-    const out = new TensorCollector(v);
-    for (const e of v.header.entries) {
-      const buf = new ArrayBuffer(e.end - e.begin);
-      await readExactly(fh, v.header.dataStart + e.begin, new Uint8Array(buf), file);
-      out.add(e, buf);
-    }
-    return out.finish();
-  } catch (cause) {
-    if (cause instanceof CheckpointError) throw cause;
-    throw new CheckpointError('io', `could not read checkpoint '${file}': ${(cause as Error)?.message ?? String(cause)}`, { cause });
-  } finally {
-    await fh.close().catch(() => {});
-  }
-}

@@ -10,7 +10,10 @@
 // the buffer exactly (no holes, no overlap, nothing after the last one), header at most 100 MB. We write
 // what the reference writer writes: tensors sorted by dtype (widest first, so every tensor is aligned to its
 // element size) then by name, `__metadata__` first, compact JSON. This file knows nothing about
-// optimizers; `checkpoint.ts` builds on it.
+// optimizers; `codec.ts` builds on it.
+
+import { CheckpointError } from './errors.js';
+import { JsonNumber, jsonKind, parseStrictJson, type JsonValue } from './json.js';
 
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'U32' | 'U8';
 
@@ -25,48 +28,6 @@ const DTYPE_RANK: Readonly<Record<Dtype, number>> = { U8: 0, F16: 1, BF16: 2, I3
 
 /** The reference implementation refuses larger headers; so do we, before allocating anything. */
 export const MAX_HEADER_BYTES = 100_000_000;
-
-export type CheckpointErrorReason =
-  | 'truncated' //         the file ends before the header or the data it describes
-  | 'header-length' //     the 8-byte length is past the end of the file or over MAX_HEADER_BYTES
-  | 'header-encoding' //   the header is not valid UTF-8
-  | 'header-json' //       the header (or a JSON metadata value) is not valid JSON
-  | 'duplicate-key' //     a JSON object repeats a key
-  | 'header-field' //      a header entry has a missing, extra or ill-typed field
-  | 'dtype' //             unknown dtype, or not the dtype the caller expects
-  | 'shape' //             shape is not what the caller expects
-  | 'byte-length' //       end - begin (or a view's byteLength) is not numel * element size
-  | 'offsets' //           tensors overlap, leave holes, or do not cover the byte buffer
-  | 'metadata' //          an optc metadata key is missing or malformed
-  | 'file-version' //      written by a different version of the checkpoint layout
-  | 'header-checksum' //   header contents do not match the checksum stored in it
-  | 'data-checksum' //     tensor bytes do not match their checksum
-  | 'optimizer' //         saved by a different optimizer
-  | 'program-hash' //      saved by a different compiled program
-  | 'format-version' //    saved with a different state format version
-  | 'hypers' //            hyperparameter names differ from the ones expected
-  | 'missing-tensor' //    a tensor the caller expects is absent
-  | 'unexpected-tensor' // a tensor the caller does not expect is present
-  | 'invalid-input' //     saveCheckpoint/encodeCheckpoint was given something it cannot write
-  | 'io'; //               the file system failed (the cause is attached)
-
-/** Every failure to read or write a checkpoint. `tensor`/`field` name what it concerns, when one thing does. */
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError';
-  readonly reason: CheckpointErrorReason;
-  readonly tensor?: string;
-  readonly field?: string;
-  constructor(
-    reason: CheckpointErrorReason,
-    message: string,
-    where: { tensor?: string; field?: string; cause?: unknown } = {},
-  ) {
-    super(message, where.cause === undefined ? undefined : { cause: where.cause });
-    this.reason = reason;
-    if (where.tensor !== undefined) this.tensor = where.tensor;
-    if (where.field !== undefined) this.field = where.field;
-  }
-}
 
 const DTYPES: readonly Dtype[] = ['F32', 'F16', 'BF16', 'I32', 'U32', 'U8'];
 export function isDtype(s: unknown): s is Dtype {
@@ -275,134 +236,4 @@ function uintArray(v: JsonValue | undefined, tensor: string, field: string): num
     if (n === undefined) throw new CheckpointError('header-field', `tensor '${tensor}' ${field} must hold non-negative integers, found ${x instanceof JsonNumber ? x.text : jsonKind(x)}`, { tensor, field });
     return n;
   });
-}
-
-// ---- strict JSON ----
-// JSON.parse keeps the last of duplicate keys and turns 1e400 into Infinity; the spec forbids the first, and
-// both would let a corrupted header through. This parser keeps objects as Maps (so `__proto__` is just a
-// key), numbers as their text, and rejects duplicates, lone surrogates and nesting deeper than 128.
-
-export class JsonNumber {
-  constructor(readonly text: string) {}
-  /** The value when the literal is a plain non-negative integer below 2^53, else undefined. */
-  asUint(): number | undefined {
-    if (!/^(0|[1-9][0-9]*)$/.test(this.text)) return undefined;
-    const n = Number(this.text);
-    return Number.isSafeInteger(n) ? n : undefined;
-  }
-}
-export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | Map<string, JsonValue>;
-
-const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-
-function jsonKind(v: JsonValue | undefined): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (v instanceof Map) return 'an object';
-  if (Array.isArray(v)) return 'an array';
-  if (v instanceof JsonNumber) return `the number ${v.text}`;
-  return typeof v === 'string' ? `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}` : String(v);
-}
-
-/** Parses `text` as one JSON value. Errors are CheckpointErrors with `field` set to `what`. */
-export function parseStrictJson(text: string, what: string): JsonValue {
-  let i = 0;
-  const fail = (expected: string): never => {
-    const found = i >= text.length ? 'the end' : JSON.stringify(text.slice(i, i + 12));
-    throw new CheckpointError('header-json', `invalid JSON in ${what} at character ${i}: expected ${expected}, found ${found}`, { field: what });
-  };
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const str = (): string => {
-    i++; // opening quote
-    let out = '';
-    for (;;) {
-      // Copy the run up to the next quote, backslash, control character or surrogate in one slice.
-      let j = i;
-      for (let c = text.charCodeAt(j); j < text.length && c !== 0x22 && c !== 0x5c && c >= 0x20 && (c < 0xd800 || c > 0xdfff); c = text.charCodeAt(++j));
-      out += text.slice(i, j);
-      i = j;
-      if (i >= text.length) fail('a closing quote');
-      const c = text.charCodeAt(i);
-      if (c === 0x22) { i++; return out; }
-      if (c < 0x20) fail('an escaped control character');
-      if (c >= 0xd800 && c <= 0xdfff) {
-        // A pair is one character outside the BMP; a lone half cannot come from UTF-8 but can from a caller.
-        const lo = text.charCodeAt(i + 1);
-        if (c > 0xdbff || !(lo >= 0xdc00 && lo <= 0xdfff)) fail('well-formed text');
-        out += text.slice(i, i + 2);
-        i += 2;
-        continue;
-      }
-      const e = text[i + 1];
-      if (e !== undefined && e in ESCAPES) { out += ESCAPES[e]; i += 2; continue; }
-      if (e !== 'u') fail('an escape sequence');
-      const unit = (at: number) => (/^[0-9a-fA-F]{4}$/.test(text.slice(at, at + 4)) ? parseInt(text.slice(at, at + 4), 16) : fail('four hex digits'));
-      const hi = unit(i + 2);
-      i += 6;
-      if (hi >= 0xdc00 && hi <= 0xdfff) fail('a high surrogate before a low one');
-      if (hi >= 0xd800 && hi <= 0xdbff) {
-        if (text.slice(i, i + 2) !== '\\u') fail('a low surrogate escape after a high one');
-        const lo = unit(i + 2);
-        if (lo < 0xdc00 || lo > 0xdfff) fail('a low surrogate');
-        i += 6;
-        out += String.fromCharCode(hi, lo);
-      } else {
-        out += String.fromCharCode(hi);
-      }
-    }
-  };
-  const value = (depth: number): JsonValue => {
-    if (depth > 128) fail('nesting at most 128 deep');
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      const obj = new Map<string, JsonValue>();
-      ws();
-      if (text[i] === '}') { i++; return obj; }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail('a string key');
-        const keyAt = i;
-        const key = str();
-        if (obj.has(key)) {
-          throw new CheckpointError('duplicate-key', `${what} repeats the key ${JSON.stringify(key)} (at character ${keyAt}); keys must be unique`, { field: key });
-        }
-        ws();
-        if (text[i] !== ':') fail("':'");
-        i++;
-        obj.set(key, value(depth + 1));
-        ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === '}') { i++; return obj; }
-        fail("',' or '}'");
-      }
-    }
-    if (c === '[') {
-      i++;
-      const arr: JsonValue[] = [];
-      ws();
-      if (text[i] === ']') { i++; return arr; }
-      for (;;) {
-        arr.push(value(depth + 1));
-        ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === ']') { i++; return arr; }
-        fail("',' or ']'");
-      }
-    }
-    if (c === '"') return str();
-    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
-    if (m && m[0] !== '' && m[0] !== '-') { i += m[0].length; return new JsonNumber(m[0]); }
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (text.startsWith(word, i)) { i += word.length; return v; }
-    }
-    return fail('a JSON value');
-  };
-  const v = value(0);
-  ws();
-  if (i !== text.length) fail('the end of the JSON text');
-  return v;
 }
