@@ -130,6 +130,8 @@ async function searchLoop(state: SearchState, scorer: Scorer, stateFile: string,
   });
   const value = (s: SearchState) => (byTime ? Math.round(s.stats.elapsedMs / 1000) : s.stats.candidates);
   if (progress) bar.start(byTime ? state.config.timeSeconds : state.config.maxCandidates, value(state), payload(state));
+  // Resumable from here on (the handlers above are installed first, so an interrupt now is clean).
+  saveState(stateFile, state);
   let saved = performance.now();
   try {
     await runSearch(state, scorer, {
