@@ -10,6 +10,7 @@ import {
   allTokens, Bang, BinOp, Caret, Colon, Comma, Const, Else, Eq, Every, Fallback, Hyper, Ident, If, Input, LCurly, Let, LParen,
   Minus, NumberLit, Optimizer, Param, Question, RCurly, Repeat, RParen, Semi, State, Update, Var,
 } from './lexer.js';
+import { SKIP_GRAMMAR_CHECKS } from './bundled.js';
 
 /**
  * The error message provider only records *what* went wrong, as a small code the diagnostics module reads
@@ -35,7 +36,7 @@ class OptParser extends CstParser {
   errorCount = 0;
 
   constructor() {
-    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider });
+    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider, skipValidations: SKIP_GRAMMAR_CHECKS });
     this.performSelfAnalysis();
     // Chevrotain records every error through SAVE_ERROR (not part of its typed API, hence the cast). Each
     // resync copies the error list and nested resyncs recurse, so a file of garbage costs time quadratic in
