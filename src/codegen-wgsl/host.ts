@@ -39,7 +39,7 @@ export function planHost(p: Program, ids: readonly ValueId[], header: readonly (
   }
   const streams = opts.streams ?? [];
   const streamField = new Map(streams.map((id, k) => [id, `stream${k}`]));
-  const { host, remap } = extractHostProgram(p, hostUniforms);
+  const { host, remap } = extractHost(p, hostUniforms);
   const fields: UniformField[] = [];
   const add = (name: string, type: 'u32' | 'f32', source: UniformField['source']) => fields.push({ name, offset: 4 * fields.length, type, source });
   for (const [name, dim] of header) add(name, 'u32', { from: 'dim', dim });
@@ -49,7 +49,12 @@ export function planHost(p: Program, ids: readonly ValueId[], header: readonly (
   return { host, uniforms: { size: uniformSize(4 * fields.length), fields }, fieldOf, hostUniforms, streamField };
 }
 
-function extractHostProgram(p: Program, uniformIds: number[]): { host: HostProgram; remap: Map<number, number> } {
+/** The step-space instructions of `p` as a host program whose `uniforms` are `uniformIds`. */
+export function extractHostProgram(p: Program, uniformIds: number[]): HostProgram {
+  return extractHost(p, uniformIds).host;
+}
+
+function extractHost(p: Program, uniformIds: number[]): { host: HostProgram; remap: Map<number, number> } {
   const remap = new Map<number, number>();
   const insts: HostProgram['insts'] = [];
   p.insts.forEach((inst, id) => {
