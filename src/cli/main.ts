@@ -21,7 +21,9 @@ const USAGE = `usage:
   optc run FILE --case CASE.json [--out RESULT.json] [--backend webgpu|interp]
   (compile, check, run: --const NAME=VALUE sets a \`const\` of the file, e.g. --const ns_steps=3)
   optc formats [--json]                the state storage formats (--json: everything, code tables included)
-  optc demo [FILE]                     compile an example and run it on Dawn`;
+  optc demo [FILE]                     compile an example and run it on Dawn
+  optc train FILE.opt [FILE.opt ...] --out DIR   train an MLP on MNIST with each optimizer; HTML report in DIR
+                                       (--epochs --batch --seed --hyper [NAME.]H=V --hidden --no-shift --no-baseline; docs/training.md)`;
 
 class UsageError extends Error {}
 
@@ -84,6 +86,8 @@ function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // train has options of its own (parsed in src/train/cli.ts); TF.js is loaded only for it.
+  if (argv[0] === 'train') return (await import('../train/cli.js')).trainCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
