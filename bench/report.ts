@@ -26,6 +26,7 @@ const ALL_COLUMNS: { head: string; cell: (r: CaseResult) => string; left?: boole
   { head: 'roofline', cell: (r) => f(r.rooflineFraction, 2) },
   { head: 'vs TF.js', cell: (r) => f(r.vsTfjs, 1, '×') },
   { head: 'vs unfused', cell: (r) => f(r.vsUnfused, 2, '×') },
+  { head: 'vs hand', cell: (r) => f(r.vsHand, 2, '×') },
   { head: 'vs f32', cell: (r) => f(r.vsF32 as number | undefined, 2, '×') },
   { head: 'vs flat', cell: (r) => f(r.vsFlat as number | undefined, 2, '×') },
   { head: 'dispatches', cell: (r) => (r.dispatchesPerStep === undefined ? '' : String(r.dispatchesPerStep)) },

@@ -10,6 +10,7 @@ import { compileFile, createOptcCase, loadOptc, type OptcApi, type OptcModule } 
 import { measureCompileLatency } from './compile-latency.js';
 import { pendingCases } from './pending.js';
 import { createCopyKernel } from './roofline.js';
+import { createHandAdamW } from './handwritten.js';
 import { createTfjsCase, TFJS_OPTIMIZERS } from './tfjs.js';
 import { pairedRatio, timeInterleaved, type Step, type Timing } from './timing.js';
 
@@ -32,6 +33,8 @@ export interface CaseResult {
   rooflineFraction?: number;
   /** TF.js WebGPU ms / this ms, same rule, same group: > 1 = faster than TF.js. */
   vsTfjs?: number;
+  /** Hand-written AdamW ms / this ms, same group (bench/handwritten.ts): 1.0 = as fast as the hand kernel. */
+  vsHand?: number;
   /** Unfused ms / this ms, same .opt, same group: the speed-up fusion gives. */
   vsUnfused?: number;
   dispatchesPerStep?: number;
@@ -213,17 +216,25 @@ async function sizes(shared: SharedDevice, optc: OptcApi | undefined, why: strin
     const narrow = opts.quick ? undefined : await createOptcCase(optc, shared.device, compileFile(optc, 'examples/adamw.opt', { workgroupSize: 64 }), init, grad, {});
     // Small sizes take well under a millisecond: more samples for the same confidence.
     const iters = n <= MI ? Math.max(opts.iters, 50) : opts.iters;
+    // The hand-written kernel reads the same gradient buffer; it and `ours` take the same number of steps.
+    const hand = await createHandAdamW(shared.device, init, ours.grad);
     const steps: Record<string, Step> = {
       copy: () => copy.step(),
       ours: () => ours.step(),
+      hand: () => hand.step(),
     };
     if (narrow) steps.narrow = () => narrow.step();
     const t = await timeInterleaved(steps, { warmup: opts.warmup, iters });
+    const [a, b] = [await ours.opt.readParam('w'), await hand.readParam()];
+    const same = Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     copy.destroy();
+    hand.destroy();
     ours.dispose();
     narrow?.dispose();
     push({ name: 'copy/adamw', group: 'sizes', ...fill(t.copy!, n, 28), rooflineFraction: 1 });
-    push({ name: 'optc/adamw', group: 'sizes', ...fill(t.ours!, n, 28), rooflineFraction: pairedRatio(t.copy!, t.ours!) });
+    push({ name: 'hand/adamw', group: 'sizes', ...fill(t.hand!, n, 28), rooflineFraction: pairedRatio(t.copy!, t.hand!), vsHand: 1,
+      note: `bench/handwritten.ts; parameters after ${opts.warmup + iters + 1} steps ${same ? 'bit-identical to' : 'DIFFER from'} optc's` });
+    push({ name: 'optc/adamw', group: 'sizes', ...fill(t.ours!, n, 28), rooflineFraction: pairedRatio(t.copy!, t.ours!), vsHand: pairedRatio(t.hand!, t.ours!) });
     if (t.narrow) push({ name: 'optc/adamw-wg64', group: 'sizes', ...fill(t.narrow, n, 28), rooflineFraction: pairedRatio(t.copy!, t.narrow), note: 'workgroupSize: 64' });
   }
 }

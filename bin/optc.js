@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (no build step needed).
+// Development launcher: runs the TypeScript CLI from src/ through tsx, no build needed (`npm run optc` does
+// the same). The published package's `optc` is dist/cli.js, built by `npm run build` (scripts/build.mjs).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));

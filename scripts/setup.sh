@@ -13,6 +13,13 @@ if [ ! -d node_modules/webgpu ] || [ package.json -nt node_modules/.package-lock
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 
+# The package's build (dist/: the CLI, the API, the browser bundle, .d.ts). `npm ci` builds it through the
+# `prepare` script; this covers a checkout whose node_modules were already there.
+if [ ! -f dist/BUILD.json ]; then
+  log "building dist/ (npm run build)"
+  npm run --silent build
+fi
+
 # System packages the tests and commands use beside Dawn: Chromium (WebGPU in a real browser, report
 # screenshots; driven by puppeteer-core) and redis-server (the search's worker queue). Debian packages.
 need=()

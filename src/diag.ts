@@ -27,14 +27,36 @@ export function hasErrors(ds: readonly Diagnostic[]): boolean {
   return ds.some((d) => d.severity === 'error');
 }
 
-export function lineCol(source: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < source.length; i++) {
-    if (source.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
-  }
-  return { line, col: offset - lineStart + 1 };
+/**
+ * Offsets of the line starts of the last source asked about. Diagnostics of one file are formatted together,
+ * so one scan serves them all and each lookup is a binary search: a file with thousands of diagnostics stays
+ * linear instead of rescanning the text from the start for each.
+ */
+let lineIndex: { source: string; starts: number[] } | undefined;
+
+function lineStarts(source: string): number[] {
+  if (lineIndex?.source === source) return lineIndex.starts;
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  lineIndex = { source, starts };
+  return starts;
 }
+
+export function lineCol(source: string, offset: number): { line: number; col: number } {
+  const starts = lineStarts(source);
+  const at = Math.max(0, Math.min(offset, source.length));
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid; else hi = mid - 1;
+  }
+  return { line: lo + 1, col: offset - starts[lo]! + 1 };
+}
+
+/** Source lines longer than this are shown as a window around the caret (a minified or corrupted file). */
+const MAX_SHOWN_LINE = 160;
+/** At most this many diagnostics are printed; the rest are counted. */
+export const MAX_SHOWN_DIAGNOSTICS = 50;
 
 /**
  * `file:line:col: error[E0102]: message`, the source line, a caret under the span, and the hint.
@@ -47,22 +69,33 @@ export function formatDiagnostic(d: Diagnostic, source: string, file = '<input>'
   const lineStart = d.span.start - (col - 1);
   let lineEnd = source.indexOf('\n', lineStart);
   if (lineEnd < 0) lineEnd = source.length;
-  const text = source.slice(lineStart, lineEnd).replace(/\t/g, ' ');
-  const width = Math.max(1, Math.min(d.span.end, lineEnd) - d.span.start);
+  // Show at most MAX_SHOWN_LINE characters of the line, starting a little before the span on long lines.
+  const from = lineEnd - lineStart <= MAX_SHOWN_LINE ? lineStart : Math.max(lineStart, d.span.start - 40);
+  const to = Math.min(lineEnd, from + MAX_SHOWN_LINE);
+  const text = (from > lineStart ? '…' : '') + source.slice(from, to).replace(/\t/g, ' ') + (to < lineEnd ? '…' : '');
+  const caretCol = d.span.start - from + (from > lineStart ? 1 : 0);
+  const width = Math.max(1, Math.min(d.span.end, to) - d.span.start);
   const gutter = String(line).length;
   const pad = ' '.repeat(gutter);
   const out = [
     `${file}:${line}:${col}: ${head}`,
     `${pad} |`,
     `${line} | ${text}`,
-    `${pad} | ${' '.repeat(col - 1)}${'^'.repeat(width)}`,
+    `${pad} | ${' '.repeat(caretCol)}${'^'.repeat(width)}`,
   ];
   if (d.hint) out.push(`${pad} = hint: ${d.hint}`);
   return out.join('\n');
 }
 
+/** Every diagnostic up to MAX_SHOWN_DIAGNOSTICS, then a count of the rest. */
 export function formatDiagnostics(ds: readonly Diagnostic[], source: string, file?: string): string {
-  return ds.map((d) => formatDiagnostic(d, source, file)).join('\n\n');
+  const shown = ds.slice(0, MAX_SHOWN_DIAGNOSTICS).map((d) => formatDiagnostic(d, source, file));
+  if (ds.length > MAX_SHOWN_DIAGNOSTICS) {
+    const rest = ds.slice(MAX_SHOWN_DIAGNOSTICS);
+    const errors = rest.filter((d) => d.severity === 'error').length;
+    shown.push(`… and ${rest.length} more (${errors} errors, ${rest.length - errors} warnings) not shown; fix the ones above first`);
+  }
+  return shown.join('\n\n');
 }
 
 /** Thrown when the user's program has errors; carries every diagnostic. */

@@ -1,11 +1,4 @@
-// Public API. See docs/api.md.
-export { compile, compileIR, type CompileOptions, type Compiled, type CompiledIR } from './compile.js';
-export * from './diag.js';
-export * as ir from './ir/index.js';
-export { Builder } from './ir/index.js';
-export type { Program } from './ir/index.js';
-export { parse, parseProgram } from './parser/index.js';
-export { toSource } from './ir/to-source.js';
-export { runPipeline, pipeline } from './passes/index.js';
-export { emitModule, kernelsOf, type KernelModule } from './codegen-wgsl/index.js';
-export * from './runtime/index.js';
+/// <reference types="@webgpu/types" preserve="true" />
+// Public API for Node. See docs/api.md; the browser's entry is browser.ts (docs/browser.md).
+export * from './portable.js';
+export { getDevice, releaseGpu, INSTALL_HINT, type DeviceOptions } from './runtime/dawn.js';

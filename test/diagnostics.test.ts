@@ -192,8 +192,11 @@ describe('lexical and syntax errors (E01xx)', () => {
 
   it('E0110 nesting too deep for the parser', () => {
     expect(report(body(`p = ${'('.repeat(3000)}g${')'.repeat(3000)};`))).toMatchInlineSnapshot(`
-      "x.opt: error[E0110]: the program is nested too deeply to compile
-        hint: split deep expressions with \`let\`"
+      "x.opt:5:137: error[E0110]: the program nests more than 128 levels deep here
+        |
+      5 | …((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((…
+        |                                          ^
+        = hint: name inner parts with \`let\` (parentheses, blocks, unary operators, '^', '? :' and 'else if' each open a level; docs/language.md, "Limits")"
     `);
     // The shared parser instance is still usable afterwards.
     expect(report(body('p = p - lr * g;\n    m = g;'))).toBe('');

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matmulKernel, type MatmulTiles } from '../src/codegen-wgsl/matmul.js';
 import { matmulF32 } from '../src/ir/interp-matrix.js';
-import { getDevice, readBuffer, releaseGpu } from '../src/runtime/device.js';
+import { readBuffer } from '../src/runtime/device.js';
+import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
 import { createMatmul } from '../src/runtime/matmul.js';
 import { randomTensor } from './helpers/data.js';
 import { Rng } from './helpers/prng.js';

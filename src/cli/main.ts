@@ -13,6 +13,8 @@ import { formatsJson } from '../formats/index.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { phasePlan } from './phase-plan.js';
 import { demo } from './demo.js';
+import { SEARCH_USAGE, SearchUsageError } from '../search/cli.js';
+import { SpaceError } from '../search/space.js';
 
 const USAGE = `usage:
   optc compile FILE [--emit ast|ir|wgsl|plan|manifest] [-o OUT] [--no-fuse] [--no-vectorize] [--dump-after PASS|all]
@@ -23,7 +25,8 @@ const USAGE = `usage:
   optc formats [--json]                the state storage formats (--json: everything, code tables included)
   optc demo [FILE]                     compile an example and run it on Dawn
   optc train FILE.opt [FILE.opt ...] --out DIR   train an MLP on MNIST with each optimizer; HTML report in DIR
-                                       (--epochs --batch --seed --hyper [NAME.]H=V --hidden --no-shift --no-baseline; docs/training.md)`;
+                                       (--epochs --batch --seed --hyper [NAME.]H=V --hidden --no-shift --no-baseline; docs/training.md)
+${SEARCH_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -88,6 +91,9 @@ function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
 async function main(argv: string[]): Promise<number> {
   // train has options of its own (parsed in src/train/cli.ts); TF.js is loaded only for it.
   if (argv[0] === 'train') return (await import('../train/cli.js')).trainCommand(argv.slice(1));
+  // Symbolic optimizer search (docs/search.md) has options of its own.
+  if (argv[0] === 'search') return (await import('../search/cli.js')).searchCommand(argv.slice(1));
+  if (argv[0] === 'worker') return (await import('../search/cli.js')).workerCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -184,8 +190,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   if (e instanceof CompileError) console.error(e.message);
-  else if (e instanceof UsageError) console.error(`optc: ${e.message}\n${USAGE}`);
-  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError) console.error(`optc: error: ${e.message}`);
+  else if (e instanceof UsageError || e instanceof SearchUsageError) console.error(`optc: ${e.message}\n${USAGE}`);
+  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError || e instanceof SpaceError) console.error(`optc: error: ${e.message}`);
   else console.error(e);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
+  process.exitCode = e instanceof UsageError || e instanceof SearchUsageError ? 2 : 1;
 });

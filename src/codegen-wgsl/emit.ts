@@ -9,7 +9,7 @@ import { paramFormat, type Inst, type KernelGroup, type Program, type ValueId } 
 import { extractHostProgram, SR_FIELD } from './host.js';
 import { emitPhasedModule } from './phased.js';
 import type { BindingSpec, KernelModule, KernelSpec, UniformLayout } from './manifest.js';
-import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
+import { f32Literal, identPart, invocationIndex, mainSignature, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 import { wgslU32 } from '../formats/wgsl.js';
 import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, serialStore, workgroupFor, type SerialStore, type StateCodec } from './state-io.js';
 import {
@@ -388,9 +388,9 @@ function kernelSpec(ctx: EmitCtx, name: string, v: VecTypes, bindings: Bound[], 
     '',
     ...helpers,
     `@compute @workgroup_size(${wg})`,
-    `fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`,
+    mainSignature(),
     // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
-    `  let i = (wid.y * nwg.x + wid.x) * ${wg}u + lid;`,
+    `  let i = ${invocationIndex(wg)};`,
     ...(ctx.coop || ctx.tile ? [] : [`  if (i >= u.n) { return; }`]),
     ...body,
     `}`,

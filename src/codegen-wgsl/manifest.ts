@@ -2,6 +2,7 @@
 // on the host each step, build pipelines and dispatch them.
 import type { Op, Space, StateFormat } from '../ir/types.js';
 import type { PhasedInfo } from './phased-manifest.js';
+import { GRID_X } from './wgsl.js';
 
 /** The step-space part of the program, evaluated on the host once per step (and once for state inits). */
 export interface HostProgram {
@@ -104,9 +105,12 @@ export function kernelsOf(m: KernelModule): KernelSpec[] {
   return (m.variants[4] ?? m.variants[1])!;
 }
 
-/** `groups` workgroups as an (x, y) grid: past `maxX` (the per-dimension limit) they spill into y. */
+/**
+ * `groups` workgroups as an (x, y) grid: past `maxX` (the per-dimension limit) or GRID_X, whichever is
+ * smaller, they spill into y. Kernels index spilled grids with GRID_X as the row stride (wgsl.ts).
+ */
 export function spillGrid(groups: number, maxX: number): [number, number] {
-  const x = Math.min(groups, maxX);
+  const x = Math.min(groups, maxX, GRID_X);
   return [x, groups === 0 ? 0 : Math.ceil(groups / x)];
 }
 

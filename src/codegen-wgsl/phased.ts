@@ -19,13 +19,13 @@ import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
 import { RNG_WGSL } from '../ir/rng.js';
 import { LEAF_OPS, type Program, type Space, type Stage, type ValueId } from '../ir/types.js';
-import { analyzePhases, elemPhases, inlineClosure, planStages, type PhaseInfo } from '../passes/splitPhases.js';
+import { elemPhases, inlineClosure, phaseInfo, type PhaseInfo } from '../ir/schedule.js';
 import { extractHostProgram } from './host.js';
 import type { BindingKind, BindingSpec, KernelModule, KernelSpec, UniformLayout } from './manifest.js';
 import {
   PHASED_UNIFORM_HEADER, SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type PhasedDispatch, type PhasedInfo,
 } from './phased-manifest.js';
-import { f32Literal, identPart, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
+import { f32Literal, identPart, invocationIndex, mainSignature, powHelpers, SCALAR, VEC4, wgslOp, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
 
 export const ROW_BLOCK = 256;
 /** Elements (or vec4s) each invocation of an elem kernel handles: more per workgroup, fewer trees. */
@@ -67,10 +67,9 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   // The guard's early return cannot sit before the workgroup trees' barriers; not implemented here yet.
   if (options.guard) throw new CompileError([error('E0313', `the non-finite guard is not implemented for '${p.name}', which has reductions, per-tensor values or randomness`, undefined, 'compile without `guard`')], '');
   for (const s of p.states) invariant(s.format.kind === 'f32', () => `phased codegen: state '${s.name}' is ${s.format.kind} (splitPhases reports E0310)`);
-  const info = analyzePhases(p);
-  const planned = planStages(p);
-  invariant(JSON.stringify(planned.map(({ at: _a, ...s }) => s)) === JSON.stringify(stages), () => `phased codegen: the schedule's stages are not splitPhases' plan\n${printIR(p)}`);
-  const at = planned.map((s) => s.at);
+  invariant(sched.phases, () => `phased codegen: the schedule has stages but no phase facts\n${printIR(p)}`);
+  const info = phaseInfo(sched.phases);
+  const at = stages.map((s) => s.at);
 
   // Uniform fields: f32 host scalars (finite constants are inlined), then u32 streams of `rand`.
   const fieldOf = new Map<ValueId, string>();
@@ -347,7 +346,7 @@ function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayo
     '',
     ...helpers,
     `@compute @workgroup_size(${plan.wg})`,
-    `fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`,
+    mainSignature(),
     ...body,
     '}',
     '',
@@ -389,7 +388,7 @@ function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: string[]
   // are numbered per piece, so a tile never spans two tensors and there are no tiles over padding.
   const round = plan.wg * W;
   const body: string[] = [
-    '  let tile = wid.y * nwg.x + wid.x;',
+    `  let tile = ${WORKGROUP_INDEX};`,
     ...findSegment('tile', SEG.tileStart),
     `  let tileStart = seg[sb + ${SEG.tileStart}u];`,
     `  let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + ${SEG.tileCount}u];`,
@@ -441,7 +440,7 @@ function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'row' | '
   t.bind('segments', 'seg', 'seg', 'u32');
   const byRow = which === 'row';
   const body: string[] = [
-    `  let item = (wid.y * nwg.x + wid.x) * ${plan.wg}u + lid;`,
+    `  let item = ${invocationIndex(plan.wg)};`,
     `  if (item >= u.${byRow ? 'nrow' : 'ncol'}) { return; }`,
     ...findSegment('item', byRow ? SEG.rowItemStart : SEG.colItemStart),
     `  let local = item - seg[sb + ${byRow ? SEG.rowItemStart : SEG.colItemStart}u];`,
@@ -503,7 +502,7 @@ function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor
   };
   const wg = plan.wg;
   const body: string[] = [
-    '  let tns = wid.y * nwg.x + wid.x;',
+    `  let tns = ${WORKGROUP_INDEX};`,
     `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
     ...Object.entries(TEN).map(([k, off]) => `  let ${k === 'group' ? 'grp' : k} = ${ten}[tb + ${off}u];`),
   ];

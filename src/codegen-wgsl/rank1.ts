@@ -30,7 +30,7 @@ import { error, type Diagnostic } from '../diag.js';
 import type { Program } from '../ir/types.js';
 import type { BindingSpec, KernelSpec } from './manifest.js';
 import type { StateCodec } from './state-io.js';
-import { identPart } from './wgsl.js';
+import { identPart, invocationIndex, mainSignature } from './wgsl.js';
 import { FORMATS } from '../formats/index.js';
 
 export const R1_HEADER = 4;
@@ -265,8 +265,8 @@ export function rank1FinalizeKernel(optimizer: string, c: StateCodec, state: str
     ...(guard ? ['@group(0) @binding(2) var<storage, read> skip: array<u32>;'] : []),
     FORMATS[P].wgsl(),
     `@compute @workgroup_size(${FINALIZE_WG})`,
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
-    `  let i = (wid.y * nwg.x + wid.x) * ${FINALIZE_WG}u + lid;`,
+    mainSignature(),
+    `  let i = ${invocationIndex(FINALIZE_WG)};`,
     `  let n = ${v.table}[1];`,
     `  if (i >= n${guard ? ' || skip[0] != 0u' : ''}) { return; }`,
     `  ${v.scales}[i] = bitcast<u32>(${P}_scale(bitcast<f32>(${v.scales}[n + i])));`,

@@ -1,4 +1,5 @@
 export * from './types.js';
+export { STAGE_KINDS, unknownStage, inlineClosure, phaseInfo, elemPhases } from './schedule.js';
 export { Builder, type Value, type Arg } from './builder.js';
 export { printIR, printInst, fmtNumber } from './printer.js';
 export { verify } from './verify.js';

@@ -17,6 +17,7 @@
 // on a step value, e.g. an `every k` block between its runs) is not computed.
 import type { Packed } from '../formats/blockwise.js';
 import { applyOp } from './numerics.js';
+import { postOrder } from './walk.js';
 import { randValue, streamKey } from './rng.js';
 import {
   MATRIX_OPS, SMALL_SPACES, type Inst, type MatShape, type Program, type Space, type StateDecl,
@@ -145,15 +146,7 @@ function stepRule(p0: Program, io: TensorsStepInputs, tensors = io.tensors): Ten
   }
   // Scalars the stores do not read (the main update's, for an entry point) need not be given.
   const read = new Set<string>();
-  const seen = new Set<number>();
-  const walk = (id: number): void => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    const inst = p.insts[id]!;
-    if (inst.op === 'scalar') read.add(inst.name!);
-    inst.args.forEach(walk);
-  };
-  for (const s of p.stores) walk(s.value);
+  for (const id of postOrder(p.insts, p.stores.map((s) => s.value))) if (p.insts[id]!.op === 'scalar') read.add(p.insts[id]!.name!);
   for (const name of read) if (typeof io.scalars?.[name] !== 'number') throw new Error(`interpretStep: missing scalar input '${name}'`);
   const given = io.scalars ?? {};
   io = { ...io, scalars: new Proxy(given, { get: (o, k) => (typeof k === 'string' && k in o ? o[k] : 0) }) };

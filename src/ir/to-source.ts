@@ -16,6 +16,7 @@
 // All assignments come last, so inside the update block a state's name always means its value before the
 // step, exactly like the IR's `state` leaf.
 import { InvariantError } from '../diag.js';
+import { postOrder } from './walk.js';
 import { LEAF_OPS, type Inst, type Op, type Program, type StateFormat, type ValueId } from './types.js';
 
 // Precedence levels of the grammar (docs/language.md); a higher level binds tighter.
@@ -146,8 +147,13 @@ export function toSource(program: Program): string {
       : { text: i.op === 'param' ? 'p' : i.op === 'step' ? 't' : i.op === 'dim' ? DIM_NAMES[i.name!]! : i.name!, prec: ATOM };
   /** A value printed in full, for the declarations (which cannot use `let`). */
   const fullText = (id: ValueId): Text => {
-    const inst = insts[id]!;
-    return LEAF_OPS.has(inst.op) ? leafText(inst) : opText(inst, inst.args.map(fullText));
+    // Operands first, in a loop (a chain can be longer than the stack is deep), each text kept for its users.
+    const texts = new Map<ValueId, Text>();
+    for (const k of postOrder(insts, [id])) {
+      const inst = insts[k]!;
+      texts.set(k, LEAF_OPS.has(inst.op) ? leafText(inst) : opText(inst, inst.args.map((a) => texts.get(a)!)));
+    }
+    return texts.get(id)!;
   };
 
   // Replay the declarations' emission to learn which instructions they account for.
@@ -159,15 +165,13 @@ export function toSource(program: Program): string {
     const id = firstLeaf(op, name);
     if (id >= 0) emitted.add(id);
   };
-  const emitTree = (id: ValueId): void => {
-    const inst = insts[id]!;
-    if (LEAF_OPS.has(inst.op)) {
+  const emitTree = (root: ValueId): void => {
+    for (const id of postOrder(insts, [root])) {
+      const inst = insts[id]!;
+      if (!LEAF_OPS.has(inst.op)) { emitted.add(id); continue; }
       const key = leafKey(inst);
       if (!emittedKeys.has(key)) { emittedKeys.add(key); emitted.add(id); }
-      return;
     }
-    inst.args.forEach(emitTree);
-    emitted.add(id);
   };
 
   const out: string[] = [];
@@ -199,14 +203,7 @@ export function toSource(program: Program): string {
     declare('state', s.name);
   }
   // Values only entry points use are printed in full inside their blocks, not in the main update.
-  const mainLive = new Set<ValueId>();
-  const markLive = (id: ValueId): void => {
-    if (mainLive.has(id)) return;
-    mainLive.add(id);
-    insts[id]!.args.forEach(markLive);
-  };
-  for (const s of program.stores) markLive(s.value);
-  for (const s of program.states) markLive(s.init);
+  const mainLive = new Set<ValueId>(postOrder(insts, [...program.stores.map((s) => s.value), ...program.states.map((s) => s.init)]));
   if (program.entries?.length) insts.forEach((_, id) => { if (!mainLive.has(id)) emitted.add(id); });
   out.push('  update {');
   out.push(...printUpdate(program, { uses, stored, names, bindName, emitted, emittedKeys, leafText, fullText }));

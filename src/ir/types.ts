@@ -158,43 +158,8 @@ export interface Store { target: string; value: ValueId; span?: Span }
  */
 export interface Entry { name: string; stores: Store[]; span?: Span }
 
-/**
- * One kernel: the non-leaf elem-space instructions it computes, in order, and the store targets it writes.
- * Tensor leaves (`param`, `input`, `state`) are loaded by whichever kernel reads them. A store goes in the
- * last kernel that reads the target's old value (or computes the stored value, whichever is later), so no
- * kernel ever reads a state another kernel already overwrote.
- */
-export interface KernelGroup { name: string; insts: ValueId[]; stores: string[] }
-
-/**
- * How the algorithm runs (Halide's split): filled in by passes, read by codegen. The program's meaning
- * does not depend on it; the interpreter ignores it.
- */
-export interface Schedule {
-  /** step-space values read by elem-space code: computed on the host each step, passed as uniforms. */
-  uniforms: ValueId[];
-  kernels: KernelGroup[];
-  /** Elements per kernel invocation (4 = vec4). */
-  vectorWidth: 1 | 4;
-  /**
-   * Programs with tensor, row or column values: the step as a sequence of stages (src/passes/splitPhases.ts).
-   * When present, `kernels` is empty.
-   */
-  stages?: Stage[];
-}
-
-/**
- * One stage of a phased step. `elem` stages sweep every element of every chunk (one dispatch per chunk,
- * plus one per chunk for row and for column sums); they compute elem values, write the partial sums of the
- * reductions listed, and perform the elem stores. A `tensor` stage is one dispatch with one workgroup per
- * tensor: it finishes reductions from partials, reduces small values, and performs small-state stores
- * (saving the old value first where a later stage still reads it). A `global` stage is one workgroup that
- * folds per-tensor totals into the global reductions.
- */
-export type Stage =
-  | { kind: 'elem'; reduces: ValueId[]; stores: string[] }
-  | { kind: 'tensor'; reduces: ValueId[]; stores: string[]; keepOld: string[] }
-  | { kind: 'global'; reduces: ValueId[] };
+export type { KernelGroup, Schedule, Stage, ElemStage, TensorStage, GlobalStage, PhaseFacts } from './schedule.js';
+import type { Schedule } from './schedule.js';
 
 export interface Program {
   name: string;

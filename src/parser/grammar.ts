@@ -10,6 +10,7 @@ import {
   allTokens, Bang, BinOp, Caret, Colon, Comma, Const, Else, Eq, Every, Fallback, Hyper, Ident, If, Input, LCurly, Let, LParen,
   Minus, NumberLit, Optimizer, Param, Question, RCurly, Repeat, RParen, Semi, State, Update, Var,
 } from './lexer.js';
+import { SKIP_GRAMMAR_CHECKS } from './bundled.js';
 
 /**
  * The error message provider only records *what* went wrong, as a small code the diagnostics module reads
@@ -31,9 +32,22 @@ class OptParser extends CstParser {
    */
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
 
+  /** Errors recorded in the current parse (see MAX_PARSE_ERRORS). */
+  errorCount = 0;
+
   constructor() {
-    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider });
+    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider, skipValidations: SKIP_GRAMMAR_CHECKS });
     this.performSelfAnalysis();
+    // Chevrotain records every error through SAVE_ERROR (not part of its typed API, hence the cast). Each
+    // resync copies the error list and nested resyncs recurse, so a file of garbage costs time quadratic in
+    // its errors and stack linear in them; past MAX_PARSE_ERRORS the parse is abandoned instead.
+    const self = this as unknown as { SAVE_ERROR(e: unknown): unknown };
+    const save = self.SAVE_ERROR.bind(this);
+    self.SAVE_ERROR = (e: unknown) => {
+      const r = save(e);
+      if (++this.errorCount >= MAX_PARSE_ERRORS) throw new TooManySyntaxErrors();
+      return r;
+    };
   }
 
   // file := 'optimizer' IDENT '{' member* '}'
@@ -310,12 +324,25 @@ class OptParser extends CstParser {
   });
 }
 
+/** More syntax errors than anyone reads; only the first 20 are reported (syntax-errors.ts). */
+export const MAX_PARSE_ERRORS = 100;
+
+/** Not a chevrotain RecognitionException, so recovery does not catch it and the parse unwinds. */
+class TooManySyntaxErrors extends Error {}
+
 const parser = new OptParser();
 
-export interface CstResult { cst: CstNode; errors: IRecognitionException[] }
+/** `cst` is undefined when the parse was abandoned after MAX_PARSE_ERRORS errors. */
+export interface CstResult { cst: CstNode | undefined; errors: IRecognitionException[] }
 
 export function parseTokens(tokens: IToken[]): CstResult {
   parser.input = tokens;
-  const cst = parser.file();
-  return { cst, errors: parser.errors };
+  parser.errorCount = 0;
+  try {
+    const cst = parser.file();
+    return { cst, errors: parser.errors };
+  } catch (e) {
+    if (!(e instanceof TooManySyntaxErrors)) throw e;
+    return { cst: undefined, errors: parser.errors };
+  }
 }

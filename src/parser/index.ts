@@ -10,6 +10,7 @@ import type { OptimizerAst } from './ast.js';
 import { buildAst } from './cst-to-ast.js';
 import { parseTokens } from './grammar.js';
 import { lex } from './lexer.js';
+import { checkNesting } from './nesting.js';
 import { lowerToIR as lowerAst, type LowerOptions } from './lower.js';
 import { syntaxDiagnostics } from './syntax-errors.js';
 
@@ -22,8 +23,9 @@ export interface ProgramResult { program: Program | undefined; diagnostics: Diag
 const byOffset = (a: Diagnostic, b: Diagnostic) => (a.span?.start ?? 0) - (b.span?.start ?? 0);
 
 /**
- * Deeply nested input (thousands of `(` or `-`) can exhaust the stack of a recursive-descent parser. That
- * is a limit of the compiler, not a bug, and is reported like any other problem with the source.
+ * A safety net: `checkNesting` refuses input nested past MAX_NESTING before it is parsed, and long flat
+ * chains are handled by loops, so the stack should never run out; if it does anyway, the user still gets a
+ * diagnostic rather than a crash.
  */
 function guardDepth<T extends object>(f: () => T): T | Diagnostic {
   try {
@@ -39,11 +41,13 @@ export function parse(source: string, file?: string): ParseResult {
   void file; // diagnostics carry offsets; the file name is applied when they are formatted
   const r = guardDepth(() => {
     const lexed = lex(source);
+    const tooDeep = checkNesting(lexed.tokens);
+    if (tooDeep) return { ast: undefined, diagnostics: [...lexed.diagnostics, tooDeep].sort(byOffset) };
     const { cst, errors } = parseTokens(lexed.tokens);
     const docs = new Map<number, string>();
     attachDocs(lexed.docs, lexed.tokens, docs);
     const syntax = syntaxDiagnostics(errors, lexed.tokens, source);
-    const ast = buildAst(cst, { docs, diagnostics: syntax });
+    const ast = cst && buildAst(cst, { docs, diagnostics: syntax });
     const diagnostics = [...lexed.diagnostics, ...quietAfter(lexed.diagnostics, syntax, lexed.tokens)];
     return { ast, diagnostics: diagnostics.sort(byOffset) };
   });
@@ -72,21 +76,33 @@ export function parseProgram(source: string, file?: string, options: LowerOption
  * statement — up to the next ';', '{' or '}' — are dropped.
  */
 function quietAfter(lexErrors: Diagnostic[], syntax: Diagnostic[], tokens: { startOffset: number; image: string }[]): Diagnostic[] {
-  if (!lexErrors.length) return syntax;
+  if (!lexErrors.length || !syntax.length) return syntax;
+  // The next ';', '{' or '}' at or after each token, filled from the back: one pass for every lex error.
+  const boundaryFrom = new Array<number>(tokens.length + 1);
+  boundaryFrom[tokens.length] = Infinity;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i]!;
+    boundaryFrom[i] = t.image === ';' || t.image === '{' || t.image === '}' ? t.startOffset + 1 : boundaryFrom[i + 1]!;
+  }
   const ranges = lexErrors.map((d) => {
     // An unterminated comment swallows the rest of the file; the parser then complains about the end of
     // file just after the last token before the comment, which is where its range starts.
-    const start = d.code === 'E0106' ? lastEndBefore(tokens, d.span!.start) : d.span!.start;
-    const end = tokens.find((t) => t.startOffset >= start && (t.image === ';' || t.image === '{' || t.image === '}'));
-    return { start, end: end ? end.startOffset + 1 : Infinity };
+    const first = firstTokenAt(tokens, d.span!.start);
+    const prev = tokens[first - 1];
+    const start = d.code === 'E0106' ? (prev ? prev.startOffset + prev.image.length : 0) : d.span!.start;
+    return { start, end: boundaryFrom[firstTokenAt(tokens, start)]! };
   });
   return syntax.filter((d) => !ranges.some((r) => d.span && d.span.start >= r.start && d.span.start <= r.end));
 }
 
-function lastEndBefore(tokens: { startOffset: number; image: string }[], offset: number): number {
-  let end = 0;
-  for (const t of tokens) if (t.startOffset < offset) end = t.startOffset + t.image.length;
-  return end;
+/** Index of the first token starting at or after `offset` (tokens are sorted by offset). */
+function firstTokenAt(tokens: { startOffset: number }[], offset: number): number {
+  let lo = 0, hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < offset) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 /**

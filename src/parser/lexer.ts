@@ -9,6 +9,7 @@
 // syntax error).
 import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
 import { error, type Diagnostic } from '../diag.js';
+import { SKIP_GRAMMAR_CHECKS } from './bundled.js';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED });
 /** `///` but not `////` (a row of slashes is a divider, not documentation — Rust's rule). */
@@ -92,7 +93,7 @@ export const TOKEN_TEXT: Record<string, string> = {
 };
 
 /** Start offsets only (a token ends at start + image.length); line/column are computed only when printing. */
-const lexer = new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: false });
+const lexer = new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: false, skipValidations: SKIP_GRAMMAR_CHECKS });
 
 export interface LexResult {
   tokens: IToken[];

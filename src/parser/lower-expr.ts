@@ -55,7 +55,8 @@ const CMP = new Set<BinaryOp>(['<', '<=', '>', '>=', '==', '!=']);
 /** The expression's source text for messages, shortened; `this expression` without a source. */
 export function show(cx: LowerCtx, e: { span: Span }): string {
   if (!cx.source || e.span.end <= e.span.start) return 'this expression';
-  const text = cx.source.slice(e.span.start, e.span.end).replace(/\s+/g, ' ');
+  // Only the head is shown, so a message about a 5,000-term sum costs as little as one about `x`.
+  const text = cx.source.slice(e.span.start, Math.min(e.span.end, e.span.start + 200)).replace(/\s+/g, ' ');
   return `\`${text.length > 40 ? `${text.slice(0, 37)}...` : text}\``;
 }
 
@@ -68,13 +69,20 @@ const TO_NUMBER = 'turn a condition into a number with `cond ? 1 : 0`';
 
 /** Lowers `e` and checks it is an f32 (a number); `what` names the slot for the message. */
 function number(cx: LowerCtx, e: Expr, what: string): Value | undefined {
-  const v = lowerExpr(cx, e);
+  return asNumber(cx, lowerExpr(cx, e), e, what);
+}
+
+/** `v` (the lowered `e`) if it is a number; a diagnostic otherwise. */
+function asNumber(cx: LowerCtx, v: Value | undefined, e: Expr, what: string): Value | undefined {
   if (v && cx.b.dtypeOf(v) !== 'f32') return fail(cx, 'E0302', `${what} must be a number, but ${show(cx, e)} is a bool`, e.span, TO_NUMBER);
   return v;
 }
 
 function bool(cx: LowerCtx, e: Expr, what: string, code = 'E0302'): Value | undefined {
-  const v = lowerExpr(cx, e);
+  return asBool(cx, lowerExpr(cx, e), e, what, code);
+}
+
+function asBool(cx: LowerCtx, v: Value | undefined, e: Expr, what: string, code = 'E0302'): Value | undefined {
   if (v && cx.b.dtypeOf(v) !== 'bool') {
     const compare = e.kind === 'name' ? `\`${e.name} != 0\`` : '`x != 0`';
     return fail(cx, code, `${what} must be a bool, but ${show(cx, e)} is a number`, e.span, `compare it, e.g. ${compare}`);
@@ -102,15 +110,7 @@ export function lowerExpr(cx: LowerCtx, e: Expr): Value | undefined {
       b.span = e.span;
       return e.op === '-' ? b.neg(v) : b.not(v);
     }
-    case 'binary': {
-      const l = operand(cx, e.left, e.op, 'left');
-      const r = operand(cx, e.right, e.op, 'right');
-      if (!l || !r) return undefined;
-      if (e.op === '@') return lowerMatmul(cx, l, r, e.left, e.right, e.span);
-      if (!checkElementwise(cx, [{ v: l, e: e.left }, { v: r, e: e.right }], e.span, `'${e.op}'`)) return undefined;
-      b.span = e.span;
-      return b.op(BINARY[e.op], l, r);
-    }
+    case 'binary': return lowerChain(cx, e);
     case 'ternary': {
       const c = bool(cx, e.cond, 'the condition of `?:`', 'E0303');
       const t = lowerExpr(cx, e.then);
@@ -123,7 +123,37 @@ export function lowerExpr(cx: LowerCtx, e: Expr): Value | undefined {
 
 /** An operand of a binary operator: bools for `&&`/`||`, numbers for the rest. */
 function operand(cx: LowerCtx, x: Expr, op: BinaryOp, which: string): Value | undefined {
-  return LOGIC.has(op) ? bool(cx, x, `the ${which} operand of '${op}'`) : number(cx, x, `the ${which} operand of '${op}'`);
+  return checkOperand(cx, lowerExpr(cx, x), x, op, which);
+}
+
+function checkOperand(cx: LowerCtx, v: Value | undefined, x: Expr, op: BinaryOp, which: string): Value | undefined {
+  return LOGIC.has(op) ? asBool(cx, v, x, `the ${which} operand of '${op}'`) : asNumber(cx, v, x, `the ${which} operand of '${op}'`);
+}
+
+type BinaryExpr = Extract<Expr, { kind: 'binary' }>;
+
+/**
+ * A left-associated chain `a + b + c + …` is a tree as deep as it is long; machine-made programs write
+ * sums of thousands of terms. The left spine is walked in a loop and lowered bottom-up, so only right
+ * operands (bounded by the parser's nesting limit) recurse.
+ */
+function lowerChain(cx: LowerCtx, top: BinaryExpr): Value | undefined {
+  const b = cx.b;
+  const spine: BinaryExpr[] = [];
+  let x: Expr = top;
+  while (x.kind === 'binary') { spine.push(x); x = x.left; }
+  let acc = lowerExpr(cx, x);
+  for (let i = spine.length - 1; i >= 0; i--) {
+    const e = spine[i]!;
+    const l = checkOperand(cx, acc, e.left, e.op, 'left');
+    const r = operand(cx, e.right, e.op, 'right');
+    if (!l || !r) { acc = undefined; continue; }
+    if (e.op === '@') { acc = lowerMatmul(cx, l, r, e.left, e.right, e.span); continue; }
+    if (!checkElementwise(cx, [{ v: l, e: e.left }, { v: r, e: e.right }], e.span, `'${e.op}'`)) { acc = undefined; continue; }
+    b.span = e.span;
+    acc = b.op(BINARY[e.op], l, r);
+  }
+  return acc;
 }
 
 function select(cx: LowerCtx, c: Value | undefined, t: Value | undefined, f: Value | undefined, e: Expr, te: Expr, fe: Expr, what: string): Value | undefined {

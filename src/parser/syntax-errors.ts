@@ -166,13 +166,18 @@ function noViable(rule: string, w: Where, found: IToken | undefined, prev: IToke
 export function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], source: string): Diagnostic[] {
   const cx: Ctx = { tokens, source };
   const out: Diagnostic[] = [];
+  if (!errors.length) return out;
+  // boundariesBefore[i]: how many ';', '{', '}' precede token i, so "was one passed?" is O(1) per error.
+  const boundariesBefore = new Array<number>(tokens.length + 1);
+  boundariesBefore[0] = 0;
+  for (let i = 0; i < tokens.length; i++) boundariesBefore[i + 1] = boundariesBefore[i]! + (BOUNDARY.has(tokens[i]!.tokenType.name) ? 1 : 0);
   let lastAt = -1;
   for (const e of errors) {
     const found = isEof(e.token) ? undefined : e.token;
     const at = found ? indexAt(tokens, found.startOffset) : tokens.length;
     // Panic mode: after an error, recovery's guesses produce follow-on errors until the parser is back in
     // step. Report a new error only once a ';', '{' or '}' has been passed since the last one.
-    if (lastAt >= 0 && !tokens.slice(lastAt, at).some((t) => BOUNDARY.has(t.tokenType.name))) continue;
+    if (lastAt >= 0 && (at <= lastAt || boundariesBefore[at]! === boundariesBefore[lastAt]!)) continue;
     lastAt = at;
     const prev: IToken | undefined = (e as { previousToken?: IToken }).previousToken ?? tokens[at - 1];
     const prevEnd = prev && !isEof(prev) ? prev.startOffset + prev.image.length : 0;

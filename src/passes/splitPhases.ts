@@ -29,6 +29,7 @@
 import { error, invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import { LEAF_OPS, paramFormat, SMALL_SPACES, type Program, type Stage, type ValueId } from '../ir/types.js';
+import { inlineClosure, phaseFacts, type PhaseInfo } from '../ir/schedule.js';
 import type { Pass } from './pass.js';
 import { withSchedule } from './rewrite.js';
 
@@ -40,17 +41,6 @@ const ceilS = (x: number) => (x <= 1 ? 1 : Math.ceil((x - 1) / 3) * 3 + 1);
 export function needsPhases(p: Program): boolean {
   if (p.states.some((s) => s.space && SMALL_SPACES.has(s.space))) return true;
   return p.insts.some((i) => SMALL_SPACES.has(i.space) || i.op === 'reduce' || i.op === 'rand' || i.op === 'dim');
-}
-
-export interface PhaseInfo {
-  /** First stage (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2) at which each value can be computed. */
-  ready: number[];
-  /** Where a reduction result or a stored small value can be loaded from (its stage index). */
-  materialized: Map<ValueId, number>;
-  /** Stage index of each small state's store. */
-  smallStoreAt: Map<string, number>;
-  /** Stage index of the last E stage (all elem stores). */
-  lastE: number;
 }
 
 export function analyzePhases(p: Program): PhaseInfo {
@@ -87,29 +77,6 @@ export function analyzePhases(p: Program): PhaseInfo {
   return { ready, materialized, smallStoreAt, lastE };
 }
 
-/**
- * The values stage `stage` computes inline (not loaded): `roots` and their arguments, stopping at step
- * values, leaves and values materialized before `stage`. Leaves reached are included.
- */
-export function inlineClosure(p: Program, info: PhaseInfo, stage: number, roots: Iterable<ValueId>): Set<ValueId> {
-  const seen = new Set<ValueId>();
-  const stack = [...roots];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    const inst = p.insts[id]!;
-    if (inst.space === 'step') continue;
-    seen.add(id);
-    const m = info.materialized.get(id);
-    if (m !== undefined && m < stage) continue;
-    if (LEAF_OPS.has(inst.op)) continue;
-    invariant(info.ready[id]! <= stage || inst.op === 'reduce', () => `splitPhases: %${id} is needed at stage ${stage} but ready at ${info.ready[id]}\n${printIR(p)}`);
-    if (inst.op === 'reduce') continue; // finished from partials (or reduced in this S stage by its own loop)
-    stack.push(...inst.args);
-  }
-  return seen;
-}
-
 export const splitPhases: Pass = (p, ctx) => {
   if (!needsPhases(p)) return p;
   for (const s of p.states) {
@@ -122,18 +89,18 @@ export const splitPhases: Pass = (p, ctx) => {
     ctx.diagnostics.push(error('E0314', `the parameter is stored as ${paramFormat(p).kind}, which is not implemented yet in optimizers with reductions, per-tensor, row or column values, or randomness`,
       p.paramSpan, 'store it as f32 (remove the `param p: ...;` declaration)'));
   }
-  return withSchedule(p, { kernels: [], stages: planStages(p).map(({ at: _at, ...s }) => s as Stage) });
+  return withSchedule(p, { kernels: [], stages: planStages(p), phases: phaseFacts(analyzePhases(p)) });
 };
 
 /** The stage plan, each stage with its index (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2). */
-export function planStages(p: Program): (Stage & { at: number })[] {
+export function planStages(p: Program): Stage[] {
   const info = analyzePhases(p);
   const { ready, smallStoreAt, lastE } = info;
   const reduces = p.insts.flatMap((inst, id) => (inst.op === 'reduce' ? [id] : []));
   const spaceOf = (target: string) => (target === 'p' ? 'elem' : p.states.find((s) => s.name === target)!.space ?? 'elem');
 
   const last = Math.max(lastE, ...[...smallStoreAt.values()], ...reduces.map((r) => ready[r]!));
-  const stages: (Stage & { at: number })[] = [];
+  const stages: Stage[] = [];
   for (let k = 0; 3 * k <= last; k++) {
     // E_k: partials of reductions of elem values computed here; elem stores in the last one.
     const partials = reduces.filter((r) => p.insts[p.insts[r]!.args[0]!]!.space === 'elem' && ceilE(ready[p.insts[r]!.args[0]!]!) === E(k));
@@ -166,9 +133,4 @@ export function stageRoots(p: Program, st: Stage): ValueId[] {
   const args = st.reduces.map((r) => p.insts[r]!.args[0]!).filter((a) => (st.kind === 'elem') === (p.insts[a]!.space === 'elem'));
   const stores = st.kind === 'global' ? [] : st.stores.map((t) => storeValue.get(t)!);
   return [...args, ...stores];
-}
-
-/** E stages in the plan: the number of passes over the parameters per step. */
-export function elemPhases(stages: readonly Stage[]): number {
-  return stages.filter((s) => s.kind === 'elem').length;
 }

@@ -1,37 +1,19 @@
-// The only file that touches Dawn's async entry points: adapter, device, pipelines, readback.
-import { create, globals } from 'webgpu';
+// Dawn's and the browser's async entry points shared by the runtime: device limits, pipelines, readback.
+// Where the device comes from lives apart: Node's Dawn in dawn.ts, the browser's navigator.gpu in ../browser.ts,
+// so that this file (and everything that imports it) runs in both.
 import { NoAdapterError, WgslCompileError } from './errors.js';
 
-let installed = false;
-function installGlobals() {
-  if (installed) return;
-  // GPUBufferUsage & co. are read as globals by code written for browsers (and by our own).
-  for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  installed = true;
-}
-
-export const INSTALL_HINT =
-  'No WebGPU adapter was found. optc runs on Dawn (the `webgpu` npm package), which needs a Vulkan driver. ' +
-  'On a machine without a GPU, install Mesa\'s lavapipe: run `bash scripts/setup.sh` (on Debian 12 it installs ' +
-  'mesa-vulkan-drivers and libvulkan1 from bookworm-backports; the stock Mesa 22 is too old for Dawn).';
-
-let gpu: GPU | undefined;
-
-export interface DeviceOptions { powerPreference?: GPUPowerPreference }
-
-/** A headless Dawn device with the largest storage limits the adapter offers. */
-export async function getDevice(opts: DeviceOptions = {}): Promise<GPUDevice> {
-  installGlobals();
-  gpu ??= create([]);
+/** Requests a device with the largest storage limits the adapter offers (WebGPU's defaults are smaller). */
+export async function requestDeviceFrom(gpu: GPU, opts: DeviceOptions = {}, hint = 'No WebGPU adapter was found.'): Promise<GPUDevice> {
   let adapter: GPUAdapter | null = null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
   } catch (e) {
-    throw new NoAdapterError(`${INSTALL_HINT} (requestAdapter failed: ${(e as Error).message})`);
+    throw new NoAdapterError(`${hint} (requestAdapter failed: ${(e as Error).message})`);
   }
-  if (!adapter) throw new NoAdapterError(INSTALL_HINT);
+  if (!adapter) throw new NoAdapterError(hint);
   const l = adapter.limits;
-  const device = await adapter.requestDevice({
+  return adapter.requestDevice({
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
@@ -39,11 +21,9 @@ export async function getDevice(opts: DeviceOptions = {}): Promise<GPUDevice> {
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     },
   });
-  return device;
 }
 
-/** Lets Node exit: a live `GPU` object keeps the process running. */
-export function releaseGpu(): void { gpu = undefined; }
+export interface DeviceOptions { powerPreference?: GPUPowerPreference }
 
 export function adapterDescription(device: GPUDevice): string {
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;

@@ -8,7 +8,7 @@
 // `close()`: a live `GPU` object keeps Node from exiting.
 import * as tf from '@tensorflow/tfjs-core';
 import { create, globals } from 'webgpu';
-import { INSTALL_HINT } from '../runtime/device.js';
+import { INSTALL_HINT } from '../runtime/dawn.js';
 import { NoAdapterError } from '../runtime/errors.js';
 
 export interface TfjsOnDawn {

@@ -1,0 +1,79 @@
+// Builds the package into dist/ (run by `npm run build` and by `prepare`, so `npm ci` and `npm pack` build it):
+//   dist/index.js, dist/cli.js, dist/tfjs.js  ESM for Node, one bundle with shared chunks (tfjs: the
+//                               TF.js adapter; TF.js itself stays a peer dependency). Parser, IR, passes and
+//                               runtime are bundled (chevrotain too: loading it file by file costs ~0.4 s
+//                               of start-up); the packages in `dependencies` stay imports. ts-morph is
+//                               reached only through a dynamic import, so it lands in a chunk that
+//                               `optc compile --emit ts` alone loads.
+//   dist/browser.js             ESM for pages: navigator.gpu instead of Dawn, no Node built-ins.
+//   dist/types/                 .d.ts from tsc (--emitDeclarationOnly, tsconfig.build.json).
+// esbuild does the bundling (type-stripping only); tsc still type-checks the sources in CI.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+const only = process.argv.slice(2); // e.g. `node scripts/build.mjs browser` for the playground's watch loop
+
+/**
+ * The browser bundle must not reach Node built-ins. The only path there is the checkpoint file I/O behind
+ * Optimizer.save/load; those imports resolve to stand-ins that throw when called, naming the alternative.
+ */
+const nodeStubs = {
+  name: 'node-builtins-in-browser',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'node-stub' }));
+    b.onResolve({ filter: /^webgpu$/ }, (a) => ({ errors: [{ text: `${a.importer} imports 'webgpu' (Dawn, Node only) into the browser build` }] }));
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (a) => ({
+      contents: `const fail = (f) => () => { throw new Error(\`${a.path} \${f}() is not available in the browser: optimizer.save/load write files; use encodeCheckpoint/decodeCheckpoint\`); };
+export const open = fail('open'), rename = fail('rename'), unlink = fail('unlink'), randomBytes = fail('randomBytes'),
+  join = fail('join'), basename = fail('basename'), dirname = fail('dirname'), resolve = fail('resolve');
+// node:zlib's crc32 is optional: checkpoint.ts falls back to its portable CRC-32 when it is missing.
+export const crc32 = undefined;`,
+      loader: 'js',
+    }));
+  },
+};
+
+const common = { define: { __OPTC_BUNDLED__: 'true' }, bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', legalComments: 'none' };
+const want = (name) => only.length === 0 || only.includes(name);
+
+if (only.length === 0) rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+if (want('node')) {
+  await build({
+    ...common,
+    absWorkingDir: root,
+    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', tfjs: 'src/tfjs/index.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    target: 'node20',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    external,
+  });
+}
+
+if (want('browser')) {
+  await build({
+    ...common,
+    absWorkingDir: root,
+    entryPoints: { browser: 'src/browser.ts' },
+    outdir: 'dist',
+    platform: 'browser',
+    plugins: [nodeStubs],
+  });
+}
+
+if (want('types')) {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+}
+
+// What the build came from, so tests can tell a stale dist/ from a fresh one.
+writeFileSync(join(root, 'dist', 'BUILD.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }, null, 2));
