@@ -32,7 +32,7 @@ export interface Result {
    */
   memory: { paramBytes: number; stateBytes: number };
   /**
-   * interp: `memory` per parameter tensor, with the rule that steps it (the optimizer, or its fallback for
+   * interp and matrix programs on webgpu: `memory` per parameter tensor, with the rule that steps it (the optimizer, or its fallback for
    * a tensor that is not a matrix) and state bytes per parameter element: a GaLore state of rank r on an
    * m × n matrix holds (min(m, n) r + 2 r max(m, n)) f32 values, not 2 m n.
    */
@@ -97,13 +97,31 @@ export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hype
   return { hyper: hyper as Record<string, number>, params, grads, ...(inputs ? { inputs } : {}) };
 }
 
-const tensor = (shape: number[], a: Float32Array): Tensor => ({ shape, data: Array.from(a) });
+export const tensor = (shape: number[], a: Float32Array): Tensor => ({ shape, data: Array.from(a) });
 
 /** Bytes of a state for a tensor of `shape`: its format's size for an elem state, 4 per value otherwise. */
 function stateBytes(s: StateDecl, shape: number[]): number {
   if (s.space === 'step') return 0; // kept on the host
   const n = numel(shape);
   return (s.space ?? 'elem') === 'elem' ? bytesAs(s.format, n, shape) : 4 * stateLength(s, shape);
+}
+
+/**
+ * Bytes of parameters and states per tensor, by the rule that steps it (the program, or its fallback for a
+ * tensor that is not a matrix), as the formats define them: 4 per parameter, `bytesAs` per state tensor.
+ */
+export function memoryByTensor(program: Program, tensors: Record<string, { shape: number[] }>): Pick<Result, 'memory'> & { memoryPerTensor: NonNullable<Result['memoryPerTensor']> } {
+  const memory = { paramBytes: 0, stateBytes: 0 };
+  const memoryPerTensor: NonNullable<Result['memoryPerTensor']> = {};
+  for (const [name, { shape }] of Object.entries(tensors)) {
+    const rule = ruleFor(program, shape, name);
+    const paramBytes = bytesAs(paramFormat(rule), numel(shape));
+    const sb = rule.states.reduce((a, s) => a + stateBytes(s, shape), 0);
+    memory.paramBytes += paramBytes;
+    memory.stateBytes += sb;
+    memoryPerTensor[name] = { rule: rule.name, paramBytes, stateBytes: sb, stateBytesPerParam: sb / Math.max(1, numel(shape)) };
+  }
+  return { memory, memoryPerTensor };
 }
 
 export function runCaseInterp(program: Program, c: Case): Result {
@@ -126,8 +144,6 @@ export function runCaseInterp(program: Program, c: Case): Result {
   });
   const params: Record<string, Tensor> = {};
   const state: Record<string, Record<string, Tensor>> = {};
-  const memory = { paramBytes: 0, stateBytes: 0 };
-  const memoryPerTensor: NonNullable<Result['memoryPerTensor']> = {};
   tensors.forEach((tio, i) => {
     const name = tio.name!, shape = entries[i]![1].shape, rule = rules[i]!;
     params[name] = tensor(shape, tio.param);
@@ -136,12 +152,8 @@ export function runCaseInterp(program: Program, c: Case): Result {
       // A matrix state has its own sides (rows × rows, rank × cols); other states are listed as before.
       (state[s.name] ??= {})[name] = tensor(s.space === 'mat' ? shapeSize(s.shape!, matrixView(shape)) : shape, tio.states[s.name]!);
     }
-    const paramBytes = bytesAs(paramFormat(rule), numel(shape));
-    const sb = rule.states.reduce((a, s) => a + stateBytes(s, shape), 0);
-    memory.paramBytes += paramBytes;
-    memory.stateBytes += sb;
-    memoryPerTensor[name] = { rule: rule.name, paramBytes, stateBytes: sb, stateBytesPerParam: sb / Math.max(1, numel(shape)) };
   });
+  const { memory, memoryPerTensor } = memoryByTensor(program, c.params);
   return { steps: c.grads.length, backend: 'interp', memory, memoryPerTensor, params, state };
 }
 
