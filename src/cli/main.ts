@@ -10,6 +10,7 @@ import { printIR } from '../ir/printer.js';
 import { parse } from '../parser/index.js';
 import { OptcRuntimeError } from '../runtime/errors.js';
 import { formatsJson } from '../formats/index.js';
+import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { runCaseMatrixWebGPU } from './case-matrix.js';
 import { compileMatrix } from '../compile-matrix.js';
@@ -91,7 +92,17 @@ function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   throw new UsageError(`unknown --block-absmax '${v}' (serial, workgroup)`);
 }
 
+/** Commands that create a Dawn device, whose native start-up warning is filtered (quiet-dawn.ts). */
+function touchesDawn(argv: string[]): boolean {
+  const interp = argv.some((a, i) => a === '--backend=interp' || (a === '--backend' && argv[i + 1] === 'interp'));
+  return ['demo', 'search', 'worker', 'train'].includes(argv[0] ?? '') || (argv[0] === 'run' && !interp);
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (touchesDawn(argv)) {
+    const code = await rerunQuietly();
+    if (code !== undefined) return code;
+  }
   // train has options of its own (parsed in src/train/cli.ts); TF.js is loaded only for it.
   if (argv[0] === 'train') return (await import('../train/cli.js')).trainCommand(argv.slice(1));
   // Symbolic optimizer search (docs/search.md) has options of its own.

@@ -110,18 +110,22 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const split = loadMnist();
     const data = p.trainSize ? { ...split, train: take(split.train, p.trainSize) } : split;
     const results: RunResult[] = [];
-    console.error(`optc train: ${data.train.n} training / ${data.test.n} test digits, MLP 784-${[...p.cfg.hidden, 10].join('-')}, ${p.cfg.epochs} epochs of batch ${p.cfg.batch}, seed ${p.cfg.seed}, on ${dawn.description}`);
+    // optc's launcher filters Dawn's start-up noise out of stderr through a pipe (src/cli/quiet-dawn.ts), so in
+    // a terminal the bar, and the epoch lines beside it, go to stdout; elsewhere the bar stays silent.
+    const stream = process.stdout.isTTY ? process.stdout : process.stderr;
+    const say = (line: string) => stream.write(`${line}\n`);
+    say(`optc train: ${data.train.n} training / ${data.test.n} test digits, MLP 784-${[...p.cfg.hidden, 10].join('-')}, ${p.cfg.epochs} epochs of batch ${p.cfg.batch}, seed ${p.cfg.seed}, on ${dawn.description}`);
     for (const entry of entries) {
       const bar = new SingleBar({
         format: `${entry.label.padEnd(12)} epoch {epoch}/${p.cfg.epochs} [{bar}] {value}/{total} loss {loss}`,
-        barsize: 30, hideCursor: true, clearOnComplete: true, stream: process.stderr,
+        barsize: 30, hideCursor: true, clearOnComplete: true, stream,
       });
       results.push(await trainOne(entry, data, p.cfg, {
         epochStart: (e, steps) => bar.start(steps, 0, { epoch: e + 1, loss: '-' }),
         step: (s, loss) => bar.update(s, { loss: loss.toFixed(4) }),
         epochEnd: (e, acc, loss) => {
           bar.stop();
-          console.error(`${entry.label.padEnd(12)} epoch ${e + 1}/${p.cfg.epochs}: test accuracy ${pct(acc)}, test loss ${loss.toFixed(4)}`);
+          say(`${entry.label.padEnd(12)} epoch ${e + 1}/${p.cfg.epochs}: test accuracy ${pct(acc)}, test loss ${loss.toFixed(4)}`);
         },
       }));
     }
