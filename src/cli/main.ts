@@ -17,7 +17,7 @@ import { compileMatrix } from '../compile-matrix.js';
 import { MatrixPlanError } from '../ir/matrix-plan.js';
 import { phasePlan } from './phase-plan.js';
 import { demo } from './demo.js';
-import { SEARCH_USAGE, SearchUsageError } from '../search/cli.js';
+import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
 import { SpaceError } from '../search/space.js';
 
 const USAGE = `usage:
