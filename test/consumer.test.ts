@@ -110,5 +110,6 @@ try { compile('optimizer x {'); } catch (e) { if (e instanceof CompileError) con
 
   it('ships the README and the TextMate grammar', () => {
     expect(readFileSync(join(dir, 'node_modules/optc/README.md'), 'utf8')).toContain('optc');
+    expect(JSON.parse(readFileSync(join(dir, 'node_modules/optc/syntaxes/opt.tmLanguage.json'), 'utf8')).scopeName).toBe('source.opt');
   });
 });
