@@ -13,6 +13,8 @@ import { formatsJson } from '../formats/index.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { plan } from './plan.js';
 import { demo } from './demo.js';
+import { SEARCH_USAGE, SearchUsageError } from '../search/cli.js';
+import { SpaceError } from '../search/space.js';
 
 const USAGE = `usage:
   optc compile FILE [--emit ast|ir|wgsl|plan|manifest] [-o OUT] [--no-fuse] [--no-vectorize] [--dump-after PASS|all]
@@ -21,7 +23,8 @@ const USAGE = `usage:
   optc run FILE --case CASE.json [--out RESULT.json] [--backend webgpu|interp]
   (compile, check, run: --const NAME=VALUE sets a \`const\` of the file, e.g. --const ns_steps=3)
   optc formats [--json]                the state storage formats (--json: everything, code tables included)
-  optc demo [FILE]                     compile an example and run it on Dawn`;
+  optc demo [FILE]                     compile an example and run it on Dawn
+${SEARCH_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -68,6 +71,9 @@ function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Symbolic optimizer search (docs/search.md) has options of its own.
+  if (argv[0] === 'search') return (await import('../search/cli.js')).searchCommand(argv.slice(1));
+  if (argv[0] === 'worker') return (await import('../search/cli.js')).workerCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -164,8 +170,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   if (e instanceof CompileError) console.error(e.message);
-  else if (e instanceof UsageError) console.error(`optc: ${e.message}\n${USAGE}`);
-  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError) console.error(`optc: error: ${e.message}`);
+  else if (e instanceof UsageError || e instanceof SearchUsageError) console.error(`optc: ${e.message}\n${USAGE}`);
+  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError || e instanceof SpaceError) console.error(`optc: error: ${e.message}`);
   else console.error(e);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
+  process.exitCode = e instanceof UsageError || e instanceof SearchUsageError ? 2 : 1;
 });

@@ -2,6 +2,7 @@
 // Where the device comes from lives apart: Node's Dawn in dawn.ts, the browser's navigator.gpu in ../browser.ts,
 // so that this file (and everything that imports it) runs in both.
 import { NoAdapterError, WgslCompileError } from './errors.js';
+import { readBackError } from './guards.js';
 
 /** Requests a device with the largest storage limits the adapter offers (WebGPU's defaults are smaller). */
 export async function requestDeviceFrom(gpu: GPU, opts: DeviceOptions = {}, hint = 'No WebGPU adapter was found.'): Promise<GPUDevice> {
@@ -55,7 +56,12 @@ export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, size: num
   const enc = device.createCommandEncoder();
   enc.copyBufferToBuffer(buffer, offset, staging, 0, staging.size);
   device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+  } catch (cause) {
+    staging.destroy();
+    throw await readBackError(device, buffer.label || 'a buffer', cause); // a lost device: DeviceLostError
+  }
   const out = staging.getMappedRange().slice(0, size);
   staging.unmap();
   staging.destroy();

@@ -42,3 +42,28 @@ export class WgslCompileError extends OptcRuntimeError {
 
 /** The optimizer was used after `dispose()`. */
 export class DisposedError extends OptcRuntimeError {}
+
+/**
+ * The GPU device was lost (destroyed, driver reset, out of memory at the driver level): every buffer on it is
+ * gone. The message names the optimizers and tensors that lived there; restore from the last checkpoint on
+ * a new device.
+ */
+export class DeviceLostError extends OptcRuntimeError {
+  constructor(readonly reason: string, message: string) { super(message); }
+}
+
+/**
+ * A buffer could not be allocated: the device is out of memory ('out-of-memory') or refused the request
+ * ('validation', e.g. over maxBufferSize). Nothing the failed call allocated is left behind.
+ */
+export class AllocationError extends OptcRuntimeError {
+  constructor(readonly tensor: string, readonly kind: 'out-of-memory' | 'validation', message: string) { super(message); }
+}
+
+/** A caller's GPUBuffer cannot be used: missing usage flags, created on another device, or destroyed. */
+export class BufferError extends OptcRuntimeError {
+  constructor(readonly tensor: string, message: string) { super(message); }
+}
+
+/** The device refused work for a reason no tensor explains; the message carries the device's own. */
+export class DeviceError extends OptcRuntimeError {}

@@ -11,8 +11,9 @@ import { decodeAs, encodeAs, FORMATS, scaleCountAs } from '../formats/index.js';
 import { Rank1Runner } from './rank1.js';
 import type { Packed } from '../formats/blockwise.js';
 import { createComputePipeline, readBuffer } from './device.js';
-import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from '../checkpoint/index.js';
+import { AllocationGuard, checkDevice, checkUsage, probeBuffers, submitChecked, watchDevice, type CallerBuffer } from './guards.js';
+import { BufferError, DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
 import { planLayout, type Chunk, type Piece } from './layout.js';
 
 /** Version of how this runtime lays out state in checkpoints (bump when the packing changes). */
@@ -104,6 +105,26 @@ function writeF32(device: GPUDevice, buf: GPUBuffer, byteOffset: number, data: F
 export async function createOptimizer(device: GPUDevice, compiled: KernelModule | { module: KernelModule }, params: Record<string, TensorSpec>,
   options: OptimizerOptions = {}): Promise<Optimizer> {
   const module = 'module' in compiled ? compiled.module : compiled;
+  checkDevice(device, `before creating optimizer '${module.name}'`);
+  // Caller-owned parameter buffers: usage now, their device by a probe (guards.ts).
+  const callers: CallerBuffer[] = Object.entries(params).filter(([, sp]) => sp.buffer).map(([tensor, sp]) => ({ tensor, label: `parameter '${tensor}'`, buffer: sp.buffer! }));
+  for (const b of callers) checkUsage(b, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'STORAGE | COPY_SRC | COPY_DST');
+  const bad = await probeBuffers(device, callers);
+  if (bad) throw bad;
+  const alloc = new AllocationGuard(device);
+  const bufs: ChunkBuffers[] = [];
+  const ownerOf = (label: string) => {
+    const m = /^chunk(\d+)\.(\w+)/.exec(label);
+    const cb = m ? bufs[Number(m[1])] : undefined;
+    if (!cb) return undefined;
+    const tensors = cb.chunk.pieces.map((pc) => pc.tensor);
+    return { tensor: tensors[0]!, what: `${m![2] === 'p' ? 'the parameter storage' : `state '${m![2]}'`} of ${tensors.map((t) => `'${t}'`).join(', ')} (${label})` };
+  };
+  return alloc.run(() => buildOptimizer(device, module, params, options, bufs, alloc), () => bufs.forEach(destroyChunk), ownerOf, Object.keys(params)[0] ?? module.name);
+}
+
+async function buildOptimizer(device: GPUDevice, module: KernelModule, params: Record<string, TensorSpec>, options: OptimizerOptions,
+  bufs: ChunkBuffers[], alloc: AllocationGuard): Promise<Optimizer> {
   const maxStorage = device.limits.maxStorageBuffersPerShaderStage;
   for (const k of [...(module.variants[1] ?? []), ...(module.variants[4] ?? [])]) {
     const storage = k.bindings.length - 1;
@@ -153,7 +174,7 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   ];
 
   const inits = stateInitValues(module, groupHypers[0]!);
-  const bufs: ChunkBuffers[] = [];
+  alloc.begin();
   for (const [ci, chunk] of chunks.entries()) {
     const bytes = chunk.n * 4;
     const caller = params[chunk.pieces[0]!.tensor]!.buffer;
@@ -217,8 +238,10 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
     const uniform = device.createBuffer({ size: module.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `chunk${ci}.u` });
     bufs.push({ chunk, width, param, inputs: new Map(), states, ...(lanes ? { lanes } : {}), ...(origins ? { origins } : {}), temps, uniform, bindGroups: new Map() });
   }
+  alloc.end();
   const pipes = new Map<1 | 4, GPUComputePipeline[]>();
   for (const w of new Set(bufs.map((b) => b.width))) pipes.set(w, await pipelines(device, module, w));
+  alloc.begin();
   const flag = module.guard ? device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'skip' }) : undefined;
   const groupInits = groupHypers.map((h) => stateInitValues(module, h));
   const phased = module.phased ? new PhasedRunner(device, module, shapes, (n) => groupOf.get(n) ?? 0, bufs, groupInits) : undefined;
@@ -231,7 +254,17 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
       opt.writeStatePacked(s.name, name, encodeAs(s.format, new Float32Array(numel(shape)).fill(groupInits[groupOf.get(name) ?? 0]![s.name]!), shape));
     }
   }
+  alloc.end();
   return opt;
+}
+
+/** Releases a chunk's buffers (a caller's parameter buffer stays the caller's). */
+function destroyChunk(cb: ChunkBuffers): void {
+  if (cb.param.owned) cb.param.buffer.destroy();
+  for (const st of cb.states.values()) { st.buf.destroy(); st.scales?.destroy(); }
+  cb.lanes?.destroy();
+  cb.origins?.destroy();
+  for (const buf of [...cb.inputs.values(), ...cb.temps.values(), cb.uniform]) buf.destroy();
 }
 
 /** Zeroes the code lanes of elements outside every piece of the chunk (`bits` per element, packed in u32 words). */
@@ -281,6 +314,7 @@ export class Optimizer {
   private readonly entries?: EntryRunner;
   private readonly rank1?: Rank1Runner;
   private stepStates: Record<string, number>[];
+  private readonly unwatch: () => void;
 
   constructor(readonly device: GPUDevice, readonly module: KernelModule, private readonly shapes: Map<string, number[]>,
     private readonly chunks: ChunkBuffers[], private readonly pipes: Map<1 | 4, GPUComputePipeline[]>,
@@ -289,6 +323,7 @@ export class Optimizer {
     this.phased = extra.phased;
     this.entries = extra.entries;
     this.rank1 = extra.rank1;
+    this.unwatch = watchDevice(device, () => this.describe());
     // Step states (`state s: step`) live here, per parameter group, in float64.
     const stepNames = module.states.filter((s) => s.space === 'step').map((s) => s.name);
     this.stepStates = groupHypers.map((_, g) => Object.fromEntries(stepNames.map((n) => [n, extra.groupInits?.[g]?.[n] ?? 0])));
@@ -364,47 +399,58 @@ export class Optimizer {
     const hostVals = this.groupHypers.map((h, g) => evalHost(this.module.host, h, t, { scalars, states: this.stepStates[g] }));
     const values = hostVals.map((vals) => Float32Array.from(this.module.host.uniforms, (i) => vals[i]!));
     if (this.flag) this.device.queue.writeBuffer(this.flag, 0, new Uint32Array([0]));
-    const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
-    const bound = this.chunks.map((cb) => sources.map(({ input, per }) => this.inputBinding(cb, input, per, enc)));
-    const pass = enc.beginComputePass();
-    if (this.phased) {
-      const streams = hostVals.map((vals) => Uint32Array.from(this.phased!.info.streams, (i) => streamWord(vals[i]!)));
-      this.phased.encode(pass, this.chunks, values, streams, (ci) => this.bindGroups(this.chunks[ci]!, bound[ci]!, sources.map((s) => s.input)), (w) => this.pipes.get(w)!);
-    } else {
-      const live = this.chunks.flatMap((cb, ci) => {
-        const len = cb.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
-        const items = Math.ceil(len / cb.width);
-        if (items === 0) return [];
-        this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module, values[cb.chunk.group]!, items, len, t));
-        return [{ cb, items, groups: this.bindGroups(cb, bound[ci]!, sources.map((s) => s.input)) }];
-      });
-      // Kernel-major: the guard checks every chunk before any update, and rank-1 maxima (and the scales
-      // the main kernel decodes with) span chunks; `scalesOf` kernels run once, with chunk 0's bindings.
-      kernelsOf(this.module).forEach((spec, k) => {
-        const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-        const runs = spec.scalesOf ? live.slice(0, 1).map((c) => ({ ...c, grid: spillGrid(this.rank1!.finalizeGroups(spec.scalesOf!, spec.workgroupSize), maxX) }))
-          : live.map((c) => ({ ...c, grid: gridFor(this.module.variants[c.cb.width]![k]!, c.items, maxX) }));
-        for (const { cb, groups, grid: [x, y] } of runs) {
-          if (x === 0) continue;
-          pass.setPipeline(this.pipes.get(cb.width)![k]!);
-          pass.setBindGroup(0, groups[k]!);
-          pass.dispatchWorkgroups(x, y);
-        }
-      });
-    }
-    pass.end();
-    this.device.queue.submit([enc.finish()]);
+    // A step that first uses a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
+    const callers = sources.flatMap(({ input, per }) => [...this.shapes.keys()].flatMap((name) => {
+      const buffer = per[name];
+      return buffer instanceof Float32Array || !buffer ? [] : [{ tensor: name, label: input === 'g' ? `gradient of '${name}'` : `input '${input}' of '${name}'`, buffer }];
+    }));
+    for (const b of callers) checkUsage(b, 0, 'STORAGE or COPY_SRC');
+    const refused = submitChecked(this.device, probeBuffers(this.device, callers), `step ${t} of '${this.module.name}'`, () => {
+      const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
+      const bound = this.chunks.map((cb) => sources.map(({ input, per }) => this.inputBinding(cb, input, per, enc)));
+      const pass = enc.beginComputePass();
+      if (this.phased) {
+        const streams = hostVals.map((vals) => Uint32Array.from(this.phased!.info.streams, (i) => streamWord(vals[i]!)));
+        this.phased.encode(pass, this.chunks, values, streams, (ci) => this.bindGroups(this.chunks[ci]!, bound[ci]!, sources.map((s) => s.input)), (w) => this.pipes.get(w)!);
+      } else {
+        const live = this.chunks.flatMap((cb, ci) => {
+          const len = cb.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
+          const items = Math.ceil(len / cb.width);
+          if (items === 0) return [];
+          this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module, values[cb.chunk.group]!, items, len, t));
+          return [{ cb, items, groups: this.bindGroups(cb, bound[ci]!, sources.map((s) => s.input)) }];
+        });
+        // Kernel-major: the guard checks every chunk before any update, and rank-1 maxima (and the scales
+        // the main kernel decodes with) span chunks; `scalesOf` kernels run once, with chunk 0's bindings.
+        kernelsOf(this.module).forEach((spec, k) => {
+          const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
+          const runs = spec.scalesOf ? live.slice(0, 1).map((c) => ({ ...c, grid: spillGrid(this.rank1!.finalizeGroups(spec.scalesOf!, spec.workgroupSize), maxX) }))
+            : live.map((c) => ({ ...c, grid: gridFor(this.module.variants[c.cb.width]![k]!, c.items, maxX) }));
+          for (const { cb, groups, grid: [x, y] } of runs) {
+            if (x === 0) continue;
+            pass.setPipeline(this.pipes.get(cb.width)![k]!);
+            pass.setBindGroup(0, groups[k]!);
+            pass.dispatchWorkgroups(x, y);
+          }
+        });
+      }
+      pass.end();
+      this.device.queue.submit([enc.finish()]);
+    });
     // Step states advance with the step (and not at all when the guard skips it).
     const advance = () => {
       for (const [g, vals] of hostVals.entries()) for (const u of this.module.host.stepStateUpdates ?? []) this.stepStates[g]![u.state] = vals[u.value]!;
     };
     if (!this.flag) {
+      const before = this.stepStates.map((g) => ({ ...g }));
       this.stepCount = t;
       advance();
-      return Promise.resolve({ t, skipped: false });
+      const report = { t, skipped: false };
+      return refused ? refused.then((e) => { if (e) { this.undoStep(t, before); throw e; } return report; }) : Promise.resolve(report);
     }
     this.pendingGuard = true;
-    return readBuffer(this.device, this.flag, 4).then((bytes) => {
+    return Promise.all([refused, readBuffer(this.device, this.flag, 4)]).then(([e, bytes]) => {
+      if (e) { this.undoStep(t, this.stepStates); throw e; }
       const skipped = new Uint32Array(bytes)[0] !== 0;
       if (!skipped) { this.stepCount = t; advance(); }
       return { t: skipped ? t - 1 : t, skipped };
@@ -583,7 +629,7 @@ export class Optimizer {
    * Saves optimizer state, step count, hyperparameters (group 0) and, by default, the parameters, as a
    * safetensors file written atomically. Tensors: `state/<state>/<param>`, `param/<param>`.
    */
-  async save(file: string, options: { params?: boolean } = {}): Promise<void> {
+  async save(file: string, options: { params?: boolean; ops?: WriteOps } = {}): Promise<void> {
     await this.sync();
     const tensors: Record<string, CheckpointTensor> = {};
     for (const name of this.tensors) {
@@ -609,7 +655,7 @@ export class Optimizer {
     for (const [g, states] of this.stepStates.entries()) {
       for (const [s, v] of Object.entries(states)) tensors[`stepstate/${s}/${g}`] = { dtype: 'U32', shape: [2], data: new Uint32Array(new Float64Array([v]).buffer) };
     }
-    await saveCheckpoint(file, this.checkpointHeader(tensors));
+    await saveCheckpoint(file, this.checkpointHeader(tensors), options.ops ? { ops: options.ops } : {});
   }
 
   /**
@@ -683,13 +729,8 @@ export class Optimizer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const cb of this.chunks) {
-      if (cb.param.owned) cb.param.buffer.destroy();
-      for (const st of cb.states.values()) { st.buf.destroy(); st.scales?.destroy(); }
-      cb.lanes?.destroy();
-      cb.origins?.destroy();
-      for (const buf of [...cb.inputs.values(), ...cb.temps.values(), cb.uniform]) buf.destroy();
-    }
+    this.chunks.forEach(destroyChunk);
+    this.unwatch();
     this.flag?.destroy();
     this.phased?.dispose();
     this.entries?.dispose();
@@ -707,7 +748,22 @@ export class Optimizer {
     }));
   }
 
-  private live() { if (this.disposed) throw new DisposedError(`optimizer '${this.module.name}' was disposed`); }
+  /** After a step the device refused: forget its bind groups (they may be the invalid ones) and its count. */
+  private undoStep(t: number, stepStates: Record<string, number>[]): void {
+    for (const cb of this.chunks) cb.bindGroups.clear();
+    if (this.stepCount === t) { this.stepCount = t - 1; this.stepStates = stepStates; }
+  }
+
+  private live() {
+    if (this.disposed) throw new DisposedError(`optimizer '${this.module.name}' was disposed`);
+    checkDevice(this.device, `under optimizer '${this.module.name}'`);
+  }
+
+  /** What a lost device takes with it, for DeviceLostError. */
+  private describe(): string {
+    const states = this.module.states.map((st) => st.name);
+    return `optimizer '${this.module.name}' at step ${this.stepCount} (parameters ${this.tensors.map((t) => `'${t}'`).join(', ')}${states.length ? `; states ${states.join(', ')}` : ''})`;
+  }
 
   private stateCheck(state: string) {
     this.live();
@@ -776,7 +832,7 @@ export class Optimizer {
   private inputBinding(cb: ChunkBuffers, input: string, per: Record<string, TensorData>, enc: GPUCommandEncoder): { buffer: GPUBuffer; offset: number } {
     const only = cb.chunk.pieces.length === 1 ? cb.chunk.pieces[0]! : undefined;
     const src = only ? per[only.tensor] : undefined;
-    if (only && src && !(src instanceof Float32Array)) {
+    if (only && src && !(src instanceof Float32Array) && src.usage & GPUBufferUsage.STORAGE) {
       const offset = only.tensorOffset * 4;
       const need = cb.width === 4 ? Math.ceil(only.length / 4) * 16 : only.length * 4;
       if (src.size - offset >= need) return { buffer: src, offset };
@@ -789,6 +845,7 @@ export class Optimizer {
     for (const pc of cb.chunk.pieces) {
       const s = per[pc.tensor]!;
       if (s instanceof Float32Array) writeF32(this.device, own, pc.chunkOffset * 4, s, pc.tensorOffset, pc.length);
+      else if (pc.length > 0 && !(s.usage & GPUBufferUsage.COPY_SRC)) throw new BufferError(pc.tensor, `${input === 'g' ? 'gradient' : `input '${input}'`} of '${pc.tensor}' shares a chunk with other tensors, so it is copied: its GPUBuffer needs usage COPY_SRC`);
       else if (pc.length > 0) enc.copyBufferToBuffer(s, pc.tensorOffset * 4, own, pc.chunkOffset * 4, Math.ceil(pc.length) * 4);
     }
     return { buffer: own, offset: 0 };

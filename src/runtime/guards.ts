@@ -1,0 +1,213 @@
+// Runtime faults as typed errors, with nothing lost. WebGPU reports most failures late and quietly: a lost
+// device turns every call into a no-op, an allocation over the limits returns a buffer that fails when used,
+// a bind group with a buffer from another device makes the whole command buffer a no-op — and the caller's
+// `step()` would count a step that never ran. These guards turn each into an error naming what it concerns:
+// - device loss: noticed from `device.lost` or from a failed read-back; afterwards every call throws
+//   DeviceLostError listing what was on the device;
+// - allocation: buffers are created inside out-of-memory and validation error scopes; a failure releases
+//   everything the call made and throws AllocationError naming the tensor;
+// - caller buffers: usage flags are checked at once; the device a buffer belongs to can only be checked by
+//   the device, so each new buffer is probed once (a bind group or a copy inside an error scope) and the step
+//   that first uses it is submitted inside a validation scope: a refused step ran nothing, so the step count
+//   is rolled back and parameters and state are as they were.
+// Error scopes are a per-device stack shared by all callers, so every scope here is pushed and popped within
+// one synchronous stretch of code; only the results are awaited.
+
+import { AllocationError, BufferError, DeviceError, DeviceLostError, type OptcRuntimeError } from './errors.js';
+
+// ---- device loss ----
+
+interface LostInfo { reason: string; message: string }
+const lostDevices = new WeakMap<GPUDevice, LostInfo>();
+const watched = new WeakSet<GPUDevice>();
+/** What lives on each device, for the DeviceLostError message: one describer per live optimizer. */
+const owners = new WeakMap<GPUDevice, Set<() => string>>();
+
+function markLost(device: GPUDevice, info: { reason?: string; message?: string }): LostInfo {
+  const known = lostDevices.get(device);
+  if (known) return known;
+  const li = { reason: info.reason ?? 'unknown', message: info.message || '(no message)' };
+  lostDevices.set(device, li);
+  return li;
+}
+
+/**
+ * Records `describe` (e.g. "optimizer 'adamw' (parameters w, b; states m, v)") as living on `device` until
+ * the returned function is called, and starts watching `device.lost`.
+ */
+export function watchDevice(device: GPUDevice, describe: () => string): () => void {
+  if (!watched.has(device)) {
+    watched.add(device);
+    device.lost.then((info) => markLost(device, info), () => {});
+  }
+  let set = owners.get(device);
+  if (!set) owners.set(device, (set = new Set()));
+  set.add(describe);
+  return () => set!.delete(describe);
+}
+
+function lostError(device: GPUDevice, info: LostInfo, context: string): DeviceLostError {
+  const held = [...(owners.get(device) ?? [])].map((d) => d());
+  const what = held.length ? `; lost with it: ${held.join('; ')}` : '';
+  return new DeviceLostError(info.reason,
+    `the GPU device was lost (${info.reason}: ${info.message}) ${context}${what}. Nothing on the device can be read back: ` +
+    'create a new device and optimizer, and load the last checkpoint');
+}
+
+/** Throws DeviceLostError if `device` is known to be lost. `context` says what was being done. */
+export function checkDevice(device: GPUDevice, context: string): void {
+  const info = lostDevices.get(device);
+  if (info) throw lostError(device, info, context);
+}
+
+/**
+ * The error for a failed read-back (`mapAsync` rejected). A lost device rejects every map, but `device.lost`
+ * may resolve a little later, so it is awaited for up to `waitMs`: never a hang.
+ */
+export async function readBackError(device: GPUDevice, label: string, cause: unknown, waitMs = 2000): Promise<OptcRuntimeError> {
+  let cancel = () => {};
+  const info = lostDevices.get(device) ?? await Promise.race([
+    device.lost.then((i) => markLost(device, i)),
+    new Promise<undefined>((resolve) => { const h = setTimeout(resolve, waitMs); cancel = () => clearTimeout(h); }),
+  ]).finally(() => cancel());
+  if (info) return lostError(device, info, `while reading back '${label}'`);
+  const err = new DeviceError(`reading back '${label}' failed: ${(cause as Error)?.message || String(cause)}`);
+  err.cause = cause;
+  return err;
+}
+
+// ---- error scopes ----
+
+/** Pops one scope; a rejected pop (lost device, empty stack) counts as no error. */
+const pop = (device: GPUDevice) => device.popErrorScope().catch(() => null);
+
+/** The buffer label Dawn quotes in its messages (`[Buffer "chunk0.m"]`, `[BufferDescriptor ""chunk0.m""]`). */
+export function labelIn(message: string): string | undefined {
+  return /\[Buffer(?:Descriptor)? "+([^"]*)"+\]/.exec(message)?.[1] || undefined;
+}
+
+/**
+ * Watches the buffers an optimizer allocates. `begin()`/`end()` bracket synchronous stretches of allocation;
+ * `run` builds the object, then awaits every bracket's errors. On any error, thrown or reported by the device,
+ * everything is released (`cleanup` before the object exists, `dispose` after) and the error is typed.
+ */
+export class AllocationGuard {
+  private open = 0;
+  private readonly results: Promise<{ kind: 'out-of-memory' | 'validation'; error: GPUError } | undefined>[] = [];
+
+  constructor(private readonly device: GPUDevice) {}
+
+  begin(): void {
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    this.open++;
+  }
+
+  end(): void {
+    if (this.open === 0) return;
+    this.open--;
+    const validation = pop(this.device), oom = pop(this.device);
+    this.results.push(Promise.all([oom, validation]).then(([o, v]) =>
+      (o ? { kind: 'out-of-memory' as const, error: o } : v ? { kind: 'validation' as const, error: v } : undefined)));
+  }
+
+  /**
+   * `ownerOf(label)` names the tensor a buffer label belongs to and describes the buffer; undefined for labels
+   * it does not know (the error then names `fallback`).
+   */
+  async run<T extends { dispose(): void }>(build: () => Promise<T>, cleanup: () => void,
+    ownerOf: (label: string) => { tensor: string; what: string } | undefined, fallback: string): Promise<T> {
+    let made: T;
+    try {
+      made = await build();
+    } catch (e) {
+      while (this.open > 0) this.end();
+      await Promise.all(this.results);
+      cleanup();
+      throw e;
+    }
+    const failure = (await Promise.all(this.results)).find((r) => r);
+    if (!failure) return made;
+    made.dispose();
+    const label = labelIn(failure.error.message);
+    const owner = label !== undefined ? ownerOf(label) : undefined;
+    const what = owner?.what ?? `a buffer of '${fallback}'`;
+    const problem = failure.kind === 'out-of-memory' ? 'the device is out of memory' : 'the device refused the allocation';
+    throw new AllocationError(owner?.tensor ?? fallback, failure.kind,
+      `could not allocate ${what}: ${problem} (${failure.error.message.split('\n')[0]}); everything this call allocated was released`);
+  }
+}
+
+// ---- caller buffers ----
+
+/** Buffers already shown to work on a device (a buffer belongs to exactly one device). */
+const vetted = new WeakMap<GPUBuffer, GPUDevice>();
+const probeLayouts = new WeakMap<GPUDevice, GPUBindGroupLayout>();
+const probeTargets = new WeakMap<GPUDevice, GPUBuffer>();
+
+export interface CallerBuffer { tensor: string; label: string; buffer: GPUBuffer }
+
+/** Usage flags, checked at once: a buffer without them can never work. `need` is a GPUBufferUsage mask. */
+export function checkUsage(b: CallerBuffer, need: number, needText: string): void {
+  // need 0: any way to read it (bound as STORAGE, or copied with COPY_SRC).
+  const ok = need === 0 ? (b.buffer.usage & (GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC)) !== 0 : (b.buffer.usage & need) === need;
+  if (!ok) {
+    throw new BufferError(b.tensor, `${b.label} is a GPUBuffer without usage ${needText} (its usage is 0x${b.buffer.usage.toString(16)}); create it with GPUBufferUsage.${needText.split(/ \| | or /).join(' | GPUBufferUsage.')}`);
+  }
+}
+
+/**
+ * Starts a probe of every buffer not yet vetted on `device`: a bind group (STORAGE buffers) or a copy (the
+ * others), each in its own validation scope. Returns undefined when all are known good, else a promise of
+ * the first bad one as a BufferError (undefined when all pass; they are then vetted).
+ */
+export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): Promise<BufferError | undefined> | undefined {
+  const fresh = bufs.filter((b) => vetted.get(b.buffer) !== device && b.buffer.size >= 4);
+  if (fresh.length === 0) return undefined;
+  let layout = probeLayouts.get(device);
+  if (!layout) {
+    layout = device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] });
+    probeLayouts.set(device, layout);
+  }
+  let target = probeTargets.get(device);
+  if (!target) {
+    target = device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' });
+    probeTargets.set(device, target);
+  }
+  const checks = fresh.map((b) => {
+    device.pushErrorScope('validation');
+    if (b.buffer.usage & GPUBufferUsage.STORAGE) {
+      device.createBindGroup({ layout: layout!, entries: [{ binding: 0, resource: { buffer: b.buffer, offset: 0, size: 4 } }] });
+    } else {
+      const enc = device.createCommandEncoder();
+      enc.copyBufferToBuffer(b.buffer, 0, target!, 0, 4);
+      enc.finish();
+    }
+    return pop(device).then((e) => ({ b, e }));
+  });
+  return Promise.all(checks).then((rs) => {
+    const bad = rs.find((r) => r.e);
+    if (!bad) { for (const { b } of rs) vetted.set(b.buffer, device); return undefined; }
+    const m = bad.e!.message;
+    const why = /associated with|cannot be used with/i.test(m) ? 'belongs to another GPUDevice'
+      : /destroyed/i.test(m) ? 'was destroyed' : 'cannot be used';
+    return new BufferError(bad.b.tensor, `${bad.b.label} is a GPUBuffer that ${why}: ${m.split('\n')[0]}`);
+  });
+}
+
+/**
+ * Runs `encode` (which records and submits a step) inside a validation scope when `probe` says some buffer is
+ * new; resolves to the error that makes the step void, or undefined. A step the device refused ran nothing.
+ */
+export function submitChecked(device: GPUDevice, probe: Promise<BufferError | undefined> | undefined, what: string,
+  encode: () => void): Promise<OptcRuntimeError | undefined> | undefined {
+  if (!probe) { encode(); return undefined; }
+  device.pushErrorScope('validation');
+  let scope: Promise<GPUError | null>;
+  try {
+    encode();
+  } finally {
+    scope = pop(device);
+  }
+  return Promise.all([probe, scope]).then(([bad, e]) => bad ?? (e ? new DeviceError(`the device refused ${what}, so none of it ran: ${e.message.split('\n')[0]}`) : undefined));
+}

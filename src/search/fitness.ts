@@ -1,0 +1,78 @@
+// Fitness of a candidate on a suite of proxy tasks. The candidate's update runs over one long column that
+// holds every task's parameters once per learning rate of the grid (LaneProgram: one sweep per step updates
+// all of them), so a step size is chosen per task from the grid and a good rule is not lost to a bad one.
+//
+// Score of a task at one step size: decades of loss reduction, log10(loss0 / lossT), clipped to
+// [FLOOR, CEIL]; a NaN or infinite loss is FLOOR, the worst. A task's score is its best over the grid; the
+// fitness is the mean over tasks (higher is better).
+import type { Program } from '../ir/index.js';
+import { LaneProgram } from './lanes.js';
+import type { Suite } from './tasks.js';
+
+/** 10^-4 ... 10^(2/3) in steps of 10^(2/3) (x 4.64). */
+export const LR_GRID: readonly number[] = Array.from({ length: 8 }, (_, k) => Number((10 ** (-4 + (2 * k) / 3)).toPrecision(3)));
+export const FLOOR = -3;
+export const CEIL = 6;
+
+export interface TaskScore { task: string; score: number; lr: number; loss: number; loss0: number }
+export interface Fitness { fitness: number; tasks: TaskScore[] }
+
+export function scoreProgram(p: Program, s: Suite, grid: readonly number[] = LR_GRID): Fitness {
+  const it = scoreSteps(p, s, grid);
+  for (;;) { const r = it.next(); if (r.done) return r.value; }
+}
+
+/** The same score, yielding to the event loop every few milliseconds (a worker keeps its job lock alive). */
+export async function scoreProgramAsync(p: Program, s: Suite, grid: readonly number[] = LR_GRID): Promise<Fitness> {
+  const it = scoreSteps(p, s, grid);
+  let last = performance.now();
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+    if (performance.now() - last > 20) { await new Promise((res) => setImmediate(res)); last = performance.now(); }
+  }
+}
+
+/** Scoring as a generator that yields after every step. */
+function* scoreSteps(p: Program, s: Suite, grid: readonly number[]): Generator<void, Fitness> {
+  const sizes = s.tasks.map((t) => t.tensors.reduce((a, b) => a + b, 0));
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+  const G = grid.length, L = G * n;
+  const segments = [0];
+  for (let l = 0; l < G; l++) for (const t of s.tasks) for (const size of t.tensors) segments.push(segments[segments.length - 1]! + size);
+  const lanes = new LaneProgram(p, L, segments);
+  const lr = new Float32Array(L);
+  let param: Float32Array = new Float32Array(L);
+  const x0 = s.tasks.map((t) => t.init());
+  for (let l = 0; l < G; l++) {
+    lr.fill(grid[l]!, l * n, (l + 1) * n);
+    s.tasks.forEach((_, k) => param.set(x0[k]!, l * n + offsets[k]!));
+  }
+  let states = lanes.initStates(grid[0]!);
+  const g = new Float32Array(L);
+  for (let t = 1; t <= s.steps; t++) {
+    for (let l = 0; l < G; l++) {
+      s.tasks.forEach((task, k) => {
+        const o = l * n + offsets[k]!;
+        task.grad(param.subarray(o, o + sizes[k]!), g.subarray(o, o + sizes[k]!), t);
+      });
+    }
+    const r = lanes.step({ t, param, g, states, lr });
+    param = r.param;
+    states = r.states;
+    yield;
+  }
+  const tasks = s.tasks.map((task, k): TaskScore => {
+    const loss0 = task.loss(x0[k]!);
+    let best: TaskScore = { task: task.name, score: -Infinity, lr: grid[0]!, loss: NaN, loss0 };
+    for (let l = 0; l < G; l++) {
+      const o = l * n + offsets[k]!;
+      const loss = task.loss(param.subarray(o, o + sizes[k]!));
+      const score = Number.isFinite(loss) ? Math.min(CEIL, Math.max(FLOOR, Math.log10(loss0 / Math.max(loss, 1e-300)))) : FLOOR;
+      if (score > best.score) best = { task: task.name, score, lr: grid[l]!, loss, loss0 };
+    }
+    return best;
+  });
+  return { fitness: tasks.reduce((a, t) => a + t.score, 0) / tasks.length, tasks };
+}

@@ -1,0 +1,43 @@
+// Where fitness is computed: in this process, or on a worker pool (queue.ts). A request is keyed by the
+// suite and the candidate's behavioural hash, so equal keys share one score wherever it was computed.
+import type { Program } from '../ir/index.js';
+import { FLOOR, scoreProgram, scoreProgramAsync, type Fitness } from './fitness.js';
+import { suite, type Suite } from './tasks.js';
+
+export interface ScoreRequest { key: string; suite: 'A' | 'B'; program: Program }
+
+export interface Scorer {
+  /** Scores every request (each key once) and returns the scores by key. */
+  score(reqs: readonly ScoreRequest[]): Promise<Map<string, Fitness>>;
+  close(): Promise<void>;
+}
+
+/** The fitness of a candidate that failed the hurdle (NaN or infinity on the probe): the worst, unscored. */
+export const HURDLE: Fitness = { fitness: FLOOR, tasks: [] };
+
+const suites = new Map<string, Suite>();
+function suiteOf(name: 'A' | 'B'): Suite {
+  let s = suites.get(name);
+  if (!s) suites.set(name, (s = suite(name)));
+  return s;
+}
+
+/** Scores one request: the same computation runs in-process and in `optc worker`. */
+export function scoreRequest(r: Pick<ScoreRequest, 'suite' | 'program'>): Fitness { return scoreProgram(r.program, suiteOf(r.suite)); }
+/** `scoreRequest`, yielding to the event loop now and then (workers). */
+export function scoreRequestAsync(r: Pick<ScoreRequest, 'suite' | 'program'>): Promise<Fitness> { return scoreProgramAsync(r.program, suiteOf(r.suite)); }
+
+export class LocalScorer implements Scorer {
+  /** Unique candidates scored, per suite. */
+  readonly scored = { A: 0, B: 0 };
+  async score(reqs: readonly ScoreRequest[]): Promise<Map<string, Fitness>> {
+    const out = new Map<string, Fitness>();
+    for (const r of reqs) {
+      if (out.has(r.key)) continue;
+      out.set(r.key, scoreRequest(r));
+      this.scored[r.suite]++;
+    }
+    return out;
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,18 @@
+// Saving and resuming a search. The state file is the whole run (configuration, RNG state, population,
+// history, cache), written atomically after rounds, so an interrupted search resumes where it stopped and
+// continues the same trajectory.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { SearchState } from './evolution.js';
+
+export function saveState(file: string, s: SearchState): void {
+  const json = JSON.stringify(s, (k, v) => (k === 'maxCandidates' && v === Infinity ? null : k === 'span' ? undefined : v));
+  writeFileSync(`${file}.tmp`, json);
+  renameSync(`${file}.tmp`, file);
+}
+
+export function loadState(file: string): SearchState {
+  const s = JSON.parse(readFileSync(file, 'utf8')) as SearchState;
+  if (s.version !== 1) throw new Error(`${file}: not a search state of this version`);
+  if (s.config.maxCandidates === null) s.config.maxCandidates = Infinity;
+  return s;
+}
