@@ -13,7 +13,7 @@ import { formatsJson } from '../formats/index.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { plan } from './plan.js';
 import { demo } from './demo.js';
-import { SEARCH_USAGE, SearchUsageError } from '../search/cli.js';
+import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
 import { SpaceError } from '../search/space.js';
 
 const USAGE = `usage:

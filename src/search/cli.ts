@@ -16,12 +16,9 @@ import { loadState, saveState } from './state.js';
 import { invalidReason } from './validate.js';
 import { winnerSource, type WrittenWinner } from './winners.js';
 
-export const SEARCH_USAGE = `  optc search --from FILE.opt|random [--hyper NAME=VALUE]... [--seed N] [--out DIR] [--time SECONDS]
-              [--candidates N] [--strategy evolution|random|constants] [--population N] [--batch N]
-              [--max-states K] [--resume] [--queue redis://HOST:PORT] [--no-progress]
-  optc worker --queue redis://HOST:PORT [--concurrency N]   score candidates from a search's queue`;
+import { SearchUsageError } from './usage.js';
 
-export class SearchUsageError extends Error {}
+export { SEARCH_USAGE, SearchUsageError } from './usage.js';
 
 const num = (name: string, v: string | undefined, dflt: number): number => {
   if (v === undefined) return dflt;

@@ -1,0 +1,8 @@
+// The search commands' usage text and usage error, apart from cli.ts so that `optc`'s start-up (which
+// prints the usage and recognizes the error) does not load the search's progress bars and report plotting.
+export const SEARCH_USAGE = `  optc search --from FILE.opt|random [--hyper NAME=VALUE]... [--seed N] [--out DIR] [--time SECONDS]
+              [--candidates N] [--strategy evolution|random|constants] [--population N] [--batch N]
+              [--max-states K] [--resume] [--queue redis://HOST:PORT] [--no-progress]
+  optc worker --queue redis://HOST:PORT [--concurrency N]   score candidates from a search's queue`;
+
+export class SearchUsageError extends Error {}
