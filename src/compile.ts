@@ -60,17 +60,18 @@ function frontEnd(input: string | Program, options: CompileOptions): { program: 
 }
 
 /**
- * The WGSL back end runs elementwise, reduction and row/column stages; matrix stages and fallback rules
- * join the schedule later (docs/matrix.md, "Status"). Until then such a program is refused here, by name,
- * and runs on the interpreter (`compileIR`, `optc run --backend interp`).
+ * This back end's one kernel module runs elementwise, reduction and row/column stages. Matrix stages and
+ * fallback rules run through their own stage plan (`compileMatrix`, src/compile-matrix.ts, which `optc run`
+ * uses) until they are stages of the one schedule (docs/matrix.md, "On the GPU"); here such a program is
+ * refused by name.
  */
 function backEndProblem(p: Program): Diagnostic | undefined {
-  const hint = 'run it on the interpreter for now: `optc run FILE --case CASE.json --backend interp` (docs/matrix.md)';
+  const hint = '`optc run FILE --case CASE.json` runs it on the GPU through its matrix stages (`compileMatrix` in the API; docs/matrix.md)';
   if (hasMatrixStages(p)) {
     const at = firstMatrixInst(p)?.span ?? p.states.find((s) => s.space === 'mat')?.span;
-    return error('E0330', `optimizer '${p.name}' has matrix stages (matrix products, transposes, matrix states), which the WGSL back end does not run yet`, at, hint);
+    return error('E0330', `optimizer '${p.name}' has matrix stages (matrix products, transposes, matrix states), which compile()'s kernel module does not hold yet`, at, hint);
   }
-  if (p.fallback) return error('E0330', `optimizer '${p.name}' has a fallback rule ('${p.fallback.name}'), which the WGSL back end does not run yet`, undefined, hint);
+  if (p.fallback) return error('E0330', `optimizer '${p.name}' has a fallback rule ('${p.fallback.name}'), which compile()'s kernel module does not hold yet`, undefined, hint);
   return undefined;
 }
 

@@ -210,25 +210,25 @@ describe('const, repeat and fallback (E0113, E0325, E0326, E0329)', () => {
   });
 });
 
-describe('E0330: the WGSL back end does not run matrix stages yet', () => {
+describe('E0330: compile()\'s kernel module does not hold matrix stages yet (compileMatrix does)', () => {
   it('compile() refuses a matrix program at its first matrix operation; compileIR takes it', () => {
     const src = body('L = L + g @ transpose(g);\n    p = p - lr * (L @ g);');
     let caught: unknown;
     try { compile(src, { file: 'x.opt' }); } catch (e) { caught = e; }
     expect(caught).toBeInstanceOf(CompileError);
     expect((caught as CompileError).message).toMatchInlineSnapshot(`
-      "x.opt:5:17: error[E0330]: optimizer 'a' has matrix stages (matrix products, transposes, matrix states), which the WGSL back end does not run yet
+      "x.opt:5:17: error[E0330]: optimizer 'a' has matrix stages (matrix products, transposes, matrix states), which compile()'s kernel module does not hold yet
         |
       5 |     L = L + g @ transpose(g);
         |                 ^^^^^^^^^^^^
-        = hint: run it on the interpreter for now: \`optc run FILE --case CASE.json --backend interp\` (docs/matrix.md)"
+        = hint: \`optc run FILE --case CASE.json\` runs it on the GPU through its matrix stages (\`compileMatrix\` in the API; docs/matrix.md)"
     `);
     expect(compileIR(src).program.states[0]!.shape).toEqual(['rows', 'rows']);
   });
 
   it('compile() refuses a fallback rule even without matrix stages', () => {
     const src = body('p = p - lr * g;', 'hyper lr = 0.1;\n  fallback other {\n    update { p = p - g; }\n  }');
-    expect(() => compile(src)).toThrow(/has a fallback rule \('other'\), which the WGSL back end does not run yet/);
+    expect(() => compile(src)).toThrow(/has a fallback rule \('other'\), which compile\(\)'s kernel module does not hold yet/);
     expect(compileIR(src).program.fallback!.name).toBe('other');
   });
 });

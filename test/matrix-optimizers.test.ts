@@ -33,12 +33,16 @@ interface RunResult {
   memoryPerTensor: Record<string, { rule: string; stateBytes: number; stateBytesPerParam: number }>;
 }
 
-/** `optc run FILE --case ... --backend interp`, as a user runs it. */
-async function optcRun(file: string, kase: object, ...extra: string[]): Promise<RunResult> {
+type Backend = 'interp' | 'webgpu';
+/** Both back ends run every example: the interpreter, and Dawn through the matrix stages (docs/matrix.md). */
+const BACKENDS: Backend[] = ['interp', 'webgpu'];
+
+/** `optc run FILE --case ... --backend B`, as a user runs it. */
+async function optcRun(file: string, kase: object, backend: Backend, ...extra: string[]): Promise<RunResult> {
   const c = join(dir, `case-${Math.random().toString(36).slice(2)}.json`);
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(c, JSON.stringify(kase));
-  await exec(process.execPath, ['--import', 'tsx', MAIN, 'run', `examples/${file}.opt`, '--case', c, '--backend', 'interp', '--out', out, ...extra]);
+  await exec(process.execPath, ['--import', 'tsx', MAIN, 'run', `examples/${file}.opt`, '--case', c, '--backend', backend, '--out', out, ...extra]);
   return JSON.parse(readFileSync(out, 'utf8')) as RunResult;
 }
 
@@ -57,7 +61,7 @@ describe('optc on matrix programs', () => {
   it('check and compile --emit ir take them; compile to WGSL says the back end does not run them yet', async () => {
     const check = await optc('check', 'examples/galore_adamw.opt', '--const', 'rank=8');
     expect(check.code).toBe(0);
-    expect(check.out).toMatch(/ok \(0 warnings\); matrix stages run on the interpreter/);
+    expect(check.out).toMatch(/ok \(0 warnings\); matrix stages: \d+ or \d+ per step/);
     const ir = await optc('compile', 'examples/shampoo.opt', '--emit', 'ir', '--const', 'root_iters=2');
     expect(ir.code).toBe(0);
     expect(ir.out).toContain('state L: f32 [mat rows, rows]');
@@ -105,9 +109,9 @@ describe('examples/muon.opt = torch.optim.Muon (float64 reference)', () => {
   const shapes = { w1: [24, 16], w2: [10, 30], bias: [16] };
   const hyper = { lr: 0.02, weight_decay: 0.1, 'adamw.lr': 0.01 };
 
-  it('matches the reference within 1e-3 relative after 6 steps (optc run --backend interp)', async () => {
+  it.each(BACKENDS)('matches the reference within 1e-3 relative after 6 steps (optc run --backend %s)', async (backend) => {
     const { params, grads, kase } = problem(101, shapes, 6);
-    const r = await optcRun('muon', kase(hyper));
+    const r = await optcRun('muon', kase(hyper), backend);
     for (const name of ['w1', 'w2'] as const) {
       const [rows, cols] = shapes[name] as [number, number];
       const p = Float64Array.from(params[name]!);
@@ -127,7 +131,7 @@ describe('examples/muon.opt = torch.optim.Muon (float64 reference)', () => {
     expect(errors(r.params.bias!.data, b, params.bias!).update).toBeLessThan(1e-4);
     expect(r.memoryPerTensor.bias!.rule).toBe('adamw');
     expect(Object.keys(r.state).sort()).toEqual(['exp_avg', 'exp_avg_sq', 'momentum_buffer']);
-  });
+  }, 120_000);
 
   it('the orthogonalized update has singular values in Newton-Schulz\'s band (about 0.7 to 1.2)', () => {
     // One step from zero momentum with nesterov: u = (1 - m) g + m (1 - m) g, whose NS image is what p moves by.
@@ -204,11 +208,11 @@ describe('examples/shampoo.opt = Shampoo, Algorithm 1 (float64 reference)', () =
     }
   });
 
-  it('matches the reference after 6 steps with roots refreshed at steps 1 and 4', async () => {
+  it.each(BACKENDS)('matches the reference after 6 steps with roots refreshed at steps 1 and 4 (%s)', async (backend) => {
     const shapes = { w1: [12, 8], w2: [5, 9], b: [7] };
     const { params, grads, kase } = problem(202, shapes, 6);
     const hyper = { lr: 0.05, eps: 1e-3, update_freq: 3, 'adagrad.lr': 0.05 };
-    const r = await optcRun('shampoo', kase(hyper));
+    const r = await optcRun('shampoo', kase(hyper), backend);
     for (const name of ['w1', 'w2'] as const) {
       const [rows, cols] = shapes[name] as [number, number];
       const p = Float64Array.from(params[name]!);
@@ -223,7 +227,7 @@ describe('examples/shampoo.opt = Shampoo, Algorithm 1 (float64 reference)', () =
     const acc = new Float64Array(7).fill(0.0001);
     grads.forEach((g) => shampooRef.refStepVector(acc, b, Float64Array.from(g.b!), { lr: 0.05 }));
     expect(errors(r.params.b!.data, b, params.b!).update).toBeLessThan(1e-5);
-  });
+  }, 120_000);
 });
 
 /** The program's Gaussian sketch for tensor `index` at step t: randn(seed + t, long, rank), row-major. */
@@ -255,12 +259,12 @@ describe('examples/galore_adamw.opt = GaLore AdamW (float64 reference)', () => {
     expect(frobenius(diff)).toBeLessThan(5e-3);
   });
 
-  it('matches the reference after 6 steps (projection refreshed at 1 and 4); memory matches the rank', async () => {
+  it.each(BACKENDS)('matches the reference after 6 steps (projection refreshed at 1 and 4); memory matches the rank (%s)', async (backend) => {
     const shapes = { w1: [16, 10], w2: [8, 20], b: [6] };
     const rank = 4;
     const { params, grads, kase } = problem(303, shapes, 6);
     const hyper = { lr: 0.01, update_proj_gap: 3, weight_decay: 0.01, 'adamw.lr': 0.01 };
-    const r = await optcRun('galore_adamw', kase(hyper), '--const', `rank=${rank}`);
+    const r = await optcRun('galore_adamw', kase(hyper), backend, '--const', `rank=${rank}`);
     Object.keys(shapes).forEach((name, index) => {
       if (name === 'b') return;
       const [rows, cols] = shapes[name as 'w1'] as [number, number];
@@ -280,5 +284,5 @@ describe('examples/galore_adamw.opt = GaLore AdamW (float64 reference)', () => {
     });
     expect(r.memoryPerTensor.b!.rule).toBe('adamw');
     expect(r.memoryPerTensor.b!.stateBytesPerParam).toBe(8);
-  });
+  }, 120_000);
 });

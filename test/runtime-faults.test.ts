@@ -5,14 +5,14 @@
 // as they were.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   AllocationError, BufferError, CheckpointError, DeviceLostError, DisposedError, ShapeError, compile, createOptimizer, getDevice,
   loadCheckpoint, type Optimizer, type TensorSpec,
 } from '../src/index.js';
-import { nodeWriteOps, type WriteOps } from '../src/checkpoint/index.js';
+import { nodeWriteOps, saveCheckpoint, type WriteOps } from '../src/checkpoint/index.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const ADAMW = readFileSync(join(REPO, 'examples/adamw.opt'), 'utf8');
@@ -78,6 +78,15 @@ describe('device lost', () => {
     await fresh.load(file);
     expect(await snapshot(fresh)).toEqual(saved);
     fresh.dispose();
+  });
+
+  it('createOptimizer on a device destroyed a moment before returns without hanging; the first read throws DeviceLostError', async () => {
+    const dev = await getDevice();
+    dev.destroy();
+    const opt = await within(createOptimizer(dev, compile(ADAMW), params()));
+    await expect(within(opt.readParam('w'))).rejects.toThrow(DeviceLostError);
+    expect(() => opt.step({ w: grad(1), b: grad(1, 10) })).toThrow(DeviceLostError);
+    opt.dispose();
   });
 
   it('a step that waits for the guard flag when the device goes rejects with DeviceLostError and does not count', async () => {
@@ -279,7 +288,6 @@ describe('checkpoint writes that fail midway keep the previous checkpoint', () =
 
   it('read-only directory: a real one (the save runs in a process without write permission)', async () => {
     const ro = join(dir, 'ro');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(ro);
     const file = join(ro, 'ckpt.safetensors');
     const { opt, saved } = await savedAtStep1(file);
@@ -297,7 +305,7 @@ describe('checkpoint writes that fail midway keep the previous checkpoint', () =
     }
   });
 
-  it('a process SIGKILLed in the middle of writing: the previous checkpoint loads, only a stale temp file is left', async () => {
+  it('a process SIGKILLed in the middle of writing: the previous checkpoint loads; the next save removes the stale temp file', async () => {
     const file = join(dir, 'killed.safetensors');
     const { opt, saved } = await savedAtStep1(file);
     const before = readFileSync(file);
@@ -318,7 +326,26 @@ describe('checkpoint writes that fail midway keep the previous checkpoint', () =
     await expectRestores(file, saved);
     const ck = await loadCheckpoint(file);
     expect(ck.step).toBe(1);
-    for (const f of tempFiles(dir)) rmSync(join(dir, f));
+    // The next save removes the dead writer's temp file, so a crash loop cannot fill the disk.
+    await opt.save(file);
+    expect(tempFiles(dir)).toEqual([]);
+    expect((await loadCheckpoint(file)).step).toBe(2);
     opt.dispose();
   }, 60_000);
+
+  it('the clean-up removes only temp files of this target whose writer is gone', async () => {
+    const sub = join(dir, 'stale');
+    mkdirSync(sub);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const names = [
+      `.x.safetensors.${dead}.0123456789ab.tmp`, // dead writer: removed
+      `.x.safetensors.${process.pid}.0123456789ab.tmp`, // a live writer (this process): kept
+      `.y.safetensors.${dead}.0123456789ab.tmp`, // another target: kept
+      `.x.safetensors.${dead}.zz.tmp`, // not the temp shape: kept
+      `x.safetensors.${dead}.0123456789ab.tmp`, // not hidden: kept
+    ];
+    for (const n of names) writeFileSync(join(sub, n), 'partial');
+    await saveCheckpoint(join(sub, 'x.safetensors'), { optimizer: 'o', programHash: 'h', formatVersion: 1, step: 1, hypers: {}, tensors: {} });
+    expect(readdirSync(sub).sort()).toEqual([...names.slice(1), 'x.safetensors'].sort());
+  });
 });

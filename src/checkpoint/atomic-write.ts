@@ -4,7 +4,7 @@
 // a killed process) leaves the old file as it was. All file system calls go through `WriteOps`, so tests can
 // inject each failure.
 
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { CheckpointError } from './errors.js';
@@ -17,6 +17,8 @@ export interface WriteOps {
   remove(path: string): Promise<void>;
   /** Makes a rename in `dir` durable. Best effort: some platforms cannot fsync a directory. */
   syncDir(dir: string): Promise<void>;
+  /** Names in `dir` (to find temp files a killed writer left); without it nothing is cleaned up. */
+  list?(dir: string): Promise<string[]>;
 }
 export interface WritableFile {
   /** Writes all of `bytes` at the current end of the file. */
@@ -44,6 +46,7 @@ export const nodeWriteOps: WriteOps = {
   },
   rename: (from, to) => rename(from, to),
   remove: (p) => unlink(p),
+  list: (dir) => readdir(dir),
   async syncDir(dir) {
     let fh: FileHandle | undefined;
     try {
@@ -68,6 +71,35 @@ export interface AtomicWriteOptions {
 export function tempPathFor(file: string): string {
   const dir = path.dirname(path.resolve(file));
   return path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Whether process `pid` exists on this machine (EPERM: it exists but is not ours). */
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as { code?: string }).code === 'EPERM'; }
+}
+
+/**
+ * Removes temp files of `file` left by writers that were killed (their process no longer exists), so a crash
+ * loop cannot fill the disk with half-written copies. Only names of tempPathFor's exact shape for this target
+ * are touched. Best effort: errors are ignored. (A writer on another machine sharing the directory would look
+ * dead; its save would then fail with 'io' and keep the previous file, as any failed save does.)
+ */
+export async function removeStaleTemps(file: string, ops: WriteOps = nodeWriteOps): Promise<string[]> {
+  if (!ops.list) return [];
+  const dir = path.dirname(path.resolve(file));
+  const base = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const shape = new RegExp(`^\\.${base}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+  const removed: string[] = [];
+  try {
+    for (const name of await ops.list(dir)) {
+      const pid = Number(shape.exec(name)?.[1]);
+      if (!pid || pid === process.pid || alive(pid)) continue;
+      await ops.remove(path.join(dir, name)).then(() => removed.push(name), () => {});
+    }
+  } catch {
+    // Listing failed: nothing to clean, and the save itself succeeded.
+  }
+  return removed;
 }
 
 /**
@@ -104,4 +136,5 @@ export async function writeFileAtomic(file: string, parts: Iterable<Uint8Array>,
     // The new file is in place and readable; only its survival of a power cut is in doubt.
     throw new CheckpointError('io', `wrote ${what} '${file}' but could not fsync its directory: ${(cause as Error)?.message ?? String(cause)}; the new file is in place but may not survive a power cut`, { cause });
   }
+  await removeStaleTemps(file, ops);
 }

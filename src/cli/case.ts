@@ -20,6 +20,8 @@ export interface Case {
   grads: Record<string, number[]>[];
   /** Extra per-element inputs per step: input name -> tensor name -> data. */
   inputs?: Record<string, Record<string, number[]>>[];
+  /** Host scalar inputs (`input loss: scalar;`) per step: name -> number. */
+  scalars?: Record<string, number>[];
 }
 export interface Result {
   steps: number;
@@ -32,7 +34,7 @@ export interface Result {
    */
   memory: { paramBytes: number; stateBytes: number };
   /**
-   * interp: `memory` per parameter tensor, with the rule that steps it (the optimizer, or its fallback for
+   * interp and matrix programs on webgpu: `memory` per parameter tensor, with the rule that steps it (the optimizer, or its fallback for
    * a tensor that is not a matrix) and state bytes per parameter element: a GaLore state of rank r on an
    * m × n matrix holds (min(m, n) r + 2 r max(m, n)) f32 values, not 2 m n.
    */
@@ -53,7 +55,7 @@ function numbers(x: unknown, what: string, n: number): number[] {
 }
 
 /** Checks a parsed CASE.json against the program; returns it typed. */
-export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hypers' | 'inputs' | 'fallback'>): Case {
+export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hypers' | 'inputs' | 'fallback' | 'scalars'>): Case {
   if (!isObj(raw)) throw new CaseError('the case must be a JSON object with "params" and "grads"');
   const hyper = raw.hyper ?? {};
   if (!isObj(hyper)) throw new CaseError('"hyper" must be an object of numbers');
@@ -94,16 +96,50 @@ export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hype
       return [inp, Object.fromEntries(Object.entries(params).map(([name, p]) => [name, numbers(per[name], `inputs[${k}].${inp}.${name}`, p.data.length)]))];
     })));
   }
-  return { hyper: hyper as Record<string, number>, params, grads, ...(inputs ? { inputs } : {}) };
+  const scalarNames = (program.scalars ?? []).map((s) => s.name);
+  let scalars: Case['scalars'];
+  if (scalarNames.length) {
+    const example = `{${scalarNames.map((n) => `"${n}": 0.5`).join(', ')}}`;
+    if (!Array.isArray(raw.scalars) || raw.scalars.length !== grads.length) {
+      throw new CaseError(`"scalars" must give ${scalarNames.join(', ')} for each of the ${grads.length} steps, e.g. "scalars": [${example}, ...]`);
+    }
+    scalars = raw.scalars.map((step, k) => {
+      if (!isObj(step)) throw new CaseError(`scalars[${k}] must be an object such as ${example}`);
+      for (const name of Object.keys(step)) if (!scalarNames.includes(name)) throw new CaseError(`scalars[${k}].${name}: no scalar input named '${name}' (declared: ${scalarNames.join(', ')})`);
+      return Object.fromEntries(scalarNames.map((n) => {
+        if (typeof step[n] !== 'number') throw new CaseError(`scalars[${k}].${n} is ${JSON.stringify(step[n])}, not a number`);
+        return [n, step[n] as number];
+      }));
+    });
+  }
+  return { hyper: hyper as Record<string, number>, params, grads, ...(inputs ? { inputs } : {}), ...(scalars ? { scalars } : {}) };
 }
 
-const tensor = (shape: number[], a: Float32Array): Tensor => ({ shape, data: Array.from(a) });
+export const tensor = (shape: number[], a: Float32Array): Tensor => ({ shape, data: Array.from(a) });
 
 /** Bytes of a state for a tensor of `shape`: its format's size for an elem state, 4 per value otherwise. */
 function stateBytes(s: StateDecl, shape: number[]): number {
   if (s.space === 'step') return 0; // kept on the host
   const n = numel(shape);
   return (s.space ?? 'elem') === 'elem' ? bytesAs(s.format, n, shape) : 4 * stateLength(s, shape);
+}
+
+/**
+ * Bytes of parameters and states per tensor, by the rule that steps it (the program, or its fallback for a
+ * tensor that is not a matrix), as the formats define them: 4 per parameter, `bytesAs` per state tensor.
+ */
+export function memoryByTensor(program: Program, tensors: Record<string, { shape: number[] }>): Pick<Result, 'memory'> & { memoryPerTensor: NonNullable<Result['memoryPerTensor']> } {
+  const memory = { paramBytes: 0, stateBytes: 0 };
+  const memoryPerTensor: NonNullable<Result['memoryPerTensor']> = {};
+  for (const [name, { shape }] of Object.entries(tensors)) {
+    const rule = ruleFor(program, shape, name);
+    const paramBytes = bytesAs(paramFormat(rule), numel(shape));
+    const sb = rule.states.reduce((a, s) => a + stateBytes(s, shape), 0);
+    memory.paramBytes += paramBytes;
+    memory.stateBytes += sb;
+    memoryPerTensor[name] = { rule: rule.name, paramBytes, stateBytes: sb, stateBytesPerParam: sb / Math.max(1, numel(shape)) };
+  }
+  return { memory, memoryPerTensor };
 }
 
 export function runCaseInterp(program: Program, c: Case): Result {
@@ -121,13 +157,11 @@ export function runCaseInterp(program: Program, c: Case): Result {
       return { ...tio, inputs };
     });
     // Every tensor in one step, so global reductions fold all of them; a compressed state's codes are its truth.
-    const out = interpretTensors(program, { t: k + 1, hypers: c.hyper, tensors });
+    const out = interpretTensors(program, { t: k + 1, hypers: c.hyper, tensors, ...(c.scalars ? { scalars: c.scalars[k] } : {}) });
     tensors = tensors.map((tio, i) => ({ ...tio, param: out[i]!.param, states: out[i]!.states, ...(out[i]!.packed ? { packed: out[i]!.packed } : {}) }));
   });
   const params: Record<string, Tensor> = {};
   const state: Record<string, Record<string, Tensor>> = {};
-  const memory = { paramBytes: 0, stateBytes: 0 };
-  const memoryPerTensor: NonNullable<Result['memoryPerTensor']> = {};
   tensors.forEach((tio, i) => {
     const name = tio.name!, shape = entries[i]![1].shape, rule = rules[i]!;
     params[name] = tensor(shape, tio.param);
@@ -136,12 +170,8 @@ export function runCaseInterp(program: Program, c: Case): Result {
       // A matrix state has its own sides (rows × rows, rank × cols); other states are listed as before.
       (state[s.name] ??= {})[name] = tensor(s.space === 'mat' ? shapeSize(s.shape!, matrixView(shape)) : shape, tio.states[s.name]!);
     }
-    const paramBytes = bytesAs(paramFormat(rule), numel(shape));
-    const sb = rule.states.reduce((a, s) => a + stateBytes(s, shape), 0);
-    memory.paramBytes += paramBytes;
-    memory.stateBytes += sb;
-    memoryPerTensor[name] = { rule: rule.name, paramBytes, stateBytes: sb, stateBytesPerParam: sb / Math.max(1, numel(shape)) };
   });
+  const { memory, memoryPerTensor } = memoryByTensor(program, c.params);
   return { steps: c.grads.length, backend: 'interp', memory, memoryPerTensor, params, state };
 }
 
@@ -151,11 +181,11 @@ export async function runCaseWebGPU(module: KernelModule, c: Case): Promise<Resu
     const opt = await createOptimizer(device, module,
       Object.fromEntries(Object.entries(c.params).map(([n, p]) => [n, { shape: p.shape, data: Float32Array.from(p.data) }])),
       { hypers: c.hyper });
-    c.grads.forEach((g, k) => {
+    for (const [k, g] of c.grads.entries()) {
       const inputs = Object.fromEntries(Object.entries(c.inputs?.[k] ?? {}).map(([inp, per]) =>
         [inp, Object.fromEntries(Object.entries(per).map(([n, d]) => [n, Float32Array.from(d)]))]));
-      opt.step(Object.fromEntries(Object.entries(g).map(([n, d]) => [n, Float32Array.from(d)])), inputs);
-    });
+      await opt.step(Object.fromEntries(Object.entries(g).map(([n, d]) => [n, Float32Array.from(d)])), inputs, c.scalars?.[k] ?? {});
+    }
     const read = await opt.read();
     const result: Result = {
       steps: c.grads.length,

@@ -10,8 +10,12 @@ import { printIR } from '../ir/printer.js';
 import { parse } from '../parser/index.js';
 import { OptcRuntimeError } from '../runtime/errors.js';
 import { formatsJson } from '../formats/index.js';
+import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { plan } from './plan.js';
+import { runCaseMatrixWebGPU } from './case-matrix.js';
+import { compileMatrix } from '../compile-matrix.js';
+import { MatrixPlanError } from '../ir/matrix-plan.js';
 import { demo } from './demo.js';
 import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
 import { SpaceError } from '../search/space.js';
@@ -70,7 +74,17 @@ function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   throw new UsageError(`unknown --block-absmax '${v}' (serial, workgroup)`);
 }
 
+/** Commands that create a Dawn device, whose native start-up warning is filtered (quiet-dawn.ts). */
+function touchesDawn(argv: string[]): boolean {
+  const interp = argv.some((a, i) => a === '--backend=interp' || (a === '--backend' && argv[i + 1] === 'interp'));
+  return ['demo', 'search', 'worker'].includes(argv[0] ?? '') || (argv[0] === 'run' && !interp);
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (touchesDawn(argv)) {
+    const code = await rerunQuietly();
+    if (code !== undefined) return code;
+  }
   // Symbolic optimizer search (docs/search.md) has options of its own.
   if (argv[0] === 'search') return (await import('../search/cli.js')).searchCommand(argv.slice(1));
   if (argv[0] === 'worker') return (await import('../search/cli.js')).workerCommand(argv.slice(1));
@@ -102,10 +116,11 @@ async function main(argv: string[]): Promise<number> {
       const source = readSource(file);
       // A matrix program is checked through the passes the interpreter runs; the rest through codegen too.
       const front = compileIR(source, opts);
-      const c = interpreterOnly(front) ? front : compile(source, opts);
+      const c = interpreterOnly(front) ? compileMatrix(source, opts) : compile(source, opts);
       warn(c, source);
       const n = c.diagnostics.length;
-      console.log(`${file}: ok (${n} warning${n === 1 ? '' : 's'})${c === front ? '; matrix stages run on the interpreter until the WGSL back end supports them (docs/matrix.md)' : ''}`);
+      const stages = 'plan' in c.module ? `; matrix stages: ${c.module.plan.variants.map((v) => v.stages.length).join(' or ')} per step (docs/matrix.md)` : '';
+      console.log(`${file}: ok (${n} warning${n === 1 ? '' : 's'})${stages}`);
       return 0;
     }
     case 'compile': {
@@ -147,13 +162,17 @@ async function main(argv: string[]): Promise<number> {
       if (!values.case) throw new UsageError('optc run needs --case CASE.json');
       const backend = values.backend ?? 'webgpu';
       if (backend !== 'interp' && backend !== 'webgpu') throw new UsageError(`unknown --backend '${backend}' (webgpu, interp)`);
-      // The interpreter needs no kernels: it runs every program, matrix stages included.
-      const c = backend === 'interp' ? compileIR(source, opts) : compile(source, opts);
+      // The interpreter needs no kernels: it runs every program, matrix stages included. On the GPU a matrix
+      // program runs through its stage plan (src/compile-matrix.ts), the rest through compile().
+      const front = compileIR(source, opts);
+      const matrix = backend === 'webgpu' && interpreterOnly(front) ? compileMatrix(source, opts) : undefined;
+      const c = backend === 'interp' ? front : matrix ?? compile(source, opts);
       warn(c, source);
       let raw: unknown;
       try { raw = JSON.parse(readFileSync(values.case, 'utf8')); } catch (e) { throw new CaseError(`cannot read case '${values.case}': ${(e as Error).message}`); }
       const kase = validateCase(raw, c.program);
-      const result = backend === 'interp' ? runCaseInterp(c.program, kase) : await runCaseWebGPU((c as Compiled).module, kase);
+      const result = backend === 'interp' ? runCaseInterp(c.program, kase)
+        : matrix ? await runCaseMatrixWebGPU(matrix, kase) : await runCaseWebGPU((c as Compiled).module, kase);
       output(JSON.stringify(result), values.out);
       return 0;
     }
@@ -171,7 +190,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   if (e instanceof CompileError) console.error(e.message);
   else if (e instanceof UsageError || e instanceof SearchUsageError) console.error(`optc: ${e.message}\n${USAGE}`);
-  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError || e instanceof SpaceError) console.error(`optc: error: ${e.message}`);
+  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError || e instanceof SpaceError || e instanceof MatrixPlanError) console.error(`optc: error: ${e.message}`);
   else console.error(e);
   process.exitCode = e instanceof UsageError || e instanceof SearchUsageError ? 2 : 1;
 });

@@ -37,6 +37,18 @@ export interface MatmulOptions {
   workgroup?: readonly [number, number];
   /** Depth of the workgroup-memory slab, a multiple of 4 ('workgroup' tiles only; default 32). */
   tileK?: number;
+  /** A is stored transposed (k × m, row-major) and read as its transpose: C = Aᵀ B, never materialized. */
+  transA?: boolean;
+  /** B is stored transposed (n × k): C = A Bᵀ (Newton-Schulz's X Xᵀ). */
+  transB?: boolean;
+  /**
+   * Elementwise work fused after the product ('registers' tiles only): `fn` defines
+   * `fn epilogue(acc: f32, r: u32, c: u32) -> f32`, the entry stored at C[r][c] from the product's entry
+   * `acc`, and may read the bindings `decls` declares (numbered from 3). C = a A B + b D is
+   * `return a * acc + b * d[r * N + c];`. It may read C's old entries through `ldC(i)` (the invocation
+   * that writes an entry is the only one to read it: an in-place update such as L = L + G Gᵀ).
+   */
+  epilogue?: { decls: string[]; fn: string };
 }
 
 /** One kernel: WGSL, how to dispatch it, and what it binds (A, B read; C written). */
@@ -46,6 +58,7 @@ export interface MatmulKernel {
   workgroupSize: [number, number, number];
   /** Workgroups to dispatch. */
   grid: [number, number, number];
+  /** A, B and C; an epilogue's own bindings (3, 4, ...) are its caller's to list. */
   bindings: { binding: number; name: 'a' | 'b' | 'c'; access: 'read' | 'read_write'; bytes: number }[];
   /** 2 m k n: floating-point operations per run (multiply and add). */
   flops: number;
@@ -53,7 +66,7 @@ export interface MatmulKernel {
 }
 
 export function matmulKernel(opts: MatmulOptions): MatmulKernel {
-  const o: Required<MatmulOptions> = { tiles: 'registers', rows: 4, workgroup: [8, 8], tileK: 32, ...opts };
+  const o = { tiles: 'registers', rows: 4, workgroup: [8, 8], tileK: 32, transA: false, transB: false, ...opts } as Required<MatmulOptions>;
   const { m, k, n, rows } = o;
   for (const [what, v] of [['m', m], ['k', k], ['n', n]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`matmulKernel: ${what} must be a positive integer, got ${v}`);
@@ -62,16 +75,23 @@ export function matmulKernel(opts: MatmulOptions): MatmulKernel {
   const [wx, wy] = o.workgroup;
   const cols4 = Math.ceil(n / 4), rowBlocks = Math.ceil(m / rows);
   const grid: [number, number, number] = [Math.ceil(cols4 / wx), Math.ceil(rowBlocks / wy), 1];
-  const vecA = k % 4 === 0, vecB = n % 4 === 0;
-  const body = o.tiles === 'workgroup' ? workgroupBody(o) : registerBody(o);
+  if (o.tiles === 'workgroup' && (o.transA || o.transB || o.epilogue)) throw new RangeError('matmulKernel: workgroup tiles take plain operands and no epilogue (use registers tiles)');
+  // Which operands are bound as vec4 arrays: a transposed A when a block of 4 rows is 4 consecutive values
+  // (m a multiple of 4, 4 rows per invocation), a transposed B when its rows (B's columns) are in k.
+  const vecA = o.transA ? m % 4 === 0 && rows === 4 : k % 4 === 0;
+  const vecB = o.transB ? k % 4 === 0 : n % 4 === 0;
+  const vecC = n % 4 === 0;
+  const body = o.tiles === 'workgroup' ? workgroupBody(o) : registerBody(o, vecA, vecB);
   const wgsl = [
-    `// C = A B: A ${m} × ${k}, B ${k} × ${n}; ${rows} × 4 entries of C per invocation, ${o.tiles} tiles.`,
+    `// C = ${o.transA ? 'Aᵀ' : 'A'} ${o.transB ? 'Bᵀ' : 'B'}: C ${m} × ${n}, inner ${k}; ${rows} × 4 entries of C per invocation, ${o.tiles} tiles${o.epilogue ? ', fused epilogue' : ''}.`,
     `const M = ${m}u;`, `const K = ${k}u;`, `const N = ${n}u;`,
     `@group(0) @binding(0) var<storage, read> a: array<${vecA ? 'vec4<f32>' : 'f32'}>;`,
     `@group(0) @binding(1) var<storage, read> b: array<${vecB ? 'vec4<f32>' : 'f32'}>;`,
-    `@group(0) @binding(2) var<storage, read_write> c: array<${vecB ? 'vec4<f32>' : 'f32'}>;`,
+    `@group(0) @binding(2) var<storage, read_write> c: array<${vecC ? 'vec4<f32>' : 'f32'}>;`,
+    ...(o.epilogue?.decls ?? []),
     '',
-    loaders(vecA, vecB),
+    loaders(vecA, vecB, o),
+    storeC(vecC, o.epilogue),
     body,
   ].join('\n');
   return {
@@ -90,21 +110,40 @@ export function matmulKernel(opts: MatmulOptions): MatmulKernel {
  * `ldA(r, kk)`: A[r][kk .. kk+3] (kk a multiple of 4, r < M); `ldB(kk, j4)`: B[kk][4 j4 .. 4 j4 + 3];
  * `stC(r, j4, v)`. Unaligned operands are read as scalars, zero past the end of a row.
  */
-function loaders(vecA: boolean, vecB: boolean): string {
+function loaders(vecA: boolean, vecB: boolean, o: { transA: boolean; transB: boolean }): string {
   const scalar4 = (arr: string, base: string, lim: string) =>
     `vec4<f32>(${[0, 1, 2, 3].map((q) => `select(0.0, ${arr}[${base} + ${q}u], ${q}u < ${lim})`).join(', ')})`;
+  // Transposed operands are read inline by operandLoads.
   return [
-    vecA
+    o.transA ? '' : vecA
       ? 'fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }'
       : `fn ldA(r: u32, kk: u32) -> vec4<f32> { let rest = K - kk; return ${scalar4('a', 'r * K + kk', 'rest')}; }`,
-    vecB
+    o.transB ? '' : vecB
       ? 'fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }'
       : `fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return ${scalar4('b', 'kk * N + 4u * j4', 'rest')}; }`,
-    vecB
-      ? 'fn stC(r: u32, j4: u32, v: vec4<f32>) { c[r * (N / 4u) + j4] = v; }'
-      : 'fn stC(r: u32, j4: u32, v: vec4<f32>) { for (var q = 0u; q < 4u && 4u * j4 + q < N; q++) { c[r * N + 4u * j4 + q] = v[q]; } }',
     '',
   ].join('\n');
+}
+
+/**
+ * `stC(r, j4, v)` stores entries C[r][4 j4 .. 4 j4 + 3] (those < N), through the epilogue when there is one;
+ * `ldC(i)` reads C's flat entry i (for an epilogue that updates C in place).
+ */
+function storeC(vecC: boolean, epilogue: MatmulOptions['epilogue']): string {
+  const out: string[] = [];
+  if (epilogue) {
+    out.push(vecC ? 'fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }' : 'fn ldC(i: u32) -> f32 { return c[i]; }');
+    out.push(epilogue.fn);
+    // Columns past N (n not a multiple of 4) are computed on a clamped column and never stored.
+    out.push(`fn ep4(r: u32, j4: u32, v: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(${[0, 1, 2, 3].map((q) => `epilogue(v[${q}], r, min(4u * j4 + ${q}u, N - 1u))`).join(', ')});
+}`);
+  }
+  const v = epilogue ? 'ep4(r, j4, v0)' : 'v0';
+  out.push(vecC
+    ? `fn stC(r: u32, j4: u32, v0: vec4<f32>) { c[r * (N / 4u) + j4] = ${v}; }`
+    : `fn stC(r: u32, j4: u32, v0: vec4<f32>) { let v = ${v}; for (var q = 0u; q < 4u && 4u * j4 + q < N; q++) { c[r * N + 4u * j4 + q] = v[q]; } }`);
+  return out.join('\n') + '\n';
 }
 
 /** Accumulator declarations, and the store of the block (rows and columns past the end skipped). */
@@ -119,17 +158,47 @@ function accumulators(rows: number): { decl: string; store: string } {
   };
 }
 
-function registerBody(o: Required<MatmulOptions>): string {
+/**
+ * The operand loads of one k-step (kk .. kk + 3): `a0 .. a{rows-1}` (rows row0 + i of A, entries kk .. kk + 3)
+ * and `b0 .. b3` (rows kk + q of B, columns 4 jc .. 4 jc + 3). Rows past M are clamped to the last row on
+ * load (valid memory) and never stored. Past K (k not a multiple of 4) A gives zeros and B's rows are zeroed
+ * too (a clamped row times zero would still turn an infinity in B into NaN). A transposed operand stored as
+ * vec4 loads a 4 × 4 block as four vec4 and transposes it in registers, so it costs the loads a plain one does.
+ */
+function operandLoads(o: Required<MatmulOptions>, vecA: boolean, vecB: boolean): string[] {
+  const { rows } = o;
+  const idx = Array.from({ length: rows }, (_, i) => i);
+  const quad = [0, 1, 2, 3];
+  const inK = (q: number) => `kk + ${q}u < K`;
+  const kq = (q: number) => `min(kk + ${q}u, K - 1u)`;
+  const lines: string[] = [];
+  if (!o.transA) {
+    lines.push(...idx.map((i) => `    let a${i} = ldA(min(row0 + ${i}u, M - 1u), kk);`));
+  } else if (vecA) {
+    // A stored k × m: a[(kk + q) M / 4 + row0 / 4] holds A[row0 .. row0 + 3][kk + q].
+    lines.push(...quad.map((q) => `    let d${q} = select(vec4<f32>(0.0), a[(${kq(q)} * M + min(row0, M - 4u)) / 4u], ${inK(q)});`));
+    lines.push(...idx.map((i) => `    let a${i} = vec4<f32>(d0[${i}], d1[${i}], d2[${i}], d3[${i}]);`));
+  } else {
+    lines.push(...idx.map((i) => `    let a${i} = vec4<f32>(${quad.map((q) => `select(0.0, a[${kq(q)} * M + min(row0 + ${i}u, M - 1u)], ${inK(q)})`).join(', ')});`));
+  }
+  if (!o.transB) {
+    lines.push(...quad.map((q) => `    let b${q} = ${o.k % 4 === 0 ? `ldB(kk + ${q}u, jc)` : `select(vec4<f32>(0.0), ldB(${kq(q)}, jc), ${inK(q)})`};`));
+  } else if (vecB) {
+    // B stored n × k with k a multiple of 4: b[col K / 4 + kk / 4] holds B[kk .. kk + 3][col].
+    lines.push(...quad.map((j) => `    let e${j} = b[(min(4u * jc + ${j}u, N - 1u) * K + kk) / 4u];`));
+    lines.push(...quad.map((q) => `    let b${q} = vec4<f32>(e0[${q}], e1[${q}], e2[${q}], e3[${q}]);`));
+  } else {
+    lines.push(...quad.map((q) => `    let b${q} = vec4<f32>(${quad.map((j) => `select(0.0, b[min(4u * jc + ${j}u, N - 1u) * K + ${kq(q)}], ${inK(q)})`).join(', ')});`));
+  }
+  return lines;
+}
+
+function registerBody(o: Required<MatmulOptions>, vecA: boolean, vecB: boolean): string {
   const { rows, workgroup: [wx, wy] } = o;
   const idx = Array.from({ length: rows }, (_, i) => i);
   const { decl, store } = accumulators(rows);
-  // Rows past M are clamped to the last row on load (valid memory) and never stored.
-  // With k not a multiple of 4 the last step reads past K: A gives zeros there, and B's rows are zeroed too
-  // (a clamped row times zero would still turn an infinity in B into NaN).
-  const bRow = (q: number) => (o.k % 4 === 0 ? `ldB(kk + ${q}u, jc)` : `select(vec4<f32>(0.0), ldB(min(kk + ${q}u, K - 1u), jc), kk + ${q}u < K)`);
   const kStep = [
-    ...idx.map((i) => `    let a${i} = ldA(min(row0 + ${i}u, M - 1u), kk);`),
-    ...[0, 1, 2, 3].map((q) => `    let b${q} = ${bRow(q)};`),
+    ...operandLoads(o, vecA, vecB),
     ...idx.flatMap((i) => [0, 1, 2, 3].map((q) => `    acc${i} = fma(vec4<f32>(a${i}[${q}]), b${q}, acc${i});`)),
   ].join('\n');
   return [

@@ -1,0 +1,253 @@
+// WGSL for the stages of a matrix plan (src/ir/matrix-plan.ts), for one tensor: its [rows, cols] view fixes
+// every size (WGSL constants, one pipeline per shape, as the matmul kernel does) and whether `orient`
+// transposes. Three kernel kinds:
+//   map      one invocation per entry of the root's shape, computing the root's inlined expression;
+//   matmul   src/codegen-wgsl/matmul.ts with transposed operands read in place and the root's expression
+//            as the epilogue, `acc` standing for the product's entry;
+//   reduce   one workgroup folds the argument's expression over every entry into a per-tensor slot.
+// Expressions are emitted at coordinates: an entry (r, c) of the root; a transpose (or an orient on a tall
+// tensor) swaps the coordinates its argument is read at, down to the buffers, the identity and the counter
+// RNG (whose numbering is row-major in the value's own shape, as in the interpreter).
+//
+// Bindings: every buffer a kernel reads is an `array<f32>` (read-only; the output's key is read through the
+// output binding, never bound twice), `steps` holds the step values (src/ir/matrix-plan.ts, `steps` and
+// `streams`), `scal` the tensor's reduction slots.
+import { shapeSize, type View } from '../ir/matrix.js';
+import type { MatrixPlan, MatrixStage, MatrixVariant } from '../ir/matrix-plan.js';
+import { RNG_WGSL } from '../ir/rng.js';
+import type { Inst, MatShape, ValueId } from '../ir/types.js';
+import { matmulKernel } from './matmul.js';
+import { f32Literal, powHelpers, SCALAR, wgslOp } from './wgsl.js';
+
+/** A buffer binding: a plan buffer key (`p`, `in:g`, `st:L`, `t12`), or `#steps` / `#scal`. */
+export interface StageBinding { binding: number; buffer: string; access: 'read' | 'read_write' }
+
+export interface StageKernel {
+  wgsl: string;
+  entryPoint: 'main';
+  grid: [number, number, number];
+  bindings: StageBinding[];
+  label: string;
+}
+
+export interface TensorTarget {
+  view: View;
+  /** The tensor's id: keys its random numbers, as the interpreter's `index`. */
+  tensor: number;
+}
+
+const WG = 256;
+const MAX_GRID = 65535;
+const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ['rows', 'cols']);
+
+/** One kernel for `stage` of `variant` (not a copy: the runtime copies buffers itself). */
+export function stageKernel(plan: MatrixPlan, variant: MatrixVariant, stage: MatrixStage, target: TensorTarget): StageKernel {
+  switch (stage.kind) {
+    case 'map': return mapKernel(plan, variant, stage, target);
+    case 'reduce': return reduceKernel(plan, variant, stage, target);
+    case 'matmul': return matmulStageKernel(plan, variant, stage, target);
+    case 'copy': throw new Error('stageKernel: a copy stage has no kernel');
+  }
+}
+
+/**
+ * Emits the expression of `root` at entry (r, c) as WGSL `let`s. Buffers it reads are collected in
+ * `reads` (key -> WGSL name); `outKey` is read through `readOut` instead.
+ */
+class ExprEmitter {
+  readonly lines: string[] = [];
+  readonly reads = new Map<string, string>();
+  usesSteps = false;
+  usesScal = false;
+  usesPow = false;
+  usesRand = false;
+  private readonly memo = new Map<string, string>();
+  private readonly tall: boolean;
+
+  constructor(
+    private readonly plan: MatrixPlan, private readonly v: MatrixVariant, private readonly target: TensorTarget,
+    private readonly root: ValueId, private readonly opts: { acc?: ValueId; outKey?: string; readOut?: (idx: string) => string } = {},
+  ) { this.tall = target.view.rows > target.view.cols; }
+
+  private A(id: ValueId): ValueId { return this.v.alias[id] ?? id; }
+  private stepSlot(id: ValueId): number { return this.plan.steps.indexOf(id); }
+
+  /** The value of `id` at the root's entry (r, c), or at (c, r) when `t`. */
+  value(id0: ValueId, t = false): string {
+    const id = this.A(id0);
+    const inst = this.plan.insts[id]!;
+    const matrixValued = inst.space === 'mat' || inst.space === 'elem';
+    const key = matrixValued ? `${id}:${t}` : `${id}`;
+    const hit = this.memo.get(key);
+    if (hit) return hit;
+    const out = this.compute(id, inst, t);
+    this.memo.set(key, out);
+    return out;
+  }
+
+  private compute(id: ValueId, inst: Inst, t: boolean): string {
+    const [i, j] = t ? ['c', 'r'] : ['r', 'c'];
+    const { view } = this.target;
+    if (inst.space === 'step') {
+      this.usesSteps = true;
+      const s = `steps[${this.stepSlot(id)}]`;
+      return inst.dtype === 'bool' ? `(${s} != 0.0)` : s;
+    }
+    if (id === this.opts.acc) return 'acc';
+    const buffer = id === this.root ? undefined : this.v.buffers[id];
+    if (buffer !== undefined) {
+      const [, cols] = shapeSize(shapeOf(inst), view);
+      const idx = `${i} * ${cols}u + ${j}`;
+      if (buffer === this.opts.outKey) return this.opts.readOut!(idx);
+      let name = this.reads.get(buffer);
+      if (!name) this.reads.set(buffer, (name = `in${this.reads.size}`));
+      return this.let(`${name}[${idx}]`);
+    }
+    const slot = this.v.slots[id];
+    if (slot !== undefined) { this.usesScal = true; return `scal[${slot}]`; }
+    switch (inst.op) {
+      case 'const': return f32Literal(inst.value!);
+      case 'dim': return f32Literal(inst.name === 'numel' ? view.rows * view.cols : inst.name === 'rows' ? view.rows : view.cols);
+      case 'eye': return `select(0.0, 1.0, ${i} == ${j})`;
+      case 'rand': {
+        this.usesRand = true;
+        this.usesSteps = true;
+        const [, cols] = shapeSize(shapeOf(inst), view);
+        const stream = `bitcast<u32>(steps[${this.plan.steps.length + this.plan.streams.indexOf(inst.args[0]!)}])`;
+        return this.let(`optc_rand_${inst.name}(${stream}, ${this.target.tensor}u, ${i} * ${cols}u + ${j})`);
+      }
+      case 'transpose': return this.value(inst.args[0]!, !t);
+      case 'orient': return this.value(inst.args[0]!, this.tall ? !t : t);
+      case 'matmul': case 'reduce': case 'param': case 'input': case 'state': case 'hyper': case 'step': case 'scalar':
+        throw new Error(`matrix kernel: %${id} (${inst.op}) should be a buffer, a slot or a step value here`);
+      default: {
+        const f = wgslOp[inst.op];
+        if (!f) throw new Error(`matrix kernel: no WGSL for '${inst.op}'`);
+        if (inst.op === 'pow') this.usesPow = true;
+        return this.let(f(inst.args.map((a) => this.value(a, t)), SCALAR));
+      }
+    }
+  }
+
+  private let(e: string): string {
+    const name = `v${this.lines.length}`;
+    this.lines.push(`  let ${name} = ${e};`);
+    return name;
+  }
+
+  /** Declarations of what the expression needs, bindings numbered from `first`. */
+  decls(first: number, scalAccess: 'read' | 'read_write' = 'read'): { decls: string[]; helpers: string; bindings: StageBinding[] } {
+    const bindings: StageBinding[] = [];
+    const decls: string[] = [];
+    let n = first;
+    const add = (name: string, buffer: string, access: 'read' | 'read_write') => {
+      decls.push(`@group(0) @binding(${n}) var<storage, ${access}> ${name}: array<f32>;`);
+      bindings.push({ binding: n++, buffer, access });
+    };
+    if (this.usesSteps) add('steps', '#steps', 'read');
+    if (this.usesScal || scalAccess === 'read_write') add('scal', '#scal', scalAccess);
+    for (const [buffer, name] of this.reads) add(name, buffer, 'read');
+    const helpers = (this.usesPow ? powHelpers(false) : '') + (this.usesRand ? RNG_WGSL : '');
+    return { decls, helpers, bindings };
+  }
+}
+
+function gridFor(n: number): { grid: [number, number, number]; index: string } {
+  const groups = Math.max(1, Math.ceil(n / WG));
+  const gx = Math.min(groups, MAX_GRID), gy = Math.ceil(groups / gx);
+  return { grid: [gx, gy, 1], index: `gid.x + gid.y * ${gx * WG}u` };
+}
+
+function mapKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'map' }>, target: TensorTarget): StageKernel {
+  const [R, C] = shapeSize(stage.shape, target.view);
+  const e = new ExprEmitter(plan, v, target, stage.root, { outKey: stage.out, readOut: (idx) => `out[${idx}]` });
+  const value = e.value(stage.root);
+  const { decls, helpers, bindings } = e.decls(1);
+  const { grid, index } = gridFor(R * C);
+  const wgsl = [
+    `// ${plan.insts[stage.root]!.label ?? `%${stage.root}`}: ${R} × ${C} entries, one per invocation.`,
+    `@group(0) @binding(0) var<storage, read_write> out: array<f32>;`,
+    ...decls, helpers,
+    `@compute @workgroup_size(${WG})`,
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    `  let i = ${index};`,
+    `  if (i >= ${R * C}u) { return; }`,
+    `  let r = i / ${C}u;`, `  let c = i % ${C}u;`,
+    ...e.lines,
+    `  out[i] = ${value};`,
+    '}',
+  ].join('\n');
+  return { wgsl, entryPoint: 'main', grid, bindings: [{ binding: 0, buffer: stage.out, access: 'read_write' }, ...bindings], label: `map %${stage.root} ${R}x${C}` };
+}
+
+const FOLD: Record<string, { init: string; fold: (a: string, b: string) => string }> = {
+  sum: { init: '0.0', fold: (a, b) => `${a} + ${b}` },
+  max: { init: 'bitcast<f32>(0xff800000u)', fold: (a, b) => `max(${a}, ${b})` },
+  min: { init: 'bitcast<f32>(0x7f800000u)', fold: (a, b) => `min(${a}, ${b})` },
+};
+
+function reduceKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'reduce' }>, target: TensorTarget): StageKernel {
+  const inst = plan.insts[stage.root]!;
+  const arg = v.alias[inst.args[0]!] ?? inst.args[0]!;
+  const argInst = plan.insts[arg]!;
+  const [R, C] = argInst.space === 'mat' || argInst.space === 'elem' ? shapeSize(shapeOf(argInst), target.view) : [1, 1];
+  const f = FOLD[inst.name!]!;
+  const e = new ExprEmitter(plan, v, target, stage.root);
+  const value = e.value(arg);
+  const { decls, helpers, bindings } = e.decls(0, 'read_write');
+  // One workgroup: each invocation folds a strided share in f32, then a tree in workgroup memory. The
+  // interpreter sums in float64 and rounds once; the difference is within the f32 summation bound.
+  const wgsl = [
+    `// ${inst.label ?? `%${stage.root}`}: reduce.${inst.name} over ${R} × ${C} entries into slot ${stage.slot}.`,
+    ...decls, helpers,
+    `var<workgroup> part: array<f32, ${WG}>;`,
+    `@compute @workgroup_size(${WG})`,
+    'fn main(@builtin(local_invocation_index) li: u32) {',
+    `  var a = ${f.init};`,
+    `  for (var i = li; i < ${R * C}u; i += ${WG}u) {`,
+    `    let r = i / ${C}u;`, `    let c = i % ${C}u;`,
+    ...e.lines.map((l) => `  ${l}`),
+    `    a = ${f.fold('a', value)};`,
+    '  }',
+    '  part[li] = a;',
+    '  workgroupBarrier();',
+    `  for (var s = ${WG / 2}u; s > 0u; s = s / 2u) {`,
+    `    if (li < s) { part[li] = ${f.fold('part[li]', 'part[li + s]')}; }`,
+    '    workgroupBarrier();',
+    '  }',
+    `  if (li == 0u) { scal[${stage.slot}] = part[0]; }`,
+    '}',
+  ].join('\n');
+  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings, label: `reduce %${stage.root} ${R}x${C}` };
+}
+
+function matmulStageKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'matmul' }>, target: TensorTarget): StageKernel {
+  const { view } = target;
+  const tall = view.rows > view.cols;
+  const mm = plan.insts[stage.mm]!;
+  const [m, n] = shapeSize(shapeOf(mm), view);
+  const aInst = plan.insts[mm.args[0]!]!;
+  const [, k] = shapeSize(shapeOf(aInst), view);
+  const transA = stage.a.transpose !== (stage.a.orient && tall);
+  const transB = stage.b.transpose !== (stage.b.orient && tall);
+  let epilogue: { decls: string[]; fn: string } | undefined;
+  let extra: StageBinding[] = [];
+  if (stage.root !== stage.mm) {
+    const e = new ExprEmitter(plan, v, target, stage.root, { acc: stage.mm, outKey: stage.out, readOut: (idx) => `ldC(${idx})` });
+    const value = e.value(stage.root);
+    const d = e.decls(3);
+    extra = d.bindings;
+    epilogue = { decls: [...d.decls, d.helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
+  }
+  const kernel = matmulKernel({ m, k, n, transA, transB, ...(epilogue ? { epilogue } : {}) });
+  return {
+    wgsl: kernel.wgsl, entryPoint: 'main', grid: kernel.grid,
+    bindings: [
+      { binding: 0, buffer: stage.a.buffer, access: 'read' },
+      { binding: 1, buffer: stage.b.buffer, access: 'read' },
+      { binding: 2, buffer: stage.out, access: 'read_write' },
+      ...extra,
+    ],
+    label: `matmul %${stage.root} ${m}x${k}x${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`,
+  };
+}

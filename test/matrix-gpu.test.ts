@@ -1,0 +1,168 @@
+// Matrix stages on Dawn (docs/matrix.md, "On the GPU"): the fused matrix-multiply kernels against the
+// interpreter's product, the stage plan's shape (what is a product, a sweep, a reduction; what is fused),
+// and whole optimizer steps of Muon, Shampoo and GaLore through the matrix runner against the interpreter.
+// Kernels sum in f32 and the interpreter in float64 (src/ir/interp-matrix.ts), so agreement is within the
+// f32 accumulation bound per product; whole steps are compared relative to the size of the update, with
+// each bound's comment giving what was measured.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matmulKernel } from '../src/codegen-wgsl/matmul.js';
+import { compileMatrix } from '../src/compile-matrix.js';
+import { initStates, interpretTensors, type TensorIO } from '../src/ir/index.js';
+import { matmulF32, transposeF32 } from '../src/ir/interp-matrix.js';
+import { planMatrix, MatrixPlanError } from '../src/ir/matrix-plan.js';
+import { compileIR } from '../src/compile.js';
+import { createComputePipeline, readBuffer } from '../src/runtime/device.js';
+import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
+import { MatrixRunner } from '../src/runtime/matrix-runner.js';
+import { numel, randomTensor } from './helpers/data.js';
+import { Rng } from './helpers/prng.js';
+
+let device: GPUDevice;
+beforeAll(async () => { device = await getDevice(); }); // a missing adapter fails here, saying how to get one
+afterAll(() => { device?.destroy(); releaseGpu(); });
+
+const read = (f: string) => readFileSync(`examples/${f}.opt`, 'utf8');
+const u = 2 ** -24;
+
+function upload(data: Float32Array): GPUBuffer {
+  const buf = device.createBuffer({ size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+  device.queue.writeBuffer(buf, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  return buf;
+}
+
+describe('fused matrix-multiply kernels on Dawn = the interpreter within the f32 bound', () => {
+  // C = 0.5 op(A) op(B) - 2 D, op = transpose when stored transposed; D read by the epilogue.
+  // Aligned (vec4 operands, transposed ones loaded as 4 × 4 blocks) and unaligned (scalar loads) shapes.
+  const shapes: [number, number, number][] = [[24, 16, 12], [13, 7, 10]];
+  it('A B, A Bᵀ, Aᵀ B, Aᵀ Bᵀ with the epilogue 0.5 acc - 2 d', async () => {
+    for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      const rng = new Rng(17);
+      for (const [m, k, n] of shapes) {
+        const a = randomTensor(rng, m * k), b = randomTensor(rng, k * n), d = randomTensor(rng, m * n);
+        const kernel = matmulKernel({
+          m, k, n, transA, transB,
+          epilogue: { decls: ['@group(0) @binding(3) var<storage, read> d: array<f32>;'], fn: 'fn epilogue(acc: f32, r: u32, c: u32) -> f32 { return 0.5 * acc - 2.0 * d[r * N + c]; }' },
+        });
+        const bufs = [upload(transA ? transposeF32(a, m, k) : a), upload(transB ? transposeF32(b, k, n) : b), upload(new Float32Array(m * n).fill(NaN)), upload(d)];
+        const pipeline = await createComputePipeline(device, kernel.wgsl, 'main', 'fused matmul test');
+        const enc = device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: bufs.map((buffer, binding) => ({ binding, resource: { buffer } })) }));
+        pass.dispatchWorkgroups(...kernel.grid);
+        pass.end();
+        device.queue.submit([enc.finish()]);
+        const got = new Float32Array(await readBuffer(device, bufs[2]!, 4 * m * n));
+        bufs.forEach((x) => x.destroy());
+        const prod = matmulF32(a, b, m, k, n);
+        const gamma = (k * u) / (1 - k * u);
+        let worst = 0;
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let abs = 0;
+            for (let q = 0; q < k; q++) abs += Math.abs(a[i * k + q]! * b[q * n + j]!);
+            const want = Math.fround(Math.fround(0.5 * prod[i * n + j]!) - Math.fround(2 * d[i * n + j]!));
+            // The product's bound, halved, plus three roundings of the epilogue.
+            const bound = 0.5 * ((gamma + u) * abs + u * Math.abs(prod[i * n + j]!)) + 3 * u * (Math.abs(0.5 * prod[i * n + j]!) + Math.abs(2 * d[i * n + j]!)) + 1e-45;
+            worst = Math.max(worst, Math.abs(got[i * n + j]! - want) / bound);
+          }
+        }
+        expect(worst, `${transA ? 'Aᵀ' : 'A'} ${transB ? 'Bᵀ' : 'B'} ${m}x${k}x${n}`).toBeLessThanOrEqual(1);
+      }
+    }
+  }, 300_000); // eight pipelines compiled by lavapipe on a shared machine
+});
+
+describe('the stage plan', () => {
+  it("Muon: three kernels per Newton-Schulz step, no transpose materialized, the buffer and p updated in place", () => {
+    for (const ns of [1, 5]) {
+      const plan = planMatrix(compileIR(read('muon'), { consts: { ns_steps: ns } }).program);
+      const v = plan.variants[1]!; // nesterov
+      const kinds = v.stages.map((s) => s.kind);
+      // lerp into the buffer, the Frobenius norm, X0 = orient(u) / norm, 3 per step, the update of p.
+      expect(kinds).toEqual(['map', 'reduce', 'map', ...Array(3 * ns).fill('matmul'), 'map']);
+      const mms = v.stages.filter((s) => s.kind === 'matmul');
+      // X Xᵀ reads X twice, the second transposed in place; b A + c A A and a X + B X are fused epilogues,
+      // except the last a X + B X, which p's update reads through orient (so it is inlined there instead).
+      expect(mms.filter((s) => s.kind === 'matmul' && s.b.transpose).length).toBe(ns);
+      expect(mms.filter((s) => s.kind === 'matmul' && s.root !== s.mm).length).toBe(2 * ns - 1);
+      expect(v.stages[0]).toMatchObject({ kind: 'map', out: 'st:momentum_buffer' });
+      expect(v.stages.at(-1)).toMatchObject({ kind: 'map', out: 'p' });
+    }
+  });
+
+  it('Shampoo: between refreshes four products (L, R in place; p as an epilogue); a refresh runs the roots', () => {
+    const plan = planMatrix(compileIR(read('shampoo'), { consts: { root_iters: 3 } }).program);
+    expect(plan.conds.length).toBe(1);
+    const [stale, fresh] = plan.variants;
+    expect(stale!.stages.map((s) => [s.kind, 'out' in s ? s.out : ''])).toEqual([
+      ['matmul', 'st:L'], ['matmul', 'st:R'], ['matmul', expect.stringMatching(/^t\d+$/)], ['matmul', 'p']]);
+    expect(fresh!.stages.length).toBeGreaterThan(stale!.stages.length + 2 * 3 * 4);
+    expect(fresh!.stages.filter((s) => s.kind === 'reduce').length).toBe(2); // ‖A‖_F for each side
+  });
+
+  it('refuses what the GPU stages do not run yet, by name', () => {
+    // A norm over every tensor at once (the runner steps tensors one after another).
+    const src = read('muon').replace('var x = x0 / max(norm(x0), eps);', 'var x = x0 / max(global_norm(g), eps);');
+    expect(() => planMatrix(compileIR(src).program)).toThrow(MatrixPlanError);
+    expect(() => planMatrix(compileIR(src).program)).toThrow(/a global reduction in a matrix program does not run on the GPU yet/);
+  });
+});
+
+/** `steps` steps of an example through the matrix runner and through the interpreter, from the same start. */
+async function gpuVsInterp(file: string, shapes: Record<string, number[]>, hypers: Record<string, number>, consts: Record<string, number>, steps: number) {
+  const c = compileMatrix(read(file), { consts });
+  const rng = new Rng(5);
+  const params = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s, data: randomTensor(rng, numel(s), { scale: 0.5 }) }]));
+  const run = await MatrixRunner.create(device, c.module, params, { hypers });
+  let tensors: TensorIO[] = Object.entries(params).map(([name, p], index) => ({ name, index, shape: p.shape, param: p.data, inputs: {}, states: initStates(c.program, p.data.length, hypers, p.shape) }));
+  for (let t = 1; t <= steps; t++) {
+    const g = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, randomTensor(rng, p.data.length)]));
+    await run.step(g);
+    tensors = tensors.map((x) => ({ ...x, inputs: { g: g[x.name!]! } }));
+    const out = interpretTensors(c.program, { t, hypers, tensors });
+    tensors = tensors.map((x, i) => ({ ...x, param: out[i]!.param, states: out[i]!.states }));
+  }
+  const got = await run.read();
+  const memory = run.memory();
+  run.dispose();
+  // Largest difference relative to the largest change the interpreter made to that tensor.
+  return {
+    memory, state: got.state,
+    rel: Object.fromEntries(tensors.map((x) => {
+      const a = got.params[x.name!]!, p0 = params[x.name!]!.data;
+      let diff = 0, change = 0;
+      for (let j = 0; j < a.length; j++) { diff = Math.max(diff, Math.abs(a[j]! - x.param[j]!)); change = Math.max(change, Math.abs(x.param[j]! - p0[j]!)); }
+      return [x.name!, diff / change];
+    })),
+  };
+}
+
+describe('whole steps on Dawn = the interpreter', () => {
+  it('Muon: two matrices (one tall, one unaligned) and an AdamW vector, 6 steps', async () => {
+    const r = await gpuVsInterp('muon', { w1: [24, 16], w2: [10, 30], b: [16] }, { lr: 0.02, 'adamw.lr': 0.01 }, {}, 6);
+    // Measured ~2e-6 of the update (f32 products summed in another order, through 15 products a step).
+    for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(1e-4);
+  });
+
+  it('Shampoo: roots refreshed at steps 1 and 4', async () => {
+    const r = await gpuVsInterp('shampoo', { w1: [12, 8], w2: [5, 9], b: [7] }, { lr: 0.05, eps: 1e-3, update_freq: 3, 'adagrad.lr': 0.05 }, { root_iters: 24 }, 6);
+    // 24 coupled Newton steps of 4 products each amplify f32 reordering: measured ~6e-4 of the update.
+    for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(3e-3);
+  });
+
+  it('GaLore: projection refreshed at steps 1 and 4, memory from the rank', async () => {
+    const rank = 4;
+    const r = await gpuVsInterp('galore_adamw', { w1: [16, 10], w2: [8, 20], b: [6] }, { lr: 0.01, update_proj_gap: 3, weight_decay: 0.01, 'adamw.lr': 0.01 }, { rank }, 6);
+    // The same counter-RNG sketch on both sides; measured ~1e-6 of the update.
+    for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(1e-4);
+    expect(r.state.proj!.w1!.shape).toEqual([10, rank]);
+    expect(r.state.exp_avg!.w2!.shape).toEqual([rank, 20]);
+    // Device state bytes: r (short + 2 long) f32 per matrix, plus AdamW's two moments of the vector (which
+    // the ordinary runtime keeps in padded arena chunks).
+    const matrices = 4 * rank * (10 + 2 * 16) + 4 * rank * (8 + 2 * 20);
+    expect(r.memory.stateBytes - matrices).toBeGreaterThanOrEqual(2 * 4 * 6);
+    expect(r.memory.stateBytes - matrices).toBeLessThanOrEqual(2 * 4 * 64);
+  });
+});
