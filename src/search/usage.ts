@@ -1,5 +1,4 @@
-// The search commands' usage text and usage error, apart from cli.ts so that `optc`'s start-up (which
-// prints the usage and recognizes the error) does not load the search's progress bars and report plotting.
+// What `optc --help` says about search; kept apart so that other commands do not load the search.
 export const SEARCH_USAGE = `  optc search --from FILE.opt|random [--hyper NAME=VALUE]... [--seed N] [--out DIR] [--time SECONDS]
               [--candidates N] [--strategy evolution|random|constants] [--population N] [--batch N]
               [--max-states K] [--resume] [--queue redis://HOST:PORT] [--no-progress]
