@@ -29,14 +29,19 @@ const nodeStubs = {
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'node-stub' }));
     b.onResolve({ filter: /^webgpu$/ }, (a) => ({ errors: [{ text: `${a.importer} imports 'webgpu' (Dawn, Node only) into the browser build` }] }));
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (a) => ({
-      contents: `const fail = (f) => () => { throw new Error(\`${a.path} \${f}() is not available in the browser: optimizer.save/load write files; use encodeCheckpoint/decodeCheckpoint\`); };
-export const open = fail('open'), rename = fail('rename'), unlink = fail('unlink'), randomBytes = fail('randomBytes'),
-  join = fail('join'), basename = fail('basename'), dirname = fail('dirname'), resolve = fail('resolve');
-// node:zlib's crc32 is optional: checkpoint.ts falls back to its portable CRC-32 when it is missing.
-export const crc32 = undefined;`,
-      loader: 'js',
-    }));
+    // The stand-in exports every name the real module has (read from Node itself), so a new import in the
+    // checkpoint code cannot break the browser build; only node:zlib's crc32 is left undefined on purpose
+    // (the checkpoint code falls back to its portable CRC-32 when it is missing).
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, async (a) => {
+      const names = Object.keys(await import(a.path)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+      const lines = names.map((n) => n === 'crc32' && a.path === 'node:zlib' ? 'export const crc32 = undefined;' : `export const ${n} = fail('${n}');`);
+      return {
+        contents: `const fail = (f) => () => { throw new Error(\`${a.path} \${f}() is not available in the browser: optimizer.save/load write files; use encodeCheckpoint/decodeCheckpoint\`); };
+${lines.join('\n')}
+export default {};`,
+        loader: 'js',
+      };
+    });
   },
 };
 

@@ -160,35 +160,38 @@ describe('runPipeline', () => {
         hyper lr = 0.01
         hyper unused = 1
         state m: f32 = %1
+        state junk: f32 = %1
         inputs g
         %0 = hyper lr                    : step
         %1 = const 0                     : step
         %2 = state m                     : elem
-        %3 = input g                     : elem
-        %4 = const 2                     : step
-        %5 = mul %3, %3                  : elem  ; g2
-        %6 = const 0.9                   : step
-        %7 = mul %6, %2                  : elem
-        %8 = add %7, %3                  : elem  ; m1
-        %9 = sqrt %5                     : elem
-        %10 = const 1e-8                 : step
-        %11 = add %9, %10                : elem  ; den
-        %12 = param p                    : elem
-        %13 = mul %0, %8                 : elem
-        %14 = mul %11, %4                : elem
-        %15 = div %13, %14               : elem
-        %16 = sub %12, %15               : elem
-        store m <- %8
-        store p <- %16
+        %3 = state junk                  : elem
+        %4 = input g                     : elem
+        %5 = const 2                     : step
+        %6 = mul %4, %4                  : elem  ; g2
+        %7 = const 0.9                   : step
+        %8 = mul %7, %2                  : elem
+        %9 = add %8, %4                  : elem  ; m1
+        %10 = add %3, %6                 : elem
+        %11 = sqrt %6                    : elem
+        %12 = const 1e-8                 : step
+        %13 = add %11, %12               : elem  ; den
+        %14 = param p                    : elem
+        %15 = mul %0, %9                 : elem
+        %16 = mul %13, %5                : elem
+        %17 = div %15, %16               : elem
+        %18 = sub %14, %17               : elem
+        store m <- %9
+        store junk <- %10
+        store p <- %18
       schedule
-        uniforms %0 %4 %6 %10
+        uniforms %0 %5 %7 %12
         vector 4
-        kernel fused: %5 %7 %8 %9 %11 %13 %14 %15 %16  -> m, p
+        kernel fused: %6 %8 %9 %10 %11 %13 %15 %16 %17 %18  -> m, junk, p
       "
     `);
     expect(diagnostics.map((d) => `${d.code}: ${d.message}`)).toMatchInlineSnapshot(`
       [
-        "W0403: state 'junk' is never read by the update of p; it was removed",
         "W0404: hyperparameter 'unused' is never used by the update of p",
       ]
     `);

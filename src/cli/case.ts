@@ -20,6 +20,8 @@ export interface Case {
   grads: Record<string, number[]>[];
   /** Extra per-element inputs per step: input name -> tensor name -> data. */
   inputs?: Record<string, Record<string, number[]>>[];
+  /** Host scalar inputs (`input loss: scalar;`) per step: name -> number. */
+  scalars?: Record<string, number>[];
 }
 export interface Result {
   steps: number;
@@ -53,7 +55,7 @@ function numbers(x: unknown, what: string, n: number): number[] {
 }
 
 /** Checks a parsed CASE.json against the program; returns it typed. */
-export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hypers' | 'inputs' | 'fallback'>): Case {
+export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hypers' | 'inputs' | 'fallback' | 'scalars'>): Case {
   if (!isObj(raw)) throw new CaseError('the case must be a JSON object with "params" and "grads"');
   const hyper = raw.hyper ?? {};
   if (!isObj(hyper)) throw new CaseError('"hyper" must be an object of numbers');
@@ -94,7 +96,23 @@ export function validateCase(raw: unknown, program: Pick<Program, 'name' | 'hype
       return [inp, Object.fromEntries(Object.entries(params).map(([name, p]) => [name, numbers(per[name], `inputs[${k}].${inp}.${name}`, p.data.length)]))];
     })));
   }
-  return { hyper: hyper as Record<string, number>, params, grads, ...(inputs ? { inputs } : {}) };
+  const scalarNames = (program.scalars ?? []).map((s) => s.name);
+  let scalars: Case['scalars'];
+  if (scalarNames.length) {
+    const example = `{${scalarNames.map((n) => `"${n}": 0.5`).join(', ')}}`;
+    if (!Array.isArray(raw.scalars) || raw.scalars.length !== grads.length) {
+      throw new CaseError(`"scalars" must give ${scalarNames.join(', ')} for each of the ${grads.length} steps, e.g. "scalars": [${example}, ...]`);
+    }
+    scalars = raw.scalars.map((step, k) => {
+      if (!isObj(step)) throw new CaseError(`scalars[${k}] must be an object such as ${example}`);
+      for (const name of Object.keys(step)) if (!scalarNames.includes(name)) throw new CaseError(`scalars[${k}].${name}: no scalar input named '${name}' (declared: ${scalarNames.join(', ')})`);
+      return Object.fromEntries(scalarNames.map((n) => {
+        if (typeof step[n] !== 'number') throw new CaseError(`scalars[${k}].${n} is ${JSON.stringify(step[n])}, not a number`);
+        return [n, step[n] as number];
+      }));
+    });
+  }
+  return { hyper: hyper as Record<string, number>, params, grads, ...(inputs ? { inputs } : {}), ...(scalars ? { scalars } : {}) };
 }
 
 export const tensor = (shape: number[], a: Float32Array): Tensor => ({ shape, data: Array.from(a) });
@@ -139,7 +157,7 @@ export function runCaseInterp(program: Program, c: Case): Result {
       return { ...tio, inputs };
     });
     // Every tensor in one step, so global reductions fold all of them; a compressed state's codes are its truth.
-    const out = interpretTensors(program, { t: k + 1, hypers: c.hyper, tensors });
+    const out = interpretTensors(program, { t: k + 1, hypers: c.hyper, tensors, ...(c.scalars ? { scalars: c.scalars[k] } : {}) });
     tensors = tensors.map((tio, i) => ({ ...tio, param: out[i]!.param, states: out[i]!.states, ...(out[i]!.packed ? { packed: out[i]!.packed } : {}) }));
   });
   const params: Record<string, Tensor> = {};
@@ -163,11 +181,11 @@ export async function runCaseWebGPU(module: KernelModule, c: Case): Promise<Resu
     const opt = await createOptimizer(device, module,
       Object.fromEntries(Object.entries(c.params).map(([n, p]) => [n, { shape: p.shape, data: Float32Array.from(p.data) }])),
       { hypers: c.hyper });
-    c.grads.forEach((g, k) => {
+    for (const [k, g] of c.grads.entries()) {
       const inputs = Object.fromEntries(Object.entries(c.inputs?.[k] ?? {}).map(([inp, per]) =>
         [inp, Object.fromEntries(Object.entries(per).map(([n, d]) => [n, Float32Array.from(d)]))]));
-      opt.step(Object.fromEntries(Object.entries(g).map(([n, d]) => [n, Float32Array.from(d)])), inputs);
-    });
+      await opt.step(Object.fromEntries(Object.entries(g).map(([n, d]) => [n, Float32Array.from(d)])), inputs, c.scalars?.[k] ?? {});
+    }
     const read = await opt.read();
     const result: Result = {
       steps: c.grads.length,

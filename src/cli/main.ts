@@ -10,13 +10,14 @@ import { printIR } from '../ir/printer.js';
 import { parse } from '../parser/index.js';
 import { OptcRuntimeError } from '../runtime/errors.js';
 import { formatsJson } from '../formats/index.js';
+import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { runCaseMatrixWebGPU } from './case-matrix.js';
 import { compileMatrix } from '../compile-matrix.js';
 import { MatrixPlanError } from '../ir/matrix-plan.js';
 import { phasePlan } from './phase-plan.js';
 import { demo } from './demo.js';
-import { SEARCH_USAGE, SearchUsageError } from '../search/cli.js';
+import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
 import { SpaceError } from '../search/space.js';
 
 const USAGE = `usage:
@@ -27,6 +28,8 @@ const USAGE = `usage:
   (compile, check, run: --const NAME=VALUE sets a \`const\` of the file, e.g. --const ns_steps=3)
   optc formats [--json]                the state storage formats (--json: everything, code tables included)
   optc demo [FILE]                     compile an example and run it on Dawn
+  optc train FILE.opt [FILE.opt ...] --out DIR   train an MLP on MNIST with each optimizer; HTML report in DIR
+                                       (--epochs --batch --seed --hyper [NAME.]H=V --hidden --no-shift --no-baseline; docs/training.md)
 ${SEARCH_USAGE}`;
 
 class UsageError extends Error {}
@@ -89,7 +92,19 @@ function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   throw new UsageError(`unknown --block-absmax '${v}' (serial, workgroup)`);
 }
 
+/** Commands that create a Dawn device, whose native start-up warning is filtered (quiet-dawn.ts). */
+function touchesDawn(argv: string[]): boolean {
+  const interp = argv.some((a, i) => a === '--backend=interp' || (a === '--backend' && argv[i + 1] === 'interp'));
+  return ['demo', 'search', 'worker', 'train'].includes(argv[0] ?? '') || (argv[0] === 'run' && !interp);
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (touchesDawn(argv)) {
+    const code = await rerunQuietly();
+    if (code !== undefined) return code;
+  }
+  // train has options of its own (parsed in src/train/cli.ts); TF.js is loaded only for it.
+  if (argv[0] === 'train') return (await import('../train/cli.js')).trainCommand(argv.slice(1));
   // Symbolic optimizer search (docs/search.md) has options of its own.
   if (argv[0] === 'search') return (await import('../search/cli.js')).searchCommand(argv.slice(1));
   if (argv[0] === 'worker') return (await import('../search/cli.js')).workerCommand(argv.slice(1));

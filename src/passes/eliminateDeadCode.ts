@@ -1,18 +1,19 @@
-// eliminateDeadCode: keep only what the new value of p needs.
+// eliminateDeadCode: keep what the step computes for p and for the states, drop the rest.
 //
-// Liveness starts from the store to `p`. A state's store is live only if the state's old value (its
-// `state X` leaf) is read by something live: a state that only feeds its own update, or feeds another
-// dead state, never reaches p, so computing and storing it each step is wasted bandwidth. Because a
-// state can become live through another state (v feeds m feeds p), marking iterates to a fixed point.
+// Roots are the store to `p`, every state's store, and every entry point's stores. A state the update
+// writes is kept even when p never reads it: an EMA of the weights kept for evaluation, or a statistic a
+// user reads back, is often the point of the state. A state nothing writes is kept while something live
+// reads it (it holds its initial value). Only a state that nothing writes and nothing reads is removed,
+// with warning W0403 at its declaration.
 //
-//   state m = 0, state v = 0            state m = 0
-//   v = 0.999*v + g*g                   m = 0.9*m + g
-//   m = 0.9*m + g                       p = p - 0.1*m
-//   p = p - 0.1*m                       warning[W0403]: state 'v' is never read by the update of p
+//   state m = 0, state ema = 0, state z = 0     state m = 0, state ema = 0
+//   m = 0.9*m + g                               m = 0.9*m + g
+//   ema = 0.99*ema + 0.01*p                     ema = 0.99*ema + 0.01*p
+//   p = p - 0.1*m                               p = p - 0.1*m
+//                                               warning[W0403]: state 'z' is never written or read
 //
-// Dead states lose their declaration and their store (warning W0403 at the declaration). A hyperparameter
-// nothing live uses is kept, since it is part of the optimizer's API (callers pass it by name), with
-// warning W0404. Inputs are kept silently: `g` is always bound, and extra inputs are API too.
+// A hyperparameter nothing live uses is kept, since it is part of the optimizer's API (callers pass it by
+// name), with warning W0404. Inputs are kept silently: `g` is always bound, and extra inputs are API too.
 //
 // A store of a target's own old value (`m = m`, `p = p`) changes nothing and is dropped first; the state
 // then simply keeps its value.
@@ -45,9 +46,16 @@ export const eliminateDeadCode: Pass = (p, ctx) => {
   if (pStore) mark(pStore.value);
   // Entry points are roots too: what they store is their whole purpose.
   for (const e of p.entries ?? []) for (const s of e.stores) mark(s.value);
-  // A state is live once something live reads it; then its init and its update are live too, and may
-  // read further states. Each round adds at least one state or stops.
+  // A state the step writes is live, whoever reads it; one it does not write is live once something live
+  // reads it. A live state's init and update are live too, and may read further states. Each round adds at
+  // least one state or stops.
   const liveStates = new Set<string>();
+  for (const s of p.states) {
+    if (!storeOf.has(s.name)) continue;
+    liveStates.add(s.name);
+    mark(s.init);
+    mark(storeOf.get(s.name)!.value);
+  }
   for (let grew = true; grew; ) {
     grew = false;
     for (const s of p.states) {
@@ -62,8 +70,8 @@ export const eliminateDeadCode: Pass = (p, ctx) => {
 
   for (const s of p.states) {
     if (!liveStates.has(s.name)) {
-      ctx.diagnostics.push(warning('W0403', `state '${s.name}' is never read by the update of p; it was removed`, s.span,
-        `remove the state, or use it in the update of p`));
+      ctx.diagnostics.push(warning('W0403', `state '${s.name}' is never written or read; it was removed`, s.span,
+        `remove the declaration, or assign the state in update`));
     }
   }
   for (const h of p.hypers) {

@@ -22,7 +22,7 @@ export const pipeline: { name: string; run: Pass }[] = [
   { name: 'eliminateCommonSubexpressions', run: eliminateCommonSubexpressions },
   // Bit-exact local rewrites (x*1 -> x, x^2 -> x*x, x - -y -> x + y); output stays shared.
   { name: 'simplifyAlgebra', run: simplifyAlgebra },
-  // Drop what p does not need, including states only their own update reads (warns W0403/W0404).
+  // Drop what neither p nor a written state needs; a state nothing writes or reads goes (warns W0403/W0404).
   { name: 'eliminateDeadCode', run: eliminateDeadCode },
   // ---- scheduling: from here on the instructions are fixed, passes fill in `schedule` ----
   // Step values read per element become uniforms computed once per step on the host.

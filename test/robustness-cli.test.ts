@@ -1,0 +1,123 @@
+// Issue 16's reports about `optc run`: every example runs on both backends with a case mixing a matrix and
+// a vector, a bad case is one line naming the culprit (never a stack trace), and Dawn's native start-up
+// warning never reaches the user.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { compile, compileIR } from '../src/compile.js';
+import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from '../src/cli/case.js';
+import { hasMatrixStages } from '../src/ir/matrix.js';
+import { caseFor } from './helpers/robust-cases.js';
+
+const exec = promisify(execFile);
+const examples = readdirSync('examples').filter((f) => f.endsWith('.opt')).sort();
+const dir = mkdtempSync(join(tmpdir(), 'optc-robust-'));
+
+async function optcBin(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  try {
+    const r = await exec(process.execPath, ['bin/optc.js', ...args], { maxBuffer: 64 << 20 });
+    return { out: r.stdout, err: r.stderr, code: 0 };
+  } catch (e) {
+    const x = e as { stdout: string; stderr: string; code: number };
+    return { out: x.stdout, err: x.stderr, code: x.code };
+  }
+}
+
+const finite = (r: { params: Record<string, { data: number[] }> }) => Object.values(r.params).every((t) => t.data.every(Number.isFinite));
+
+describe('every example on a case with a [65, 64] matrix and a [61] vector', () => {
+  it.each(examples)('%s on the interpreter', (f) => {
+    const { program } = compileIR(readFileSync(`examples/${f}`, 'utf8'));
+    const r = runCaseInterp(program, validateCase(caseFor(program, 3), program));
+    expect(r.params.W!.shape).toEqual([65, 64]);
+    expect(r.params.b!.data).toHaveLength(61);
+    expect(finite(r)).toBe(true);
+  });
+
+  // Matrix programs are refused by the WGSL back end with E0330 until it runs matrix stages (docs/matrix.md).
+  const gpuExamples = examples.filter((f) => !hasMatrixStages(compileIR(readFileSync(`examples/${f}`, 'utf8')).program));
+  it('runs every other example on Dawn', async () => {
+    for (const f of gpuExamples) {
+      const c = compile(readFileSync(`examples/${f}`, 'utf8'));
+      const r = await runCaseWebGPU(c.module, validateCase(caseFor(c.program, 2), c.program));
+      expect(finite(r), f).toBe(true);
+      expect(Object.keys(r.params), f).toEqual(['W', 'b']);
+    }
+  }, 300_000);
+});
+
+describe('a state the update writes but p never reads (W0403)', () => {
+  const src = `optimizer ema_sgd {
+  hyper lr = 0.1;
+  /// the weights averaged over steps, for evaluation
+  state ema = 0;
+  state unused = 0;
+  update {
+    ema = 0.9 * ema + 0.1 * p;
+    p = p - lr * g;
+  }
+}`;
+  it('is kept and stepped on both backends, equal bit for bit; only the state nothing writes or reads is warned about', async () => {
+    const c = compile(src);
+    expect(c.module.states.map((s) => s.name)).toEqual(['ema']);
+    const warnings = c.diagnostics.map((d) => `${d.code} ${d.message}`);
+    expect(warnings).toContain("W0403 state 'unused' is never written or read; it was removed");
+    expect(warnings.filter((w) => w.includes("'ema'"))).toEqual([]);
+    const kase = validateCase(caseFor(c.program, 3), c.program);
+    const gpu = await runCaseWebGPU(c.module, kase);
+    const cpu = runCaseInterp(compileIR(src).program, kase);
+    expect(gpu.state.ema!.W!.data).toEqual(cpu.state.ema!.W!.data);
+    expect(gpu.state.ema!.b!.data).toEqual(cpu.state.ema!.b!.data);
+    expect(cpu.state.ema!.b!.data.some((x) => x !== 0)).toBe(true);
+  }, 60_000);
+});
+
+describe('bad cases are one-line errors', () => {
+  const mezo = compileIR(readFileSync('examples/mezo.opt', 'utf8')).program;
+  it('names a missing host scalar input and shows how to give it', () => {
+    const c = caseFor(mezo, 2);
+    delete c.scalars;
+    expect(() => validateCase(c, mezo)).toThrow(CaseError);
+    expect(() => validateCase(c, mezo)).toThrow(/"scalars" must give loss_plus, loss_minus, scale for each of the 2 steps, e\.g\./);
+    expect(() => validateCase({ ...caseFor(mezo, 1), scalars: [{ loss_plus: 1, loss_minus: 'x', scale: 0 }] }, mezo)).toThrow(/scalars\[0\]\.loss_minus is "x", not a number/);
+    expect(() => validateCase({ ...caseFor(mezo, 1), scalars: [{ loss_plus: 1, loss_minus: 1, scale: 0, lr: 1 }] }, mezo)).toThrow(/no scalar input named 'lr'/);
+  });
+
+  it('the CLI prints them as one line with exit code 1', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ params: { W: { shape: [2, 2], data: [1, 2, 3] } }, grads: [] }));
+    for (const backend of ['interp', 'webgpu']) {
+      const r = await optcBin('run', 'examples/adafactor.opt', '--case', file, '--backend', backend);
+      expect(r.code).toBe(1);
+      expect(r.err.trim().split('\n')).toEqual(["optc: error: params.W.data has 3 values, expected 4"]);
+    }
+  });
+});
+
+describe("Dawn's start-up warning", () => {
+  it('never reaches the output of `optc run` on Dawn, which still prints its result', async () => {
+    const file = join(dir, 'adam.json');
+    const program = compileIR(readFileSync('examples/adam.opt', 'utf8')).program;
+    writeFileSync(file, JSON.stringify(caseFor(program, 1)));
+    const r = await optcBin('run', 'examples/adam.opt', '--case', file);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).backend).toBe('webgpu');
+    expect(r.err).not.toMatch(/artificially reduced/);
+    expect(r.err).toBe('');
+  }, 120_000);
+
+  it('the filter drops exactly those lines and forwards the rest of stderr', async () => {
+    const script = [
+      "process.stderr.write('a\\n');",
+      "process.stderr.write('Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\\n');",
+      "process.stderr.write('Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\\nWarning: something else\\n');",
+      "process.stderr.write('tail without newline'); process.exitCode = 3;",
+    ].join('');
+    const r = await exec(process.execPath, ['--import', 'tsx', 'src/cli/quiet-run.ts', process.execPath, '-e', script]).catch((e) => e as { stderr: string; code: number });
+    expect((r as { code: number }).code).toBe(3);
+    expect(r.stderr).toBe('a\nWarning: something else\ntail without newline');
+  });
+});
