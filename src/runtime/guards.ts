@@ -20,8 +20,12 @@ import { AllocationError, BufferError, DeviceError, DeviceLostError, type OptcRu
 interface LostInfo { reason: string; message: string }
 const lostDevices = new WeakMap<GPUDevice, LostInfo>();
 const watched = new WeakSet<GPUDevice>();
-/** What lives on each device, for the DeviceLostError message: one describer per live optimizer. */
-const owners = new WeakMap<GPUDevice, Set<() => string>>();
+/**
+ * What lives on each device, for the DeviceLostError message: one describer per live optimizer. Held weakly, so
+ * an optimizer dropped without dispose() is still collected.
+ */
+interface Owner { ref: WeakRef<object>; describe: (owner: never) => string }
+const owners = new WeakMap<GPUDevice, Set<Owner>>();
 
 function markLost(device: GPUDevice, info: { reason?: string; message?: string }): LostInfo {
   const known = lostDevices.get(device);
@@ -32,22 +36,28 @@ function markLost(device: GPUDevice, info: { reason?: string; message?: string }
 }
 
 /**
- * Records `describe` (e.g. "optimizer 'adamw' (parameters w, b; states m, v)") as living on `device` until
- * the returned function is called, and starts watching `device.lost`.
+ * Records `owner` as living on `device` until the returned function is called, and starts watching
+ * `device.lost`. `describe(owner)` says what it holds ("optimizer 'adamw' (parameters w, b; states m, v)");
+ * it must not capture `owner`, which is held weakly.
  */
-export function watchDevice(device: GPUDevice, describe: () => string): () => void {
+export function watchDevice<T extends object>(device: GPUDevice, owner: T, describe: (owner: T) => string): () => void {
+  const entry: Owner = { ref: new WeakRef(owner), describe: describe as (owner: never) => string };
   if (!watched.has(device)) {
     watched.add(device);
     device.lost.then((info) => markLost(device, info), () => {});
   }
   let set = owners.get(device);
   if (!set) owners.set(device, (set = new Set()));
-  set.add(describe);
-  return () => set!.delete(describe);
+  for (const e of set) if (!e.ref.deref()) set.delete(e); // optimizers collected without dispose()
+  set.add(entry);
+  return () => set!.delete(entry);
 }
 
 function lostError(device: GPUDevice, info: LostInfo, context: string): DeviceLostError {
-  const held = [...(owners.get(device) ?? [])].map((d) => d());
+  const held = [...(owners.get(device) ?? [])].flatMap((e) => {
+    const o = e.ref.deref();
+    return o ? [(e.describe as (owner: object) => string)(o)] : [];
+  });
   const what = held.length ? `; lost with it: ${held.join('; ')}` : '';
   return new DeviceLostError(info.reason,
     `the GPU device was lost (${info.reason}: ${info.message}) ${context}${what}. Nothing on the device can be read back: ` +

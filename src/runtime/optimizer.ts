@@ -322,7 +322,7 @@ export class Optimizer {
     this.phased = extra.phased;
     this.entries = extra.entries;
     this.rank1 = extra.rank1;
-    this.unwatch = watchDevice(device, () => this.describe());
+    this.unwatch = watchDevice(device, this, (o) => o.describe());
     // Step states (`state s: step`) live here, per parameter group, in float64.
     const stepNames = module.states.filter((s) => s.space === 'step').map((s) => s.name);
     this.stepStates = groupHypers.map((_, g) => Object.fromEntries(stepNames.map((n) => [n, extra.groupInits?.[g]?.[n] ?? 0])));
