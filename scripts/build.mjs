@@ -58,6 +58,6 @@ if (want('types')) {
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--declarationDir', join(dist, 'types')], { stdio: 'inherit' });
 }
 
-// What the build came from, so tests can tell a stale dist/ from a fresh one.
+// Written by full builds only: a test packs without building again when this is newer than every input.
 mkdirSync(dist, { recursive: true });
-writeFileSync(join(dist, 'BUILD.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }, null, 2));
+if (only.length === 0) writeFileSync(join(dist, 'BUILD.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }, null, 2));
