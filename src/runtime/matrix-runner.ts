@@ -10,7 +10,7 @@
 // the parameter, its inputs and states (a `matrix(rows, rows)` state is rows × rows f32) per tensor, and
 // temporaries from a pool shared by all tensors (tensors run one after another, so a temporary is reused
 // once its last reader has run).
-import { evalHost } from '../codegen-wgsl/host.js';
+import { evalHost } from '../host/index.js';
 import type { HostProgram, KernelModule } from '../codegen-wgsl/manifest.js';
 import { stageKernel, type StageKernel } from '../codegen-wgsl/matrix-kernels.js';
 import { overrideHypers } from '../diag.js';
