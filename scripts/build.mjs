@@ -39,6 +39,9 @@ if (want('node')) {
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     external,
+    // Bundled CommonJS (vega, behind `optc train`'s report) calls require('stream') and the like, which an ESM
+    // bundle only has when it defines `require` itself.
+    banner: { js: "import { createRequire as __optcRequire } from 'node:module'; const require = __optcRequire(import.meta.url);" },
   });
 }
 
