@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compile, compileIR, type Compiled, type CompiledIR } from '../compile.js';
-import { hasMatrixStages, NotAMatrixError } from '../ir/matrix.js';
+import { NotAMatrixError } from '../ir/matrix.js';
 import { kernelsOf } from '../codegen-wgsl/index.js';
 import { CompileError, formatDiagnostics, HyperError } from '../diag.js';
 import { printIR } from '../ir/printer.js';
@@ -13,7 +13,7 @@ import { formatsJson } from '../formats/index.js';
 import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { runCaseMatrixWebGPU } from './case-matrix.js';
-import { compileMatrix } from '../compile-matrix.js';
+import { compileMatrix, isMatrixProgram } from '../compile-matrix.js';
 import { MatrixPlanError } from '../ir/matrix-plan.js';
 import { phasePlan } from './phase-plan.js';
 import { demo } from './demo.js';
@@ -84,8 +84,8 @@ function constsOption(vs: string[] | undefined): Record<string, number> | undefi
   return out;
 }
 
-/** Whether the WGSL back end can take this program (matrix stages and fallback rules: not yet). */
-const interpreterOnly = (c: CompiledIR): boolean => hasMatrixStages(c.input) || Boolean(c.input.fallback);
+/** Matrix stages and fallback rules go through compileMatrix, not compile() (docs/matrix.md). */
+const interpreterOnly = (c: CompiledIR): boolean => isMatrixProgram(c.input);
 
 function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   if (v === 'serial' || v === 'workgroup') return v;
