@@ -9,6 +9,7 @@
 //   dist/types/                 .d.ts from tsc (--emitDeclarationOnly, tsconfig.build.json).
 // esbuild does the bundling (type-stripping only); tsc still type-checks the sources in CI.
 import { build } from 'esbuild';
+import { nodeStubs } from './esbuild-plugins.mjs';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,31 +20,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 const only = process.argv.slice(2); // e.g. `node scripts/build.mjs browser` for the playground's watch loop
-
-/**
- * The browser bundle must not reach Node built-ins. The only path there is the checkpoint file I/O behind
- * Optimizer.save/load; those imports resolve to stand-ins that throw when called, naming the alternative.
- */
-const nodeStubs = {
-  name: 'node-builtins-in-browser',
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'node-stub' }));
-    b.onResolve({ filter: /^webgpu$/ }, (a) => ({ errors: [{ text: `${a.importer} imports 'webgpu' (Dawn, Node only) into the browser build` }] }));
-    // The stand-in exports every name the real module has (read from Node itself), so a new import in the
-    // checkpoint code cannot break the browser build; only node:zlib's crc32 is left undefined on purpose
-    // (the checkpoint code falls back to its portable CRC-32 when it is missing).
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, async (a) => {
-      const names = Object.keys(await import(a.path)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
-      const lines = names.map((n) => n === 'crc32' && a.path === 'node:zlib' ? 'export const crc32 = undefined;' : `export const ${n} = fail('${n}');`);
-      return {
-        contents: `const fail = (f) => () => { throw new Error(\`${a.path} \${f}() is not available in the browser: optimizer.save/load write files; use encodeCheckpoint/decodeCheckpoint\`); };
-${lines.join('\n')}
-export default {};`,
-        loader: 'js',
-      };
-    });
-  },
-};
 
 const common = { define: { __OPTC_BUNDLED__: 'true' }, bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', legalComments: 'none' };
 const want = (name) => only.length === 0 || only.includes(name);
@@ -61,6 +37,9 @@ if (want('node')) {
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     external,
+    // Bundled CommonJS (vega, behind `optc train`'s report) calls require('stream') and the like, which an ESM
+    // bundle only has when it defines `require` itself.
+    banner: { js: "import { createRequire as __optcRequire } from 'node:module'; const require = __optcRequire(import.meta.url);" },
   });
 }
 

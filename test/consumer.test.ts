@@ -35,6 +35,27 @@ describe('the installed package', () => {
     for (const dev of ['tsx', 'vitest', 'chevrotain', 'esbuild']) expect(existsSync(join(dir, 'node_modules', dev)), dev).toBe(false);
   });
 
+  it('starts without loading heavy packages: static imports of the CLI reach only webgpu and node built-ins', () => {
+    // What `optc check` loads before it runs: dist/cli.js and the chunks it imports statically (dynamic
+    // imports — ts-morph for --emit ts, the search's progress bars, plots and queue — load on demand).
+    const distDir = join(dir, 'node_modules/optc/dist');
+    const bare = new Set<string>();
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import\s(?:[^'"]*?\sfrom\s)?["']([^"']+)["'];?$/gms)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+        else if (!spec.startsWith('node:')) bare.add(spec);
+      }
+    };
+    visit(join(distDir, 'cli.js'));
+    expect(seen.size).toBeGreaterThan(1);
+    expect([...bare]).toEqual(['webgpu']);
+  });
+
   it('optc check / compile / run work from node_modules/.bin', async () => {
     const check = await optc('check', 'node_modules/optc/examples/adam.opt');
     expect(check.stdout).toContain('ok (0 warnings)');
@@ -110,5 +131,6 @@ try { compile('optimizer x {'); } catch (e) { if (e instanceof CompileError) con
 
   it('ships the README and the TextMate grammar', () => {
     expect(readFileSync(join(dir, 'node_modules/optc/README.md'), 'utf8')).toContain('optc');
+    expect(JSON.parse(readFileSync(join(dir, 'node_modules/optc/syntaxes/opt.tmLanguage.json'), 'utf8')).scopeName).toBe('source.opt');
   });
 });

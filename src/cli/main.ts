@@ -12,10 +12,10 @@ import { OptcRuntimeError } from '../runtime/errors.js';
 import { formatsJson } from '../formats/index.js';
 import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
+import { plan } from './plan.js';
 import { runCaseMatrixWebGPU } from './case-matrix.js';
 import { compileMatrix, isMatrixProgram } from '../compile-matrix.js';
 import { MatrixPlanError } from '../ir/matrix-plan.js';
-import { phasePlan } from './phase-plan.js';
 import { demo } from './demo.js';
 import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
 import { SpaceError } from '../search/space.js';
@@ -53,22 +53,6 @@ function formatsTable(rows = formatsJson() as FormatRow[]): string {
   const width = head.map((h, k) => Math.max(h.length, ...cells.map((r) => r[k]!.length)));
   const line = (r: string[]) => r.map((c, k) => (k === r.length - 1 ? c : c.padEnd(width[k]!))).join('  ');
   return [line(head), ...cells.map(line), '', 'bytes/elem: code bits plus one f32 scale per block, for large tensors; --json for the code tables'].join('\n');
-}
-
-/** The dispatch plan: what runs per step and what it reads and writes. */
-export function plan(c: Compiled) {
-  const m = c.module;
-  const kernels = kernelsOf(m);
-  return {
-    optimizer: m.name,
-    dispatchesPerTensorPerStep: kernels.length,
-    vectorWidth: m.variants[4] ? 4 : 1,
-    uniforms: m.uniforms.fields.map((f) => f.name),
-    kernels: kernels.map((k) => ({ name: k.name, workgroupSize: k.workgroupSize, ...(k.itemsPerInvocation ? { itemsPerInvocation: k.itemsPerInvocation } : {}), bindings: k.bindings.map((b) => `${b.binding}:${b.kind}:${b.name}:${b.access}`) })),
-    temps: m.temps,
-    hostScalarsPerStep: m.host.uniforms.length,
-    ...phasePlan(c.program, m),
-  };
 }
 
 /** `--const rank=8` (repeatable): values for the file's `const` declarations. */
