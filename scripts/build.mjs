@@ -11,7 +11,7 @@
 import { build } from 'esbuild';
 import { nodeStubs } from './esbuild-plugins.mjs';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,19 +19,21 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
-const only = process.argv.slice(2); // e.g. `node scripts/build.mjs browser` for the playground's watch loop
+const only = process.argv.slice(2); // e.g. `node scripts/build.mjs browser`: that bundle alone
+// OPTC_DIST puts the bundles elsewhere (tests build the browser bundle into a temp dir while another packs).
+const dist = process.env.OPTC_DIST ?? join(root, 'dist');
 
 const common = { define: { __OPTC_BUNDLED__: 'true' }, bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', legalComments: 'none' };
 const want = (name) => only.length === 0 || only.includes(name);
 
-if (only.length === 0) rmSync(join(root, 'dist'), { recursive: true, force: true });
+if (only.length === 0) rmSync(dist, { recursive: true, force: true });
 
 if (want('node')) {
   await build({
     ...common,
     absWorkingDir: root,
     entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', tfjs: 'src/tfjs/index.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'node',
     target: 'node20',
     splitting: true,
@@ -48,7 +50,7 @@ if (want('browser')) {
     ...common,
     absWorkingDir: root,
     entryPoints: { browser: 'src/browser.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'browser',
     plugins: [nodeStubs],
   });
@@ -56,8 +58,9 @@ if (want('browser')) {
 
 if (want('types')) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--declarationDir', join(dist, 'types')], { stdio: 'inherit' });
 }
 
-// What the build came from, so tests can tell a stale dist/ from a fresh one.
-writeFileSync(join(root, 'dist', 'BUILD.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }, null, 2));
+// Written by full builds only: a test packs without building again when this is newer than every input.
+mkdirSync(dist, { recursive: true });
+if (only.length === 0) writeFileSync(join(dist, 'BUILD.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }, null, 2));

@@ -4,7 +4,8 @@
 // shows the CLI's diagnostic (code, file:line:col, caret) and a lint mark at the right place; the source
 // round-trips through the URL. Saves docs/playground.png.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +117,41 @@ describe('playground in headless Chromium', () => {
     expect(u.report).toMatch(/playground\.opt:3:\d+: error\[E\d{4}\]/);
     expect(u.report).toContain('^^^^^^^^');
     expect(await lintMarks()).toEqual([{ line: 3, text: 'gradient', point: false }]);
+  });
+
+  it("docs/browser.md's example runs in a page on dist/browser.js (import map, no bundler)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optc-browser-doc-'));
+    try {
+      execFileSync(process.execPath, [join(REPO, 'scripts/build.mjs'), 'browser'], { cwd: REPO, env: { ...process.env, OPTC_DIST: dir }, stdio: 'pipe' });
+      const block = /```js\n([\s\S]*?)\n```/.exec(readFileSync(join(REPO, 'docs/browser.md'), 'utf8'))![1]!;
+      writeFileSync(join(dir, 'doc.js'), block);
+      writeFileSync(join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="importmap">{ "imports": { "optc/browser": "./browser.js" } }</script>
+<script type="module">
+  const logged = [];
+  const log = console.log;
+  console.log = (...a) => { logged.push(a); log(...a); };
+  window.docRun = import('./doc.js').then(() => ({ ok: true, logged: logged.map((a) => a.map((x) => x instanceof Float32Array ? Array.from(x) : String(x))) }), (e) => ({ ok: false, error: String(e) }));
+</script>`);
+      const { url, server: s } = await serveDir(dir);
+      const p = await browser.newPage();
+      try {
+        await p.goto(url);
+        await p.waitForFunction(() => Boolean((window as unknown as { docRun?: unknown }).docRun), { timeout: 30_000 });
+        const r = await p.evaluate(() => (window as unknown as { docRun: Promise<{ ok: boolean; error?: string; logged?: unknown[][] }> }).docRun);
+        expect(r.error).toBeUndefined();
+        expect(r.ok).toBe(true);
+        // It printed the parameters after 100 Adam steps on a quadratic: all moved toward 0.
+        const w = r.logged!.at(-1)![0] as number[];
+        expect(w).toHaveLength(1024);
+        expect(Math.max(...w.map(Math.abs))).toBeLessThan(0.5);
+      } finally {
+        await p.close();
+        s.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the source in the URL: a reload restores it', async () => {
