@@ -397,13 +397,14 @@ export class Optimizer {
     const t = this.stepCount + 1;
     const hostVals = this.groupHypers.map((h, g) => evalHost(this.module.host, h, t, { scalars, states: this.stepStates[g] }));
     if (this.flag) this.device.queue.writeBuffer(this.flag, 0, new Uint32Array([0]));
-    // A step that first uses a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
+    // A step that touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
     const callers = sources.flatMap(({ input, per }) => [...this.shapes.keys()].flatMap((name) => {
       const buffer = per[name];
       return buffer instanceof Float32Array || !buffer ? [] : [{ tensor: name, label: input === 'g' ? `gradient of '${name}'` : `input '${input}' of '${name}'`, buffer }];
     }));
     for (const b of callers) checkUsage(b, 0, 'STORAGE or COPY_SRC');
-    const refused = submitChecked(this.device, probeBuffers(this.device, callers), `step ${t} of '${this.module.name}'`, () => {
+    for (const cb of this.chunks) if (!cb.param.owned) callers.push({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer });
+    const refused = submitChecked(this.device, callers, `step ${t} of '${this.module.name}'`, () => {
       const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
       const bound = this.chunks.map((cb) => sources.map(({ input, per }) => this.inputBinding(cb, input, per, enc)));
       const pass = enc.beginComputePass();

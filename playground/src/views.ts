@@ -1,0 +1,44 @@
+// What the tabs show for a source text, computed the way the CLI computes it: diagnostics formatted by the
+// same formatDiagnostics (codes, file:line:col, caret, hint), the AST as `--emit ast`, the IR after every pass
+// as `--dump-after all`, the WGSL as `--emit wgsl`, the plan as `--emit plan`.
+import { CompileError, compile, compileIR, formatDiagnostics, ir, kernelsOf, parse, type Compiled, type Diagnostic } from '../../src/browser.js';
+import { plan } from '../../src/cli/plan.js';
+
+export const FILE = 'playground.opt';
+
+export interface Views {
+  diagnostics: Diagnostic[];
+  /** The diagnostics as the CLI prints them (empty when there are none). */
+  report: string;
+  ast: string;
+  /** `--dump-after all`: the IR as written, then after each pass. */
+  passes: { after: string; ir: string }[];
+  wgsl: string;
+  plan: string;
+  /** Set when the program compiles to WGSL (Run needs it). */
+  compiled?: Compiled;
+  /** Set when the program is valid but the WGSL back end does not take it. */
+  interpreterOnly?: string;
+}
+
+export function views(source: string): Views {
+  const parsed = parse(source, FILE);
+  const ast = JSON.stringify(parsed.ast, null, 2);
+  const empty = { ast, passes: [], wgsl: '', plan: '' };
+  try {
+    const front = compileIR(source, { file: FILE, dumpAfter: 'all' });
+    if (ir.hasMatrixStages(front.input) || front.input.fallback) {
+      const why = 'matrix stages and fallback rules run on the interpreter until the WGSL back end supports them (docs/matrix.md)';
+      return { ...empty, diagnostics: front.diagnostics, report: formatDiagnostics(front.diagnostics, source, FILE), passes: front.dumps, wgsl: `// ${why}`, plan: `// ${why}`, interpreterOnly: why };
+    }
+    const c = compile(source, { file: FILE, dumpAfter: 'all' });
+    return {
+      ast, diagnostics: c.diagnostics, report: formatDiagnostics(c.diagnostics, source, FILE), passes: c.dumps,
+      wgsl: kernelsOf(c.module).map((k) => k.wgsl).join('\n'), plan: JSON.stringify(plan(c), null, 2), compiled: c,
+    };
+  } catch (e) {
+    if (!(e instanceof CompileError)) throw e;
+    const ds = e.diagnostics.length ? e.diagnostics : parsed.diagnostics;
+    return { ...empty, diagnostics: ds, report: e.message };
+  }
+}
