@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compile, compileIR, type Compiled, type CompiledIR } from '../compile.js';
-import { hasMatrixStages, NotAMatrixError } from '../ir/matrix.js';
+import { NotAMatrixError } from '../ir/matrix.js';
 import { kernelsOf } from '../codegen-wgsl/index.js';
 import { CompileError, formatDiagnostics, HyperError } from '../diag.js';
 import { printIR } from '../ir/printer.js';
@@ -12,12 +12,12 @@ import { OptcRuntimeError } from '../runtime/errors.js';
 import { formatsJson } from '../formats/index.js';
 import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
+import { plan } from './plan.js';
 import { runCaseMatrixWebGPU } from './case-matrix.js';
-import { compileMatrix } from '../compile-matrix.js';
+import { compileMatrix, isMatrixProgram } from '../compile-matrix.js';
 import { MatrixPlanError } from '../ir/matrix-plan.js';
-import { phasePlan } from './phase-plan.js';
 import { demo } from './demo.js';
-import { SEARCH_USAGE, SearchUsageError } from '../search/cli.js';
+import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
 import { SpaceError } from '../search/space.js';
 
 const USAGE = `usage:
@@ -28,6 +28,8 @@ const USAGE = `usage:
   (compile, check, run: --const NAME=VALUE sets a \`const\` of the file, e.g. --const ns_steps=3)
   optc formats [--json]                the state storage formats (--json: everything, code tables included)
   optc demo [FILE]                     compile an example and run it on Dawn
+  optc train FILE.opt [FILE.opt ...] --out DIR   train an MLP on MNIST with each optimizer; HTML report in DIR
+                                       (--epochs --batch --seed --hyper [NAME.]H=V --hidden --no-shift --no-baseline; docs/training.md)
 ${SEARCH_USAGE}`;
 
 class UsageError extends Error {}
@@ -53,22 +55,6 @@ function formatsTable(rows = formatsJson() as FormatRow[]): string {
   return [line(head), ...cells.map(line), '', 'bytes/elem: code bits plus one f32 scale per block, for large tensors; --json for the code tables'].join('\n');
 }
 
-/** The dispatch plan: what runs per step and what it reads and writes. */
-export function plan(c: Compiled) {
-  const m = c.module;
-  const kernels = kernelsOf(m);
-  return {
-    optimizer: m.name,
-    dispatchesPerTensorPerStep: kernels.length,
-    vectorWidth: m.variants[4] ? 4 : 1,
-    uniforms: m.uniforms.fields.map((f) => f.name),
-    kernels: kernels.map((k) => ({ name: k.name, workgroupSize: k.workgroupSize, ...(k.itemsPerInvocation ? { itemsPerInvocation: k.itemsPerInvocation } : {}), bindings: k.bindings.map((b) => `${b.binding}:${b.kind}:${b.name}:${b.access}`) })),
-    temps: m.temps,
-    hostScalarsPerStep: m.host.uniforms.length,
-    ...phasePlan(c.program, m),
-  };
-}
-
 /** `--const rank=8` (repeatable): values for the file's `const` declarations. */
 function constsOption(vs: string[] | undefined): Record<string, number> | undefined {
   if (!vs?.length) return undefined;
@@ -82,8 +68,8 @@ function constsOption(vs: string[] | undefined): Record<string, number> | undefi
   return out;
 }
 
-/** Whether the WGSL back end can take this program (matrix stages and fallback rules: not yet). */
-const interpreterOnly = (c: CompiledIR): boolean => hasMatrixStages(c.input) || Boolean(c.input.fallback);
+/** Matrix stages and fallback rules go through compileMatrix, not compile() (docs/matrix.md). */
+const interpreterOnly = (c: CompiledIR): boolean => isMatrixProgram(c.input);
 
 function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   if (v === 'serial' || v === 'workgroup') return v;
@@ -93,7 +79,7 @@ function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
 /** Commands that create a Dawn device, whose native start-up warning is filtered (quiet-dawn.ts). */
 function touchesDawn(argv: string[]): boolean {
   const interp = argv.some((a, i) => a === '--backend=interp' || (a === '--backend' && argv[i + 1] === 'interp'));
-  return ['demo', 'search', 'worker'].includes(argv[0] ?? '') || (argv[0] === 'run' && !interp);
+  return ['demo', 'search', 'worker', 'train'].includes(argv[0] ?? '') || (argv[0] === 'run' && !interp);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -101,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
     const code = await rerunQuietly();
     if (code !== undefined) return code;
   }
+  // train has options of its own (parsed in src/train/cli.ts); TF.js is loaded only for it.
+  if (argv[0] === 'train') return (await import('../train/cli.js')).trainCommand(argv.slice(1));
   // Symbolic optimizer search (docs/search.md) has options of its own.
   if (argv[0] === 'search') return (await import('../search/cli.js')).searchCommand(argv.slice(1));
   if (argv[0] === 'worker') return (await import('../search/cli.js')).workerCommand(argv.slice(1));

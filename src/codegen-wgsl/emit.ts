@@ -6,7 +6,7 @@ import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
 import { RNG_WGSL, srDraw } from '../ir/rng.js';
 import { paramFormat, type Inst, type KernelGroup, type Program, type ValueId } from '../ir/types.js';
-import { extractHostProgram, SR_FIELD } from './host.js';
+import { planHost, SR_FIELD } from './host.js';
 import { emitPhasedModule } from './phased.js';
 import type { BindingSpec, KernelModule, KernelSpec, UniformLayout } from './manifest.js';
 import { f32Literal, identPart, invocationIndex, mainSignature, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
@@ -38,6 +38,9 @@ export interface CodegenOptions {
 
 // 256 measured best for elementwise kernels on lavapipe (bench/profile.ts): 3-6 points of the copy roofline
 // at 4M parameters, and at 16M it keeps the grid one-dimensional (64 would need 65,536 workgroups).
+/** u32 fields before the step values: work items, and elements that hold data. */
+const FUSED_HEADER = [['n', 'n'], ['len', 'len']] as const;
+
 const DEFAULTS: Required<CodegenOptions> = { workgroupSize: 256, guard: false, blockAbsmax: 'serial' };
 /** Cooperative (compressed-state) kernels: narrower workgroups measured faster (fewer invocations per barrier). */
 const COOP_WORKGROUP = 64;
@@ -55,27 +58,9 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   if (rank1Error) throw new CompileError([rank1Error], '');
 
   // Finite constants are spelled inline; every other step value the kernels read is a uniform field.
-  const fieldOf = new Map<ValueId, string>();
-  const hostUniforms: ValueId[] = [];
-  const fieldNames = new Set<string>(['n', 'len']);
-  for (const id of sched.uniforms) {
-    const inst = p.insts[id]!;
-    if (inst.op === 'const' && Number.isFinite(inst.value)) continue;
-    let name = inst.op === 'hyper' ? `h_${identPart(inst.name!)}` : inst.op === 'step' ? 't_step'
-      : `s${id}${inst.label ? `_${identPart(inst.label)}` : ''}`;
-    if (fieldNames.has(name)) name = `${name}_${id}`;
-    fieldNames.add(name);
-    fieldOf.set(id, name);
-    hostUniforms.push(id);
-  }
-  const uniforms: UniformLayout = {
-    size: Math.ceil((8 + 4 * hostUniforms.length) / 16) * 16,
-    fields: [
-      { name: 'n', offset: 0, type: 'u32' },
-      { name: 'len', offset: 4, type: 'u32' },
-      ...hostUniforms.map((id, k) => ({ name: fieldOf.get(id)!, offset: 8 + 4 * k, type: 'f32' as const })),
-    ],
-  };
+  const format = (target: string) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format);
+  const srStores = p.stores.filter((st) => format(st.target).rounding === 'stochastic');
+  const { host, uniforms, fieldOf } = planHost(p, sched.uniforms, FUSED_HEADER, { srKey: srStores.length > 0 });
 
   // Which kernel defines each elem value; values used outside their kernel become temporaries.
   const defKernel = new Map<ValueId, number>();
@@ -109,12 +94,7 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   // which reads a per-64-element table (`lanes`); a sibling table (`origins`: tensor id, in-tensor index of
   // the group's first element) gives it the rest, and t arrives as a u32 uniform. Routing SR programs
   // through the phased kernels instead would need compressed state there (E0310), a larger change.
-  const format = (target: string) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format);
-  const sr = new Map(p.stores.filter((st) => format(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)]));
-  if (sr.size) {
-    uniforms.fields.push({ name: SR_FIELD, offset: 8 + 4 * hostUniforms.length, type: 'u32' });
-    uniforms.size = Math.ceil((12 + 4 * hostUniforms.length) / 16) * 16;
-  }
+  const sr = new Map(srStores.map((st) => [st.target, srDraw(st.target)]));
   const workgroupSize = coop ? workgroupFor([...codecs.values()], opts.workgroupSize ?? COOP_WORKGROUP)
     : tile ? opts.workgroupSize ?? SERIAL_WORKGROUP : opts.workgroupSize ?? DEFAULTS.workgroupSize;
   const ctx: EmitCtx = { p, fieldOf, temps, defKernel, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop, tile, sr };
@@ -135,7 +115,7 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
     states: p.states.map((s) => ({ name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.doc ? { doc: s.doc } : {}) })),
     ...(pc ? { param: paramFormat(p) } : {}),
     inputs: p.inputs.map((i) => i.name),
-    host: extractHostProgram(p, hostUniforms),
+    host,
     uniforms,
     temps: [...temps].sort((a, b) => a - b).map((id) => `t${id}`),
     variants: codecs.size ? { 4: variant(VEC4) } : { 1: variant(SCALAR), ...(sched.vectorWidth === 4 ? { 4: variant(VEC4) } : {}) },

@@ -1,12 +1,60 @@
-// The host side of a step: per-step scalars and state inits, computed in float64 with the interpreter's own
-// numerics and rounded to f32 into the uniform buffer (so a uniform equals, bit for bit, the value the
-// oracle uses).
-import { applyStepOp } from '../ir/numerics.js';
-import type { Program } from '../ir/types.js';
-import { streamKey } from '../ir/rng.js';
-import type { HostProgram, KernelModule } from './manifest.js';
+// The host side of a step as the kernels see it: the step-space instructions (evaluated on the host each
+// step by src/host) and the uniform layout that carries their values, with the source of every field.
+import type { Program, ValueId } from '../ir/types.js';
+import { uniformSize, type HostProgram, type UniformDim, type UniformField, type UniformLayout } from '../host/index.js';
+import { identPart } from './wgsl.js';
 
+/** The u32 uniform field holding t in kernels that round stochastically (srBits' stream). */
+export const SR_FIELD = 'sr_t';
+
+export interface HostPlan {
+  host: HostProgram;
+  uniforms: UniformLayout;
+  /** WGSL field name of each step value kernels read from the uniform (finite constants are inlined). */
+  fieldOf: Map<ValueId, string>;
+  /** Step values passed as f32 fields, in field order (the per-group scalar table's order too). */
+  hostUniforms: ValueId[];
+  /** Field name of each random stream operand (u32). */
+  streamField: Map<ValueId, string>;
+}
+
+/**
+ * The host program and uniform layout of a module: `header` u32 fields the runtime fills from the
+ * dispatch, then the f32 step values of `ids`, then u32 stream words, then (when `srKey`) t as SR's key.
+ */
+export function planHost(p: Program, ids: readonly ValueId[], header: readonly (readonly [string, UniformDim])[],
+  opts: { streams?: ValueId[]; srKey?: boolean } = {}): HostPlan {
+  const fieldOf = new Map<ValueId, string>();
+  const hostUniforms: ValueId[] = [];
+  const names = new Set<string>(header.map(([n]) => n));
+  for (const id of ids) {
+    const inst = p.insts[id]!;
+    if (inst.op === 'const' && Number.isFinite(inst.value)) continue;
+    let name = inst.op === 'hyper' ? `h_${identPart(inst.name!)}` : inst.op === 'step' ? 't_step'
+      : `s${id}${inst.label ? `_${identPart(inst.label)}` : ''}`;
+    if (names.has(name)) name = `${name}_${id}`;
+    names.add(name);
+    fieldOf.set(id, name);
+    hostUniforms.push(id);
+  }
+  const streams = opts.streams ?? [];
+  const streamField = new Map(streams.map((id, k) => [id, `stream${k}`]));
+  const { host, remap } = extractHost(p, hostUniforms);
+  const fields: UniformField[] = [];
+  const add = (name: string, type: 'u32' | 'f32', source: UniformField['source']) => fields.push({ name, offset: 4 * fields.length, type, source });
+  for (const [name, dim] of header) add(name, 'u32', { from: 'dim', dim });
+  for (const id of hostUniforms) add(fieldOf.get(id)!, 'f32', { from: 'host', value: remap.get(id)! });
+  for (const id of streams) add(streamField.get(id)!, 'u32', { from: 'stream', value: remap.get(id)! });
+  if (opts.srKey) add(SR_FIELD, 'u32', { from: 'srKey' });
+  return { host, uniforms: { size: uniformSize(4 * fields.length), fields }, fieldOf, hostUniforms, streamField };
+}
+
+/** The step-space instructions of `p` as a host program whose `uniforms` are `uniformIds`. */
 export function extractHostProgram(p: Program, uniformIds: number[]): HostProgram {
+  return extractHost(p, uniformIds).host;
+}
+
+function extractHost(p: Program, uniformIds: number[]): { host: HostProgram; remap: Map<number, number> } {
   const remap = new Map<number, number>();
   const insts: HostProgram['insts'] = [];
   p.insts.forEach((inst, id) => {
@@ -21,7 +69,7 @@ export function extractHostProgram(p: Program, uniformIds: number[]): HostProgra
   });
   const stepStates = new Set(p.states.filter((s) => s.space === 'step').map((s) => s.name));
   const updates = p.stores.filter((s) => stepStates.has(s.target)).map((s) => ({ state: s.target, value: remap.get(s.value)! }));
-  return {
+  const host: HostProgram = {
     insts,
     uniforms: uniformIds.map((u) => remap.get(u)!),
     stateInits: p.states.map((s) => ({ state: s.name, value: remap.get(s.init)! })),
@@ -32,50 +80,5 @@ export function extractHostProgram(p: Program, uniformIds: number[]): HostProgra
       declaredScalars: p.scalars.map((s) => s.name),
     } : {}),
   };
-}
-
-/** Values of step leaves besides hypers and t: host scalars of this step, step states before it. */
-export interface HostEnv { scalars?: Record<string, number>; states?: Record<string, number> }
-
-export function evalHost(h: HostProgram, hypers: Record<string, number>, t: number, env: HostEnv = {}): number[] {
-  const vals: number[] = new Array(h.insts.length);
-  h.insts.forEach((inst, i) => {
-    switch (inst.op) {
-      case 'const': vals[i] = inst.value!; break;
-      case 'hyper': vals[i] = hypers[inst.name!]!; break;
-      case 'step': vals[i] = t; break;
-      // Absent (state inits, which cannot read them): 0.
-      case 'scalar': vals[i] = env.scalars?.[inst.name!] ?? 0; break;
-      case 'state': vals[i] = env.states?.[inst.name!] ?? 0; break;
-      default: vals[i] = applyStepOp(inst.op, vals[inst.args[0]!]!, vals[inst.args[1]!] ?? 0, vals[inst.args[2]!] ?? 0);
-    }
-  });
-  return vals;
-}
-
-/** The host scalars of one step, in uniform-field order (after `n`). Computed once per step. */
-export function stepScalars(m: KernelModule, hypers: Record<string, number>, t: number, env: HostEnv = {}): Float32Array {
-  const vals = evalHost(m.host, hypers, t, env);
-  return Float32Array.from(m.host.uniforms, (hostIdx) => vals[hostIdx]!);
-}
-
-/**
- * The uniform buffer contents for one chunk: `n` (work items), `len` (elements with data), then the step's scalars. Written through
- * one ArrayBuffer so the u32 and f32 fields land bit-exactly.
- */
-export function uniformBytes(m: KernelModule, scalars: Float32Array, n: number, len: number, t = 0): ArrayBuffer {
-  const buf = new ArrayBuffer(m.uniforms.size);
-  new Uint32Array(buf, 0, 2).set([n, len]);
-  new Float32Array(buf, 8, scalars.length).set(scalars);
-  const sr = m.uniforms.fields.find((f) => f.name === SR_FIELD);
-  if (sr) new Uint32Array(buf, sr.offset, 1)[0] = streamKey(t);
-  return buf;
-}
-
-/** The u32 uniform field holding t in kernels that round stochastically (srBits' stream). */
-export const SR_FIELD = 'sr_t';
-
-export function stateInitValues(m: KernelModule, hypers: Record<string, number>): Record<string, number> {
-  const vals = evalHost(m.host, hypers, 1);
-  return Object.fromEntries(m.host.stateInits.map((s) => [s.state, vals[s.value]!]));
+  return { host, remap };
 }

@@ -1,6 +1,8 @@
+// The code generator's public face: the runtime, the CLI and tools import from here only.
 export { emitModule, type CodegenOptions } from './emit.js';
-export { evalHost, stepScalars, uniformBytes, stateInitValues } from './host.js';
-export { kernelsOf } from './manifest.js';
+export { kernelsOf, gridFor, spillGrid } from './manifest.js';
 export { codecOf, stateBytes, LANE_GROUP, type StateCodec } from './state-io.js';
 export type { KernelModule, KernelSpec, BindingSpec, BindingKind, HostProgram, UniformLayout, UniformField } from './manifest.js';
-export { rank1Problem } from './rank1.js';
+export { SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type PhasedInfo, type PhasedDispatch } from './phased-manifest.js';
+export { rank1Problem, R1_AXIS, R1_HEADER, R1_PIECE } from './rank1.js';
+export { GRID_X } from './wgsl.js';

@@ -1,36 +1,11 @@
 // What the runtime receives: plain data, no IR. Everything needed to allocate buffers, compute uniforms
 // on the host each step, build pipelines and dispatch them.
-import type { Op, Space, StateFormat } from '../ir/types.js';
+import type { Space, StateFormat } from '../ir/types.js';
 import type { PhasedInfo } from './phased-manifest.js';
 import { GRID_X } from './wgsl.js';
 
-/** The step-space part of the program, evaluated on the host once per step (and once for state inits). */
-export interface HostProgram {
-  /** Topologically ordered; args index into this list. */
-  insts: { op: Op; args: number[]; value?: number; name?: string }[];
-  /** Host values written into the uniform buffer, in uniform-field order. */
-  uniforms: number[];
-  /** Initial value of each state tensor, as a host value index. */
-  stateInits: { state: string; value: number }[];
-  /** Step states (`state s: step`): their new value after each step, as a host value index. */
-  stepStateUpdates?: { state: string; value: number }[];
-  /** Per-step host scalars the caller supplies (`input NAME: scalar`) that this program reads. */
-  scalars?: string[];
-  /** Every scalar input the optimizer declares (its entry points may read others). */
-  declaredScalars?: string[];
-}
-
-export interface UniformField { name: string; offset: number; type: 'u32' | 'f32' }
-
-export interface UniformLayout {
-  /**
-   * Bytes, a multiple of 16. Field 0 is `n`, the invocations' work items (vec4s or scalars); field 1 is
-   * `len`, the elements that hold data (the rest is padding); then the host scalars; last, in kernels that
-   * round stochastically, `sr_t` (u32): the step count t that keys the rounding bits.
-   */
-  size: number;
-  fields: UniformField[];
-}
+export type { HostProgram, UniformLayout, UniformField, UniformSource } from '../host/index.js';
+import type { HostProgram, UniformLayout } from '../host/index.js';
 
 /**
  * `flag`: the one-word skip flag of the non-finite guard. A compressed state binds `state` (u32 code

@@ -31,8 +31,6 @@ export interface PhasedInfo {
   reductions: PhasedReduction[];
   /** Tensor, row and column states; `keepOld`: a copy of the value before the step (`old` buffer). */
   smallStates: { name: string; space: 'tensor' | 'row' | 'col'; keepOld: boolean }[];
-  /** Host values (indices into `host.insts`) passed as u32 uniform fields: the streams of `rand`. */
-  streams: number[];
   /** E stages: passes over the parameters per step. */
   elemPhases: number;
   workgroupSize: number;
@@ -62,4 +60,6 @@ export const TEN = {
 } as const;
 
 /** u32 header words of a phased kernel's uniform buffer (then the f32 scalars, then the u32 streams). */
-export const PHASED_UNIFORM_HEADER = ['n', 'len', 'nseg', 'nrow', 'ncol', 'pad0', 'pad1', 'pad2'] as const;
+export const PHASED_UNIFORM_HEADER = [
+  ['n', 'n'], ['len', 'len'], ['nseg', 'nseg'], ['nrow', 'nrow'], ['ncol', 'ncol'], ['pad0', 'zero'], ['pad1', 'zero'], ['pad2', 'zero'],
+] as const;

@@ -20,7 +20,7 @@ import { printIR } from '../ir/printer.js';
 import { RNG_WGSL } from '../ir/rng.js';
 import { LEAF_OPS, type Program, type Space, type Stage, type ValueId } from '../ir/types.js';
 import { elemPhases, inlineClosure, phaseInfo, type PhaseInfo } from '../ir/schedule.js';
-import { extractHostProgram } from './host.js';
+import { planHost } from './host.js';
 import type { BindingKind, BindingSpec, KernelModule, KernelSpec, UniformLayout } from './manifest.js';
 import {
   PHASED_UNIFORM_HEADER, SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type PhasedDispatch, type PhasedInfo,
@@ -71,29 +71,9 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const info = phaseInfo(sched.phases);
   const at = stages.map((s) => s.at);
 
-  // Uniform fields: f32 host scalars (finite constants are inlined), then u32 streams of `rand`.
-  const fieldOf = new Map<ValueId, string>();
-  const hostUniforms: ValueId[] = [];
-  const names = new Set<string>(PHASED_UNIFORM_HEADER);
-  for (const id of sched.uniforms) {
-    const inst = p.insts[id]!;
-    if (inst.op === 'const' && Number.isFinite(inst.value)) continue;
-    let name = inst.op === 'hyper' ? `h_${identPart(inst.name!)}` : inst.op === 'step' ? 't_step' : `s${id}${inst.label ? `_${identPart(inst.label)}` : ''}`;
-    if (names.has(name)) name = `${name}_${id}`;
-    names.add(name);
-    fieldOf.set(id, name);
-    hostUniforms.push(id);
-  }
+  // Uniform fields: the u32 header, f32 host scalars (finite constants are inlined), u32 streams of `rand`.
   const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
-  const streamField = new Map(streams.map((id, k) => [id, `stream${k}`]));
-  const uniforms: UniformLayout = {
-    size: Math.ceil((4 * PHASED_UNIFORM_HEADER.length + 4 * hostUniforms.length + 4 * streams.length) / 16) * 16,
-    fields: [
-      ...PHASED_UNIFORM_HEADER.map((name, k) => ({ name, offset: 4 * k, type: 'u32' as const })),
-      ...hostUniforms.map((id, k) => ({ name: fieldOf.get(id)!, offset: 32 + 4 * k, type: 'f32' as const })),
-      ...streams.map((id, k) => ({ name: streamField.get(id)!, offset: 32 + 4 * hostUniforms.length + 4 * k, type: 'u32' as const })),
-    ],
-  };
+  const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams });
 
   const keepOld = new Set(stages.flatMap((s) => (s.kind === 'tensor' ? s.keepOld : [])));
   const storedSmall = new Map<ValueId, string>();
@@ -124,8 +104,6 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const scalarVariant = variant(SCALAR);
   const vec = sched.vectorWidth === 4 ? variant(VEC4) : undefined;
 
-  const host = extractHostProgram(p, hostUniforms);
-  const withStreams = extractHostProgram(p, [...hostUniforms, ...streams]);
   const reductions = p.insts.flatMap((inst, id) => (inst.op === 'reduce'
     ? [{ name: `r${id}`, fn: inst.name as 'sum', over: inst.over!, fromElem: p.insts[inst.args[0]!]!.space === 'elem' }] : []));
   const phased: PhasedInfo = {
@@ -133,7 +111,6 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     reductions,
     smallStates: p.states.filter((s) => s.space === 'tensor' || s.space === 'row' || s.space === 'col')
       .map((s) => ({ name: s.name, space: s.space as 'tensor', keepOld: keepOld.has(s.name) })),
-    streams: withStreams.uniforms.slice(hostUniforms.length),
     elemPhases: elemPhases(stages),
     workgroupSize: options.workgroupSize,
     elemsPerInvocation: ELEMS_PER_INVOCATION,

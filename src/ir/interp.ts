@@ -2,7 +2,8 @@
 // column (one op over all elements at a time); Float32Array storage rounds every elem result to f32 and
 // `applyOp` rounds every step scalar, which is what the GPU does.
 import { overrideHypers } from '../diag.js';
-import { applyOp, applyStepOp } from './numerics.js';
+import { applyOp } from './numerics.js';
+import { evalSteps } from '../host/index.js';
 import { decodeAs, encodeAs } from '../formats/index.js';
 import type { Packed } from '../formats/blockwise.js';
 import { paramFormat, type Program, type StateDecl, type StateFormat } from './types.js';
@@ -22,19 +23,8 @@ export function resolveHypers(p: Pick<Program, 'name' | 'hypers'>, overrides: Re
  * and oracle agree bit for bit.
  */
 export function evalStepScalars(p: Program, hypers: Record<string, number>, t: number, env: StepEnv = {}): (number | undefined)[] {
-  const vals: (number | undefined)[] = new Array(p.insts.length);
-  p.insts.forEach((inst, id) => {
-    if (inst.space !== 'step') return;
-    switch (inst.op) {
-      case 'const': vals[id] = inst.value!; break;
-      case 'hyper': vals[id] = hypers[inst.name!]!; break;
-      case 'step': vals[id] = t; break;
-      case 'scalar': vals[id] = stepEnvValue(env.scalars, inst.name!, 'scalar input'); break;
-      case 'state': vals[id] = stepEnvValue(env.states, inst.name!, 'step state'); break;
-      default: vals[id] = applyStepOp(inst.op, ...(inst.args.map((a) => vals[a]!) as [number, number?, number?]));
-    }
-  });
-  return vals;
+  const leaf = (kind: 'scalar' | 'state', name: string) => (kind === 'scalar' ? stepEnvValue(env.scalars, name, 'scalar input') : stepEnvValue(env.states, name, 'step state'));
+  return evalSteps(p.insts, hypers, t, leaf, (id) => p.insts[id]!.space !== 'step');
 }
 
 /** Step-space leaves that are neither hypers nor t: per-step host scalars and step states (float64). */

@@ -1,12 +1,12 @@
 // Named entry points (`update perturb { ... }`): kernels compiled on their own that run, on request,
 // over the optimizer's own parameter and state buffers. They read t as the step about to run (so MeZO's
 // three perturbations and its update draw the same random numbers) and never advance it.
-import { evalHost, uniformBytes } from '../codegen-wgsl/host.js';
-import { gridFor, type BindingSpec, type KernelModule } from '../codegen-wgsl/manifest.js';
+import { evalHost, uniformBytes } from '../host/index.js';
+import { gridFor, type BindingSpec, type KernelModule } from '../codegen-wgsl/index.js';
 import { createComputePipeline } from './device.js';
 import { MissingScalarError, UnsupportedError } from './errors.js';
 import type { Chunk } from './layout.js';
-import { PHASED_KINDS, PhasedRunner, streamWord } from './phased.js';
+import { PHASED_KINDS, PhasedRunner } from './phased.js';
 
 /** What an entry point may bind of a chunk: its parameter and its per-element state buffers. */
 export interface EntryChunk {
@@ -47,19 +47,17 @@ export class EntryRunner {
     if (!prep) { prep = this.prepare(m); this.prepared.set(name, prep); }
     const p = await prep;
     const vals = groupHypers.map((h, g) => evalHost(m.host, h, t, { scalars, states: stepStates[g] }));
-    const values = vals.map((v) => Float32Array.from(m.host.uniforms, (i) => v[i]!));
     const pass = enc.beginComputePass();
     if (p.phased) {
-      const streams = vals.map((v) => Uint32Array.from(p.phased!.info.streams, (i) => streamWord(v[i]!)));
       const phasedChunks = this.chunks.map((c, ci) => ({ chunk: c.chunk, width: p.widths[ci]!, uniform: p.uniforms[ci]! }));
-      p.phased.encode(pass, phasedChunks, values, streams, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
+      p.phased.encode(pass, phasedChunks, vals, t, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
     } else {
       this.chunks.forEach((c, ci) => {
         const len = c.chunk.pieces.reduce((s, pc) => Math.max(s, pc.chunkOffset + pc.length), 0);
         const w = p.widths[ci]!;
         const items = Math.ceil(len / w);
         if (items === 0) return;
-        this.device.queue.writeBuffer(p.uniforms[ci]!, 0, uniformBytes(m, values[c.chunk.group]!, items, len));
+        this.device.queue.writeBuffer(p.uniforms[ci]!, 0, uniformBytes(m.uniforms, vals[c.chunk.group]!, { n: items, len }, t));
         p.pipes.get(w)!.forEach((pipe, k) => {
           pass.setPipeline(pipe);
           pass.setBindGroup(0, p.groups[ci]![k]!);

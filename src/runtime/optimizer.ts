@@ -2,11 +2,10 @@
 // "bind" are separate on purpose: the same module binds to buffers this runtime allocates (packed into
 // arena chunks, one dispatch per kernel per chunk) or to GPUBuffers a caller owns (one chunk per tensor).
 import { HyperError, overrideHypers } from '../diag.js';
-import { evalHost, SR_FIELD, stateInitValues, stepScalars, uniformBytes } from '../codegen-wgsl/host.js';
-import { phasedAlign, phasedSplit, PHASED_KINDS, PhasedRunner, streamWord } from './phased.js';
+import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
+import { phasedAlign, phasedSplit, PHASED_KINDS, PhasedRunner } from './phased.js';
 import { EntryRunner } from './entries.js';
-import { gridFor, kernelsOf, spillGrid, type KernelModule } from '../codegen-wgsl/manifest.js';
-import { codecOf, LANE_GROUP, stateBytes, type StateCodec } from '../codegen-wgsl/state-io.js';
+import { codecOf, gridFor, kernelsOf, LANE_GROUP, spillGrid, stateBytes, type KernelModule, type StateCodec } from '../codegen-wgsl/index.js';
 import { decodeAs, encodeAs, FORMATS, scaleCountAs } from '../formats/index.js';
 import { Rank1Runner } from './rank1.js';
 import type { Packed } from '../formats/blockwise.js';
@@ -174,7 +173,7 @@ async function buildOptimizer(device: GPUDevice, module: KernelModule, params: R
     ...planLayout(entries.filter((t) => params[t.name]!.buffer), { maxElements, align, separate: true, splitAlign }),
   ];
 
-  const inits = stateInitValues(module, groupHypers[0]!);
+  const inits = stateInitValues(module.host, groupHypers[0]!);
   alloc.begin();
   for (const [ci, chunk] of chunks.entries()) {
     const bytes = chunk.n * 4;
@@ -204,7 +203,7 @@ async function buildOptimizer(device: GPUDevice, module: KernelModule, params: R
     if (!module.variants[width]) {
       throw new UnsupportedError(`parameter '${chunk.pieces[0]!.tensor}': '${module.name}' keeps compressed state, whose kernels read whole groups of 4 elements; its buffer must be padded to a multiple of 16 bytes`);
     }
-    const stateInit = stateInitValues(module, groupHypers[chunk.group]!);
+    const stateInit = stateInitValues(module.host, groupHypers[chunk.group]!);
     const states = new Map(module.states.filter(isElemState).map((s) => {
       const codec = codecs.get(s.name);
       const size = stateBytes(codec, chunk.n);
@@ -234,7 +233,7 @@ async function buildOptimizer(device: GPUDevice, module: KernelModule, params: R
       lanes = device.createBuffer({ size: Math.max(16, Math.ceil(counts.byteLength / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `chunk${ci}.lanes` });
       device.queue.writeBuffer(lanes, 0, counts);
     }
-    const origins = module.uniforms.fields.some((f) => f.name === SR_FIELD) ? originTable(device, chunk, [...shapes.keys()], ci) : undefined;
+    const origins = module.uniforms.fields.some((f) => f.source.from === 'srKey') ? originTable(device, chunk, [...shapes.keys()], ci) : undefined;
     const temps = new Map(module.temps.map((t) => [t, device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE, label: `chunk${ci}.${t}` })]));
     const uniform = device.createBuffer({ size: module.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `chunk${ci}.u` });
     bufs.push({ chunk, width, param, inputs: new Map(), states, ...(lanes ? { lanes } : {}), ...(origins ? { origins } : {}), temps, uniform, bindGroups: new Map() });
@@ -244,7 +243,7 @@ async function buildOptimizer(device: GPUDevice, module: KernelModule, params: R
   for (const w of new Set(bufs.map((b) => b.width))) pipes.set(w, await pipelines(device, module, w));
   alloc.begin();
   const flag = module.guard ? device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'skip' }) : undefined;
-  const groupInits = groupHypers.map((h) => stateInitValues(module, h));
+  const groupInits = groupHypers.map((h) => stateInitValues(module.host, h));
   const phased = module.phased ? new PhasedRunner(device, module, shapes, (n) => groupOf.get(n) ?? 0, bufs, groupInits) : undefined;
   const entryRunner = module.entries ? new EntryRunner(device, module.entries, shapes, (n) => groupOf.get(n) ?? 0, bufs) : undefined;
   const rank1 = [...codecs.values()].some((c) => c?.rank1) ? new Rank1Runner(device, module, shapes, bufs) : undefined;
@@ -324,7 +323,7 @@ export class Optimizer {
     this.phased = extra.phased;
     this.entries = extra.entries;
     this.rank1 = extra.rank1;
-    this.unwatch = watchDevice(device, () => this.describe());
+    this.unwatch = watchDevice(device, this, (o) => o.describe());
     // Step states (`state s: step`) live here, per parameter group, in float64.
     const stepNames = module.states.filter((s) => s.space === 'step').map((s) => s.name);
     this.stepStates = groupHypers.map((_, g) => Object.fromEntries(stepNames.map((n) => [n, extra.groupInits?.[g]?.[n] ?? 0])));
@@ -398,27 +397,26 @@ export class Optimizer {
     });
     const t = this.stepCount + 1;
     const hostVals = this.groupHypers.map((h, g) => evalHost(this.module.host, h, t, { scalars, states: this.stepStates[g] }));
-    const values = hostVals.map((vals) => Float32Array.from(this.module.host.uniforms, (i) => vals[i]!));
     if (this.flag) this.device.queue.writeBuffer(this.flag, 0, new Uint32Array([0]));
-    // A step that first uses a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
+    // A step that touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
     const callers = sources.flatMap(({ input, per }) => [...this.shapes.keys()].flatMap((name) => {
       const buffer = per[name];
       return buffer instanceof Float32Array || !buffer ? [] : [{ tensor: name, label: input === 'g' ? `gradient of '${name}'` : `input '${input}' of '${name}'`, buffer }];
     }));
     for (const b of callers) checkUsage(b, 0, 'STORAGE or COPY_SRC');
-    const refused = submitChecked(this.device, probeBuffers(this.device, callers), `step ${t} of '${this.module.name}'`, () => {
+    for (const cb of this.chunks) if (!cb.param.owned) callers.push({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer });
+    const refused = submitChecked(this.device, callers, `step ${t} of '${this.module.name}'`, () => {
       const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
       const bound = this.chunks.map((cb) => sources.map(({ input, per }) => this.inputBinding(cb, input, per, enc)));
       const pass = enc.beginComputePass();
       if (this.phased) {
-        const streams = hostVals.map((vals) => Uint32Array.from(this.phased!.info.streams, (i) => streamWord(vals[i]!)));
-        this.phased.encode(pass, this.chunks, values, streams, (ci) => this.bindGroups(this.chunks[ci]!, bound[ci]!, sources.map((s) => s.input)), (w) => this.pipes.get(w)!);
+          this.phased.encode(pass, this.chunks, hostVals, t, (ci) => this.bindGroups(this.chunks[ci]!, bound[ci]!, sources.map((s) => s.input)), (w) => this.pipes.get(w)!);
       } else {
         const live = this.chunks.flatMap((cb, ci) => {
           const len = cb.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
           const items = Math.ceil(len / cb.width);
           if (items === 0) return [];
-          this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module, values[cb.chunk.group]!, items, len, t));
+          this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module.uniforms, hostVals[cb.chunk.group]!, { n: items, len }, t));
           return [{ cb, items, groups: this.bindGroups(cb, bound[ci]!, sources.map((s) => s.input)) }];
         });
         // Kernel-major: the guard checks every chunk before any update, and rank-1 maxima (and the scales

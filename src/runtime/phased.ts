@@ -12,8 +12,8 @@
 // Dispatch order is stage-major: every chunk's elem kernel of a stage, then its tensor stage (one
 // workgroup per tensor), then its global stage, then the next stage. WebGPU orders dispatches in a pass,
 // so each stage sees the previous one's writes.
-import { spillGrid, type BindingSpec, type KernelModule } from '../codegen-wgsl/manifest.js';
-import { PHASED_UNIFORM_HEADER, SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type PhasedInfo } from '../codegen-wgsl/phased-manifest.js';
+import { SEG, SEG_STRIDE, spillGrid, TEN, TENSOR_HEADER, TENSOR_STRIDE, type BindingSpec, type KernelModule, type PhasedInfo } from '../codegen-wgsl/index.js';
+import { uniformBytes } from '../host/index.js';
 import { readBuffer } from './device.js';
 import { ShapeError, UnsupportedError } from './errors.js';
 import type { Chunk } from './layout.js';
@@ -29,12 +29,6 @@ export const PHASED_KINDS: ReadonlySet<string> = new Set(['segments', 'tensors',
 interface TensorInfo { name: string; shape: number[]; group: number; rows: number; cols: number; rowBase: number; colBase: number }
 
 export interface PhasedChunk { chunk: Chunk; width: 1 | 4; uniform: GPUBuffer }
-
-/** A stream operand as kernels read it: a host value truncated to u32 (clamped; NaN -> 0), as src/ir/rng.ts. */
-export function streamWord(x: number): number {
-  if (!(x > 0)) return 0;
-  return x >= 4294967295 ? 4294967295 : Math.trunc(x) >>> 0;
-}
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -178,25 +172,20 @@ export class PhasedRunner {
    * Records one step: uniforms for every chunk and the group scalar table, then every dispatch in plan
    * order. `groups(ci)` gives chunk ci's bind groups (one per kernel); `pipes(width)` its pipelines.
    */
-  encode(pass: GPUComputePassEncoder, chunks: PhasedChunk[], scalars: Float32Array[], streams: Uint32Array[],
+  encode(pass: GPUComputePassEncoder, chunks: PhasedChunk[], hostVals: number[][], t: number,
     groups: (ci: number) => GPUBindGroup[], pipes: (width: 1 | 4) => GPUComputePipeline[]): void {
-    const nu = this.module.host.uniforms.length;
-    const gsData = new Float32Array(Math.max(4, nu * scalars.length));
-    scalars.forEach((s, g) => gsData.set(s, g * nu));
+    const ids = this.module.host.uniforms;
+    const gsData = new Float32Array(Math.max(4, ids.length * hostVals.length));
+    hostVals.forEach((vals, g) => gsData.set(ids.map((i) => vals[i]!), g * ids.length));
     this.device.queue.writeBuffer(this.gs, 0, gsData);
     const items = chunks.map((c) => {
       const len = c.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
       return { len, n: Math.ceil(len / c.width) };
     });
     chunks.forEach((c, ci) => {
-      const buf = new ArrayBuffer(this.module.uniforms.size);
       const cnt = this.counts[ci]!;
-      new Uint32Array(buf, 0, PHASED_UNIFORM_HEADER.length).set([items[ci]!.n, items[ci]!.len, cnt.nseg, cnt.nrow, cnt.ncol, 0, 0, 0]);
-      const s = scalars[c.chunk.group]!;
-      new Float32Array(buf, 4 * PHASED_UNIFORM_HEADER.length, s.length).set(s);
-      const st = streams[c.chunk.group]!;
-      new Uint32Array(buf, 4 * (PHASED_UNIFORM_HEADER.length + s.length), st.length).set(st);
-      this.device.queue.writeBuffer(c.uniform, 0, buf);
+      const dims = { n: items[ci]!.n, len: items[ci]!.len, nseg: cnt.nseg, nrow: cnt.nrow, ncol: cnt.ncol };
+      this.device.queue.writeBuffer(c.uniform, 0, uniformBytes(this.module.uniforms, hostVals[c.chunk.group]!, dims, t));
     });
     const wg = this.info.workgroupSize;
     for (const d of this.info.dispatches) {

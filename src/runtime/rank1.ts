@@ -4,9 +4,7 @@
 // state's. A tensor's scales are contiguous (formats' `rank1Layout`: one run per axis, or its blocks for
 // rank 0 and 1), in the order `FORMATS.q4u.encode(x, {rank1: {shape}})` returns them, so a tensor split
 // over chunks shares them and checkpoints save them as one array.
-import type { BindingSpec, KernelModule } from '../codegen-wgsl/manifest.js';
-import { R1_AXIS, R1_HEADER, R1_PIECE } from '../codegen-wgsl/rank1.js';
-import { codecOf } from '../codegen-wgsl/state-io.js';
+import { codecOf, R1_AXIS, R1_HEADER, R1_PIECE, type BindingSpec, type KernelModule } from '../codegen-wgsl/index.js';
 import { rank1Layout } from '../formats/index.js';
 import { readBuffer } from './device.js';
 import type { Chunk } from './layout.js';

@@ -8,7 +8,6 @@ import type { Program } from '../ir/index.js';
 import { parseProgram } from '../parser/index.js';
 import { bestWinner, DEFAULT_CONFIG, initSearch, runSearch, type SearchConfig, type SearchState, type Strategy } from './evolution.js';
 import { mutateOnce } from './mutate.js';
-import { searchReport } from './report.js';
 import { Rng } from './rng.js';
 import { LocalScorer, type Scorer } from './scorer.js';
 import { DEFAULT_SPACE, loadWarmStart, normalizeProgram } from './space.js';
@@ -16,12 +15,8 @@ import { loadState, saveState } from './state.js';
 import { invalidReason } from './validate.js';
 import { winnerSource, type WrittenWinner } from './winners.js';
 
-export const SEARCH_USAGE = `  optc search --from FILE.opt|random [--hyper NAME=VALUE]... [--seed N] [--out DIR] [--time SECONDS]
-              [--candidates N] [--strategy evolution|random|constants] [--population N] [--batch N]
-              [--max-states K] [--resume] [--queue redis://HOST:PORT] [--no-progress]
-  optc worker --queue redis://HOST:PORT [--concurrency N]   score candidates from a search's queue`;
-
-export class SearchUsageError extends Error {}
+export { SEARCH_USAGE, SearchUsageError } from './usage.js';
+import { SearchUsageError } from './usage.js';
 
 const num = (name: string, v: string | undefined, dflt: number): number => {
   if (v === undefined) return dflt;
@@ -135,6 +130,8 @@ async function searchLoop(state: SearchState, scorer: Scorer, stateFile: string,
   });
   const value = (s: SearchState) => (byTime ? Math.round(s.stats.elapsedMs / 1000) : s.stats.candidates);
   if (progress) bar.start(byTime ? state.config.timeSeconds : state.config.maxCandidates, value(state), payload(state));
+  // Resumable from here on (the handlers above are installed first, so an interrupt now is clean).
+  saveState(stateFile, state);
   let saved = performance.now();
   try {
     await runSearch(state, scorer, {
@@ -169,6 +166,8 @@ async function writeResults(s: SearchState, out: string): Promise<{ best: string
   const best = bestWinner(s);
   const bestFile = join(out, 'best.opt');
   writeFileSync(bestFile, (best.id === 0 ? winnerSource(s, best, 'warm_start') : written[0]!).source);
+  // Vega is loaded only when a report is written.
+  const { searchReport } = await import('./report.js');
   writeFileSync(join(out, 'report.html'), await searchReport(s, written, files));
   writeFileSync(join(out, 'summary.json'), JSON.stringify({
     from: s.from, config: { ...s.config, maxCandidates: Number.isFinite(s.config.maxCandidates) ? s.config.maxCandidates : null },

@@ -5,7 +5,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { SearchState } from './evolution.js';
 
 export function saveState(file: string, s: SearchState): void {
-  const json = JSON.stringify(s, (k, v) => (k === 'maxCandidates' && v === Infinity ? null : k === 'span' ? undefined : v));
+  // JSON has no Infinity: an unlimited budget is saved as null.
+  const json = JSON.stringify(s, (k, v) => ((k === 'maxCandidates' || k === 'timeSeconds') && v === Infinity ? null : k === 'span' ? undefined : v));
   writeFileSync(`${file}.tmp`, json);
   renameSync(`${file}.tmp`, file);
 }
@@ -14,5 +15,6 @@ export function loadState(file: string): SearchState {
   const s = JSON.parse(readFileSync(file, 'utf8')) as SearchState;
   if (s.version !== 1) throw new Error(`${file}: not a search state of this version`);
   if (s.config.maxCandidates === null) s.config.maxCandidates = Infinity;
+  if (s.config.timeSeconds === null) s.config.timeSeconds = Infinity;
   return s;
 }

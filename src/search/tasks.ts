@@ -149,10 +149,11 @@ export interface Suite {
  * Task A, the proxy every candidate is scored on, and task B, >= 10x larger (parameters and work), on
  * which candidates that beat the warm start on A are re-scored before they count as winners.
  */
-export function suite(name: 'A' | 'B'): Suite {
+export function suite(name: 'A' | 'B', size: 'full' | 'tiny' = process.env.OPTC_SEARCH_SUITE === 'tiny' ? 'tiny' : 'full'): Suite {
+  if (size === 'tiny') return tinySuite(name);
   if (name === 'A') {
     return {
-      name, steps: 40, tasks: [
+      name, steps: 60, tasks: [
         quadratic('quadratic', 64, 1e3),
         rosenbrock('rosenbrock', 16),
         quadratic('noisy-quadratic', 64, 1e2, 0.1, 5),
@@ -161,11 +162,29 @@ export function suite(name: 'A' | 'B'): Suite {
     };
   }
   return {
-    name, steps: 120, tasks: [
+    name, steps: 60, tasks: [
       quadratic('quadratic', 1024, 1e4, 0, 11),
       rosenbrock('rosenbrock', 256, 12),
       quadratic('noisy-quadratic', 1024, 1e3, 0.1, 15),
       mnistClassifier('mnist-mlp', { side: 14, hidden: 32, train: 400, test: 100, batch: 64, seed: 13 }),
+    ],
+  };
+}
+
+/**
+ * Small versions of both suites for tests of the search machinery (OPTC_SEARCH_SUITE=tiny, inherited by
+ * workers a test starts): same kinds of task, a fraction of the work. Not a proxy worth searching on.
+ */
+function tinySuite(name: 'A' | 'B'): Suite {
+  const k = name === 'A' ? 1 : 4;
+  return {
+    name, steps: 20, tasks: [
+      quadratic('quadratic', 16 * k, 1e3, 0, 21),
+      rosenbrock('rosenbrock', 4 * k, 22),
+      quadratic('noisy-quadratic', 16 * k, 1e2, 0.1, 25),
+      name === 'A'
+        ? mnistClassifier('mnist-logreg', { side: 7, hidden: 0, train: 20, test: 10, batch: 16 })
+        : mnistClassifier('mnist-mlp', { side: 7, hidden: 16, train: 40, test: 20, batch: 16, seed: 23 }),
     ],
   };
 }
