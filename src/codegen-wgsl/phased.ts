@@ -301,9 +301,8 @@ function tree(wg: number, fn: string, acc: string, dest: string, cond = 'true'):
 
 /** `shared`: true for one workgroup array `red`, a count n for arrays `red0` .. `red{n-1}`. */
 function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayout | undefined, body: string[], shared: boolean | number): KernelSpec {
-  // A binding the body never touches is dropped: the pipeline's automatic layout would not have it.
-  const text = body.join('\n');
-  const bindings = [...t.bindings.values()].filter((b) => new RegExp(`\\b${b.variable}\\b`).test(text));
+  // Every binding is declared and listed: the runtime builds the pipeline layout from the list.
+  const bindings = [...t.bindings.values()];
   const all: Binding[] = uniforms ? [{ binding: 0, kind: 'uniform', name: 'u', access: 'read', variable: 'u', type: '' }, ...bindings] : bindings;
   all.forEach((b, n) => { b.binding = n; });
   const decls = [
