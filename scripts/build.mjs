@@ -9,8 +9,9 @@
 //   dist/types/                 .d.ts from tsc (--emitDeclarationOnly, tsconfig.build.json).
 // esbuild does the bundling (type-stripping only); tsc still type-checks the sources in CI.
 import { build } from 'esbuild';
+import { nodeStubs } from './esbuild-plugins.mjs';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,49 +19,29 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
-const only = process.argv.slice(2); // e.g. `node scripts/build.mjs browser` for the playground's watch loop
-
-/**
- * The browser bundle must not reach Node built-ins. The only path there is the checkpoint file I/O behind
- * Optimizer.save/load; those imports resolve to stand-ins that throw when called, naming the alternative.
- */
-const nodeStubs = {
-  name: 'node-builtins-in-browser',
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'node-stub' }));
-    b.onResolve({ filter: /^webgpu$/ }, (a) => ({ errors: [{ text: `${a.importer} imports 'webgpu' (Dawn, Node only) into the browser build` }] }));
-    // The stand-in exports every name the real module has (read from Node itself), so a new import in the
-    // checkpoint code cannot break the browser build; only node:zlib's crc32 is left undefined on purpose
-    // (the checkpoint code falls back to its portable CRC-32 when it is missing).
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, async (a) => {
-      const names = Object.keys(await import(a.path)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
-      const lines = names.map((n) => n === 'crc32' && a.path === 'node:zlib' ? 'export const crc32 = undefined;' : `export const ${n} = fail('${n}');`);
-      return {
-        contents: `const fail = (f) => () => { throw new Error(\`${a.path} \${f}() is not available in the browser: optimizer.save/load write files; use encodeCheckpoint/decodeCheckpoint\`); };
-${lines.join('\n')}
-export default {};`,
-        loader: 'js',
-      };
-    });
-  },
-};
+const only = process.argv.slice(2); // e.g. `node scripts/build.mjs browser`: that bundle alone
+// OPTC_DIST puts the bundles elsewhere (tests build the browser bundle into a temp dir while another packs).
+const dist = process.env.OPTC_DIST ?? join(root, 'dist');
 
 const common = { define: { __OPTC_BUNDLED__: 'true' }, bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', legalComments: 'none' };
 const want = (name) => only.length === 0 || only.includes(name);
 
-if (only.length === 0) rmSync(join(root, 'dist'), { recursive: true, force: true });
+if (only.length === 0) rmSync(dist, { recursive: true, force: true });
 
 if (want('node')) {
   await build({
     ...common,
     absWorkingDir: root,
     entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', tfjs: 'src/tfjs/index.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'node',
     target: 'node20',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     external,
+    // Bundled CommonJS (vega, behind `optc train`'s report) calls require('stream') and the like, which an ESM
+    // bundle only has when it defines `require` itself.
+    banner: { js: "import { createRequire as __optcRequire } from 'node:module'; const require = __optcRequire(import.meta.url);" },
   });
 }
 
@@ -69,7 +50,7 @@ if (want('browser')) {
     ...common,
     absWorkingDir: root,
     entryPoints: { browser: 'src/browser.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'browser',
     plugins: [nodeStubs],
   });
@@ -77,8 +58,9 @@ if (want('browser')) {
 
 if (want('types')) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--declarationDir', join(dist, 'types')], { stdio: 'inherit' });
 }
 
-// What the build came from, so tests can tell a stale dist/ from a fresh one.
-writeFileSync(join(root, 'dist', 'BUILD.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }, null, 2));
+// Written by full builds only: a test packs without building again when this is newer than every input.
+mkdirSync(dist, { recursive: true });
+if (only.length === 0) writeFileSync(join(dist, 'BUILD.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }, null, 2));

@@ -1,6 +1,7 @@
 // The API that runs wherever WebGPU does: Node (index.ts adds Dawn) and the browser (browser.ts adds
 // navigator.gpu). Nothing here imports Node's file system or the `webgpu` package at load time.
 export { compile, compileIR, type CompileOptions, type Compiled, type CompiledIR } from './compile.js';
+export { compileMatrix, type CompiledMatrix } from './compile-matrix.js';
 export * from './diag.js';
 export * as ir from './ir/index.js';
 export { Builder } from './ir/index.js';

@@ -35,6 +35,27 @@ describe('the installed package', () => {
     for (const dev of ['tsx', 'vitest', 'chevrotain', 'esbuild']) expect(existsSync(join(dir, 'node_modules', dev)), dev).toBe(false);
   });
 
+  it('starts without loading heavy packages: static imports of the CLI reach only webgpu and node built-ins', () => {
+    // What `optc check` loads before it runs: dist/cli.js and the chunks it imports statically (dynamic
+    // imports — ts-morph for --emit ts, the search's progress bars, plots and queue — load on demand).
+    const distDir = join(dir, 'node_modules/optc/dist');
+    const bare = new Set<string>();
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import\s(?:[^'"]*?\sfrom\s)?["']([^"']+)["'];?$/gms)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+        else if (!spec.startsWith('node:')) bare.add(spec);
+      }
+    };
+    visit(join(distDir, 'cli.js'));
+    expect(seen.size).toBeGreaterThan(1);
+    expect([...bare]).toEqual(['webgpu']);
+  });
+
   it('optc check / compile / run work from node_modules/.bin', async () => {
     const check = await optc('check', 'node_modules/optc/examples/adam.opt');
     expect(check.stdout).toContain('ok (0 warnings)');
@@ -97,18 +118,20 @@ const typed = await Adamw.create(device, { w: { shape: [4] } }, { lr: ADAMW_DEFA
 await typed.step({ w: new Float32Array(4) });
 try { compile('optimizer x {'); } catch (e) { if (e instanceof CompileError) console.log(e.diagnostics[0]?.code); }
 `);
+    // …and misuse must not: the wrapper's hyperparameters are a closed set. One tsc run checks both: its only
+    // errors must be the one in wrong.ts.
+    writeFileSync(join(dir, 'wrong.ts'), `import { Adamw } from './Adamw.js';\nexport const o = (d: GPUDevice) => Adamw.create(d, { w: { shape: [1] } }, { learning_rate: 1 });\n`);
     // The compiler is the repository's; every type it sees comes from the consumer's node_modules.
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const r = await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).then(() => 'ok', (e: { stdout: string }) => e.stdout);
-    expect(r).toBe('ok');
-    // …and misuse does not type-check: the wrapper's hyperparameters are a closed set.
-    writeFileSync(join(dir, 'wrong.ts'), `import { Adamw } from './Adamw.js';\nexport const o = (d: GPUDevice) => Adamw.create(d, { w: { shape: [1] } }, { learning_rate: 1 });\n`);
-    const wrong = await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).then(() => 'ok', (e: { stdout: string }) => e.stdout);
-    expect(wrong).toMatch(/wrong\.ts.*learning_rate/);
+    const out = await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).then(() => '', (e: { stdout: string }) => e.stdout);
+    const errors = out.split('\n').filter((l) => /error TS\d+/.test(l));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^wrong\.ts\(2,\d+\): error TS\d+: .*learning_rate/);
     rmSync(join(dir, 'wrong.ts'));
   });
 
   it('ships the README and the TextMate grammar', () => {
     expect(readFileSync(join(dir, 'node_modules/optc/README.md'), 'utf8')).toContain('optc');
+    expect(JSON.parse(readFileSync(join(dir, 'node_modules/optc/syntaxes/opt.tmLanguage.json'), 'utf8')).scopeName).toBe('source.opt');
   });
 });

@@ -112,7 +112,7 @@ describe('the stage plan', () => {
 
 /** `steps` steps of an example through the matrix runner and through the interpreter, from the same start. */
 async function gpuVsInterp(file: string, shapes: Record<string, number[]>, hypers: Record<string, number>, consts: Record<string, number>, steps: number) {
-  const c = compileMatrix(read(file), { consts });
+  const c = compileMatrix(file.includes('optimizer') ? file : read(file), { consts });
   const rng = new Rng(5);
   const params = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s, data: randomTensor(rng, numel(s), { scale: 0.5 }) }]));
   const run = await MatrixRunner.create(device, c.module, params, { hypers });
@@ -139,7 +139,44 @@ async function gpuVsInterp(file: string, shapes: Record<string, number[]>, hyper
   };
 }
 
+/**
+ * Every kind of value the plan handles, in one program: a transposed operand, trace and max reductions, pow,
+ * the identity, counter-RNG matrices in an `every` block, a number stored into a matrix state, an
+ * elementwise select, a transpose of an inlined expression (read at swapped coordinates), a rank-3 state.
+ */
+const SYNTH = `optimizer synth {
+  hyper lr = 0.1;
+  hyper refresh = 2;
+  const rank = 3;
+  state S: matrix(cols, cols) = 0.5;
+  state Q: matrix(rows, rank) = 0;
+  state c: matrix(rank, rank) = 0;
+  state m = 0;
+  update {
+    let G = transpose(g) @ g;
+    let tr = trace(G) + 1;
+    let big = max(abs(G));
+    S = S * 0.9 + pow(abs(G) / tr, 1.5) + identity(cols) * big;
+    every refresh {
+      Q = randn(t, rows, rank) * 0.1 + (g @ S) @ randu(t + 7, cols, rank);
+    }
+    let tc = trace(c);
+    c = 3;
+    m = g > 0 ? lerp(m, g, 0.1) : m * 0.5;
+    let d = transpose(transpose(m) + transpose(g) * 0.25);
+    p = p - lr * (d + Q @ (transpose(Q) @ g) / (norm(Q) + 1) + tc * 0.001) - lr * min(g);
+  }
+}`;
+
 describe('whole steps on Dawn = the interpreter', () => {
+  it('a program using every kind of matrix value, on a tall unaligned and a wide matrix', async () => {
+    const r = await gpuVsInterp(SYNTH, { a: [6, 5], b: [4, 8] }, {}, {}, 3);
+    // Measured ~1e-7 of the update.
+    for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(1e-5);
+    expect(r.state.c!.a!.data.every((x) => x === 3)).toBe(true);
+    expect(r.state.Q!.a!.shape).toEqual([6, 3]);
+  });
+
   it('Muon: two matrices (one tall, one unaligned) and an AdamW vector, 6 steps', async () => {
     const r = await gpuVsInterp('muon', { w1: [24, 16], w2: [10, 30], b: [16] }, { lr: 0.02, 'adamw.lr': 0.01 }, {}, 6);
     // Measured ~2e-6 of the update (f32 products summed in another order, through 15 products a step).

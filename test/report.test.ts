@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { barChart, escapeHtml, figure, htmlPage, lineChart, table } from '../src/report/index.js';
-import { launchChromium } from './helpers/browser.js';
+import { launchChromium, watchedPage } from './helpers/browser.js';
 
 describe('report', () => {
   it('a line chart is an SVG with one path per series; non-finite and (log) non-positive points are dropped', async () => {
@@ -36,10 +36,7 @@ describe('report', () => {
     writeFileSync(file, htmlPage('Report', [{ heading: 'Loss', html: figure(svg, 'loss vs step') }]));
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      page.on('pageerror', (e) => errors.push(String(e)));
+      const { page, errors } = await watchedPage(browser);
       await page.goto(`file://${file}`);
       const boxes = await page.$$eval('figure.plot svg', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return [r.width, r.height]; }));
       expect(boxes.length).toBe(1);

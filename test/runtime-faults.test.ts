@@ -221,6 +221,32 @@ describe('misuse', () => {
     });
   }
 
+  it('a caller buffer destroyed after it was used: the step rejects with BufferError naming the tensor and changes nothing', async () => {
+    const g = device.createBuffer({ size: N * 4, usage: STORAGE_RW(), label: 'grad w' });
+    device.queue.writeBuffer(g, 0, grad(1));
+    const opt = await createOptimizer(device, compile(ADAMW), { w: { shape: [N], data: grad(9) } });
+    await opt.step({ w: g });
+    const before = await snapshot(opt);
+    g.destroy();
+    const e = await rejection(opt.step({ w: g }));
+    expect(e).toBeInstanceOf(BufferError);
+    expect((e as BufferError).tensor).toBe('w');
+    expect(e.message).toMatch(/gradient of 'w' is a GPUBuffer that was destroyed/);
+    expect(await snapshot(opt)).toEqual(before);
+    opt.dispose();
+
+    // A parameter buffer of the caller's, destroyed: the same.
+    const pbuf = device.createBuffer({ size: N * 4, usage: STORAGE_RW(), label: 'param w' });
+    const owner = await createOptimizer(device, compile(ADAMW), { w: { shape: [N], buffer: pbuf } });
+    await owner.step({ w: grad(1) });
+    pbuf.destroy();
+    const e2 = await rejection(owner.step({ w: grad(2) }));
+    expect(e2).toBeInstanceOf(BufferError);
+    expect(e2.message).toMatch(/parameter 'w' is a GPUBuffer that was destroyed/);
+    expect(owner.stepCount).toBe(1);
+    owner.dispose();
+  });
+
   it('an error thrown partway through a step (a packed gradient that cannot be copied) leaves everything as it was', async () => {
     // w and b share a chunk, so a GPUBuffer gradient is copied into it: STORAGE alone is not enough. The
     // throw comes after the encoder was made and b's gradient was queued for upload.

@@ -9,6 +9,7 @@
 //   - 8-bit and 4-bit AdamW through the adapter = the IR interpreter, bit for bit, on parameters, codes, scales.
 //   - model.save({ includeOptimizer: true }) + tf.loadLayersModel restore the optimizer (compressed state
 //     included) so that training continues bit for bit as if uninterrupted.
+//   - a variable re-assigned between steps is adopted again (tensors sharing its old data keep it);
 //   - dispose destroys every buffer the optimizer created and leaves the variables readable.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -196,6 +197,24 @@ describe('optc/tfjs', () => {
     for (const [i, w] of sa.entries()) expect(Array.from(await sb[i]!.tensor.data())).toEqual(Array.from(await w.tensor.data()));
     tf.dispose([...sa, ...sb].map((w) => w.tensor));
     opt.dispose(); ob.dispose(); a.dispose(); b.dispose(); x.dispose(); y.dispose();
+  });
+
+  it('a variable re-assigned between steps (setWeights, loading) is adopted again, its new value loaded on the GPU', async () => {
+    const v = tf.variable(tf.tensor1d([1, 2, 3, 4]), true, 'reassigned');
+    const opt = await createTfjsOptimizer(example('sgd'), [v], { hypers: { lr: 0.5 } });
+    const g = tf.tensor1d([1, 1, 1, 1]);
+    opt.applyGradients({ reassigned: g });
+    expect(Array.from(await v.data())).toEqual([0.5, 1.5, 2.5, 3.5]);
+    // A clone shares the variable's data: it must keep the old values when the optimizer lets that data go.
+    const clone = tf.clone(v);
+    v.assign(tf.tensor1d([10, 20, 30, 40]));
+    opt.applyGradients({ reassigned: g });
+    expect(Array.from(await v.data())).toEqual([9.5, 19.5, 29.5, 39.5]);
+    expect(Array.from(await clone.data())).toEqual([0.5, 1.5, 2.5, 3.5]);
+    opt.applyGradients({ reassigned: g });
+    expect(Array.from(await v.data())).toEqual([9, 19, 29, 39]);
+    expect(Array.from(await clone.data())).toEqual([0.5, 1.5, 2.5, 3.5]);
+    opt.dispose(); tf.dispose([g, v, clone]);
   });
 
   it('misuse is a typed error naming the variable; dispose destroys every buffer it made and keeps the variables', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTfjsOnDawn, type TfjsOnDawn } from '../src/tfjs/index.js';
 import { batchImages, epochOrder, loadMnist, optimizerEntries, parseTrainArgs, trainOne, TrainUsageError, type MnistSplit } from '../src/train/index.js';
-import { launchChromium } from './helpers/browser.js';
+import { launchChromium, watchedPage } from './helpers/browser.js';
 
 const PIXELS = 784;
 let dawn: TfjsOnDawn;
@@ -95,10 +95,7 @@ describe('optc train: runs', () => {
 
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      page.on('pageerror', (e) => errors.push(String(e)));
+      const { page, errors } = await watchedPage(browser);
       await page.setViewport({ width: 1100, height: 900 });
       await page.goto(`file://${join(out, 'index.html')}`);
       const plots = await page.$$eval('figure.plot svg', (svgs) => svgs.map((s) => ({

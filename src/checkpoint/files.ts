@@ -4,7 +4,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { CheckpointError } from './errors.js';
 import { headerEnd } from './safetensors.js';
-import { type Checkpoint, type CheckpointExpect, type LoadedCheckpoint, planCheckpoint, requireLittleEndian, TensorCollector, validateHeader } from './codec.js';
+import { type Checkpoint, type CheckpointExpect, type LoadedCheckpoint, planCheckpoint, requireLittleEndian } from './codec.js';
+import { TensorCollector, validateHeader } from './decode.js';
 import { IO_CHUNK, writeFileAtomic, type WriteOps } from './atomic-write.js';
 
 export interface SaveOptions {

@@ -5,8 +5,9 @@ export { CheckpointError, type CheckpointErrorReason } from './errors.js';
 export { DTYPE_BYTES, MAX_HEADER_BYTES, type Dtype, layoutSafetensors, parseSafetensorsHeader, headerEnd } from './safetensors.js';
 export { crc32, crc32Portable } from './crc32.js';
 export { parseStrictJson, JsonNumber, type JsonValue } from './json.js';
+export { decodeCheckpoint } from './decode.js';
 export {
-  CHECKPOINT_FILE_VERSION, META, encodeCheckpoint, decodeCheckpoint, type Checkpoint, type CheckpointTensor, type LoadedCheckpoint,
+  CHECKPOINT_FILE_VERSION, META, encodeCheckpoint, type Checkpoint, type CheckpointTensor, type LoadedCheckpoint,
   type LoadedTensor, type TensorData as CheckpointTensorData, type CheckpointExpect, type TensorExpectation,
 } from './codec.js';
 export { saveCheckpoint, loadCheckpoint, type SaveOptions } from './files.js';

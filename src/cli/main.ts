@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compile, compileIR, type Compiled, type CompiledIR } from '../compile.js';
-import { hasMatrixStages, NotAMatrixError } from '../ir/matrix.js';
+import { NotAMatrixError } from '../ir/matrix.js';
 import { kernelsOf } from '../codegen-wgsl/index.js';
 import { CompileError, formatDiagnostics, HyperError } from '../diag.js';
 import { printIR } from '../ir/printer.js';
@@ -12,10 +12,10 @@ import { OptcRuntimeError } from '../runtime/errors.js';
 import { formatsJson } from '../formats/index.js';
 import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
+import { plan } from './plan.js';
 import { runCaseMatrixWebGPU } from './case-matrix.js';
-import { compileMatrix } from '../compile-matrix.js';
+import { compileMatrix, isMatrixProgram } from '../compile-matrix.js';
 import { MatrixPlanError } from '../ir/matrix-plan.js';
-import { phasePlan } from './phase-plan.js';
 import { demo } from './demo.js';
 import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
 import { SpaceError } from '../search/space.js';
@@ -55,22 +55,6 @@ function formatsTable(rows = formatsJson() as FormatRow[]): string {
   return [line(head), ...cells.map(line), '', 'bytes/elem: code bits plus one f32 scale per block, for large tensors; --json for the code tables'].join('\n');
 }
 
-/** The dispatch plan: what runs per step and what it reads and writes. */
-export function plan(c: Compiled) {
-  const m = c.module;
-  const kernels = kernelsOf(m);
-  return {
-    optimizer: m.name,
-    dispatchesPerTensorPerStep: kernels.length,
-    vectorWidth: m.variants[4] ? 4 : 1,
-    uniforms: m.uniforms.fields.map((f) => f.name),
-    kernels: kernels.map((k) => ({ name: k.name, workgroupSize: k.workgroupSize, ...(k.itemsPerInvocation ? { itemsPerInvocation: k.itemsPerInvocation } : {}), bindings: k.bindings.map((b) => `${b.binding}:${b.kind}:${b.name}:${b.access}`) })),
-    temps: m.temps,
-    hostScalarsPerStep: m.host.uniforms.length,
-    ...phasePlan(c.program, m),
-  };
-}
-
 /** `--const rank=8` (repeatable): values for the file's `const` declarations. */
 function constsOption(vs: string[] | undefined): Record<string, number> | undefined {
   if (!vs?.length) return undefined;
@@ -84,8 +68,8 @@ function constsOption(vs: string[] | undefined): Record<string, number> | undefi
   return out;
 }
 
-/** Whether the WGSL back end can take this program (matrix stages and fallback rules: not yet). */
-const interpreterOnly = (c: CompiledIR): boolean => hasMatrixStages(c.input) || Boolean(c.input.fallback);
+/** Matrix stages and fallback rules go through compileMatrix, not compile() (docs/matrix.md). */
+const interpreterOnly = (c: CompiledIR): boolean => isMatrixProgram(c.input);
 
 function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   if (v === 'serial' || v === 'workgroup') return v;

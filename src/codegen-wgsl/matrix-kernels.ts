@@ -180,10 +180,11 @@ function mapKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixStag
   return { wgsl, entryPoint: 'main', grid, bindings: [{ binding: 0, buffer: stage.out, access: 'read_write' }, ...bindings], label: `map %${stage.root} ${R}x${C}` };
 }
 
+// ±inf made at run time from the invocation index (WGSL rejects infinities in constant expressions).
 const FOLD: Record<string, { init: string; fold: (a: string, b: string) => string }> = {
   sum: { init: '0.0', fold: (a, b) => `${a} + ${b}` },
-  max: { init: 'bitcast<f32>(0xff800000u)', fold: (a, b) => `max(${a}, ${b})` },
-  min: { init: 'bitcast<f32>(0x7f800000u)', fold: (a, b) => `min(${a}, ${b})` },
+  max: { init: 'bitcast<f32>(0xff800000u | (li & 0u))', fold: (a, b) => `max(${a}, ${b})` },
+  min: { init: 'bitcast<f32>(0x7f800000u | (li & 0u))', fold: (a, b) => `min(${a}, ${b})` },
 };
 
 function reduceKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'reduce' }>, target: TensorTarget): StageKernel {

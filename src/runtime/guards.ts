@@ -7,9 +7,10 @@
 // - allocation: buffers are created inside out-of-memory and validation error scopes; a failure releases
 //   everything the call made and throws AllocationError naming the tensor;
 // - caller buffers: usage flags are checked at once; the device a buffer belongs to can only be checked by
-//   the device, so each new buffer is probed once (a bind group or a copy inside an error scope) and the step
-//   that first uses it is submitted inside a validation scope: a refused step ran nothing, so the step count
-//   is rolled back and parameters and state are as they were.
+//   the device, so each new buffer is probed once (a bind group or a copy inside an error scope), and every
+//   step that touches a caller's buffer is submitted inside a validation scope (the caller may also have
+//   destroyed it since): a refused step ran nothing, so the step count is rolled back and parameters and
+//   state are as they were.
 // Error scopes are a per-device stack shared by all callers, so every scope here is pushed and popped within
 // one synchronous stretch of code; only the results are awaited.
 
@@ -20,8 +21,12 @@ import { AllocationError, BufferError, DeviceError, DeviceLostError, type OptcRu
 interface LostInfo { reason: string; message: string }
 const lostDevices = new WeakMap<GPUDevice, LostInfo>();
 const watched = new WeakSet<GPUDevice>();
-/** What lives on each device, for the DeviceLostError message: one describer per live optimizer. */
-const owners = new WeakMap<GPUDevice, Set<() => string>>();
+/**
+ * What lives on each device, for the DeviceLostError message: one describer per live optimizer. Held weakly, so
+ * an optimizer dropped without dispose() is still collected.
+ */
+interface Owner { ref: WeakRef<object>; describe: (owner: never) => string }
+const owners = new WeakMap<GPUDevice, Set<Owner>>();
 
 function markLost(device: GPUDevice, info: { reason?: string; message?: string }): LostInfo {
   const known = lostDevices.get(device);
@@ -32,22 +37,28 @@ function markLost(device: GPUDevice, info: { reason?: string; message?: string }
 }
 
 /**
- * Records `describe` (e.g. "optimizer 'adamw' (parameters w, b; states m, v)") as living on `device` until
- * the returned function is called, and starts watching `device.lost`.
+ * Records `owner` as living on `device` until the returned function is called, and starts watching
+ * `device.lost`. `describe(owner)` says what it holds ("optimizer 'adamw' (parameters w, b; states m, v)");
+ * it must not capture `owner`, which is held weakly.
  */
-export function watchDevice(device: GPUDevice, describe: () => string): () => void {
+export function watchDevice<T extends object>(device: GPUDevice, owner: T, describe: (owner: T) => string): () => void {
+  const entry: Owner = { ref: new WeakRef(owner), describe: describe as (owner: never) => string };
   if (!watched.has(device)) {
     watched.add(device);
     device.lost.then((info) => markLost(device, info), () => {});
   }
   let set = owners.get(device);
   if (!set) owners.set(device, (set = new Set()));
-  set.add(describe);
-  return () => set!.delete(describe);
+  for (const e of set) if (!e.ref.deref()) set.delete(e); // optimizers collected without dispose()
+  set.add(entry);
+  return () => set!.delete(entry);
 }
 
 function lostError(device: GPUDevice, info: LostInfo, context: string): DeviceLostError {
-  const held = [...(owners.get(device) ?? [])].map((d) => d());
+  const held = [...(owners.get(device) ?? [])].flatMap((e) => {
+    const o = e.ref.deref();
+    return o ? [(e.describe as (owner: object) => string)(o)] : [];
+  });
   const what = held.length ? `; lost with it: ${held.join('; ')}` : '';
   return new DeviceLostError(info.reason,
     `the GPU device was lost (${info.reason}: ${info.message}) ${context}${what}. Nothing on the device can be read back: ` +
@@ -188,20 +199,27 @@ export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): 
   return Promise.all(checks).then((rs) => {
     const bad = rs.find((r) => r.e);
     if (!bad) { for (const { b } of rs) vetted.set(b.buffer, device); return undefined; }
-    const m = bad.e!.message;
-    const why = /associated with|cannot be used with/i.test(m) ? 'belongs to another GPUDevice'
-      : /destroyed/i.test(m) ? 'was destroyed' : 'cannot be used';
-    return new BufferError(bad.b.tensor, `${bad.b.label} is a GPUBuffer that ${why}: ${m.split('\n')[0]}`);
+    return bufferProblem(bad.b, bad.e!.message);
   });
 }
 
+/** The BufferError for `b`, given the device's message about it. */
+function bufferProblem(b: CallerBuffer, message: string): BufferError {
+  const why = /associated with|cannot be used with/i.test(message) ? 'belongs to another GPUDevice'
+    : /destroyed/i.test(message) ? 'was destroyed' : 'cannot be used';
+  return new BufferError(b.tensor, `${b.label} is a GPUBuffer that ${why}: ${message.split('\n')[0]}`);
+}
+
 /**
- * Runs `encode` (which records and submits a step) inside a validation scope when `probe` says some buffer is
- * new; resolves to the error that makes the step void, or undefined. A step the device refused ran nothing.
+ * Runs `encode` (which records and submits a step). When the step touches caller buffers (`callers`), it is
+ * submitted inside a validation scope, since a caller may have destroyed a buffer or passed one from another
+ * device; resolves to the error that made the device refuse the step, or undefined. A refused step ran
+ * nothing. With no caller buffers nothing is checked and undefined is returned at once.
  */
-export function submitChecked(device: GPUDevice, probe: Promise<BufferError | undefined> | undefined, what: string,
+export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[], what: string,
   encode: () => void): Promise<OptcRuntimeError | undefined> | undefined {
-  if (!probe) { encode(); return undefined; }
+  if (callers.length === 0) { encode(); return undefined; }
+  const probe = probeBuffers(device, callers);
   device.pushErrorScope('validation');
   let scope: Promise<GPUError | null>;
   try {
@@ -209,5 +227,10 @@ export function submitChecked(device: GPUDevice, probe: Promise<BufferError | un
   } finally {
     scope = pop(device);
   }
-  return Promise.all([probe, scope]).then(([bad, e]) => bad ?? (e ? new DeviceError(`the device refused ${what}, so none of it ran: ${e.message.split('\n')[0]}`) : undefined));
+  return Promise.all([probe, scope]).then(([bad, e]) => {
+    if (bad || !e) return bad;
+    // A buffer the probe passed (say, destroyed since): Dawn's message quotes its label, when it has one.
+    const named = callers.find((c) => c.buffer.label && e.message.includes(`"${c.buffer.label}"`));
+    return named ? bufferProblem(named, e.message) : new DeviceError(`the device refused ${what}, so none of it ran: ${e.message.split('\n')[0]}`);
+  });
 }

@@ -74,7 +74,7 @@ export class Optimizer extends CheckpointIO {
     this.flag = a.flag;
     this.entries = a.entries;
     this.binds = { device, module, chunks, pipes: a.pipes, phased: a.phased, rank1: a.rank1, flag: a.flag };
-    this.unwatch = watchDevice(device, () => this.describe());
+    this.unwatch = watchDevice(device, this, (o) => o.describe());
   }
 
   /** Hyperparameter values of group 0 (tensors in no group). */
@@ -143,13 +143,14 @@ export class Optimizer extends CheckpointIO {
     const t = this.stepCount + 1;
     const hostVals = this.groupHypers.map((h, g) => evalHost(this.module.host, h, t, { scalars, states: this.stepStates[g] }));
     if (this.flag) this.device.queue.writeBuffer(this.flag, 0, new Uint32Array([0]));
-    // A step that first uses a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
+    // A step that touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
     const callers = sources.flatMap(({ input, per }) => [...this.shapes.keys()].flatMap((name) => {
       const buffer = per[name];
       return buffer instanceof Float32Array || !buffer ? [] : [{ tensor: name, label: input === 'g' ? `gradient of '${name}'` : `input '${input}' of '${name}'`, buffer }];
     }));
     for (const b of callers) checkUsage(b, 0, 'STORAGE or COPY_SRC');
-    const refused = submitChecked(this.device, probeBuffers(this.device, callers), `step ${t} of '${this.module.name}'`, () => {
+    for (const cb of this.chunks) if (!cb.param.owned) callers.push({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer });
+    const refused = submitChecked(this.device, callers, `step ${t} of '${this.module.name}'`, () => {
       const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
       const bound = this.chunks.map((cb) => sources.map(({ input, per }) => inputBinding(this.device, cb, input, per, enc)));
       const pass = enc.beginComputePass();

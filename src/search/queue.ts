@@ -26,6 +26,13 @@ export function parseQueueUrl(url: string): QueueTarget {
 
 /** BullMQ's lock timing: how soon a dead worker's job is handed to another (tests shorten it). */
 export interface LockTiming { lockDuration: number; stalledInterval: number }
+/**
+ * Test knobs: OPTC_WORKER_JOB_DELAY_MS holds each job that long before scoring (so a test's SIGKILL lands
+ * mid-job), OPTC_WORKER_LOG=1 prints `start KEY` / `done KEY` per job on stderr.
+ */
+const JOB_DELAY_MS = Number(process.env.OPTC_WORKER_JOB_DELAY_MS ?? 0);
+const JOB_LOG = process.env.OPTC_WORKER_LOG === '1';
+
 export const LOCK_TIMING: LockTiming = {
   lockDuration: Number(process.env.OPTC_QUEUE_LOCK_MS ?? 15_000),
   stalledInterval: Number(process.env.OPTC_QUEUE_STALLED_MS ?? 5_000),
@@ -93,10 +100,13 @@ export async function runWorker(url: string, o: { concurrency: number; timing?: 
     const fit = `${t.prefix}:fit`;
     // Another worker may have finished it already (this job was retried after a lost lock).
     if (await redis.hexists(fit, r.key)) return;
+    if (JOB_LOG) console.error(`start ${r.key}`);
+    if (JOB_DELAY_MS) await new Promise((res) => setTimeout(res, JOB_DELAY_MS));
     const f = await scoreRequestAsync(r);
     await redis.hincrby(`${t.prefix}:computed`, r.key, 1);
     // The first score written wins; `written` counts recordings (atomically with it), exactly one per key.
     await redis.eval(RECORD, 2, fit, `${t.prefix}:written`, r.key, JSON.stringify(f));
+    if (JOB_LOG) console.error(`done ${r.key}`);
   }, {
     connection: { host: t.host, port: t.port, maxRetriesPerRequest: null }, prefix: t.prefix, concurrency: o.concurrency,
     lockDuration: timing.lockDuration, stalledInterval: timing.stalledInterval, maxStalledCount: 10,

@@ -2,7 +2,7 @@
 // ones measured to give WebGPU on SwiftShader on a machine without a GPU (../shared/FACTS.md). A missing
 // browser fails the test with how to get one — never a silent skip.
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 export const CHROMIUM_FLAGS = [
   '--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=native',
@@ -21,4 +21,13 @@ export function chromiumPath(): string {
 
 export async function launchChromium(): Promise<Browser> {
   return puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_FLAGS });
+}
+
+/** A new page that collects its console errors and uncaught exceptions in `errors`. */
+export async function watchedPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { page, errors };
 }

@@ -1,0 +1,52 @@
+// `node --import tsx bench/step-checks.ts [--steps 200] [--rounds 5]`
+//
+// What the runtime-fault guards (src/runtime/guards.ts) cost a step: host time of `await opt.step(...)` on
+// AdamW with 1,024 parameters, with the gradient as a Float32Array (nothing checked: the baseline), as a
+// GPUBuffer the optimizer has seen before (the step is submitted inside a validation scope), and as a new
+// GPUBuffer every step (probed once, then scoped). The three kinds are interleaved step by step, so a loaded
+// machine slows them alike; medians and ratios to the baseline are printed.
+import { readFileSync } from 'node:fs';
+import { compile, createOptimizer, getDevice } from '../src/index.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const STEPS = arg('steps', 200), ROUNDS = arg('rounds', 5), N = 1024;
+
+const device = await getDevice();
+const opt = await createOptimizer(device, compile(readFileSync(new URL('../examples/adamw.opt', import.meta.url), 'utf8')), { w: { shape: [N], data: new Float32Array(N) } });
+const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+const gradient = () => {
+  const b = device.createBuffer({ size: N * 4, usage });
+  device.queue.writeBuffer(b, 0, new Float32Array(N).fill(1e-3));
+  return b;
+};
+const array = new Float32Array(N).fill(1e-3);
+const known = gradient();
+await opt.step({ w: known }); // vets it
+await opt.sync();
+
+const times: Record<'array' | 'known' | 'fresh', number[]> = { array: [], known: [], fresh: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  const fresh = Array.from({ length: STEPS }, gradient);
+  await opt.sync();
+  for (let i = 0; i < STEPS; i++) {
+    for (const [kind, g] of [['array', array], ['known', known], ['fresh', fresh[i]!]] as const) {
+      const t0 = performance.now();
+      await opt.step({ w: g });
+      times[kind].push(performance.now() - t0);
+    }
+  }
+  await opt.sync();
+  fresh.forEach((b) => b.destroy());
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const base = median(times.array);
+console.log(`await step(), AdamW, ${N} parameters, ${STEPS * ROUNDS} steps of each kind, interleaved (median host ms; ratio to Float32Array)`);
+for (const [kind, label] of [['array', 'Float32Array gradient (unchecked)'], ['known', 'known GPUBuffer (scoped)'], ['fresh', 'new GPUBuffer each step (probed + scoped)']] as const) {
+  console.log(`  ${label.padEnd(44)} ${median(times[kind]).toFixed(3)} ms  ${(median(times[kind]) / base).toFixed(2)}x`);
+}
+opt.dispose();
+known.destroy();
+device.destroy();
