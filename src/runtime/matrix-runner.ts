@@ -159,6 +159,13 @@ export class MatrixRunner {
       if (!b) throw new Error(`matrix runner: no buffer '${key}' for '${t.name}'`);
       return b;
     };
+    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
+    for (const k of kernels) {
+      for (const b of k?.bindings ?? []) {
+        const size = resolve(b.buffer).size;
+        if (size > maxBinding) throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: kernel '${k!.label}' binds ${size} bytes (${b.buffer}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
+      }
+    }
     const groups = kernels.map((k, i) => (k ? this.device.createBindGroup({
       layout: pipelines[i]!.getBindGroupLayout(0),
       entries: k.bindings.map((b) => ({ binding: b.binding, resource: { buffer: resolve(b.buffer) } })),
