@@ -6,6 +6,7 @@
 import { compile, compileIR, type CompileOptions } from './compile.js';
 import { extractHostProgram } from './codegen-wgsl/host.js';
 import type { Diagnostic } from './diag.js';
+import { hasMatrixStages } from './ir/matrix.js';
 import { planMatrix } from './ir/matrix-plan.js';
 import type { Program } from './ir/types.js';
 import type { MatrixModule } from './runtime/matrix-runner.js';
@@ -29,4 +30,9 @@ export function compileMatrix(input: string | Program, options: CompileOptions =
     ...(fallback ? { fallback: { name: fallback.name, module: compile(fallback).module } } : {}),
   };
   return { input: c.input, program: c.program, module, diagnostics: c.diagnostics, dumps: c.dumps };
+}
+
+/** Whether a program needs compileMatrix (matrix stages or a fallback rule) rather than compile(). */
+export function isMatrixProgram(p: Program): boolean {
+  return hasMatrixStages(p) || Boolean(p.fallback);
 }

@@ -46,6 +46,15 @@ describe('syntaxes/opt.tmLanguage.json', () => {
     expect(readFileSync(GRAMMAR, 'utf8'), 'run: node --import tsx scripts/gen-grammar.ts').toBe(grammarJson());
   });
 
+  it('is a VS Code extension as it stands (syntaxes/package.json names files that exist)', () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'syntaxes/package.json'), 'utf8'));
+    const [lang] = manifest.contributes.languages, [gram] = manifest.contributes.grammars;
+    expect(lang.extensions).toEqual(['.opt']);
+    expect(gram.scopeName).toBe('source.opt');
+    expect(gram.language).toBe(lang.id);
+    for (const f of [lang.configuration, gram.path]) expect(() => JSON.parse(readFileSync(join(REPO, 'syntaxes', f), 'utf8')), f).not.toThrow();
+  });
+
   it('scopes every lexer token of every example (no code token is left unscoped)', () => {
     for (const f of examples) {
       const source = readFileSync(join(REPO, 'examples', f), 'utf8');

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, compileIR, CompileError, ir, kernelsOf } from '../src/index.js';
+import { compile, compileIR, CompileError, compileMatrix, ir, kernelsOf, MatrixPlanError } from '../src/index.js';
 import { launchChromium } from './helpers/browser.js';
 import { serveDir } from './helpers/playground-page.js';
 
@@ -23,7 +23,7 @@ let server: Server;
 let base: string;
 const pageErrors: string[] = [];
 
-interface Summary { diagnostics: { code: string; severity: string; span?: { start: number; end: number } }[]; report: string; compiled: boolean; interpreterOnly?: string; passes: number; wgsl: number }
+interface Summary { diagnostics: { code: string; severity: string; span?: { start: number; end: number } }[]; report: string; compiled?: 'kernels' | 'matrix'; interpreterOnly?: string; passes: number; wgsl: number }
 /** The editor's lint marks: the line they sit on (1-based), the text they cover, whether a point mark. */
 const lintMarks = () => page.waitForSelector('.cm-lintRange-error, .cm-lintPoint-error', { timeout: 10_000 }).then(() => page.$$eval('.cm-lintRange-error, .cm-lintPoint-error', (ms) => ms.map((m) => {
   const lines = [...document.querySelectorAll('.cm-content .cm-line')];
@@ -67,10 +67,14 @@ describe('playground in headless Chromium', () => {
       expect(s.diagnostics.filter((d) => d.severity === 'error'), name).toEqual([]);
       expect(s.passes, name).toBeGreaterThan(1);
       if (wgslOnNode) {
-        expect(s.compiled, name).toBe(true);
+        expect(s.compiled, name).toBe('kernels');
         expect(s.wgsl, name).toBe(kernelsOf(wgslOnNode.module).map((k) => k.wgsl).join('\n').length);
       } else {
-        expect(s.interpreterOnly, name).toMatch(/interpreter/);
+        // Matrix programs: the matrix stage plan when the GPU stages take them, else the interpreter.
+        let gpu = true;
+        try { compileMatrix(source); } catch (e) { if (e instanceof MatrixPlanError) gpu = false; else throw e; }
+        if (gpu) expect(s.compiled, name).toBe('matrix');
+        else expect(s.interpreterOnly, name).toMatch(/interpreter/);
       }
     }
   });
@@ -93,6 +97,18 @@ describe('playground in headless Chromium', () => {
     }
     expect(await page.$$eval('#plot svg path', (ps) => ps.length)).toBeGreaterThan(0);
     await page.screenshot({ path: join(REPO, 'docs/playground.png') });
+  });
+
+  it('Run: Muon (matrix stages) on the page GPU follows the interpreter', async () => {
+    await page.select('#examples', 'muon');
+    expect((await pg<Summary>('summary')).compiled).toBe('matrix');
+    await page.$eval('#steps', (e) => { (e as HTMLInputElement).value = '20'; });
+    const steps = await page.evaluate(() => (window as unknown as { playground: { run: () => Promise<{ t: number; loss: number; interpLoss: number; maxDiff: number }[]> } }).playground.run());
+    expect(steps).toHaveLength(20);
+    expect(steps[19]!.loss).toBeLessThan(steps[0]!.loss);
+    // f32 matrix products on the GPU against the interpreter's float64-accumulated ones: close, not equal.
+    for (const s of steps) expect(s.maxDiff, `step ${s.t}`).toBeLessThan(1e-3);
+    await page.$eval('#steps', (e) => { (e as HTMLInputElement).value = '50'; });
   });
 
   it('shows a syntax error where it is, with the CLI code, caret and hint', async () => {
@@ -168,7 +184,7 @@ describe('playground in headless Chromium', () => {
       return { text: document.querySelector('.cm-content')?.textContent, compiled: p.summary().compiled };
     });
     expect(restored.text).toContain('optimizer sgd_link {');
-    expect(restored.compiled).toBe(true);
+    expect(restored.compiled).toBe('kernels');
     await other.close();
     expect(pageErrors).toEqual([]);
   });

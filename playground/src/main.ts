@@ -58,7 +58,7 @@ function refresh(): Views {
   passSelect.value = String(Math.max(0, current.passes.length - 1));
   render();
   history.replaceState(null, '', sourceToHash(source));
-  const why = current.compiled ? cannotRun(current.compiled) : current.interpreterOnly ?? 'fix the errors first';
+  const why = current.runnable ? cannotRun(current.runnable) : current.interpreterOnly ?? 'fix the errors first';
   runButton.disabled = Boolean(why) || !device;
   runButton.title = why ?? '';
   document.body.dataset.compiled = String(Date.now());
@@ -88,17 +88,17 @@ exampleSelect.onchange = () => {
 const plotReady = lossPlot($('plot'));
 
 async function run(): Promise<StepInfo[]> {
-  const c = refresh().compiled;
-  if (!c || !device) throw new Error(runButton.title || 'no WebGPU device');
+  const r = refresh().runnable;
+  if (!r || !device) throw new Error(runButton.title || 'no WebGPU device');
   tab = 'run'; render();
   runButton.disabled = true;
   delete runStatus.dataset.done;
   const plot = await plotReady;
   await plot.clear();
   const lr = Number(lrInput.value);
-  const hypers: Record<string, number> = c.module.hypers.some((h) => h.name === 'lr') && Number.isFinite(lr) ? { lr } : {};
+  const hypers: Record<string, number> = r.c.program.hypers.some((h) => h.name === 'lr') && Number.isFinite(lr) ? { lr } : {};
   try {
-    const steps = await train(device, c, Math.max(1, Math.min(2000, Number(stepsInput.value) || 50)), hypers, async (s) => {
+    const steps = await train(device, r, Math.max(1, Math.min(2000, Number(stepsInput.value) || 50)), hypers, async (s) => {
       await plot.add(s.t, s.loss);
       runStatus.textContent = `step ${s.t}: loss ${s.loss.toPrecision(5)} (interpreter ${s.interpLoss.toPrecision(5)}), max |GPU − interpreter| over the parameters ${s.maxDiff.toExponential(2)}, ${s.ms.toFixed(1)} ms`;
     });
@@ -134,5 +134,5 @@ const ready = (async () => {
   get device() { return device ? adapterDescription(device) : undefined; },
 };
 function summary(v: Views) {
-  return { diagnostics: v.diagnostics, report: v.report, compiled: Boolean(v.compiled), interpreterOnly: v.interpreterOnly, passes: v.passes.length, wgsl: v.wgsl.length };
+  return { diagnostics: v.diagnostics, report: v.report, compiled: v.runnable?.kind, interpreterOnly: v.interpreterOnly, passes: v.passes.length, wgsl: v.wgsl.length };
 }

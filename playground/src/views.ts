@@ -1,7 +1,8 @@
 // What the tabs show for a source text, computed the way the CLI computes it: diagnostics formatted by the
 // same formatDiagnostics (codes, file:line:col, caret, hint), the AST as `--emit ast`, the IR after every pass
 // as `--dump-after all`, the WGSL as `--emit wgsl`, the plan as `--emit plan`.
-import { CompileError, compile, compileIR, formatDiagnostics, ir, kernelsOf, parse, type Compiled, type Diagnostic } from '../../src/browser.js';
+import { CompileError, compile, compileIR, compileMatrix, formatDiagnostics, ir, kernelsOf, MatrixPlanError, parse, type Diagnostic } from '../../src/browser.js';
+import type { Runnable } from './train.js';
 import { plan } from '../../src/cli/plan.js';
 
 export const FILE = 'playground.opt';
@@ -15,9 +16,9 @@ export interface Views {
   passes: { after: string; ir: string }[];
   wgsl: string;
   plan: string;
-  /** Set when the program compiles to WGSL (Run needs it). */
-  compiled?: Compiled;
-  /** Set when the program is valid but the WGSL back end does not take it. */
+  /** Set when the program compiles for the GPU (Run needs it): elementwise kernels, or matrix stages. */
+  runnable?: Runnable;
+  /** Set when the program is valid but the GPU back ends do not take it. */
   interpreterOnly?: string;
 }
 
@@ -28,13 +29,23 @@ export function views(source: string): Views {
   try {
     const front = compileIR(source, { file: FILE, dumpAfter: 'all' });
     if (ir.hasMatrixStages(front.input) || front.input.fallback) {
-      const why = 'matrix stages and fallback rules run on the interpreter until the WGSL back end supports them (docs/matrix.md)';
-      return { ...empty, diagnostics: front.diagnostics, report: formatDiagnostics(front.diagnostics, source, FILE), passes: front.dumps, wgsl: `// ${why}`, plan: `// ${why}`, interpreterOnly: why };
+      // Matrix programs run through the matrix stage plan (compileMatrix): kernels are generated per
+      // tensor shape when the runner binds them, so there is no WGSL to show before Run.
+      const base = { ...empty, diagnostics: front.diagnostics, report: formatDiagnostics(front.diagnostics, source, FILE), passes: front.dumps };
+      try {
+        const m = compileMatrix(source, { file: FILE });
+        const stages = JSON.stringify(m.module.plan, (k, v) => (k === 'span' ? undefined : v), 2);
+        return { ...base, wgsl: '// a matrix program: its kernels are generated for each tensor shape when Run binds them (docs/matrix.md)', plan: stages, runnable: { kind: 'matrix', c: m } };
+      } catch (e) {
+        if (!(e instanceof MatrixPlanError)) throw e;
+        const why = `the GPU stages do not run this program yet (${e.message}); it runs on the interpreter (docs/matrix.md)`;
+        return { ...base, wgsl: `// ${why}`, plan: `// ${why}`, interpreterOnly: why };
+      }
     }
     const c = compile(source, { file: FILE, dumpAfter: 'all' });
     return {
       ast, diagnostics: c.diagnostics, report: formatDiagnostics(c.diagnostics, source, FILE), passes: c.dumps,
-      wgsl: kernelsOf(c.module).map((k) => k.wgsl).join('\n'), plan: JSON.stringify(plan(c), null, 2), compiled: c,
+      wgsl: kernelsOf(c.module).map((k) => k.wgsl).join('\n'), plan: JSON.stringify(plan(c), null, 2), runnable: { kind: 'kernels', c },
     };
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;

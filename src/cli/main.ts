@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compile, compileIR, type Compiled, type CompiledIR } from '../compile.js';
-import { hasMatrixStages, NotAMatrixError } from '../ir/matrix.js';
+import { NotAMatrixError } from '../ir/matrix.js';
 import { kernelsOf } from '../codegen-wgsl/index.js';
 import { CompileError, formatDiagnostics, HyperError } from '../diag.js';
 import { printIR } from '../ir/printer.js';
@@ -14,7 +14,7 @@ import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { plan } from './plan.js';
 import { runCaseMatrixWebGPU } from './case-matrix.js';
-import { compileMatrix } from '../compile-matrix.js';
+import { compileMatrix, isMatrixProgram } from '../compile-matrix.js';
 import { MatrixPlanError } from '../ir/matrix-plan.js';
 import { demo } from './demo.js';
 import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
@@ -68,8 +68,8 @@ function constsOption(vs: string[] | undefined): Record<string, number> | undefi
   return out;
 }
 
-/** Whether the WGSL back end can take this program (matrix stages and fallback rules: not yet). */
-const interpreterOnly = (c: CompiledIR): boolean => hasMatrixStages(c.input) || Boolean(c.input.fallback);
+/** Matrix stages and fallback rules go through compileMatrix, not compile() (docs/matrix.md). */
+const interpreterOnly = (c: CompiledIR): boolean => isMatrixProgram(c.input);
 
 function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   if (v === 'serial' || v === 'workgroup') return v;

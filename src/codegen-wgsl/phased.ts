@@ -14,7 +14,7 @@
 // No float atomics and no dependence on timing: with the same layout, every run is bit-identical. Values a
 // stage needs are recomputed from the leaves (which still hold the values before the step) unless a
 // reduction or a small store made them available in a buffer (`PhaseInfo.materialized`).
-import { CompileError, error, invariant } from '../diag.js';
+import { invariant } from '../diag.js';
 import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
 import { RNG_WGSL } from '../ir/rng.js';
@@ -59,13 +59,13 @@ interface Plan {
   /** Value stored into a small state -> that state. */
   storedSmall: Map<ValueId, string>;
   wg: number;
+  /** The non-finite guard: a first kernel raises the skip flag; every other kernel returns when it is set. */
+  guard: boolean;
 }
 
 export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const sched = p.schedule!;
   const stages = sched.stages!;
-  // The guard's early return cannot sit before the workgroup trees' barriers; not implemented here yet.
-  if (options.guard) throw new CompileError([error('E0313', `the non-finite guard is not implemented for '${p.name}', which has reductions, per-tensor values or randomness`, undefined, 'compile without `guard`')], '');
   for (const s of p.states) invariant(s.format.kind === 'f32', () => `phased codegen: state '${s.name}' is ${s.format.kind} (splitPhases reports E0310)`);
   invariant(sched.phases, () => `phased codegen: the schedule has stages but no phase facts\n${printIR(p)}`);
   const info = phaseInfo(sched.phases);
@@ -80,12 +80,13 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   for (const s of p.stores) if (info.smallStoreAt.has(s.target)) storedSmall.set(s.value, s.target);
   const plan: Plan = {
     p, info, stages, at, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
-    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize,
+    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard,
   };
 
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {
     const kernels: KernelSpec[] = [];
     const dispatches: PhasedDispatch[] = [];
+    if (plan.guard) { dispatches.push({ kernel: 0, grid: 'items', stage: -1 }); kernels.push(guardKernel(plan, v, uniforms)); }
     stages.forEach((st, si) => {
       const add = (k: KernelSpec, grid: PhasedDispatch['grid']) => { dispatches.push({ kernel: kernels.length, grid, stage: si }); kernels.push(k); };
       if (st.kind === 'elem') {
@@ -120,7 +121,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   return {
     name: p.name,
     ...(p.doc ? { doc: p.doc } : {}),
-    key: `${programHash}:${JSON.stringify(sched)}:${options.workgroupSize}:phased`,
+    key: `${programHash}:${JSON.stringify(sched)}:${JSON.stringify({ workgroupSize: options.workgroupSize, guard: plan.guard })}:phased`,
     programHash,
     hypers: p.hypers.map((h) => ({ name: h.name, default: h.default, ...(h.doc ? { doc: h.doc } : {}) })),
     states: p.states.map((s) => ({ name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.doc ? { doc: s.doc } : {}) })),
@@ -129,7 +130,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     uniforms,
     temps: [],
     variants: { 1: scalarVariant.kernels, ...(vec ? { 4: vec.kernels } : {}) },
-    guard: false,
+    guard: plan.guard,
     phased,
   };
 }
@@ -300,10 +301,17 @@ function tree(wg: number, fn: string, acc: string, dest: string, cond = 'true'):
 }
 
 /** `shared`: true for one workgroup array `red`, a count n for arrays `red0` .. `red{n-1}`. */
-function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayout | undefined, body: string[], shared: boolean | number): KernelSpec {
-  // A binding the body never touches is dropped: the pipeline's automatic layout would not have it.
-  const text = body.join('\n');
-  const bindings = [...t.bindings.values()].filter((b) => new RegExp(`\\b${b.variable}\\b`).test(text));
+function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayout | undefined, body0: string[], shared: boolean | number): KernelSpec {
+  let body = body0;
+  // Under the guard every kernel but the check returns when the flag is up. The flag is read through
+  // workgroupUniformLoad, so the return is uniform and the workgroup trees' barriers after it stay valid.
+  const guarded = plan.guard && name !== 'guard';
+  if (guarded) {
+    t.bind('flag', 'skip', 'skip', 'u32');
+    body = ['  if (lid == 0u) { optc_skip = skip[0]; }', '  if (workgroupUniformLoad(&optc_skip) != 0u) { return; }', ...body];
+  }
+  // Every binding is declared and listed: the runtime builds the pipeline layout from the list.
+  const bindings = [...t.bindings.values()];
   const all: Binding[] = uniforms ? [{ binding: 0, kind: 'uniform', name: 'u', access: 'read', variable: 'u', type: '' }, ...bindings] : bindings;
   all.forEach((b, n) => { b.binding = n; });
   const decls = [
@@ -311,6 +319,7 @@ function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayo
     ...bindings.map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`),
     ...(shared === true ? [`var<workgroup> red: array<f32, ${plan.wg}>;`] : []),
     ...(typeof shared === 'number' ? Array.from({ length: shared }, (_, k) => `var<workgroup> red${k}: array<f32, ${plan.wg}>;`) : []),
+    ...(guarded ? ['var<workgroup> optc_skip: u32;'] : []),
   ];
   const helpers = [
     ...(t.usesPow ? [powHelpers(false), powHelpers(true)] : []),
@@ -329,6 +338,27 @@ function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayo
     '',
   ].join('\n');
   return { name, wgsl, entryPoint: 'main', workgroupSize: plan.wg, bindings: all.map(({ variable: _v, type: _t, ...b }) => b) };
+}
+
+/**
+ * The guard's check: raises the skip flag if any element with data of any input is NaN or ±inf (exponent
+ * bits all ones). Lanes past `u.len` are not looked at.
+ */
+function guardKernel(plan: Plan, v: VecTypes, uniforms: UniformLayout): KernelSpec {
+  const t = new KernelText();
+  const vec = v === VEC4;
+  const U = vec ? 'vec4<u32>' : 'u32';
+  const ins = plan.p.inputs.map((inp) => t.bind('input', inp.name, `in_${identPart(inp.name)}`, v.f));
+  t.bind('flag', 'skip', 'skip', 'atomic<u32>', true);
+  const body = [
+    `  let i = ${invocationIndex(plan.wg)};`,
+    '  if (i >= u.n) { return; }',
+    vec ? '  let valid = vec4<u32>(i * 4u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(u.len);' : '  let valid = i < u.len;',
+    '  var bad = false;',
+    ...ins.map((x) => `  bad = bad | any(((bitcast<${U}>(${x}[i]) & ${U}(0x7f800000u)) == ${U}(0x7f800000u)) & valid);`),
+    '  if (bad) { atomicStore(&skip[0], 1u); }',
+  ];
+  return assemble(plan, 'guard', t, uniforms, body, false);
 }
 
 /** Binary search of the chunk's segment table for the record whose range (field `start`, `count`) holds `key`. */

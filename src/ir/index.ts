@@ -16,3 +16,4 @@ export {
 } from './matrix.js';
 export { matmulF32, transposeF32 } from './interp-matrix.js';
 export { interpretTensors, stateLength, matrixView, type TensorIO, type TensorsStepInputs, type TensorResult } from './interp-tensors.js';
+export { planMatrix, MatrixPlanError, leafKey, type MatrixPlan, type MatrixVariant, type MatrixStage, type Operand } from './matrix-plan.js';

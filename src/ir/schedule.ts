@@ -123,3 +123,12 @@ export function elemPhases(stages: readonly Stage[]): number {
 export function unknownStage(s: never): never {
   throw new Error(`unknown stage kind '${(s as { kind: string }).kind}'`);
 }
+
+/**
+ * Matrix stages (docs/matrix.md, "On the GPU"): `matmul` (a product with its fused epilogue), `map` (an
+ * elementwise sweep over one matrix), `reduce` (a per-tensor fold of a matrix) and `copy`, planned by
+ * `planMatrix` (src/ir/matrix-plan.ts) per host-decided variant and run by the interim MatrixRunner
+ * (src/runtime/matrix-runner.ts). They join `Stage` above once its kernel builder and dispatcher take
+ * per-tensor shapes; until then phased codegen never sees them.
+ */
+export type { MatrixStage, MatrixPlan, MatrixVariant } from './matrix-plan.js';

@@ -19,8 +19,9 @@ import type { MatrixPlan, MatrixStage } from '../ir/matrix-plan.js';
 import { streamKey } from '../ir/rng.js';
 import type { HyperDecl, Program } from '../ir/types.js';
 import { createComputePipeline, readBuffer } from './device.js';
-import { MissingTensorError, ShapeError, UnsupportedError } from './errors.js';
+import { MissingTensorError, OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
 import { createOptimizer, type Optimizer } from './optimizer.js';
+import { copyParams as copyFallbackParams } from './param-copy.js';
 
 /** What `compileMatrix` (src/compile-matrix.ts) gives the runtime. */
 export interface MatrixModule {
@@ -64,17 +65,21 @@ export class MatrixRunner {
     this.stepsBuf = device.createBuffer({ size: bytesOf(p.steps.length + p.streams.length), usage: USAGE(), label: 'matrix steps' });
   }
 
-  static async create(device: GPUDevice, module: MatrixModule, params: Record<string, { shape: number[]; data: Float32Array }>,
-    options: { hypers?: Record<string, number> } = {}): Promise<MatrixRunner> {
+  /**
+   * Allocates every tensor's buffers (`data` absent: zeros, e.g. to be filled by `copyParams`) and, with
+   * `prepare`, builds every variant's pipelines now, so that `stepSync` can run any step.
+   */
+  static async create(device: GPUDevice, module: MatrixModule, params: Record<string, { shape: number[]; data?: Float32Array }>,
+    options: { hypers?: Record<string, number>; prepare?: boolean } = {}): Promise<MatrixRunner> {
     const split = splitHypers(module.fallback ? { fallback: { name: module.fallback.name } as Program } : {}, options.hypers ?? {});
     const hypers = overrideHypers(module, Object.fromEntries(module.hypers.map((h) => [h.name, h.default])), split.main);
     const init = evalHost(module.host, hypers, 1);
     const plan = module.plan;
     const tensors: MatTensor[] = [];
-    const others: Record<string, { shape: number[]; data: Float32Array }> = {};
+    const others: Record<string, { shape: number[]; data?: Float32Array }> = {};
     Object.entries(params).forEach(([name, spec], index) => {
       const n = spec.shape.reduce((a, b) => a * b, 1);
-      if (spec.data.length !== n) throw new ShapeError(name, `parameter '${name}' has ${spec.data.length} values; shape [${spec.shape.join(', ')}] has ${n}`);
+      if (spec.data && spec.data.length !== n) throw new ShapeError(name, `parameter '${name}' has ${spec.data.length} values; shape [${spec.shape.join(', ')}] has ${n}`);
       if (!isMatrix(spec.shape)) {
         if (!module.fallback) throw new NotAMatrixError(name, spec.shape, module.name);
         others[name] = spec;
@@ -85,7 +90,7 @@ export class MatrixRunner {
       for (const leaf of plan.leaves) {
         const [r, c] = shapeSize(leaf.shape, view);
         const buf = device.createBuffer({ size: bytesOf(r * c), usage: USAGE(), label: `${name} ${leaf.key}` });
-        if (leaf.key === 'p') device.queue.writeBuffer(buf, 0, spec.data.buffer as ArrayBuffer, spec.data.byteOffset, spec.data.byteLength);
+        if (leaf.key === 'p' && spec.data) device.queue.writeBuffer(buf, 0, spec.data.buffer as ArrayBuffer, spec.data.byteOffset, spec.data.byteLength);
         if (leaf.key.startsWith('st:')) {
           const s = module.host.stateInits.find((x) => `st:${x.state}` === leaf.key)!;
           const v = init[s.value]!;
@@ -100,7 +105,33 @@ export class MatrixRunner {
     const fallback = Object.keys(others).length && module.fallback
       ? await createOptimizer(device, module.fallback.module, others, { hypers: split.fallback })
       : undefined;
-    return new MatrixRunner(device, module, tensors, hypers, fallback, Object.fromEntries(Object.entries(others).map(([n, x]) => [n, x.shape])));
+    const run = new MatrixRunner(device, module, tensors, hypers, fallback, Object.fromEntries(Object.entries(others).map(([n, x]) => [n, x.shape])));
+    if (options.prepare) await Promise.all(tensors.flatMap((t) => plan.variants.map((_, bits) => run.prepare(t, bits))));
+    return run;
+  }
+
+  /** Steps taken. */
+  get stepCount(): number { return this.t; }
+
+  /** The runtime stepping the tensors that are not matrices (the fallback rule), if any. */
+  get fallbackOptimizer(): Optimizer | undefined { return this.fallback; }
+
+  /**
+   * Records copies between caller buffers (4 × size bytes, row-major) and the parameters: `in` loads them,
+   * `out` stores the parameters into them. Matrices and fallback tensors alike.
+   */
+  copyParams(enc: GPUCommandEncoder, buffers: Record<string, GPUBuffer>, direction: 'in' | 'out'): void {
+    const rest: Record<string, GPUBuffer> = {};
+    for (const [name, buffer] of Object.entries(buffers)) {
+      const t = this.tensors.find((x) => x.name === name);
+      if (!t) { rest[name] = buffer; continue; }
+      const p = t.leaves.get('p')!, bytes = 4 * t.view.rows * t.view.cols;
+      if (direction === 'in') enc.copyBufferToBuffer(buffer, 0, p, 0, bytes); else enc.copyBufferToBuffer(p, 0, buffer, 0, bytes);
+    }
+    if (Object.keys(rest).length) {
+      if (!this.fallback) throw new MissingTensorError(Object.keys(rest)[0]!, `no parameter '${Object.keys(rest)[0]}'`);
+      copyFallbackParams(this.fallback, enc, rest, direction);
+    }
   }
 
   private pipeline(k: StageKernel): Promise<GPUComputePipeline> {
@@ -128,6 +159,13 @@ export class MatrixRunner {
       if (!b) throw new Error(`matrix runner: no buffer '${key}' for '${t.name}'`);
       return b;
     };
+    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
+    for (const k of kernels) {
+      for (const b of k?.bindings ?? []) {
+        const size = resolve(b.buffer).size;
+        if (size > maxBinding) throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: kernel '${k!.label}' binds ${size} bytes (${b.buffer}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
+      }
+    }
     const groups = kernels.map((k, i) => (k ? this.device.createBindGroup({
       layout: pipelines[i]!.getBindGroupLayout(0),
       entries: k.bindings.map((b) => ({ binding: b.binding, resource: { buffer: resolve(b.buffer) } })),
@@ -165,21 +203,44 @@ export class MatrixRunner {
   }
 
   /** One step: `grads` (and extra inputs) per tensor name. Resolves when the step is recorded and submitted. */
-  async step(grads: Record<string, Float32Array>, inputs: Record<string, Record<string, Float32Array>> = {}): Promise<void> {
+  async step(grads: Record<string, Float32Array | GPUBuffer>, inputs: Record<string, Record<string, Float32Array>> = {}): Promise<void> {
+    const bits = this.variantOf(this.t + 1);
+    await Promise.all(this.tensors.map((t) => this.prepare(t, bits)));
+    this.stepSync(grads, inputs);
+  }
+
+  /** The plan variant step t runs (bit k: step condition k holds). */
+  private variantOf(t: number): number {
+    const { plan, host } = this.module;
+    const vals = evalHost(host, this.hypers, t);
+    return plan.conds.reduce((b, c, k) => (vals[host.uniforms[plan.steps.indexOf(c)]!] ? b | (1 << k) : b), 0);
+  }
+
+  /**
+   * One step, recorded and submitted now: every variant it may run must be prepared (`create` with
+   * `prepare`, or an earlier `step` of the same variant). Gradients may be GPU buffers (4 × size bytes).
+   */
+  stepSync(grads: Record<string, Float32Array | GPUBuffer>, inputs: Record<string, Record<string, Float32Array>> = {}): void {
     const { plan, host } = this.module;
     for (const t of this.tensors) if (!grads[t.name]) throw new MissingTensorError(t.name, `missing the gradient of '${t.name}'`);
-    this.t += 1;
-    const vals = evalHost(host, this.hypers, this.t);
+    const vals = evalHost(host, this.hypers, this.t + 1);
     const slots = new ArrayBuffer(bytesOf(plan.steps.length + plan.streams.length));
     const f32 = new Float32Array(slots), u32 = new Uint32Array(slots);
     plan.steps.forEach((_, k) => { f32[k] = vals[host.uniforms[k]!]!; });
     plan.streams.forEach((_, k) => { u32[plan.steps.length + k] = streamKey(vals[host.uniforms[plan.steps.length + k]!]!); });
     const bits = plan.conds.reduce((b, c, k) => (vals[host.uniforms[plan.steps.indexOf(c)]!] ? b | (1 << k) : b), 0);
-    const prepared = await Promise.all(this.tensors.map((t) => this.prepare(t, bits)));
+    const prepared = this.tensors.map((t) => {
+      const p = t.prepared.get(bits);
+      if (!p) throw new OptcRuntimeError(`optimizer '${this.module.name}': variant ${bits} of the plan is not prepared for '${t.name}' (create the runner with { prepare: true }, or use step())`);
+      return p;
+    });
+    this.t += 1;
     this.device.queue.writeBuffer(this.stepsBuf, 0, slots);
+    const enc = this.device.createCommandEncoder({ label: `optc ${this.module.name} step ${this.t}` });
     for (const t of this.tensors) {
       const write = (key: string, data: Float32Array) => this.device.queue.writeBuffer(t.leaves.get(key)!, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-      write('in:g', grads[t.name]!);
+      const g = grads[t.name]!;
+      if (g instanceof Float32Array) write('in:g', g); else enc.copyBufferToBuffer(g, 0, t.leaves.get('in:g')!, 0, 4 * t.view.rows * t.view.cols);
       for (const [inp, per] of Object.entries(inputs)) {
         if (!t.leaves.has(`in:${inp}`)) continue;
         if (!per[t.name]) throw new MissingTensorError(t.name, `missing input '${inp}' of '${t.name}'`);
@@ -187,7 +248,6 @@ export class MatrixRunner {
       }
     }
     const stages = plan.variants[bits]!.stages;
-    const enc = this.device.createCommandEncoder();
     let dispatches = 0;
     this.tensors.forEach((t, i) => {
       const prep = prepared[i]!;

@@ -15,30 +15,59 @@ const DROP_BITS = 13;
 const P0 = Float32Array.from({ length: N }, (_, i) => hashNormal(1, i) * (i < N / 2 ? 1 : 0.01));
 const G = Array.from({ length: STEPS }, (_, t) => Float32Array.from({ length: N }, (_, i) => hashNormal(2 + t, i) * (i % 3 === 0 ? 10 : 1)));
 
-/** 53-bit string hash (cyrb53), as 14 hex digits. Not cryptographic; collisions are ~2^-26 at 2^13 programs. */
-export function hashString(s: string, seed = 0): string {
-  let h1 = 0xdeadbeef ^ seed, h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+/** An incremental 53-bit hash of numbers and strings (cyrb53's mixing), without building a string. */
+export class Hasher {
+  private h1 = 0xdeadbeef;
+  private h2 = 0x41c6ce57;
+  private static readonly f64 = new Float64Array(1);
+  private static readonly u32 = new Uint32Array(Hasher.f64.buffer);
+  int(x: number): this {
+    // The shifts matter: products alone carry a change of the top bit only into the top bit, so words that
+    // differ in sign only (p and -p) would cancel out in pairs.
+    const a = Math.imul(this.h1 ^ x, 2654435761), b = Math.imul(this.h2 ^ x, 1597334677);
+    this.h1 = a ^ (a >>> 15);
+    this.h2 = b ^ (b >>> 13);
+    return this;
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+  /** A float64 by its bits (so -0 and 0 differ, and every NaN is one NaN). */
+  num(x: number): this {
+    Hasher.f64[0] = Number.isNaN(x) ? NaN : x;
+    return this.int(Hasher.u32[0]!).int(Hasher.u32[1]!);
+  }
+  str(s: string): this {
+    for (let i = 0; i < s.length; i++) this.int(s.charCodeAt(i));
+    return this.int(0x1f);
+  }
+  digest(): string {
+    let h1 = this.h1, h2 = this.h2;
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+  }
 }
+
+const OP_CODES = new Map<string, number>();
+const opCode = (op: string) => { let c = OP_CODES.get(op); if (c === undefined) OP_CODES.set(op, (c = OP_CODES.size + 1)); return c; };
 
 /**
  * Structural hash of a pruned candidate: what affects its meaning (the fields `canonicalJSON` keys on, for
  * the shapes of program the search space has), nothing else; labels and spans do not count.
  */
 export function structuralHash(p: Program): string {
-  let s = '';
-  for (const h of p.hypers) s += `${h.name}=${h.default};`;
-  for (const st of p.states) s += `${st.name}:${st.init};`;
-  for (const i of p.insts) s += `${i.op}${i.args.join(',')}${i.value === undefined ? '' : `#${Object.is(i.value, -0) ? '-0' : i.value}`}${i.name ?? ''}${i.over ?? ''};`;
-  for (const st of p.stores) s += `${st.target}<${st.value};`;
-  return hashString(s);
+  const h = new Hasher();
+  for (const x of p.hypers) h.str(x.name).num(x.default);
+  for (const st of p.states) h.str(st.name).int(st.init);
+  h.int(-1);
+  for (const i of p.insts) {
+    h.int(opCode(i.op)).int(i.args.length);
+    for (const a of i.args) h.int(a);
+    if (i.value !== undefined) h.num(i.value);
+    if (i.name !== undefined) h.str(i.name);
+    if (i.over !== undefined) h.str(i.over);
+  }
+  h.int(-2);
+  for (const st of p.stores) h.str(st.target).int(st.value);
+  return h.digest();
 }
 
 export interface Behaviour {
@@ -68,7 +97,7 @@ export function behaviour(p: Program): Behaviour {
     if (!Number.isFinite(view[i]!)) { nonFinite = true; words[i] = 0x7fc00000; }
     else words[i] = words[i]! & ~((1 << DROP_BITS) - 1);
   }
-  let s = '';
-  for (let i = 0; i < words.length; i++) s += words[i]!.toString(36) + ',';
-  return { hash: hashString(s), nonFinite };
+  const h = new Hasher();
+  for (let i = 0; i < words.length; i++) h.int(words[i]!);
+  return { hash: h.digest(), nonFinite };
 }

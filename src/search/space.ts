@@ -6,11 +6,9 @@
 // are inlined as constants the mutations may perturb. Per-tensor reductions (`sum`/`max`/`min` over the
 // tensor, `numel`) are in the space; row/column/global reductions, randomness, extra inputs, host scalars,
 // entry points, matrices and compressed formats are not.
-import { CompileError, formatDiagnostics, hasErrors } from '../diag.js';
+import { CompileError, hasErrors } from '../diag.js';
 import { parseProgram } from '../parser/index.js';
 import { runPipeline } from '../passes/index.js';
-import { eliminateDeadCode } from '../passes/eliminateDeadCode.js';
-import { passCtx } from '../passes/pass.js';
 import { LEAF_OPS, resultSpace, type Inst, type Program, type ValueId } from '../ir/index.js';
 
 export const LR = 'lr';
@@ -84,7 +82,6 @@ export function normalizeProgram(p0: Program, hypers: Record<string, number> = {
 export function loadWarmStart(source: string, file: string, hypers: Record<string, number> = {}): Program {
   const parsed = parseProgram(source, file);
   if (!parsed.program || hasErrors(parsed.diagnostics)) throw new CompileError(parsed.diagnostics, source, file);
-  void formatDiagnostics;
   return normalizeProgram(parsed.program, hypers);
 }
 
@@ -120,11 +117,6 @@ export function prune(p: Program): Program {
   };
   respace(out);
   return out;
-}
-
-/** The compiler's dead-code pass (with its diagnostics dropped), for warm starts and winners. */
-export function eliminateDead(p: Program): Program {
-  return stripSchedule(eliminateDeadCode(p, passCtx()));
 }
 
 /** Recomputes the space of every non-leaf instruction from its arguments (after arguments were rewired). */
