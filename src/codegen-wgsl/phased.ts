@@ -57,9 +57,11 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
       if (st.kind === 'elem') {
         const byOver = (o: string) => st.reduces.filter((r) => p.insts[r]!.over === o);
         const flat = st.reduces.filter((r) => p.insts[r]!.over === 'tensor' || p.insts[r]!.over === 'global');
-        if (flat.length || st.stores.length || (!byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, st.stores, v, uniforms), 'elems');
+        // Row and column sums first: they read the leaves (p, elem states) as they were before the step,
+        // and the flat kernel stores the new values (found by the kernel fuzzer: `row_mean(p)` read the new p).
         if (byOver('row').length) add(lineKernel(plan, si, byOver('row'), 'row', uniforms), 'rows');
         if (byOver('col').length) add(lineKernel(plan, si, byOver('col'), 'col', uniforms), 'cols');
+        if (flat.length || st.stores.length || (!byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, st.stores, v, uniforms), 'elems');
       } else if (st.kind === 'tensor') add(tensorKernel(plan, si, st, hostUniforms.length), 'tensors');
       else add(globalKernel(plan, si, st), 'one');
     });

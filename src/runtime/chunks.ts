@@ -114,7 +114,8 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
   bufs: ChunkBuffers[], alloc: AllocationGuard): Promise<Allocation> {
   const maxStorage = device.limits.maxStorageBuffersPerShaderStage;
   for (const k of [...(module.variants[1] ?? []), ...(module.variants[4] ?? [])]) {
-    const storage = k.bindings.length - 1;
+    // Every binding but the uniform is a storage buffer (a tensor stage of a phased module has no uniform).
+    const storage = k.bindings.filter((b) => b.kind !== 'uniform').length;
     if (storage > maxStorage) throw new UnsupportedError(`kernel '${k.name}' of '${module.name}' needs ${storage} storage buffers; this device allows ${maxStorage}`);
   }
   const defaults = Object.fromEntries(module.hypers.map((h) => [h.name, h.default]));
