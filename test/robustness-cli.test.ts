@@ -90,6 +90,25 @@ describe('found by the kernel fuzzer', () => {
   }, 60_000);
 });
 
+describe('interpreter bugs found by the kernel fuzzer', () => {
+  it('broadcasts a tensor state read inside a per-element value (it read index i of a one-value array: NaN)', () => {
+    const src = 'optimizer tb { hyper lr = 0.1; state a: tensor = 0; state b: tensor = 1; update { a = mean(b + p); p = p - lr * g; } }';
+    const program = compileIR(src).program;
+    const kase = validateCase({ params: { W: { shape: [2, 3], data: [1, 2, 3, 4, 5, 6] } }, grads: [{ W: [0, 0, 0, 0, 0, 0] }] }, program);
+    expect(runCaseInterp(program, kase).state.a!.W!.data).toEqual([4.5]);
+  });
+
+  it('optc run --backend interp carries step states from step to step (they restarted from their init)', async () => {
+    const src = 'optimizer st { hyper lr = 0.01; state w: step = 1; state m = 0; update { m = m + w; w = w + 1; p = p - lr * g; } }';
+    const program = compileIR(src).program;
+    const kase = validateCase(caseFor(program, 3), program);
+    const cpu = runCaseInterp(program, kase);
+    expect(cpu.state.m!.b!.data[0]).toBe(1 + 2 + 3);
+    const gpu = await runCaseWebGPU(compile(src).module, kase);
+    expect(gpu.state.m!.b!.data).toEqual(cpu.state.m!.b!.data);
+  }, 60_000);
+});
+
 describe('bad cases are one-line errors', () => {
   const mezo = compileIR(readFileSync('examples/mezo.opt', 'utf8')).program;
   it('names a missing host scalar input and shows how to give it', () => {

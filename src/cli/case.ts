@@ -158,7 +158,8 @@ export function runCaseInterp(program: Program, c: Case): Result {
     });
     // Every tensor in one step, so global reductions fold all of them; a compressed state's codes are its truth.
     const out = interpretTensors(program, { t: k + 1, hypers: c.hyper, tensors, ...(c.scalars ? { scalars: c.scalars[k] } : {}) });
-    tensors = tensors.map((tio, i) => ({ ...tio, param: out[i]!.param, states: out[i]!.states, ...(out[i]!.packed ? { packed: out[i]!.packed } : {}) }));
+    // Step states (host values per tensor group) carry over like the others; dropping them restarted them from their init every step.
+    tensors = tensors.map((tio, i) => ({ ...tio, param: out[i]!.param, states: out[i]!.states, ...(out[i]!.packed ? { packed: out[i]!.packed } : {}), ...(out[i]!.stepStates ? { stepStates: out[i]!.stepStates } : {}) }));
   });
   const params: Record<string, Tensor> = {};
   const state: Record<string, Record<string, Tensor>> = {};

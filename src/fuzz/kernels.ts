@@ -43,7 +43,7 @@ function runInterp(program: Program, c: Case, entries: string[]): Values {
       return { ...tio, inputs };
     });
     const out = interpretTensors(program, { t, hypers: c.hyper, tensors, ...(entry ? { entry } : {}), ...(c.scalars ? { scalars: c.scalars[k] } : {}) });
-    tensors = tensors.map((tio, j) => ({ ...tio, param: out[j]!.param, states: out[j]!.states, ...(out[j]!.packed ? { packed: out[j]!.packed } : {}) }));
+    tensors = tensors.map((tio, j) => ({ ...tio, param: out[j]!.param, states: out[j]!.states, ...(out[j]!.packed ? { packed: out[j]!.packed } : {}), ...(out[j]!.stepStates ? { stepStates: out[j]!.stepStates } : {}) }));
   };
   for (let k = 0; k < STEPS; k++) {
     advance(k + 1, k);

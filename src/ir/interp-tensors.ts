@@ -228,7 +228,8 @@ function operand(p: Program, c: Ctx, a: number, dom: Space, i: number, r: number
   const space = p.insts[a]!.space;
   if (typeof v === 'number') return space === 'step' ? Math.fround(v) : v;
   if (space === dom) return v[i]!;
-  return space === 'row' ? v[r]! : space === 'col' ? v[j]! : v[i]!;
+  // A tensor state is read as a one-value array: broadcast it (reading v[i] gave undefined, so NaN, past 0).
+  return space === 'row' ? v[r]! : space === 'col' ? v[j]! : space === 'tensor' ? v[0]! : v[i]!;
 }
 
 function gridPos(dom: Space, i: number, cols: number): [number, number] {
