@@ -78,6 +78,10 @@ describe('mutations', () => {
     expect(structuralHash(lerp)).not.toBe(structuralHash(ema));
     expect(behaviour(lerp).hash).toBe(behaviour(ema).hash);
     expect(behaviour(loadWarmStart('optimizer c { hyper lr = 0.1; update { p = p - lr * sqrt(g); } }', 'c.opt')).nonFinite).toBe(true);
+    // A rule and its negation differ in every sign bit and nothing else.
+    const pos = loadWarmStart('optimizer d { hyper lr = 0.1; update { p = lr * g; } }', 'd.opt');
+    const neg = loadWarmStart('optimizer e { hyper lr = 0.1; update { p = 0 - lr * g; } }', 'e.opt');
+    expect(behaviour(pos).hash).not.toBe(behaviour(neg).hash);
     void DEFAULT_SPACE;
   });
 });

@@ -1,6 +1,6 @@
 // Checkpoint serialization: the safetensors container, strict JSON, CRC-32, the optc checkpoint encoding and
 // atomic file writes. Plain TypeScript and node:fs, no GPU: the runtime reads an optimizer's buffers back into
-// these tensors (Optimizer.save) and writes loaded ones into them (Optimizer.load). See docs/checkpoints.md.
+// these tensors and writes loaded ones back (src/runtime/checkpoint-map.ts). See docs/checkpoints.md.
 export { CheckpointError, type CheckpointErrorReason } from './errors.js';
 export { DTYPE_BYTES, MAX_HEADER_BYTES, type Dtype, layoutSafetensors, parseSafetensorsHeader, headerEnd } from './safetensors.js';
 export { crc32, crc32Portable } from './crc32.js';

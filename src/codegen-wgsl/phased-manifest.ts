@@ -5,15 +5,15 @@ import type { ReduceFn, ReduceOver } from '../ir/types.js';
 /**
  * How one dispatch covers the work: `elems` one invocation per work item of a chunk (element or vec4),
  * `rows`/`cols` one per row/column block item of a chunk, `tensors` one workgroup per tensor, `one` a
- * single workgroup.
+ * single workgroup, `items` one invocation per work item of a chunk (the guard's check).
  */
-export type PhasedGrid = 'elems' | 'rows' | 'cols' | 'tensors' | 'one';
+export type PhasedGrid = 'elems' | 'rows' | 'cols' | 'tensors' | 'one' | 'items';
 
 export interface PhasedDispatch {
   /** Index into the module's kernel list (`variants[w]`). */
   kernel: number;
   grid: PhasedGrid;
-  /** Index into the schedule's stages. */
+  /** Index into the schedule's stages (-1: the guard's check, before every stage). */
   stage: number;
 }
 

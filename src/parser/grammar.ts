@@ -5,7 +5,7 @@
 //
 // The parser instance is built once at module load: `performSelfAnalysis` computes lookahead functions and
 // costs milliseconds, far more than parsing a whole file.
-import { CstParser, type CstNode, type IOrAlt, type IRecognitionException, type IToken } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type CstNode, type IOrAlt, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import {
   allTokens, Bang, BinOp, Caret, Colon, Comma, Const, Else, Eq, Every, Fallback, Hyper, Ident, If, Input, LCurly, Let, LParen,
   Minus, NumberLit, Optimizer, Param, Question, RCurly, Repeat, RParen, Semi, State, Update, Var,
@@ -48,7 +48,34 @@ class OptParser extends CstParser {
       if (++this.errorCount >= MAX_PARSE_ERRORS) throw new TooManySyntaxErrors();
       return r;
     };
+    // Resynchronising scans ahead for a token that can follow (to the end of the file if none does), and a
+    // repetition retries that scan each time it stops early without recording an error: a long damaged file
+    // costs a scan per attempt. Past MAX_RECOVERY_SCANS attempts the parse is abandoned the same way.
+    const rec = this as unknown as {
+      findReSyncTokenType(): TokenType; tryInRepetitionRecovery(...a: unknown[]): unknown; flattenFollowSet(): TokenType[];
+      tokVector: IToken[]; currIdx: number;
+    };
+    // The same search as chevrotain's (the first token from here on that can follow some rule on the stack;
+    // EOF always can), as a plain loop: chevrotain's goes through lodash per token and was most of the time.
+    rec.findReSyncTokenType = () => {
+      const follows = rec.flattenFollowSet();
+      for (let i = rec.currIdx + 1; i < rec.tokVector.length; i++) {
+        const t = rec.tokVector[i]!;
+        for (const f of follows) if (tokenMatcher(t, f)) return f;
+      }
+      return EOF;
+    };
+    for (const m of ['findReSyncTokenType', 'tryInRepetitionRecovery'] as const) {
+      const f = (rec[m] as (...a: unknown[]) => unknown).bind(this);
+      (rec as Record<string, unknown>)[m] = (...a: unknown[]) => {
+        if (++this.recoveryScans > MAX_RECOVERY_SCANS) throw new TooManySyntaxErrors();
+        return f(...a);
+      };
+    }
   }
+
+  /** Resync attempts in the current parse (see MAX_RECOVERY_SCANS). */
+  recoveryScans = 0;
 
   // file := 'optimizer' IDENT '{' member* '}'
   file = this.RULE('file', () => {
@@ -326,6 +353,8 @@ class OptParser extends CstParser {
 
 /** More syntax errors than anyone reads; only the first 20 are reported (syntax-errors.ts). */
 export const MAX_PARSE_ERRORS = 100;
+/** Resync attempts (each may scan to the end of the file) before the parse is abandoned. */
+export const MAX_RECOVERY_SCANS = 100;
 
 /** Not a chevrotain RecognitionException, so recovery does not catch it and the parse unwinds. */
 class TooManySyntaxErrors extends Error {}
@@ -338,6 +367,7 @@ export interface CstResult { cst: CstNode | undefined; errors: IRecognitionExcep
 export function parseTokens(tokens: IToken[]): CstResult {
   parser.input = tokens;
   parser.errorCount = 0;
+  parser.recoveryScans = 0;
   try {
     const cst = parser.file();
     return { cst, errors: parser.errors };

@@ -32,12 +32,31 @@ export function adapterDescription(device: GPUDevice): string {
 }
 
 /** Compiles WGSL into a compute pipeline; compile errors become a WgslCompileError with the failing line. */
-export async function createComputePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string): Promise<GPUComputePipeline> {
+/** A binding as a pipeline layout needs it (the manifest's BindingSpec is one). */
+export interface LayoutBinding { binding: number; kind: string; access: 'read' | 'read_write' }
+
+/**
+ * A compute pipeline. With `bindings`, its bind group layout is built from them (the manifest's binding
+ * specs) rather than inferred from the WGSL, so a binding the code does not touch still has its slot.
+ */
+export async function createComputePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
+  bindings?: readonly LayoutBinding[]): Promise<GPUComputePipeline> {
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ code: wgsl, label });
+  const layout = bindings ? device.createPipelineLayout({
+    label,
+    bindGroupLayouts: [device.createBindGroupLayout({
+      label,
+      entries: bindings.map((b) => ({
+        binding: b.binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: b.kind === 'uniform' ? 'uniform' as const : b.access === 'read' ? 'read-only-storage' as const : 'storage' as const },
+      })),
+    })],
+  }) : 'auto';
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');
-  const pipeline = errors.length ? undefined : await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint }, label })
+  const pipeline = errors.length ? undefined : await device.createComputePipelineAsync({ layout, compute: { module, entryPoint }, label })
     .catch((e: Error) => { throw new WgslCompileError(`pipeline '${label}' failed: ${e.message}\n${wgsl}`, wgsl); });
   const scopeErr = await device.popErrorScope();
   if (errors.length || scopeErr || !pipeline) {

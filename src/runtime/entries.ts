@@ -82,7 +82,7 @@ export class EntryRunner {
     const widths = this.chunks.map((c) => (c.width === 4 && m.variants[4] ? 4 : m.variants[1] ? 1 : 4) as 1 | 4);
     const pipes = new Map<1 | 4, GPUComputePipeline[]>();
     for (const w of new Set(widths)) {
-      pipes.set(w, await Promise.all(m.variants[w]!.map((k) => createComputePipeline(this.device, k.wgsl, k.entryPoint, `${m.name}.${k.name}.w${w}`))));
+      pipes.set(w, await Promise.all(m.variants[w]!.map((k) => createComputePipeline(this.device, k.wgsl, k.entryPoint, `${m.name}.${k.name}.w${w}`, k.bindings))));
     }
     const uniforms = this.chunks.map((_, ci) => this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }));
     const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, this.chunks.map((c, ci) => ({ chunk: c.chunk, width: widths[ci]!, uniform: uniforms[ci]! })), []) : undefined;

@@ -146,6 +146,7 @@ export class PhasedRunner {
       if (d.grid === 'elems') n += this.counts.filter((c) => c.ntiles > 0).length;
       else if (d.grid === 'rows') n += this.counts.filter((c) => c.nrow > 0).length;
       else if (d.grid === 'cols') n += this.counts.filter((c) => c.ncol > 0).length;
+      else if (d.grid === 'items') n += this.counts.length;
       else n += 1;
     }
     return n;
@@ -196,9 +197,9 @@ export class PhasedRunner {
         continue;
       }
       chunks.forEach((c, ci) => {
-        // Elem kernels: one workgroup per tile; row and column sums: one invocation per item.
+        // Elem kernels: one workgroup per tile; row and column sums, the guard's check: one invocation per item.
         const cnt = this.counts[ci]!;
-        const count = d.grid === 'elems' ? cnt.ntiles : Math.ceil((d.grid === 'rows' ? cnt.nrow : cnt.ncol) / wg);
+        const count = d.grid === 'elems' ? cnt.ntiles : Math.ceil((d.grid === 'rows' ? cnt.nrow : d.grid === 'cols' ? cnt.ncol : items[ci]!.n) / wg);
         if (count === 0) return;
         const [x, y] = spillGrid(count, this.device.limits.maxComputeWorkgroupsPerDimension);
         pass.setPipeline(pipes(c.width)[d.kernel]!);

@@ -22,8 +22,11 @@ export class Hasher {
   private static readonly f64 = new Float64Array(1);
   private static readonly u32 = new Uint32Array(Hasher.f64.buffer);
   int(x: number): this {
-    this.h1 = Math.imul(this.h1 ^ x, 2654435761);
-    this.h2 = Math.imul(this.h2 ^ x, 1597334677);
+    // The shifts matter: products alone carry a change of the top bit only into the top bit, so words that
+    // differ in sign only (p and -p) would cancel out in pairs.
+    const a = Math.imul(this.h1 ^ x, 2654435761), b = Math.imul(this.h2 ^ x, 1597334677);
+    this.h1 = a ^ (a >>> 15);
+    this.h2 = b ^ (b >>> 13);
     return this;
   }
   /** A float64 by its bits (so -0 and 0 differ, and every NaN is one NaN). */

@@ -27,6 +27,9 @@ export class LaneProgram {
   private readonly scratch: Float32Array[];
   /** Element count of each segment's tensor, broadcast (the `numel` leaf). */
   private readonly numel: Float32Array;
+  private readonly vals: Val[];
+  private readonly out: Map<string, Float32Array>[] = [new Map(), new Map()];
+  private flip = 0;
 
   /**
    * `segments`: boundaries [0, e1, e2, ..., L] of the tensors reductions fold (one segment = one tensor).
@@ -35,6 +38,7 @@ export class LaneProgram {
     this.cols = p.insts.map((i) => (i.space === 'step' || isLeafColumn(i) ? undefined : new Float32Array(length)));
     this.scratch = [new Float32Array(length), new Float32Array(length), new Float32Array(length)];
     this.numel = new Float32Array(length);
+    this.vals = new Array(p.insts.length);
     for (let s = 0; s + 1 < segments.length; s++) this.numel.fill(segments[s + 1]! - segments[s]!, segments[s], segments[s + 1]);
   }
 
@@ -54,10 +58,12 @@ export class LaneProgram {
     return out;
   }
 
-  /** One step over every lane; returns fresh arrays for p and the stored states (others are passed through). */
+  /**
+   * One step over every lane. Returns p and the stored states (others are passed through) in arrays this
+   * object owns: they stay valid through the next step, which reads them, and are overwritten by the one after.
+   */
   step(io: LaneStep): { param: Float32Array; states: Record<string, Float32Array> } {
-    const { p, length: L } = this;
-    const vals: Val[] = new Array(p.insts.length);
+    const { p, length: L, vals } = this;
     for (let id = 0; id < p.insts.length; id++) {
       const inst = p.insts[id]!;
       switch (inst.op) {
@@ -80,11 +86,17 @@ export class LaneProgram {
       else run(inst.op, out, this.col(a, 0), b === undefined ? undefined : this.col(b, 1), c === undefined ? undefined : this.col(c, 2), L);
       vals[id] = out;
     }
+    // Results go into one of two buffer sets, alternating: this step's inputs (the previous step's results)
+    // are never the arrays it writes, and the fingerprint probe allocates nothing per step.
+    const bufs = this.out[this.flip]!;
+    this.flip ^= 1;
     const states = { ...io.states };
     let param = io.param;
     for (const s of p.stores) {
       const v = vals[s.value]!;
-      const x = typeof v === 'number' ? new Float32Array(L).fill(v) : Float32Array.from(v);
+      let x = bufs.get(s.target);
+      if (!x) bufs.set(s.target, (x = new Float32Array(L)));
+      if (typeof v === 'number') x.fill(v); else x.set(v);
       if (s.target === 'p') param = x; else states[s.target] = x;
     }
     return { param, states };

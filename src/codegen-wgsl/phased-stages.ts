@@ -1,0 +1,228 @@
+// Phased kernels, one function per kind of stage (src/ir/schedule.ts): element sweeps (`flatKernel`: tiles
+// of one tensor piece with reduction partials and the elem stores; `lineKernel`: row or column blocks) and
+// finishes (`tensorKernel`: one workgroup per tensor; `globalKernel`: one workgroup).
+import { invariant } from '../diag.js';
+import { printIR } from '../ir/printer.js';
+import type { Stage, ValueId } from '../ir/types.js';
+import type { KernelSpec, UniformLayout } from './manifest.js';
+import { SEG, TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
+import { f32Literal, identPart, invocationIndex, SCALAR, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
+import {
+  assemble, COL_BLOCK, elemStepRef, ELEMS_PER_INVOCATION, emitValues, findSegment, FOLD, IDENT, KernelText, operand, ROW_BLOCK, smallIndex, storedExpr, tree, treeMulti,
+  type Plan, type Scope,
+} from './phased-kernel.js';
+
+// ---- elem stages --------------------------------------------------------------------------------------
+
+export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: string[], v: VecTypes, uniforms: UniformLayout): KernelSpec {
+  const { p } = plan;
+  const t = new KernelText();
+  t.bind('segments', 'seg', 'seg', 'u32');
+  const vec = v === VEC4;
+  const W = vec ? 4 : 1;
+  // A workgroup's tile is ELEMS_PER_INVOCATION rounds of wg invocations (one element or vec4 each); tiles
+  // are numbered per piece, so a tile never spans two tensors and there are no tiles over padding.
+  const round = plan.wg * W;
+  const body: string[] = [
+    `  let tile = ${WORKGROUP_INDEX};`,
+    ...findSegment('tile', SEG.tileStart),
+    `  let tileStart = seg[sb + ${SEG.tileStart}u];`,
+    `  let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + ${SEG.tileCount}u];`,
+    `  let tileBase = (tile - tileStart) * ${round * ELEMS_PER_INVOCATION}u;`,
+  ];
+  const loopHead = [
+    `  for (var k = 0u; k < ${ELEMS_PER_INVOCATION}u; k = k + 1u) {`,
+    `    let li = tileBase + k * ${round}u + lid * ${W}u;`,
+    `    let i = (chunkOffset + li) / ${W}u;`,
+    '    let ti = tensorOffset + li;',
+    ...(vec ? [] : ['    let r = ti / max(cols, 1u);', '    let c = ti % max(cols, 1u);']),
+  ];
+  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
+  const scope: Scope = { t, plan, stage: plan.at[si]!, domain: 'elem', v, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '      ' };
+  const args = reduces.map((r) => p.insts[r]!.args[0]!);
+  emitValues(scope, [...args, ...stores.map((x) => storeValue.get(x)!)]);
+  const accs = reduces.map((r, k) => {
+    const fn = p.insts[r]!.name!;
+    body.push(`  var acc${k} = ${IDENT[fn]};`);
+    return fn;
+  });
+  body.push(...loopHead, '    if (inSeg && li < seglen) {', ...scope.out);
+  reduces.forEach((r, k) => {
+    const fn = accs[k]!;
+    const x = operand(scope, args[k]!, vec);
+    if (vec) {
+      body.push(`      let m${k} = select(vec4<f32>(${IDENT[fn]}), ${x}, vec4<u32>(li) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(seglen));`);
+      body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, FOLD[fn]!(FOLD[fn]!(`m${k}.x`, `m${k}.y`), FOLD[fn]!(`m${k}.z`, `m${k}.w`)))};`);
+    } else body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, x)};`);
+  });
+  for (const target of stores) {
+    const variable = target === 'p' ? t.bind('param', 'p', 'param', v.f, true) : t.bind('state', target, `st_${identPart(target)}`, v.f, true);
+    body.push(`      ${variable}[i] = ${storedExpr(scope, storeValue.get(target)!)};`);
+  }
+  body.push('    }', '  }');
+  // All of the stage's reductions share one tree (one set of barriers), each in its own workgroup array.
+  if (reduces.length) {
+    const parts = reduces.map((r) => t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true));
+    body.push(...treeMulti(plan.wg, accs, accs.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'inSeg'));
+  }
+  const name = `s${si}_elems`;
+  return assemble(plan, name, t, uniforms, body, reduces.length);
+}
+
+/** Row sums (`row`: each invocation one block of ROW_BLOCK columns of a row) or column sums (`col`). */
+export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'row' | 'col', uniforms: UniformLayout): KernelSpec {
+  const { p } = plan;
+  const t = new KernelText();
+  t.bind('segments', 'seg', 'seg', 'u32');
+  const byRow = which === 'row';
+  const body: string[] = [
+    `  let item = ${invocationIndex(plan.wg)};`,
+    `  if (item >= u.${byRow ? 'nrow' : 'ncol'}) { return; }`,
+    ...findSegment('item', byRow ? SEG.rowItemStart : SEG.colItemStart),
+    `  let local = item - seg[sb + ${byRow ? SEG.rowItemStart : SEG.colItemStart}u];`,
+  ];
+  if (byRow) {
+    body.push(
+      `  let nb = seg[sb + ${SEG.rowBlocks}u];`,
+      '  let r = local / nb;',
+      '  let b = local % nb;',
+      `  let k0 = b * ${ROW_BLOCK}u;`,
+      `  let k1 = min(cols, k0 + ${ROW_BLOCK}u);`,
+    );
+  } else {
+    body.push(
+      `  let mb = (rows + ${COL_BLOCK - 1}u) / ${COL_BLOCK}u;`,
+      '  let b = local / cols;',
+      '  let c = local % cols;',
+      `  let k0 = b * ${COL_BLOCK}u;`,
+      `  let k1 = min(rows, k0 + ${COL_BLOCK}u);`,
+    );
+  }
+  const args = reduces.map((r) => p.insts[r]!.args[0]!);
+  reduces.forEach((r, k) => body.push(`  var acc${k} = ${IDENT[p.insts[r]!.name!]};`));
+  const scope: Scope = { t, plan, stage: plan.at[si]!, domain: 'elem', v: SCALAR, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '    ' };
+  emitValues(scope, args);
+  body.push(
+    '  for (var k = k0; k < k1; k = k + 1u) {',
+    ...(byRow ? ['    let c = k;'] : ['    let r = k;']),
+    '    let ti = r * cols + c;',
+    '    let i = chunkOffset + ti;',
+    ...scope.out,
+  );
+  reduces.forEach((r, k) => body.push(`    acc${k} = ${FOLD[p.insts[r]!.name!]!(`acc${k}`, operand(scope, args[k]!, false))};`));
+  body.push('  }');
+  reduces.forEach((r, k) => {
+    const part = t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true);
+    body.push(byRow ? `  ${part}[seg[sb + ${SEG.rowPartBase}u] + r * nb + b] = acc${k};` : `  ${part}[seg[sb + ${SEG.colPartBase}u] + c * mb + b] = acc${k};`);
+  });
+  return assemble(plan, `s${si}_${which}s`, t, uniforms, body, false);
+}
+
+// ---- tensor and global stages --------------------------------------------------------------------------
+
+export function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor' }>, nScalars: number): KernelSpec {
+  const { p } = plan;
+  const t = new KernelText();
+  const ten = t.bind('tensors', 'ten', 'ten', 'u32');
+  const gs = t.bind('gscalars', 'gs', 'gs', 'f32');
+  const stage = plan.at[si]!;
+  const stepRef = (id: ValueId): string => {
+    const inst = p.insts[id]!;
+    const k = plan.scalarIndex.get(id);
+    if (k === undefined) {
+      invariant(inst.op === 'const', () => `step value %${id} is read by a tensor stage but is not a uniform\n${printIR(p)}`);
+      return f32Literal(inst.value!);
+    }
+    const e = `${gs}[grp * ${nScalars}u + ${k}u]`;
+    return inst.dtype === 'bool' ? `(${e} != 0.0)` : e;
+  };
+  const wg = plan.wg;
+  const body: string[] = [
+    `  let tns = ${WORKGROUP_INDEX};`,
+    `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
+    ...Object.entries(TEN).map(([k, off]) => `  let ${k === 'group' ? 'grp' : k} = ${ten}[tb + ${off}u];`),
+  ];
+  const scope = (domain: Scope['domain'], indent: string): Scope => ({ t, plan, stage, domain, v: SCALAR, stepRef, names: new Map(), out: [], indent });
+  const loop = (domain: 'row' | 'col') => domain === 'row'
+    ? `  for (var r = lid; r < rows; r = r + ${wg}u) {` : `  for (var c = lid; c < cols; c = c + ${wg}u) {`;
+  const barrier = ['  storageBarrier();', '  workgroupBarrier();'];
+
+  for (const r of st.reduces) {
+    const inst = p.insts[r]!;
+    const fn = inst.name!;
+    const a = inst.args[0]!;
+    const argSpace = p.insts[a]!.space;
+    const global = inst.over === 'global';
+    const dest = global ? `${t.bind('totals', `r${r}`, `tot_r${r}`, 'f32', true)}[tns]`
+      : `${t.bind('result', `r${r}`, `res_r${r}`, 'f32', true)}[${smallIndex(inst.space, false)}]`;
+    if (argSpace === 'elem') {
+      const part = t.bind('partials', `r${r}`, `part_r${r}`, 'f32');
+      if (inst.over === 'row' || inst.over === 'col') {
+        const [n, base, idx] = inst.over === 'row' ? ['rowBlocks', 'rowPartStart', 'r'] : ['colBlocks', 'colPartStart', 'c'];
+        body.push(loop(inst.over), `    var a = ${IDENT[fn]};`,
+          `    for (var b = 0u; b < ${n}; b = b + 1u) { a = ${FOLD[fn]!('a', `${part}[${base} + ${idx} * ${n} + b]`)}; }`,
+          `    ${dest} = a;`, '  }');
+      } else {
+        body.push('  {', `  var a = ${IDENT[fn]};`,
+          `  for (var k = lid; k < partCount; k = k + ${wg}u) { a = ${FOLD[fn]!('a', `${part}[partStart + k]`)}; }`,
+          ...tree(wg, fn, 'a', dest), '  }');
+      }
+    } else if (argSpace === 'row' || argSpace === 'col') {
+      const s = scope(argSpace, '    ');
+      emitValues(s, [a]);
+      body.push('  {', `  var a = ${IDENT[fn]};`, loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', operand(s, a, false))};`, '  }',
+        ...tree(wg, fn, 'a', dest), '  }');
+    } else {
+      // A global reduction of a tensor value: this tensor's term.
+      const s = scope('tensor', '    ');
+      emitValues(s, [a]);
+      body.push('  if (lid == 0u) {', ...s.out, `    ${dest} = ${operand(s, a, false)};`, '  }');
+    }
+    body.push(...barrier);
+  }
+
+  // Small stores: rows, then columns (each invocation computes every value of its index before writing any),
+  // then, once every loop has read what it needs, the per-tensor ones.
+  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
+  const spaceOf = (x: string) => p.states.find((s) => s.name === x)!.space!;
+  const write = (s: Scope, targets: string[]) => {
+    for (const x of targets) {
+      const idx = smallIndex(spaceOf(x), false);
+      const sm = t.bind('small', x, `sm_${identPart(x)}`, 'f32', true);
+      if (plan.keepOld.has(x)) s.out.push(`${s.indent}${t.bind('oldsmall', x, `old_${identPart(x)}`, 'f32', true)}[${idx}] = ${sm}[${idx}];`);
+    }
+    for (const x of targets) s.out.push(`${s.indent}${t.bind('small', x, `sm_${identPart(x)}`, 'f32', true)}[${smallIndex(spaceOf(x), false)}] = ${storedExpr(s, storeValue.get(x)!)};`);
+  };
+  for (const domain of ['row', 'col'] as const) {
+    const targets = st.stores.filter((x) => spaceOf(x) === domain);
+    if (!targets.length) continue;
+    const s = scope(domain, '    ');
+    emitValues(s, targets.map((x) => storeValue.get(x)!));
+    write(s, targets);
+    body.push(loop(domain), ...s.out, '  }');
+  }
+  const tensorTargets = st.stores.filter((x) => spaceOf(x) === 'tensor');
+  if (tensorTargets.length) {
+    const s = scope('tensor', '    ');
+    emitValues(s, tensorTargets.map((x) => storeValue.get(x)!));
+    write(s, tensorTargets);
+    body.push(...barrier, '  if (lid == 0u) {', ...s.out, '  }');
+  }
+  return assemble(plan, `s${si}_tensors`, t, undefined, body, true);
+}
+
+export function globalKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 'global' }>): KernelSpec {
+  const { p } = plan;
+  const t = new KernelText();
+  const ten = t.bind('tensors', 'ten', 'ten', 'u32');
+  const body: string[] = [`  let ntensors = ${ten}[0];`];
+  for (const r of st.reduces) {
+    const fn = p.insts[r]!.name!;
+    const tot = t.bind('totals', `r${r}`, `tot_r${r}`, 'f32');
+    const res = t.bind('result', `r${r}`, `res_r${r}`, 'f32', true);
+    body.push('  {', `  var a = ${IDENT[fn]};`,
+      `  for (var k = lid; k < ntensors; k = k + ${plan.wg}u) { a = ${FOLD[fn]!('a', `${tot}[k]`)}; }`,
+      ...tree(plan.wg, fn, 'a', `${res}[0]`), '  }');
+  }
+  return assemble(plan, `s${si}_global`, t, undefined, body, true);
+}

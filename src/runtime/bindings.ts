@@ -1,0 +1,114 @@
+// Binding resolution: which buffer (and range) each binding of a kernel gets in a chunk, by the binding's
+// kind — one table, one entry per kind the manifest can name.
+import type { BindingKind, BindingSpec, KernelModule } from '../codegen-wgsl/index.js';
+import { STORAGE_RW, writeF32, type ChunkBuffers, type TensorData } from './chunks.js';
+import { BufferError } from './errors.js';
+import type { PhasedRunner } from './phased.js';
+import type { Rank1Runner } from './rank1.js';
+
+/** What binding resolution needs of an optimizer. */
+export interface BindCtx {
+  device: GPUDevice;
+  module: KernelModule;
+  chunks: ChunkBuffers[];
+  pipes: Map<1 | 4, GPUComputePipeline[]>;
+  phased?: PhasedRunner;
+  rank1?: Rank1Runner;
+  flag?: GPUBuffer;
+}
+
+interface Range { buffer: GPUBuffer; offset: number }
+type Resolve = (ctx: BindCtx, cb: ChunkBuffers, ci: number, bd: BindingSpec, inputs: Map<string, Range>) => Range;
+
+const whole = (buffer: GPUBuffer): Range => ({ buffer, offset: 0 });
+const phasedTable: Resolve = (ctx, _cb, ci, bd) => whole(ctx.phased!.resource(ci, bd));
+const rank1Table: Resolve = (ctx, _cb, ci, bd) => whole(ctx.rank1!.resource(ci, bd));
+
+const RESOLVE: Record<BindingKind, Resolve> = {
+  uniform: (_ctx, cb) => whole(cb.uniform),
+  param: (_ctx, cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }),
+  input: (_ctx, _cb, _ci, bd, inputs) => inputs.get(bd.name)!,
+  state: (_ctx, cb, _ci, bd) => whole(cb.states.get(bd.name)!.buf),
+  temp: (_ctx, cb, _ci, bd) => whole(cb.temps.get(bd.name)!),
+  flag: (ctx) => whole(ctx.flag!),
+  scales: (_ctx, cb, _ci, bd) => whole(cb.states.get(bd.name)!.scales!),
+  lanes: (_ctx, cb) => whole(cb.lanes!),
+  origins: (_ctx, cb) => whole(cb.origins!),
+  segments: phasedTable, tensors: phasedTable, gscalars: phasedTable, partials: phasedTable, result: phasedTable,
+  totals: phasedTable, small: phasedTable, oldsmall: phasedTable,
+  r1scales: rank1Table, r1table: rank1Table,
+};
+
+/**
+ * Whether a binding covers the chunk's elements (param, inputs, f32 states, temporaries) rather than its
+ * whole buffer: code words, scales and tables are bound whole, their length is not the element count.
+ */
+function perElement(ctx: BindCtx, cb: ChunkBuffers, bd: BindingSpec): boolean {
+  switch (bd.kind) {
+    case 'param': return !ctx.module.param;
+    case 'state': return !cb.states.get(bd.name)!.codec;
+    case 'input': case 'temp': return true;
+    default: return false;
+  }
+}
+
+/** A binding covers the chunk's elements (rounded up to whole vec4s), never past its buffer. */
+function bindSize(cb: ChunkBuffers, r: Range): number {
+  const want = Math.ceil(cb.chunk.n / 4) * 16;
+  const room = Math.floor((r.buffer.size - r.offset) / 4) * 4;
+  return Math.min(want, room);
+}
+
+/** The bind groups (one per kernel) of chunk `cb` with these input buffers; cached per input set. */
+export function bindGroups(ctx: BindCtx, cb: ChunkBuffers, inputs: Range[], inputNames: string[] = ctx.module.inputs): GPUBindGroup[] {
+  const key = inputs.map((b) => `${bufferId(b.buffer)}@${b.offset}`).join(',');
+  let groups = cb.bindGroups.get(key);
+  if (groups) return groups;
+  const pipes = ctx.pipes.get(cb.width)!;
+  const byInput = new Map(inputNames.map((name, i) => [name, inputs[i]!]));
+  const ci = ctx.chunks.indexOf(cb);
+  groups = ctx.module.variants[cb.width]!.map((k, ki) => ctx.device.createBindGroup({
+    layout: pipes[ki]!.getBindGroupLayout(0),
+    entries: k.bindings.map((bd) => {
+      const r = RESOLVE[bd.kind](ctx, cb, ci, bd, byInput);
+      return { binding: bd.binding, resource: { buffer: r.buffer, offset: r.offset, ...(perElement(ctx, cb, bd) ? { size: bindSize(cb, r) } : {}) } };
+    }),
+  }));
+  if (cb.bindGroups.size > 64) cb.bindGroups.clear(); // callers cycling through many gradient buffers
+  cb.bindGroups.set(key, groups);
+  return groups;
+}
+
+/**
+ * The buffer a kernel reads an input from in this chunk: a caller's GPUBuffer directly when the chunk
+ * holds one piece of one tensor, else the chunk's own buffer, filled by writeBuffer or a copy.
+ */
+export function inputBinding(device: GPUDevice, cb: ChunkBuffers, input: string, per: Record<string, TensorData>, enc: GPUCommandEncoder): Range {
+  const only = cb.chunk.pieces.length === 1 ? cb.chunk.pieces[0]! : undefined;
+  const src = only ? per[only.tensor] : undefined;
+  if (only && src && !(src instanceof Float32Array) && src.usage & GPUBufferUsage.STORAGE) {
+    const offset = only.tensorOffset * 4;
+    const need = cb.width === 4 ? Math.ceil(only.length / 4) * 16 : only.length * 4;
+    if (src.size - offset >= need) return { buffer: src, offset };
+  }
+  let own = cb.inputs.get(input);
+  if (!own) {
+    own = device.createBuffer({ size: cb.chunk.n * 4, usage: STORAGE_RW(), label: `${input}` });
+    cb.inputs.set(input, own);
+  }
+  for (const pc of cb.chunk.pieces) {
+    const s = per[pc.tensor]!;
+    if (s instanceof Float32Array) writeF32(device, own, pc.chunkOffset * 4, s, pc.tensorOffset, pc.length);
+    else if (pc.length > 0 && !(s.usage & GPUBufferUsage.COPY_SRC)) throw new BufferError(pc.tensor, `${input === 'g' ? 'gradient' : `input '${input}'`} of '${pc.tensor}' shares a chunk with other tensors, so it is copied: its GPUBuffer needs usage COPY_SRC`);
+    else if (pc.length > 0) enc.copyBufferToBuffer(s, pc.tensorOffset * 4, own, pc.chunkOffset * 4, Math.ceil(pc.length) * 4);
+  }
+  return { buffer: own, offset: 0 };
+}
+
+const ids = new WeakMap<GPUBuffer, number>();
+let nextId = 0;
+function bufferId(b: GPUBuffer): number {
+  let id = ids.get(b);
+  if (id === undefined) ids.set(b, (id = nextId++));
+  return id;
+}

@@ -1,0 +1,126 @@
+// Checkpoint mapping: which tensors a checkpoint holds for this optimizer (`param/<p>`, `state/<s>/<p>`,
+// codes and scales of compressed state, step states as float64 bits) and how they go to and from the
+// device. Serialization itself (safetensors, checksums, atomic writes) is src/checkpoint's.
+import { codecOf } from '../codegen-wgsl/index.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
+import { overrideHypers } from '../diag.js';
+import { scaleCountAs } from '../formats/index.js';
+import { numel } from './chunks.js';
+import { ShapeError } from './errors.js';
+import { TensorIO } from './tensor-io.js';
+
+/** Version of how this runtime lays out state in checkpoints (bump when the packing changes). */
+export const STATE_LAYOUT_VERSION = 1;
+
+export abstract class CheckpointIO extends TensorIO {
+  /**
+   * Saves optimizer state, step count, hyperparameters (group 0) and, by default, the parameters, as a
+   * safetensors file written atomically. Tensors: `state/<state>/<param>`, `param/<param>`.
+   */
+  async save(file: string, options: { params?: boolean; ops?: WriteOps } = {}): Promise<void> {
+    await this.sync();
+    const tensors: Record<string, CheckpointTensor> = {};
+    for (const name of this.tensors) {
+      const shape = this.shapes.get(name)!;
+      if (options.params !== false) tensors[`param/${name}`] = await this.paramTensor(name, shape);
+      for (const s of this.module.states) {
+        if (s.space === 'step') continue;
+        if (this.phased?.isSmall(s.name)) {
+          tensors[`state/${s.name}/${name}`] = { dtype: 'F32', shape: this.phased.smallShape(s.name, name), data: await this.readState(s.name, name) };
+          continue;
+        }
+        if (s.format.kind === 'f32') {
+          tensors[`state/${s.name}/${name}`] = { dtype: 'F32', shape, data: await this.readState(s.name, name) };
+          continue;
+        }
+        // Compressed state is saved as stored, so a restore is bit-exact (decode then encode is not always).
+        const pk = await this.readStatePacked(s.name, name);
+        tensors[`state/${s.name}/${name}/codes`] = { dtype: 'U32', shape: [pk.words.length], data: pk.words };
+        if (pk.scales.length) tensors[`state/${s.name}/${name}/scales`] = { dtype: 'F32', shape: [pk.scales.length], data: pk.scales };
+      }
+    }
+    // Step states: the float64 bits as two u32 words, per parameter group.
+    for (const [g, states] of this.stepStates.entries()) {
+      for (const [s, v] of Object.entries(states)) tensors[`stepstate/${s}/${g}`] = { dtype: 'U32', shape: [2], data: new Uint32Array(new Float64Array([v]).buffer) };
+    }
+    await saveCheckpoint(file, this.checkpointHeader(tensors), options.ops ? { ops: options.ops } : {});
+  }
+
+  /**
+   * Restores what `save` wrote. The file is fully validated first (optimizer, program hash, layout version,
+   * every tensor's dtype and shape, checksums); a file that fails leaves this optimizer untouched.
+   */
+  async load(file: string): Promise<void> {
+    this.live();
+    const want: Record<string, { dtype: 'F32' | 'U32'; shape: number[] }> = {};
+    for (const name of this.tensors) {
+      const shape = this.shapes.get(name)!;
+      for (const s of this.module.states) {
+        if (s.space === 'step') continue;
+        if (this.phased?.isSmall(s.name)) { want[`state/${s.name}/${name}`] = { dtype: 'F32', shape: this.phased.smallShape(s.name, name) }; continue; }
+        const codec = codecOf(s.format);
+        if (!codec) { want[`state/${s.name}/${name}`] = { dtype: 'F32', shape }; continue; }
+        const n = numel(shape);
+        want[`state/${s.name}/${name}/codes`] = { dtype: 'U32', shape: [Math.ceil((n * codec.info.bitsPerElement) / 32)] };
+        const scales = scaleCountAs(s.format, shape);
+        if (scales) want[`state/${s.name}/${name}/scales`] = { dtype: 'F32', shape: [scales] };
+      }
+    }
+    for (const [g, states] of this.stepStates.entries()) for (const s of Object.keys(states)) want[`stepstate/${s}/${g}`] = { dtype: 'U32', shape: [2] };
+    const ck = await loadCheckpoint(file, {
+      optimizer: this.module.name, programHash: this.module.programHash, formatVersion: STATE_LAYOUT_VERSION,
+      hypers: this.module.hypers.map((h) => h.name), tensors: want, allowExtraTensors: true,
+    });
+    const params = this.tensors.filter((n) => ck.tensors[`param/${n}`]);
+    const pdtype = this.module.param ? PARAM_DTYPE[this.module.param.kind]! : 'F32';
+    for (const n of params) {
+      const t = ck.tensors[`param/${n}`]!;
+      const shape = this.shapes.get(n)!;
+      if (t.dtype !== pdtype || t.shape.join() !== shape.join()) throw new ShapeError(n, `checkpoint parameter '${n}' is ${t.dtype}${JSON.stringify(t.shape)}, expected ${pdtype}${JSON.stringify(shape)}`);
+    }
+    const hypers = overrideHypers(this.module, this.groupHypers[0]!, ck.hypers);
+    // Validated: from here on nothing can fail, so the state is replaced whole.
+    for (const n of params) {
+      const data = ck.tensors[`param/${n}`]!.data;
+      if (data instanceof Uint16Array) this.writeParamPacked(n, packHalfBits(data));
+      else this.writeParam(n, data as Float32Array);
+    }
+    for (const name of this.tensors) {
+      for (const s of this.module.states) {
+        if (s.space === 'step') continue;
+        const key = `state/${s.name}/${name}`;
+        if (s.format.kind === 'f32') this.writeState(s.name, name, ck.tensors[key]!.data as Float32Array);
+        else this.writeStatePacked(s.name, name, { words: ck.tensors[`${key}/codes`]!.data as Uint32Array, scales: (ck.tensors[`${key}/scales`]?.data as Float32Array | undefined) ?? new Float32Array(0) });
+      }
+    }
+    for (const [g, states] of this.stepStates.entries()) {
+      for (const s of Object.keys(states)) states[s] = new Float64Array(new Uint32Array(ck.tensors[`stepstate/${s}/${g}`]!.data as Uint32Array).buffer)[0]!;
+    }
+    this.groupHypers[0] = hypers;
+    this.stepCount = ck.step;
+  }
+
+  /** `param/<name>`: F32, or the stored 16-bit patterns as safetensors F16/BF16 (bit-exact, half the bytes). */
+  protected async paramTensor(name: string, shape: number[]): Promise<CheckpointTensor> {
+    if (!this.module.param) return { dtype: 'F32', shape, data: await this.readParam(name) };
+    const words = await this.readParamPacked(name);
+    return { dtype: PARAM_DTYPE[this.module.param.kind]!, shape, data: new Uint16Array(words.buffer, words.byteOffset, numel(shape)) };
+  }
+
+  protected checkpointHeader(tensors: Record<string, CheckpointTensor>): Checkpoint {
+    return {
+      optimizer: this.module.name, programHash: this.module.programHash, formatVersion: STATE_LAYOUT_VERSION,
+      step: this.stepCount, hypers: { ...this.groupHypers[0]! }, tensors,
+    };
+  }
+}
+
+/** safetensors dtype of a stored parameter format. */
+const PARAM_DTYPE: Partial<Record<string, 'F16' | 'BF16'>> = { f16: 'F16', bf16: 'BF16' };
+
+/** 16-bit patterns (one per element) -> u32 words, element 2k in the low half. */
+function packHalfBits(h: Uint16Array): Uint32Array {
+  const words = new Uint32Array(Math.ceil(h.length / 2));
+  for (let i = 0; i < h.length; i++) words[i >> 1]! |= h[i]! << (16 * (i & 1));
+  return words;
+}

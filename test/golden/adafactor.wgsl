@@ -1,0 +1,524 @@
+// ==== adafactor · s0_rows · width 1
+// adafactor: s0_rows
+struct Uniforms {
+  n: u32,
+  len: u32,
+  nseg: u32,
+  nrow: u32,
+  ncol: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+  h_eps1: f32,
+  h_eps2: f32,
+  h_clip_threshold: f32,
+  h_weight_decay: f32,
+  s15_beta2t: f32,
+  s20: f32,
+  s55_base: f32,
+  s56: f32,
+}
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> seg: array<u32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> part_r21: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let item = gid.x + gid.y * 16776960u;
+  if (item >= u.nrow) { return; }
+  var lo = 0u;
+  var hi = u.nseg;
+  loop {
+    if (hi - lo <= 1u) { break; }
+    let mid = (lo + hi) / 2u;
+    if (seg[mid * 16u + 11u] <= item) { lo = mid; } else { hi = mid; }
+  }
+  let sb = lo * 16u;
+  let chunkOffset = seg[sb + 0u];
+  let seglen = seg[sb + 1u];
+  let tns = seg[sb + 2u];
+  let tensorOffset = seg[sb + 3u];
+  let rows = seg[sb + 7u];
+  let cols = seg[sb + 8u];
+  let rowBase = seg[sb + 9u];
+  let colBase = seg[sb + 10u];
+  let local = item - seg[sb + 11u];
+  let nb = seg[sb + 12u];
+  let r = local / nb;
+  let b = local % nb;
+  let k0 = b * 256u;
+  let k1 = min(cols, k0 + 256u);
+  var acc0 = 0.0;
+  for (var k = k0; k < k1; k = k + 1u) {
+    let c = k;
+    let ti = r * cols + c;
+    let i = chunkOffset + ti;
+    let v16 = in_g[i];
+    let v17 = (v16 * v16);
+    let v18_sq = (v17 + u.h_eps1);
+    acc0 = (acc0 + v18_sq);
+  }
+  part_r21[seg[sb + 13u] + r * nb + b] = acc0;
+}
+
+// ==== adafactor · s0_cols · width 1
+// adafactor: s0_cols
+struct Uniforms {
+  n: u32,
+  len: u32,
+  nseg: u32,
+  nrow: u32,
+  ncol: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+  h_eps1: f32,
+  h_eps2: f32,
+  h_clip_threshold: f32,
+  h_weight_decay: f32,
+  s15_beta2t: f32,
+  s20: f32,
+  s55_base: f32,
+  s56: f32,
+}
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> seg: array<u32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> part_r27: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let item = gid.x + gid.y * 16776960u;
+  if (item >= u.ncol) { return; }
+  var lo = 0u;
+  var hi = u.nseg;
+  loop {
+    if (hi - lo <= 1u) { break; }
+    let mid = (lo + hi) / 2u;
+    if (seg[mid * 16u + 14u] <= item) { lo = mid; } else { hi = mid; }
+  }
+  let sb = lo * 16u;
+  let chunkOffset = seg[sb + 0u];
+  let seglen = seg[sb + 1u];
+  let tns = seg[sb + 2u];
+  let tensorOffset = seg[sb + 3u];
+  let rows = seg[sb + 7u];
+  let cols = seg[sb + 8u];
+  let rowBase = seg[sb + 9u];
+  let colBase = seg[sb + 10u];
+  let local = item - seg[sb + 14u];
+  let mb = (rows + 31u) / 32u;
+  let b = local / cols;
+  let c = local % cols;
+  let k0 = b * 32u;
+  let k1 = min(rows, k0 + 32u);
+  var acc0 = 0.0;
+  for (var k = k0; k < k1; k = k + 1u) {
+    let r = k;
+    let ti = r * cols + c;
+    let i = chunkOffset + ti;
+    let v16 = in_g[i];
+    let v17 = (v16 * v16);
+    let v18_sq = (v17 + u.h_eps1);
+    acc0 = (acc0 + v18_sq);
+  }
+  part_r27[seg[sb + 15u] + c * mb + b] = acc0;
+}
+
+// ==== adafactor · s0_elems · width 1
+// adafactor: s0_elems
+struct Uniforms {
+  n: u32,
+  len: u32,
+  nseg: u32,
+  nrow: u32,
+  ncol: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+  h_eps1: f32,
+  h_eps2: f32,
+  h_clip_threshold: f32,
+  h_weight_decay: f32,
+  s15_beta2t: f32,
+  s20: f32,
+  s55_base: f32,
+  s56: f32,
+}
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> seg: array<u32>;
+@group(0) @binding(2) var<storage, read> param: array<f32>;
+@group(0) @binding(3) var<storage, read_write> part_r59: array<f32>;
+var<workgroup> red0: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tile = wid.x + wid.y * 65535u;
+  var lo = 0u;
+  var hi = u.nseg;
+  loop {
+    if (hi - lo <= 1u) { break; }
+    let mid = (lo + hi) / 2u;
+    if (seg[mid * 16u + 4u] <= tile) { lo = mid; } else { hi = mid; }
+  }
+  let sb = lo * 16u;
+  let chunkOffset = seg[sb + 0u];
+  let seglen = seg[sb + 1u];
+  let tns = seg[sb + 2u];
+  let tensorOffset = seg[sb + 3u];
+  let rows = seg[sb + 7u];
+  let cols = seg[sb + 8u];
+  let rowBase = seg[sb + 9u];
+  let colBase = seg[sb + 10u];
+  let tileStart = seg[sb + 4u];
+  let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
+  let tileBase = (tile - tileStart) * 2048u;
+  var acc0 = 0.0;
+  for (var k = 0u; k < 8u; k = k + 1u) {
+    let li = tileBase + k * 256u + lid * 1u;
+    let i = (chunkOffset + li) / 1u;
+    let ti = tensorOffset + li;
+    let r = ti / max(cols, 1u);
+    let c = ti % max(cols, 1u);
+    if (inSeg && li < seglen) {
+      let v57 = param[i];
+      let v58 = (v57 * v57);
+      acc0 = (acc0 + v58);
+    }
+  }
+  red0[lid] = acc0;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && inSeg) {
+    part_r59[seg[sb + 6u] + tile - tileStart] = red0[0];
+  }
+}
+
+// ==== adafactor · s1_tensors · width 1
+// adafactor: s1_tensors
+@group(0) @binding(0) var<storage, read> ten: array<u32>;
+@group(0) @binding(1) var<storage, read> gs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> res_r21: array<f32>;
+@group(0) @binding(3) var<storage, read> part_r21: array<f32>;
+@group(0) @binding(4) var<storage, read_write> res_r27: array<f32>;
+@group(0) @binding(5) var<storage, read> part_r27: array<f32>;
+@group(0) @binding(6) var<storage, read_write> res_r32: array<f32>;
+@group(0) @binding(7) var<storage, read_write> sm_r: array<f32>;
+@group(0) @binding(8) var<storage, read_write> res_r59: array<f32>;
+@group(0) @binding(9) var<storage, read> part_r59: array<f32>;
+@group(0) @binding(10) var<storage, read_write> sm_c: array<f32>;
+var<workgroup> red: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tns = wid.x + wid.y * 65535u;
+  let tb = 4u + tns * 12u;
+  let grp = ten[tb + 0u];
+  let partStart = ten[tb + 1u];
+  let partCount = ten[tb + 2u];
+  let rows = ten[tb + 3u];
+  let cols = ten[tb + 4u];
+  let rowBase = ten[tb + 5u];
+  let colBase = ten[tb + 6u];
+  let rowPartStart = ten[tb + 7u];
+  let colPartStart = ten[tb + 8u];
+  let rowBlocks = ten[tb + 9u];
+  let colBlocks = ten[tb + 10u];
+  for (var r = lid; r < rows; r = r + 256u) {
+    var a = 0.0;
+    for (var b = 0u; b < rowBlocks; b = b + 1u) { a = (a + part_r21[rowPartStart + r * rowBlocks + b]); }
+    res_r21[rowBase + r] = a;
+  }
+  storageBarrier();
+  workgroupBarrier();
+  for (var c = lid; c < cols; c = c + 256u) {
+    var a = 0.0;
+    for (var b = 0u; b < colBlocks; b = b + 1u) { a = (a + part_r27[colPartStart + c * colBlocks + b]); }
+    res_r27[colBase + c] = a;
+  }
+  storageBarrier();
+  workgroupBarrier();
+  {
+  var a = 0.0;
+  for (var r = lid; r < rows; r = r + 256u) {
+    let v10 = sm_r[rowBase + r];
+    let v19 = (gs[grp * 8u + 4u] * v10);
+    let v21 = res_r21[rowBase + r];
+    let v22 = f32(cols);
+    let v23 = (v21 / v22);
+    let v24 = (gs[grp * 8u + 5u] * v23);
+    let v25 = (v19 + v24);
+    a = (a + v25);
+  }
+  red[lid] = a;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u && true) { res_r32[tns] = red[0]; }
+  workgroupBarrier();
+  }
+  storageBarrier();
+  workgroupBarrier();
+  {
+  var a = 0.0;
+  for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r59[partStart + k]); }
+  red[lid] = a;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u && true) { res_r59[tns] = red[0]; }
+  workgroupBarrier();
+  }
+  storageBarrier();
+  workgroupBarrier();
+  for (var r = lid; r < rows; r = r + 256u) {
+    let v10 = sm_r[rowBase + r];
+    let v19 = (gs[grp * 8u + 4u] * v10);
+    let v21 = res_r21[rowBase + r];
+    let v22 = f32(cols);
+    let v23 = (v21 / v22);
+    let v24 = (gs[grp * 8u + 5u] * v23);
+    let v25 = (v19 + v24);
+    sm_r[rowBase + r] = v25;
+  }
+  for (var c = lid; c < cols; c = c + 256u) {
+    let v11 = sm_c[colBase + c];
+    let v26 = (gs[grp * 8u + 4u] * v11);
+    let v27 = res_r27[colBase + c];
+    let v28 = f32(rows);
+    let v29 = (v27 / v28);
+    let v30 = (gs[grp * 8u + 5u] * v29);
+    let v31 = (v26 + v30);
+    sm_c[colBase + c] = v31;
+  }
+}
+
+// ==== adafactor · s2_elems · width 1
+// adafactor: s2_elems
+struct Uniforms {
+  n: u32,
+  len: u32,
+  nseg: u32,
+  nrow: u32,
+  ncol: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+  h_eps1: f32,
+  h_eps2: f32,
+  h_clip_threshold: f32,
+  h_weight_decay: f32,
+  s15_beta2t: f32,
+  s20: f32,
+  s55_base: f32,
+  s56: f32,
+}
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> seg: array<u32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(3) var<storage, read> sm_r: array<f32>;
+@group(0) @binding(4) var<storage, read> sm_c: array<f32>;
+@group(0) @binding(5) var<storage, read> res_r32: array<f32>;
+@group(0) @binding(6) var<storage, read_write> part_r40: array<f32>;
+var<workgroup> red0: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tile = wid.x + wid.y * 65535u;
+  var lo = 0u;
+  var hi = u.nseg;
+  loop {
+    if (hi - lo <= 1u) { break; }
+    let mid = (lo + hi) / 2u;
+    if (seg[mid * 16u + 4u] <= tile) { lo = mid; } else { hi = mid; }
+  }
+  let sb = lo * 16u;
+  let chunkOffset = seg[sb + 0u];
+  let seglen = seg[sb + 1u];
+  let tns = seg[sb + 2u];
+  let tensorOffset = seg[sb + 3u];
+  let rows = seg[sb + 7u];
+  let cols = seg[sb + 8u];
+  let rowBase = seg[sb + 9u];
+  let colBase = seg[sb + 10u];
+  let tileStart = seg[sb + 4u];
+  let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
+  let tileBase = (tile - tileStart) * 2048u;
+  var acc0 = 0.0;
+  for (var k = 0u; k < 8u; k = k + 1u) {
+    let li = tileBase + k * 256u + lid * 1u;
+    let i = (chunkOffset + li) / 1u;
+    let ti = tensorOffset + li;
+    let r = ti / max(cols, 1u);
+    let c = ti % max(cols, 1u);
+    if (inSeg && li < seglen) {
+      let v16 = in_g[i];
+      let v25 = sm_r[rowBase + r];
+      let v28 = f32(rows);
+      let v31 = sm_c[colBase + c];
+      let v32 = res_r32[tns];
+      let v33 = (v32 / v28);
+      let v34 = (v25 / v33);
+      let v35 = inverseSqrt(v34);
+      let v36 = (v16 * v35);
+      let v37 = inverseSqrt(v31);
+      let v38_u = (v36 * v37);
+      let v39 = (v38_u * v38_u);
+      acc0 = (acc0 + v39);
+    }
+  }
+  red0[lid] = acc0;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && inSeg) {
+    part_r40[seg[sb + 6u] + tile - tileStart] = red0[0];
+  }
+}
+
+// ==== adafactor · s3_tensors · width 1
+// adafactor: s3_tensors
+@group(0) @binding(0) var<storage, read> ten: array<u32>;
+@group(0) @binding(1) var<storage, read> gs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> res_r40: array<f32>;
+@group(0) @binding(3) var<storage, read> part_r40: array<f32>;
+var<workgroup> red: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tns = wid.x + wid.y * 65535u;
+  let tb = 4u + tns * 12u;
+  let grp = ten[tb + 0u];
+  let partStart = ten[tb + 1u];
+  let partCount = ten[tb + 2u];
+  let rows = ten[tb + 3u];
+  let cols = ten[tb + 4u];
+  let rowBase = ten[tb + 5u];
+  let colBase = ten[tb + 6u];
+  let rowPartStart = ten[tb + 7u];
+  let colPartStart = ten[tb + 8u];
+  let rowBlocks = ten[tb + 9u];
+  let colBlocks = ten[tb + 10u];
+  {
+  var a = 0.0;
+  for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r40[partStart + k]); }
+  red[lid] = a;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u && true) { res_r40[tns] = red[0]; }
+  workgroupBarrier();
+  }
+  storageBarrier();
+  workgroupBarrier();
+}
+
+// ==== adafactor · s4_elems · width 1
+// adafactor: s4_elems
+struct Uniforms {
+  n: u32,
+  len: u32,
+  nseg: u32,
+  nrow: u32,
+  ncol: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+  h_eps1: f32,
+  h_eps2: f32,
+  h_clip_threshold: f32,
+  h_weight_decay: f32,
+  s15_beta2t: f32,
+  s20: f32,
+  s55_base: f32,
+  s56: f32,
+}
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> seg: array<u32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(3) var<storage, read> sm_r: array<f32>;
+@group(0) @binding(4) var<storage, read> sm_c: array<f32>;
+@group(0) @binding(5) var<storage, read> res_r32: array<f32>;
+@group(0) @binding(6) var<storage, read> res_r40: array<f32>;
+@group(0) @binding(7) var<storage, read_write> param: array<f32>;
+@group(0) @binding(8) var<storage, read> res_r59: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tile = wid.x + wid.y * 65535u;
+  var lo = 0u;
+  var hi = u.nseg;
+  loop {
+    if (hi - lo <= 1u) { break; }
+    let mid = (lo + hi) / 2u;
+    if (seg[mid * 16u + 4u] <= tile) { lo = mid; } else { hi = mid; }
+  }
+  let sb = lo * 16u;
+  let chunkOffset = seg[sb + 0u];
+  let seglen = seg[sb + 1u];
+  let tns = seg[sb + 2u];
+  let tensorOffset = seg[sb + 3u];
+  let rows = seg[sb + 7u];
+  let cols = seg[sb + 8u];
+  let rowBase = seg[sb + 9u];
+  let colBase = seg[sb + 10u];
+  let tileStart = seg[sb + 4u];
+  let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
+  let tileBase = (tile - tileStart) * 2048u;
+  for (var k = 0u; k < 8u; k = k + 1u) {
+    let li = tileBase + k * 256u + lid * 1u;
+    let i = (chunkOffset + li) / 1u;
+    let ti = tensorOffset + li;
+    let r = ti / max(cols, 1u);
+    let c = ti % max(cols, 1u);
+    if (inSeg && li < seglen) {
+      let v16 = in_g[i];
+      let v25 = sm_r[rowBase + r];
+      let v28 = f32(rows);
+      let v31 = sm_c[colBase + c];
+      let v32 = res_r32[tns];
+      let v33 = (v32 / v28);
+      let v34 = (v25 / v33);
+      let v35 = inverseSqrt(v34);
+      let v36 = (v16 * v35);
+      let v37 = inverseSqrt(v31);
+      let v38_u = (v36 * v37);
+      let v40 = res_r40[tns];
+      let v41 = f32(rows * cols);
+      let v42 = (v40 / v41);
+      let v43 = sqrt(v42);
+      let v44 = (v43 / u.h_clip_threshold);
+      let v45 = max(1.0f, v44);
+      let v46_clipped = (v38_u / v45);
+      let v57 = param[i];
+      let v59 = res_r59[tns];
+      let v60 = (v59 / v41);
+      let v61 = sqrt(v60);
+      let v62 = max(u.h_eps2, v61);
+      let v63 = (u.s55_base * v62);
+      let v64_alpha = select(u.s55_base, v63, (u.s56 != 0.0));
+      let v65 = (u.h_weight_decay * v64_alpha);
+      let v66 = (v65 * v57);
+      let v67 = (v57 - v66);
+      let v68 = (v64_alpha * v46_clipped);
+      let v69 = (v67 - v68);
+      param[i] = v69;
+    }
+  }
+}
