@@ -75,6 +75,21 @@ describe('a state the update writes but p never reads (W0403)', () => {
   }, 60_000);
 });
 
+describe('found by the kernel fuzzer', () => {
+  it('row and column sums of p read p as it was before the step (phased back end)', async () => {
+    const src = 'optimizer war { hyper lr = 0.01; state r: row = 1; state c: col = 0; update { r = 0.9 * r + 0.1 * row_mean(p); c = col_sum(p * g); p = p - lr * g; } }';
+    const c = compile(src);
+    const kase = validateCase(caseFor(c.program, 2), c.program);
+    const gpu = await runCaseWebGPU(c.module, kase);
+    const cpu = runCaseInterp(compileIR(src).program, kase);
+    // Sums in another order: within a few f32 ulps of the sum (reading the new p was off by lr * rows).
+    for (const s of ['r', 'c']) for (const t of ['W', 'b']) {
+      const a = gpu.state[s]![t]!.data, e = cpu.state[s]![t]!.data;
+      expect(Math.max(...a.map((x, i) => Math.abs(x - e[i]!) / (1 + Math.abs(e[i]!)))), `${s} of ${t}`).toBeLessThan(1e-5);
+    }
+  }, 60_000);
+});
+
 describe('bad cases are one-line errors', () => {
   const mezo = compileIR(readFileSync('examples/mezo.opt', 'utf8')).program;
   it('names a missing host scalar input and shows how to give it', () => {

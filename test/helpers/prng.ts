@@ -1,23 +1,10 @@
 // Seeded, platform-independent random numbers for tests: the same seed gives the same data everywhere,
 // so a failing case can be replayed from the seed printed in its name.
 
-/** splitmix32 (Vigna's splitmix adapted to 32-bit state): uniform floats in [0, 1) with 32 random bits. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
+import { FuzzRng } from '../../src/fuzz/rng.js';
 
-  /** Next 32-bit unsigned integer. */
-  u32(): number {
-    this.s = (this.s + 0x9e3779b9) >>> 0;
-    let z = this.s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  uniform(): number { return this.u32() / 4294967296; }
-
+/** splitmix32 (Vigna's splitmix adapted to 32-bit state): the fuzzers' generator, with test conveniences. */
+export class Rng extends FuzzRng {
   /** Uniform in [lo, hi). */
   range(lo: number, hi: number): number { return lo + (hi - lo) * this.uniform(); }
 
