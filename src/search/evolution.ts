@@ -183,6 +183,8 @@ export async function runSearch(s: SearchState, scorer: Scorer, hooks: RunHooks 
     s.stats.elapsedMs += performance.now() - t0;
     s.curve.push([s.stats.candidates, bestA(s)]);
     await hooks.onRound?.(s);
+    // In-process scoring never leaves the microtask queue: let signals (Ctrl-C) and timers in between rounds.
+    await new Promise((r) => setImmediate(r));
   }
   return s;
 }
