@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { compile, compileIR } from '../src/compile.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from '../src/cli/case.js';
 import { hasMatrixStages } from '../src/ir/matrix.js';
+import { runCaseMatrixWebGPU } from '../src/cli/case-matrix.js';
+import { compileMatrix } from '../src/compile-matrix.js';
 import { caseFor } from './helpers/robust-cases.js';
 
 const exec = promisify(execFile);
@@ -37,12 +39,15 @@ describe('every example on a case with a [65, 64] matrix and a [61] vector', () 
     expect(finite(r)).toBe(true);
   });
 
-  // Matrix programs are refused by the WGSL back end with E0330 until it runs matrix stages (docs/matrix.md).
-  const gpuExamples = examples.filter((f) => !hasMatrixStages(compileIR(readFileSync(`examples/${f}`, 'utf8')).program));
-  it('runs every other example on Dawn', async () => {
-    for (const f of gpuExamples) {
-      const c = compile(readFileSync(`examples/${f}`, 'utf8'));
-      const r = await runCaseWebGPU(c.module, validateCase(caseFor(c.program, 2), c.program));
+  // Matrix programs run through their stage plan (compileMatrix), the rest through compile(), as `optc run` does.
+  it('runs every example on Dawn', async () => {
+    for (const f of examples) {
+      const source = readFileSync(`examples/${f}`, 'utf8');
+      const front = compileIR(source).program;
+      const kase = validateCase(caseFor(front, 2), front);
+      const r = hasMatrixStages(front) || front.fallback
+        ? await runCaseMatrixWebGPU(compileMatrix(source), kase)
+        : await runCaseWebGPU(compile(source).module, kase);
       expect(finite(r), f).toBe(true);
       expect(Object.keys(r.params), f).toEqual(['W', 'b']);
     }
