@@ -79,6 +79,21 @@ describe('an independent parser reads what we write', () => {
     ]);
   });
 
+  it('orders names by UTF-8 bytes, and encodes without Node\'s Buffer (as in the browser bundle)', () => {
+    // U+FF21 sorts after U+1F600 in UTF-16 code units but before it in UTF-8 bytes (EF.. < F0..).
+    const names = ['\u{1F600}', '\uFF21', 'z', 'a'];
+    const ckpt = { ...c, tensors: Object.fromEntries(names.map((k, i) => [`state/${k}`, { dtype: 'F32' as const, shape: [1], data: new Float32Array([i]) }])) };
+    const withBuffer = encodeCheckpoint(ckpt);
+    const saved = globalThis.Buffer;
+    try {
+      (globalThis as { Buffer?: unknown }).Buffer = undefined;
+      expect(encodeCheckpoint(ckpt)).toEqual(withBuffer);
+    } finally {
+      globalThis.Buffer = saved;
+    }
+    expect(parseIndependently(withBuffer).tensors.map((t) => t.name)).toEqual(['state/a', 'state/z', 'state/\uFF21', 'state/\u{1F600}']);
+  });
+
   it('stores the optc metadata as strings, with checksums anyone can recompute', () => {
     const md = got.metadata;
     expect(md).toMatchObject({

@@ -83,8 +83,12 @@ export interface Layout {
 const utf8 = new TextEncoder();
 
 /** Compares names by their UTF-8 bytes, the order Rust's `String: Ord` gives the reference writer. */
+// Plain bytes, not Node's Buffer: the browser bundle encodes checkpoints too (docs/browser.md).
 function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const x = utf8.encode(a), y = utf8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
 }
 
 /**
