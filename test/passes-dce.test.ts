@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../src/diag.js';
 import { Builder, printIR, verify, type Program } from '../src/ir/index.js';
 import { eliminateDeadCode, passCtx } from '../src/passes/index.js';
+import { compileIR } from '../src/index.js';
 
 function dce(p: Program): { out: Program; diagnostics: Diagnostic[] } {
   verify(p, 'input');
@@ -153,6 +154,20 @@ describe('eliminateDeadCode', () => {
       "
     `);
     expect(diagnostics).toEqual([]);
+  });
+
+  it('keeps a state only an entry point writes (the main update leaves it alone)', () => {
+    // Found by the kernel fuzzer (seed 3000, #188): `s = s` in update, `s = 0` in `update reset`; the state
+    // was removed while the entry still stored to it, and the interpreter failed on the missing declaration.
+    const { program, diagnostics } = compileIR(`optimizer e {
+      hyper lr = 0.1;
+      state s = 1;
+      update { s = s; p = p - lr * g; }
+      update reset { s = 0; }
+    }`);
+    expect(program.states.map((x) => x.name)).toEqual(['s']);
+    expect(program.entries?.flatMap((e) => e.stores.map((x) => x.target))).toEqual(['s']);
+    expect(diagnostics.filter((d) => d.code === 'W0403')).toEqual([]);
   });
 
   it('with no store to p, the states the update writes still run', () => {

@@ -109,7 +109,9 @@ export async function fuzzKernel(device: GPUDevice, seed: number, i: number, tim
     return done('crash', { detail: `compile: ${firstLine(e)}` });
   }
   const c = validateCase(fuzzCase(rng, program, STEPS + gen.entries.length), program);
-  const cpu = runInterp(program, c, gen.entries);
+  let cpu: Values;
+  // The oracle failing is a bug too (seed 3000 #188 once took the whole run down): record it, go on.
+  try { cpu = runInterp(program, c, gen.entries); } catch (e) { return done('crash', { detail: `interpreter: ${firstLine(e)}` }); }
   const errors: string[] = [];
   const onError = (ev: Event) => { errors.push((ev as GPUUncapturedErrorEvent).error?.message ?? 'uncaptured error'); };
   device.addEventListener('uncapturederror', onError);

@@ -1,7 +1,7 @@
 // eliminateDeadCode: keep what the step computes for p and for the states, drop the rest.
 //
-// Roots are the store to `p`, every state's store, and every entry point's stores. A state the update
-// writes is kept even when p never reads it: an EMA of the weights kept for evaluation, or a statistic a
+// Roots are the store to `p`, every state's store, and every entry point's stores. A state the update (or
+// an entry point) writes is kept even when p never reads it: an EMA of the weights kept for evaluation, or a statistic a
 // user reads back, is often the point of the state. A state nothing writes is kept while something live
 // reads it (it holds its initial value). Only a state that nothing writes and nothing reads is removed,
 // with warning W0403 at its declaration.
@@ -49,12 +49,16 @@ export const eliminateDeadCode: Pass = (p, ctx) => {
   // A state the step writes is live, whoever reads it; one it does not write is live once something live
   // reads it. A live state's init and update are live too, and may read further states. Each round adds at
   // least one state or stops.
+  // A state an entry point writes (`update reset { s = 0; }`) is written too, even when the main update
+  // leaves it alone: the entry's store needs the state to exist.
+  const entryWritten = new Set((p.entries ?? []).flatMap((e) => e.stores.map((s) => s.target)));
   const liveStates = new Set<string>();
   for (const s of p.states) {
-    if (!storeOf.has(s.name)) continue;
+    if (!storeOf.has(s.name) && !entryWritten.has(s.name)) continue;
     liveStates.add(s.name);
     mark(s.init);
-    mark(storeOf.get(s.name)!.value);
+    const st = storeOf.get(s.name);
+    if (st) mark(st.value);
   }
   for (let grew = true; grew; ) {
     grew = false;
