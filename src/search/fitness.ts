@@ -78,12 +78,19 @@ function* scoreSteps(p: Program, s: Suite, grid: readonly number[]): Generator<v
     states = r.states;
     yield;
   }
+  return fitnessOf(s, grid, x0, (l, k) => param.subarray(l * n + offsets[k]!, l * n + offsets[k]! + sizes[k]!));
+}
+
+/**
+ * The fitness from the trained parameters: `trained(l, k)` is task k's parameters after training at grid
+ * point l, `x0[k]` its initial ones. Shared by the CPU and WebGPU scorers (gpu/scorer.ts).
+ */
+export function fitnessOf(s: Suite, grid: readonly number[], x0: Float32Array[], trained: (l: number, k: number) => Float32Array): Fitness {
   const tasks = s.tasks.map((task, k): TaskScore => {
     const loss0 = task.loss(x0[k]!);
     let best: TaskScore = { task: task.name, score: -Infinity, lr: grid[0]!, loss: NaN, loss0 };
-    for (let l = 0; l < G; l++) {
-      const o = l * n + offsets[k]!;
-      const loss = task.loss(param.subarray(o, o + sizes[k]!));
+    for (let l = 0; l < grid.length; l++) {
+      const loss = task.loss(trained(l, k));
       const score = Number.isFinite(loss) ? Math.min(CEIL, Math.max(FLOOR, Math.log10(loss0 / Math.max(loss, 1e-300)))) : FLOOR;
       if (score > best.score) best = { task: task.name, score, lr: grid[l]!, loss, loss0 };
     }
