@@ -27,9 +27,10 @@ export function planHost(p: Program, ids: readonly ValueId[], header: readonly (
   const fieldOf = new Map<ValueId, string>();
   const hostUniforms: ValueId[] = [];
   const names = new Set<string>(header.map(([n]) => n));
+  const hidden = reassociableConstants(p);
   for (const id of ids) {
     const inst = p.insts[id]!;
-    if (inst.op === 'const' && Number.isFinite(inst.value)) continue;
+    if (inst.op === 'const' && Number.isFinite(inst.value) && !hidden.has(id)) continue;
     let name = inst.op === 'hyper' ? `h_${identPart(inst.name!)}` : inst.op === 'step' ? 't_step'
       : `s${id}${inst.label ? `_${identPart(inst.label)}` : ''}`;
     if (names.has(name)) name = `${name}_${id}`;
@@ -47,6 +48,22 @@ export function planHost(p: Program, ids: readonly ValueId[], header: readonly (
   for (const id of streams) add(streamField.get(id)!, 'u32', { from: 'stream', value: remap.get(id)! });
   if (opts.srKey) add(SR_FIELD, 'u32', { from: 'srKey' });
   return { host, uniforms: { size: uniformSize(4 * fields.length), fields }, fieldOf, hostUniforms, streamField };
+}
+
+/**
+ * Constants that kernels add, subtract or multiply. WGSL reaches the driver as SPIR-V without NoContraction,
+ * which lets it reassociate: Mesa rewrites `0.9 + (x - g)` as `(0.9 + x) - g` and `0.9 * (a * b)` as
+ * `(0.9 * a) * b` when 0.9 is a literal (the kernel fuzzer, seed 3000 #1186: one ulp off the interpreter in
+ * a program that promises bit-for-bit results). Read from the uniform buffer they are opaque to the driver,
+ * which then keeps the program's order.
+ */
+function reassociableConstants(p: Program): Set<ValueId> {
+  const out = new Set<ValueId>();
+  for (const inst of p.insts) {
+    if (inst.space === 'step' || (inst.op !== 'add' && inst.op !== 'sub' && inst.op !== 'mul')) continue;
+    for (const a of inst.args) if (p.insts[a]!.op === 'const') out.add(a);
+  }
+  return out;
 }
 
 /** The step-space instructions of `p` as a host program whose `uniforms` are `uniformIds`. */

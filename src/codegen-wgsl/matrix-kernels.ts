@@ -90,7 +90,9 @@ class ExprEmitter {
     const [i, j] = t ? ['c', 'r'] : ['r', 'c'];
     const { view } = this.target;
     if (inst.space === 'step') {
-      if (inst.op === 'const' && Number.isFinite(inst.value)) return inst.dtype === 'bool' ? `${inst.value !== 0}` : f32Literal(inst.value!);
+      // Finite constants are spelled inline unless the layout has a field for them (host.ts: the ones a
+      // kernel adds, subtracts or multiplies, which a driver could reassociate around a literal).
+      if (inst.op === 'const' && Number.isFinite(inst.value) && this.plan.stepField[id] === undefined) return inst.dtype === 'bool' ? `${inst.value !== 0}` : f32Literal(inst.value!);
       this.usesSteps = true;
       const s = `steps[${this.plan.stepField[id]}]`;
       return inst.dtype === 'bool' ? `(${s} != 0.0)` : s;

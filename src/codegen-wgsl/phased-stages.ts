@@ -167,6 +167,10 @@ export function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
           `  for (var k = lid; k < partCount; k = k + ${wg}u) { a = ${FOLD[fn]!('a', `${part}[partStart + k]`)}; }`,
           ...tree(wg, fn, 'a', dest), '  }');
       }
+    } else if (inst.over === 'row' || inst.over === 'col') {
+      // A line reduction of a value narrower than elem (constant folding can leave one: `row_mean(c ? h : g)`
+      // with `c` false) has no partials: fold the broadcast value along the line here, as the interpreter does.
+      body.push(...lineOfNarrow(scope, loop, inst.over, argSpace, fn, a, dest));
     } else if (argSpace === 'row' || argSpace === 'col') {
       const s = scope(argSpace, '    ');
       emitValues(s, [a]);
@@ -209,6 +213,27 @@ export function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
     body.push(...barrier, '  if (lid == 0u) {', ...s.out, '  }');
   }
   return assemble(plan, `s${si}_tensors`, t, undefined, body, true);
+}
+
+/**
+ * Per-row (per-column) fold of `a`, whose space is narrower than elem, over the line's elements. A value
+ * constant along the line (its own line space, tensor, step) folds to `f32(n) * x` for a sum, which is the
+ * interpreter's float64 sum of n copies rounded once, and to `x` for max/min; a value of the other line
+ * space is folded element by element.
+ */
+function lineOfNarrow(scope: (d: Scope['domain'], indent: string) => Scope, loop: (d: 'row' | 'col') => string,
+  line: 'row' | 'col', argSpace: string, fn: string, a: ValueId, dest: string): string[] {
+  const [other, n, j] = line === 'row' ? ['col', 'cols', 'c'] as const : ['row', 'rows', 'r'] as const;
+  if (argSpace === other) {
+    const s = scope(other, '      ');
+    emitValues(s, [a]);
+    return [loop(line), `    var a = ${IDENT[fn]};`, `    for (var ${j} = 0u; ${j} < ${n}; ${j} = ${j} + 1u) {`, ...s.out,
+      `      a = ${FOLD[fn]!('a', operand(s, a, false))};`, '    }', `    ${dest} = a;`, '  }'];
+  }
+  const s = scope(argSpace === line ? line : 'tensor', '    ');
+  emitValues(s, [a]);
+  const x = operand(s, a, false);
+  return [loop(line), ...s.out, `    ${dest} = ${fn === 'sum' ? `f32(${n}) * ${x}` : x};`, '  }'];
 }
 
 export function globalKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 'global' }>): KernelSpec {

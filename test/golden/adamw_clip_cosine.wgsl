@@ -13,6 +13,7 @@ struct Uniforms {
   h_beta2: f32,
   h_eps: f32,
   h_max_norm: f32,
+  s17: f32,
   s42_lr_t: f32,
   s44: f32,
   s48: f32,
@@ -152,6 +153,7 @@ struct Uniforms {
   h_beta2: f32,
   h_eps: f32,
   h_max_norm: f32,
+  s17: f32,
   s42_lr_t: f32,
   s44: f32,
   s48: f32,
@@ -201,7 +203,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v13 = in_g[i];
       let v15 = res_r15[0u];
       let v16 = sqrt(v15);
-      let v18 = (v16 + 9.999999974752427e-7f);
+      let v18 = (v16 + u.s17);
       let v19 = (u.h_max_norm / v18);
       let v20_clip = min(1.0f, v19);
       let v21_gc = (v13 * v20_clip);
@@ -244,6 +246,7 @@ struct Uniforms {
   h_beta2: f32,
   h_eps: f32,
   h_max_norm: f32,
+  s17: f32,
   s42_lr_t: f32,
   s44: f32,
   s48: f32,
@@ -382,6 +385,7 @@ struct Uniforms {
   h_beta2: f32,
   h_eps: f32,
   h_max_norm: f32,
+  s17: f32,
   s42_lr_t: f32,
   s44: f32,
   s48: f32,
@@ -429,7 +433,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v13 = in_g[i];
       let v15 = res_r15[0u];
       let v16 = sqrt(v15);
-      let v18 = (v16 + 9.999999974752427e-7f);
+      let v18 = (v16 + u.s17);
       let v19 = (u.h_max_norm / v18);
       let v20_clip = min(1.0f, v19);
       let v21_gc = (v13 * vec4<f32>(v20_clip));

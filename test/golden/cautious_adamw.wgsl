@@ -12,6 +12,7 @@ struct Uniforms {
   h_beta1: f32,
   h_beta2: f32,
   h_eps: f32,
+  s9: f32,
   s10: f32,
   s15: f32,
   s33_step_size: f32,
@@ -61,7 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v13 = (v8 + v12);
       let v19 = (v13 * v11);
       let v20 = (v19 > 0.0f);
-      let v21_mask = select(0.0f, 1.0f, v20);
+      let v21_mask = select(0.0f, u.s9, v20);
       acc0 = (acc0 + v21_mask);
     }
   }
@@ -131,6 +132,7 @@ struct Uniforms {
   h_beta1: f32,
   h_beta2: f32,
   h_eps: f32,
+  s9: f32,
   s10: f32,
   s15: f32,
   s33_step_size: f32,
@@ -185,10 +187,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v18 = (v14 + v17);
       let v19 = (v13 * v11);
       let v20 = (v19 > 0.0f);
-      let v21_mask = select(0.0f, 1.0f, v20);
+      let v21_mask = select(0.0f, u.s9, v20);
       let v22 = f32(rows * cols);
       let v23 = res_r23[tns];
-      let v24 = (v23 + 1.0f);
+      let v24 = (v23 + u.s9);
       let v25_scale = (v22 / v24);
       let v34 = param[i];
       let v35 = (v13 * v21_mask);
@@ -221,6 +223,7 @@ struct Uniforms {
   h_beta1: f32,
   h_beta2: f32,
   h_eps: f32,
+  s9: f32,
   s10: f32,
   s15: f32,
   s33_step_size: f32,
@@ -268,7 +271,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v13 = (v8 + v12);
       let v19 = (v13 * v11);
       let v20 = (v19 > vec4<f32>(0.0f));
-      let v21_mask = select(vec4<f32>(0.0f), vec4<f32>(1.0f), v20);
+      let v21_mask = select(vec4<f32>(0.0f), vec4<f32>(u.s9), v20);
       let m0 = select(vec4<f32>(0.0), v21_mask, vec4<u32>(li) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(seglen));
       acc0 = (acc0 + ((m0.x + m0.y) + (m0.z + m0.w)));
     }
@@ -339,6 +342,7 @@ struct Uniforms {
   h_beta1: f32,
   h_beta2: f32,
   h_eps: f32,
+  s9: f32,
   s10: f32,
   s15: f32,
   s33_step_size: f32,
@@ -391,10 +395,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v18 = (v14 + v17);
       let v19 = (v13 * v11);
       let v20 = (v19 > vec4<f32>(0.0f));
-      let v21_mask = select(vec4<f32>(0.0f), vec4<f32>(1.0f), v20);
+      let v21_mask = select(vec4<f32>(0.0f), vec4<f32>(u.s9), v20);
       let v22 = f32(rows * cols);
       let v23 = res_r23[tns];
-      let v24 = (v23 + 1.0f);
+      let v24 = (v23 + u.s9);
       let v25_scale = (v22 / v24);
       let v34 = param[i];
       let v35 = (v13 * v21_mask);

@@ -12,6 +12,7 @@ struct Uniforms {
   h_lr: f32,
   h_beta1: f32,
   h_beta2: f32,
+  s7: f32,
   s8: f32,
   s22: f32,
   s29: f32,
@@ -61,7 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
       let v14 = (v13 > 0.0f);
-      let v15_mask = select(0.0f, 1.0f, v14);
+      let v15_mask = select(0.0f, u.s7, v14);
       acc0 = (acc0 + v15_mask);
     }
   }
@@ -131,6 +132,7 @@ struct Uniforms {
   h_lr: f32,
   h_beta1: f32,
   h_beta2: f32,
+  s7: f32,
   s8: f32,
   s22: f32,
   s29: f32,
@@ -179,10 +181,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
       let v14 = (v13 > 0.0f);
-      let v15_mask = select(0.0f, 1.0f, v14);
+      let v15_mask = select(0.0f, u.s7, v14);
       let v16 = f32(rows * cols);
       let v17 = res_r17[tns];
-      let v18 = (v17 + 1.0f);
+      let v18 = (v17 + u.s7);
       let v19_scale = (v16 / v18);
       let v20 = param[i];
       let v23 = (v20 * u.s22);
@@ -213,6 +215,7 @@ struct Uniforms {
   h_lr: f32,
   h_beta1: f32,
   h_beta2: f32,
+  s7: f32,
   s8: f32,
   s22: f32,
   s29: f32,
@@ -260,7 +263,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
       let v14 = (v13 > vec4<f32>(0.0f));
-      let v15_mask = select(vec4<f32>(0.0f), vec4<f32>(1.0f), v14);
+      let v15_mask = select(vec4<f32>(0.0f), vec4<f32>(u.s7), v14);
       let m0 = select(vec4<f32>(0.0), v15_mask, vec4<u32>(li) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(seglen));
       acc0 = (acc0 + ((m0.x + m0.y) + (m0.z + m0.w)));
     }
@@ -331,6 +334,7 @@ struct Uniforms {
   h_lr: f32,
   h_beta1: f32,
   h_beta2: f32,
+  s7: f32,
   s8: f32,
   s22: f32,
   s29: f32,
@@ -377,10 +381,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
       let v14 = (v13 > vec4<f32>(0.0f));
-      let v15_mask = select(vec4<f32>(0.0f), vec4<f32>(1.0f), v14);
+      let v15_mask = select(vec4<f32>(0.0f), vec4<f32>(u.s7), v14);
       let v16 = f32(rows * cols);
       let v17 = res_r17[tns];
-      let v18 = (v17 + 1.0f);
+      let v18 = (v17 + u.s7);
       let v19_scale = (v16 / v18);
       let v20 = param[i];
       let v23 = (v20 * vec4<f32>(u.s22));

@@ -75,7 +75,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = i % 6u;
   let v0 = (steps[1] * out[r * 6u + c]);
   let v1 = in0[r * 6u + c];
-  let v2 = (steps[16] * v1);
+  let v2 = (steps[21] * v1);
   let v3 = (v0 + v2);
   out[i] = v3;
 }
@@ -93,7 +93,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = i % 6u;
   let v0 = (steps[2] * out[r * 6u + c]);
   let v1 = in0[r * 6u + c];
-  let v2 = (steps[17] * v1);
+  let v2 = (steps[22] * v1);
   let v3 = (v2 * v1);
   let v4 = (v0 + v3);
   out[i] = v4;
@@ -187,9 +187,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = i % 4u;
   let v0 = in0[c * 6u + r];
   let v1 = (steps[6] * v0);
-  let v2 = (steps[24] * v1);
+  let v2 = (steps[29] * v1);
   let v3 = (out[r * 4u + c] - v2);
-  let v4 = (steps[25] * v3);
+  let v4 = (steps[30] * v3);
   let v5 = (v3 - v4);
   out[i] = v5;
 }
@@ -229,7 +229,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= 768u) { return; }
   let r = i / 128u;
   let c = i % 128u;
-  let v0 = optc_rand_normal(bitcast<u32>(steps[26]), 0u, r * 128u + c);
+  let v0 = optc_rand_normal(bitcast<u32>(steps[31]), 0u, r * 128u + c);
   out[i] = v0;
 }
 // ==== galore_adamw · [6, 4] · variant.stage 1.1 1.3
@@ -482,7 +482,8 @@ const N = 128u;
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> in0: array<f32>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
+@group(0) @binding(4) var<storage, read> in0: array<f32>;
 
 
 fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
@@ -491,8 +492,8 @@ fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
-  let v1 = ((-4.775000095367432f) * v0);
-  let v2 = (2.0315001010894775f * acc);
+  let v1 = (steps[17] * v0);
+  let v2 = (steps[18] * acc);
   let v3 = (v1 + v2);
   return v3;
 }
@@ -550,7 +551,8 @@ const N = 128u;
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> in0: array<f32>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
+@group(0) @binding(4) var<storage, read> in0: array<f32>;
 
 
 fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
@@ -559,7 +561,7 @@ fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
-  let v1 = (3.444499969482422f * v0);
+  let v1 = (steps[16] * v0);
   let v2 = (v1 + acc);
   return v2;
 }
@@ -617,7 +619,8 @@ const N = 128u;
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> in0: array<f32>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
+@group(0) @binding(4) var<storage, read> in0: array<f32>;
 
 
 fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
@@ -626,8 +629,8 @@ fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
-  let v1 = (1.5f * v0);
-  let v2 = (0.5f * acc);
+  let v1 = (steps[19] * v0);
+  let v2 = (steps[20] * acc);
   let v3 = (v1 - v2);
   return v3;
 }

@@ -324,7 +324,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 // ==== shampoo · [6, 4] · variant.stage 1.5 1.10 1.15 1.20 1.25 1.30 1.35 1.40 1.45 1.50 1.55 1.60 1.65 1.70 1.75 1.80 1.85 1.90 1.95 1.100 1.105 1.110 1.115
 // t_left: 6 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> steps: array<f32>;
+@group(0) @binding(2) var<storage, read> in0: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -332,10 +333,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= 36u) { return; }
   let r = i / 6u;
   let c = i % 6u;
-  let v0 = (5.0f * select(0.0, 1.0, r == c));
+  let v0 = (steps[10] * select(0.0, 1.0, r == c));
   let v1 = in0[r * 6u + c];
   let v2 = (v0 - v1);
-  let v3 = (v2 * 0.25f);
+  let v3 = (v2 * steps[11]);
   out[i] = v3;
 }
 // ==== shampoo · [6, 4] · variant.stage 1.6 1.7 1.8 1.9 1.11 1.12 1.13 1.14 1.16 1.17 1.18 1.19 1.21 1.22 1.23 1.24 1.26 1.27 1.28 1.29 1.31 1.32 1.33 1.34 1.36 1.37 1.38 1.39 1.41 1.42 1.43 1.44 1.46 1.47 1.48 1.49 1.51 1.52 1.53 1.54 1.56 1.57 1.58 1.59 1.61 1.62 1.63 1.64 1.66 1.67 1.68 1.69 1.71 1.72 1.73 1.74 1.76 1.77 1.78 1.79 1.81 1.82 1.83 1.84 1.86 1.87 1.88 1.89 1.91 1.92 1.93 1.94 1.96 1.97 1.98 1.99 1.101 1.102 1.103 1.104 1.106 1.107 1.108 1.109 1.111 1.112 1.113 1.114 1.116 1.117 1.118 1.120
@@ -401,6 +402,7 @@ const N = 6u;
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 
 fn ldA(r: u32, kk: u32) -> vec4<f32> { let rest = K - kk; return vec4<f32>(select(0.0, a[r * K + kk + 0u], 0u < rest), select(0.0, a[r * K + kk + 1u], 1u < rest), select(0.0, a[r * K + kk + 2u], 2u < rest), select(0.0, a[r * K + kk + 3u], 3u < rest)); }
@@ -408,9 +410,9 @@ fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return vec4<f32>
 
 fn ldC(i: u32) -> f32 { return c[i]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
-  let v0 = (5.0f * select(0.0, 1.0, r == c));
+  let v0 = (steps[10] * select(0.0, 1.0, r == c));
   let v1 = (v0 - acc);
-  let v2 = (v1 * 0.25f);
+  let v2 = (v1 * steps[11]);
   return v2;
 }
 fn ep4(r: u32, j4: u32, v: vec4<f32>) -> vec4<f32> {
@@ -528,7 +530,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 // ==== shampoo · [6, 4] · variant.stage 1.124 1.129 1.134 1.139 1.144 1.149 1.154 1.159 1.164 1.169 1.174 1.179 1.184 1.189 1.194 1.199 1.204 1.209 1.214 1.219 1.224 1.229 1.234
 // t_right: 4 × 4 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> steps: array<f32>;
+@group(0) @binding(2) var<storage, read> in0: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -536,10 +539,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= 16u) { return; }
   let r = i / 4u;
   let c = i % 4u;
-  let v0 = (5.0f * select(0.0, 1.0, r == c));
+  let v0 = (steps[10] * select(0.0, 1.0, r == c));
   let v1 = in0[r * 4u + c];
   let v2 = (v0 - v1);
-  let v3 = (v2 * 0.25f);
+  let v3 = (v2 * steps[11]);
   out[i] = v3;
 }
 // ==== shampoo · [6, 4] · variant.stage 1.125 1.126 1.127 1.128 1.130 1.131 1.132 1.133 1.135 1.136 1.137 1.138 1.140 1.141 1.142 1.143 1.145 1.146 1.147 1.148 1.150 1.151 1.152 1.153 1.155 1.156 1.157 1.158 1.160 1.161 1.162 1.163 1.165 1.166 1.167 1.168 1.170 1.171 1.172 1.173 1.175 1.176 1.177 1.178 1.180 1.181 1.182 1.183 1.185 1.186 1.187 1.188 1.190 1.191 1.192 1.193 1.195 1.196 1.197 1.198 1.200 1.201 1.202 1.203 1.205 1.206 1.207 1.208 1.210 1.211 1.212 1.213 1.215 1.216 1.217 1.218 1.220 1.221 1.222 1.223 1.225 1.226 1.227 1.228 1.230 1.231 1.232 1.233 1.235 1.236 1.237 1.239
@@ -605,6 +608,7 @@ const N = 4u;
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 
 fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
@@ -612,9 +616,9 @@ fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
 
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
-  let v0 = (5.0f * select(0.0, 1.0, r == c));
+  let v0 = (steps[10] * select(0.0, 1.0, r == c));
   let v1 = (v0 - acc);
-  let v2 = (v1 * 0.25f);
+  let v2 = (v1 * steps[11]);
   return v2;
 }
 fn ep4(r: u32, j4: u32, v: vec4<f32>) -> vec4<f32> {

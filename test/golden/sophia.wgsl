@@ -11,6 +11,7 @@ struct Uniforms {
   s26: f32,
   s29: f32,
   s34: f32,
+  s36: f32,
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read_write> st_hess: array<f32>;
@@ -38,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let v32 = (v28 + v31);
   let v33 = abs(v32);
   let v35 = (u.s34 * v23);
-  let v37 = (v35 + 1.0000000036274937e-15f);
+  let v37 = (v35 + u.s36);
   let v38 = (v33 / v37);
   let v39_ratio = min(v38, 1.0f);
   let v40 = sign(v32);
@@ -63,6 +64,7 @@ struct Uniforms {
   s26: f32,
   s29: f32,
   s34: f32,
+  s36: f32,
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read_write> st_hess: array<vec4<f32>>;
@@ -90,7 +92,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let v32 = (v28 + v31);
   let v33 = abs(v32);
   let v35 = (u.s34 * v23);
-  let v37 = (v35 + 1.0000000036274937e-15f);
+  let v37 = (v35 + u.s36);
   let v38 = (v33 / v37);
   let v39_ratio = min(v38, vec4<f32>(1.0f));
   let v40 = sign(v32);

@@ -1,0 +1,60 @@
+// Programs the kernel fuzzer (src/fuzz/kernels.ts) found the WGSL back end getting wrong, reduced by hand,
+// each run on Dawn and on the interpreter on a case with a [65, 64] matrix and a [61] vector. Replay the
+// originals with `kernelSource(seed, i)` / `fuzzKernel(device, seed, i)`.
+import { describe, expect, it } from 'vitest';
+import { runCaseInterp, runCaseWebGPU, validateCase } from '../src/cli/case.js';
+import { compile, compileIR } from '../src/compile.js';
+import { caseFor } from './helpers/robust-cases.js';
+
+async function bothBackends(src: string) {
+  const c = compile(src);
+  const kase = validateCase(caseFor(c.program, 3), c.program);
+  return { gpu: await runCaseWebGPU(c.module, kase), cpu: runCaseInterp(compileIR(src).program, kase) };
+}
+
+type Result = Awaited<ReturnType<typeof bothBackends>>['gpu'];
+const valuesOf = (r: Result) => ({ params: r.params, state: r.state });
+
+describe('a line reduction whose argument folds to a narrower value (phased back end)', () => {
+  // The tensor stage stored `res[rowBase + r]` / `res[colBase + c]` outside any row or column loop: a WGSL
+  // compile error ("internal compiler error"; seed 2000 #267 #534, seed 3000 #667 #1020 #1563) or, for a
+  // value p reads, a WGSL parse error at run time (seed 3000 #468). Now each row (column) folds the value
+  // along its line: a sum of a value constant along the line is `n * x`, rounded once like the
+  // interpreter's, so these agree bit for bit.
+  it.each([
+    ['a hyper, read by p (seed 3000 #468)', 'optimizer a { hyper lr = 0.01; hyper h = 0.9; update { p = p - lr * row_mean(select(2 > 3, g, h)); } }'],
+    ['a column state along columns, into a column state (seed 2000 #534)',
+      'optimizer b { hyper lr = 0.01; hyper h = 0.5; state s: col = 1; state q: col = 0; update { s = 0.9 * s + 0.1 * col_max(g); q = 0.9 * q + 0.1 * col_mean(select(1 < 0, g, -s)); p = p - lr * (g + q); } }'],
+    ['t under `every` (seed 3000 #667)', 'optimizer c { hyper lr = 0.01; state s: col = 0; update { every 2 { s = 0.9 * s + 0.1 * col_mean(square(g > 0 ? t : t)); } p = p - lr * s * g; } }'],
+    ['a global norm of a step value (seed 3000 #1563)', 'optimizer d { hyper lr = 0.01; state s: col = 0; update { s = 0.9 * s + 0.1 * col_mean(global_norm(1 > 2 ? g : t + 1) * select(1 < 0, g, 0.01)); p = p - lr * s; } }'],
+    ['a tensor and a global max, by max and min', 'optimizer e { hyper lr = 0.01; state a: row = 0; state b: col = 0; update { a = row_max(select(1 < 0, g, absmax(g)));  b = col_min(select(1 < 0, g, global_max(p))); p = p - lr * (a + b) * g; } }'],
+  ])('%s', async (_what, src) => {
+    const { gpu, cpu } = await bothBackends(src);
+    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
+  }, 60_000);
+
+  it('a column value summed along rows is folded column by column', async () => {
+    const src = 'optimizer f { hyper lr = 0.01; state s: col = 0; state r: row = 0; update { s = col_mean(g); r = row_sum(select(1 < 0, g, s)); p = p - lr * (r + g); } }';
+    const { gpu, cpu } = await bothBackends(src);
+    for (const t of ['W', 'b']) {
+      const a = gpu.state.r![t]!.data, e = cpu.state.r![t]!.data;
+      expect(e.some((x) => x !== 0)).toBe(true);
+      // f32 accumulation in order against the interpreter's float64: a few ulps of the terms' magnitude.
+      expect(Math.max(...a.map((x, i) => Math.abs(x - e[i]!) / (1 + Math.abs(e[i]!)))), t).toBeLessThan(1e-5);
+    }
+  }, 60_000);
+});
+
+describe('constants the GPU compiler could reassociate', () => {
+  // Mesa rewrote `0.9 + (p - g)` as `(0.9 + p) - g` (and `0.9 * (p * g)` as `(0.9 * p) * g`) because 0.9 was
+  // a literal: one ulp off the interpreter in an exact program (seed 3000 #1186). Constants that kernels add,
+  // subtract or multiply are read from the uniform buffer now (src/codegen-wgsl/host.ts), so the driver
+  // keeps the program's order and these agree bit for bit.
+  it.each([
+    ['0.9 + (p - g)', 'optimizer ra { hyper lr = 0.01; update { p = p - lr * min(0.9 + (p - g), 1); } }'],
+    ['0.9 * (p * g), (p + 0.5) + 0.25', 'optimizer rb { hyper lr = 0.01; state m = 0; update { m = 0.9 * (p * g); p = (p + 0.5) + 0.25 - lr * (m + g); } }'],
+  ])('%s', async (_what, src) => {
+    const { gpu, cpu } = await bothBackends(src);
+    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
+  }, 60_000);
+});
