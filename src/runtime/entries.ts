@@ -75,7 +75,9 @@ export class EntryRunner {
   }
 
   private async prepare(m: KernelModule): Promise<Prepared> {
-    if (m.inputs.some((i) => i !== 'g') || (m.variants[1] ?? m.variants[4] ?? []).some((k) => k.bindings.some((b) => b.kind === 'input'))) {
+    // The program's declared inputs are listed on every entry module; only a kernel that binds one needs it
+    // (the front end refuses an entry point that reads one: E0316).
+    if ((m.variants[1] ?? m.variants[4] ?? []).some((k) => k.bindings.some((b) => b.kind === 'input'))) {
       throw new UnsupportedError(`entry point '${m.name}' reads a per-element input; entry points run without gradients or inputs`);
     }
     if (m.phased?.smallStates.length) throw new UnsupportedError(`entry point '${m.name}' has tensor, row or column state, which entry points cannot share yet`);
