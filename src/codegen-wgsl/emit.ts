@@ -12,7 +12,7 @@ import type { BindingSpec, KernelModule, KernelSpec } from './manifest.js';
 import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 import { bindTarget, emitGuardKernel, kernelSpec, type Bound, type EmitCtx } from './fused-kernel.js';
 import { wgslU32 } from '../formats/wgsl.js';
-import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, serialStore, workgroupFor, type SerialStore, type StateCodec } from './state-io.js';
+import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, serialStore, validLanes, workgroupFor, type SerialStore, type StateCodec } from './state-io.js';
 import {
   rank1Bindings, rank1Problem, rank1Decode, rank1EncodeLane, rank1FinalizeKernel, rank1Helpers, rank1Locate, rank1Store, type Rank1Pass,
 } from './rank1.js';
@@ -241,7 +241,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
       if (pass === 'encode' && !ctx.tile) usesPk = true;
       if (ctx.tile && pass === 'encode') {
         // Serial-block kernel: the scales are the max sweep's, so no absmax walk; the word as block-wise 4-bit.
-        const st = serialStore(codec, asStored(value), codes, '', identPart(target), ctx.tile, undefined, rank1EncodeLane(codec, target));
+        const st = serialStore(codec, asStored(value), codes, '', identPart(target), ctx.tile, { encodeLane: rank1EncodeLane(codec, target) });
         writes.push(...st.encode);
         serial.push(st);
         continue;
@@ -256,7 +256,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
       if (draw !== undefined) usesSr = true;
       const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, o_tensor, o_index + ${k}u, ${wgslU32(draw)})`;
       if (ctx.tile) {
-        const st = serialStore(codec, asStored(value), codes, scales, identPart(target), ctx.tile, rand);
+        const st = serialStore(codec, asStored(value), codes, scales, identPart(target), ctx.tile, { rand });
         writes.push(...st.encode);
         serial.push(st);
         continue;
@@ -280,7 +280,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
       // Which of this invocation's 4 elements hold data: tensors start at multiples of LANE_GROUP
       // elements, and lanes[] holds the count of real elements of each group.
       bindVar({ kind: 'lanes', name: 'lanes', variable: 'lanes', type: 'u32' }, false);
-      head.push(`  let e0 = i * 4u;`, `  let valid = (vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u])) & vec4<bool>(live);`);
+      head.push(`  let e0 = i * 4u;`, `  let valid = (${validLanes('e0')}) & vec4<bool>(live);`);
     }
     if (usesSr) head.push(...originLines());
     for (const name of rank1States) { const at = rank1Locate(name, 'j'); head.push(...at.decl, ...at.each); }
@@ -293,7 +293,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
     const per = ctx.tile / 4;
     const lanes = serial.length || usesValid;
     if (lanes) bindVar({ kind: 'lanes', name: 'lanes', variable: 'lanes', type: 'u32' }, false);
-    const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = vec4<u32>(e0 % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / ${LANE_GROUP}u]);`,
+    const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = ${validLanes('e0')};`,
       ...(usesSr ? originLines() : [])] : [];
     const located = rank1States.map((name) => rank1Locate(name, 'j'));
     for (const at of located) valid.push(...at.each);

@@ -7,6 +7,7 @@ import { RNG_WGSL } from '../ir/rng.js';
 import { LEAF_OPS, type Program, type Space, type Stage, type ValueId } from '../ir/types.js';
 import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
 import type { BindingKind, BindingSpec, KernelSpec, UniformLayout } from './manifest.js';
+import { decodeScalar, decodeVec4, formatLibrary, type StateCodec } from './state-io.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { f32Literal, identPart, invocationIndex, mainSignature, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 
@@ -44,6 +45,13 @@ export interface Plan {
   wg: number;
   /** The non-finite guard: a first kernel raises the skip flag; every other kernel returns when it is set. */
   guard: boolean;
+  /**
+   * Compressed elem states and an f16/bf16 parameter (`p`), by name: every sweep decodes them from their
+   * stored codes (state-io.ts), and the last one writes them through the store sweep (phased-store.ts).
+   */
+  codecs: Map<string, StateCodec>;
+  /** Store targets that round stochastically, with their srDraw. */
+  sr: Map<string, number>;
 }
 
 // ---- emission helpers ------------------------------------------------------------------------------
@@ -56,6 +64,8 @@ export class KernelText {
   usesPow = false;
   usesRng = false;
   usesInf = false;
+  /** Formats whose decode/encode functions the kernel calls. */
+  readonly codecs = new Set<StateCodec>();
 
   bind(kind: BindingKind, name: string, variable: string, type: string, write = false): string {
     const b = this.bindings.get(variable);
@@ -104,11 +114,11 @@ export function loadExpr(s: Scope, id: ValueId): string {
     return `${v}[${smallIndex(inst.space, false)}]`;
   }
   switch (inst.op) {
-    case 'param': return `${s.t.bind('param', 'p', 'param', s.v.f)}[i]`;
+    case 'param': return elemLoad(s, 'p');
     case 'input': return `${s.t.bind('input', inst.name!, `in_${identPart(inst.name!)}`, s.v.f)}[i]`;
     case 'dim': return inst.name === 'numel' ? 'f32(rows * cols)' : `f32(${inst.name})`;
     case 'state': {
-      if (inst.space === 'elem') return `${s.t.bind('state', inst.name!, `st_${identPart(inst.name!)}`, s.v.f)}[i]`;
+      if (inst.space === 'elem') return elemLoad(s, inst.name!);
       const storedAt = s.plan.smallStoreAt.get(inst.name!);
       const old = storedAt !== undefined && storedAt < s.stage;
       invariant(!old || s.plan.keepOld.has(inst.name!), () => `state '${inst.name}' is read after its store without an old copy\n${printIR(p)}`);
@@ -117,6 +127,28 @@ export function loadExpr(s: Scope, id: ValueId): string {
     }
     default: throw new Error(`phased codegen: no load for '${inst.op}' (%${id})`);
   }
+}
+
+/** The buffer of an elem state or of the parameter (`p`): f32 values, or codes (u32 words) for a codec. */
+export function elemBuffer(t: KernelText, plan: Plan, target: string, v: VecTypes, write = false): string {
+  const codec = plan.codecs.get(target);
+  const type = codec ? 'u32' : v.f;
+  return target === 'p' ? t.bind('param', 'p', 'param', type, write) : t.bind('state', target, `st_${identPart(target)}`, type, write);
+}
+
+/** The block scales of a compressed state ('' for a format without them). */
+export function scalesBuffer(t: KernelText, plan: Plan, target: string, write = false): string {
+  return plan.codecs.get(target)?.block ? t.bind('scales', target, `sc_${identPart(target)}`, 'f32', write) : '';
+}
+
+/** The value before the step of an elem state or of `p` at index `i` (an element, or a vec4 at width 4). */
+function elemLoad(s: Scope, target: string): string {
+  const buf = elemBuffer(s.t, s.plan, target, s.v);
+  const codec = s.plan.codecs.get(target);
+  if (!codec) return `${buf}[i]`;
+  s.t.codecs.add(codec);
+  const scales = scalesBuffer(s.t, s.plan, target);
+  return s.v === VEC4 ? decodeVec4(codec, buf, scales, 'i').expr : decodeScalar(codec, buf, scales, 'i');
 }
 
 export const isVec = (s: Scope, id: ValueId) => s.v === VEC4 && s.plan.p.insts[id]!.space === 'elem';
@@ -212,7 +244,8 @@ export function tree(wg: number, fn: string, acc: string, dest: string, cond = '
 }
 
 /** `shared`: true for one workgroup array `red`, a count n for arrays `red0` .. `red{n-1}`. */
-export function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayout | undefined, body0: string[], shared: boolean | number): KernelSpec {
+export function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayout | undefined, body0: string[], shared: boolean | number,
+  wg = plan.wg): KernelSpec {
   let body = body0;
   // Under the guard every kernel but the check returns when the flag is up. The flag is read through
   // workgroupUniformLoad, so the return is uniform and the workgroup trees' barriers after it stay valid.
@@ -236,19 +269,20 @@ export function assemble(plan: Plan, name: string, t: KernelText, uniforms: Unif
     ...(t.usesPow ? [powHelpers(false), powHelpers(true)] : []),
     ...(t.usesRng ? [RNG_WGSL] : []),
     ...(t.usesInf || body.some((l) => l.includes('optc_'+'neg_inf') || l.includes('optc_pos_inf')) ? [INF_HELPERS] : []),
+    ...(t.codecs.size ? [formatLibrary([...t.codecs], 'const')] : []),
   ];
   const wgsl = [
     `// ${plan.p.name}: ${name}`,
     ...decls,
     '',
     ...helpers,
-    `@compute @workgroup_size(${plan.wg})`,
+    `@compute @workgroup_size(${wg})`,
     mainSignature(),
     ...body,
     '}',
     '',
   ].join('\n');
-  return { name, wgsl, entryPoint: 'main', workgroupSize: plan.wg, bindings: all.map(({ variable: _v, type: _t, ...b }) => b) };
+  return { name, wgsl, entryPoint: 'main', workgroupSize: wg, bindings: all.map(({ variable: _v, type: _t, ...b }) => b) };
 }
 
 /**

@@ -5,9 +5,10 @@ import type { ReduceFn, ReduceOver } from '../ir/types.js';
 /**
  * How one dispatch covers the work: `elems` one invocation per work item of a chunk (element or vec4),
  * `rows`/`cols` one per row/column block item of a chunk, `tensors` one workgroup per tensor, `one` a
- * single workgroup, `items` one invocation per work item of a chunk (the guard's check).
+ * single workgroup, `items` one invocation per work item of a chunk (the guard's check), `blocks` one
+ * invocation per `elemsPerInvocation` elements of a chunk in workgroups of `workgroupSize` (the store sweep).
  */
-export type PhasedGrid = 'elems' | 'rows' | 'cols' | 'tensors' | 'one' | 'items';
+export type PhasedGrid = 'elems' | 'rows' | 'cols' | 'tensors' | 'one' | 'items' | 'blocks';
 
 export interface PhasedDispatch {
   /** Index into the module's kernel list (`variants[w]`). */
@@ -15,6 +16,9 @@ export interface PhasedDispatch {
   grid: PhasedGrid;
   /** Index into the schedule's stages (-1: the guard's check, before every stage). */
   stage: number;
+  /** `blocks` grids: elements each invocation owns, and invocations per workgroup. */
+  elemsPerInvocation?: number;
+  workgroupSize?: number;
 }
 
 export interface PhasedReduction {

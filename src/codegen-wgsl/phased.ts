@@ -17,7 +17,7 @@
 import { invariant } from '../diag.js';
 import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
-import type { Program, ValueId } from '../ir/types.js';
+import { paramFormat, type Program, type ValueId } from '../ir/types.js';
 import { elemPhases, phaseInfo } from '../ir/schedule.js';
 import { planHost } from './host.js';
 import type { KernelModule, KernelSpec } from './manifest.js';
@@ -25,27 +25,35 @@ import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './p
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { COL_BLOCK, ELEMS_PER_INVOCATION, guardKernel, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
 import { flatKernel, globalKernel, lineKernel, tensorKernel } from './phased-stages.js';
+import { needsStoreSweep, srTargets, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
+import { codecOf, type StateCodec } from './state-io.js';
 
 export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
 
 export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const sched = p.schedule!;
   const stages = sched.stages!;
-  for (const s of p.states) invariant(s.format.kind === 'f32', () => `phased codegen: state '${s.name}' is ${s.format.kind} (splitPhases reports E0310)`);
+  for (const s of p.states) invariant(!s.format.rank1, () => `phased codegen: state '${s.name}' is rank-1 (splitPhases reports E0315)`);
   invariant(sched.phases, () => `phased codegen: the schedule has stages but no phase facts\n${printIR(p)}`);
   const info = phaseInfo(sched.phases);
   const at = stages.map((s) => s.at);
 
   // Uniform fields: the u32 header, f32 host scalars (finite constants are inlined), u32 streams of `rand`.
   const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
-  const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams });
+  // Compressed elem states and an f16/bf16 parameter: decoded by every sweep, encoded by the store sweep.
+  const codecs = new Map<string, StateCodec>();
+  for (const s of p.states) { const c = codecOf(s.format); if (c && (s.space ?? 'elem') === 'elem') codecs.set(s.name, c); }
+  const pc = codecOf(paramFormat(p));
+  if (pc) codecs.set('p', pc);
+  const sr = srTargets(p, (target) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format));
+  const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams, srKey: sr.size > 0 });
 
   const keepOld = new Set(stages.flatMap((s) => (s.kind === 'tensor' ? s.keepOld : [])));
   const storedSmall = new Map<ValueId, string>();
   for (const s of p.stores) if (info.smallStoreAt.has(s.target)) storedSmall.set(s.value, s.target);
   const plan: Plan = {
     p, info, stages, at, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
-    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard,
+    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, codecs, sr,
   };
 
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {
@@ -53,15 +61,22 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     const dispatches: PhasedDispatch[] = [];
     if (plan.guard) { dispatches.push({ kernel: 0, grid: 'items', stage: -1 }); kernels.push(guardKernel(plan, v, uniforms)); }
     stages.forEach((st, si) => {
-      const add = (k: KernelSpec, grid: PhasedDispatch['grid']) => { dispatches.push({ kernel: kernels.length, grid, stage: si }); kernels.push(k); };
+      const add = (k: KernelSpec, grid: PhasedDispatch['grid'], extra: Partial<PhasedDispatch> = {}) => {
+        dispatches.push({ kernel: kernels.length, grid, stage: si, ...extra });
+        kernels.push(k);
+      };
       if (st.kind === 'elem') {
         const byOver = (o: string) => st.reduces.filter((r) => p.insts[r]!.over === o);
         const flat = st.reduces.filter((r) => p.insts[r]!.over === 'tensor' || p.insts[r]!.over === 'global');
+        // Compressed targets are written by the store sweep, after every kernel of the stage has read them.
+        const sweep = needsStoreSweep(plan, st.stores);
+        const flatStores = sweep ? [] : st.stores;
         // Row and column sums first: they read the leaves (p, elem states) as they were before the step,
         // and the flat kernel stores the new values (found by the kernel fuzzer: `row_mean(p)` read the new p).
         if (byOver('row').length) add(lineKernel(plan, si, byOver('row'), 'row', uniforms), 'rows');
         if (byOver('col').length) add(lineKernel(plan, si, byOver('col'), 'col', uniforms), 'cols');
-        if (flat.length || st.stores.length || (!byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, st.stores, v, uniforms), 'elems');
+        if (flat.length || flatStores.length || (!sweep && !byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, flatStores, v, uniforms), 'elems');
+        if (sweep) add(storeKernel(plan, si, st.stores, v, uniforms), 'blocks', { elemsPerInvocation: storeTile(plan), workgroupSize: STORE_WORKGROUP });
       } else if (st.kind === 'tensor') add(tensorKernel(plan, si, st, hostUniforms.length), 'tensors');
       else add(globalKernel(plan, si, st), 'one');
     });
@@ -92,6 +107,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     programHash,
     hypers: p.hypers.map((h) => ({ name: h.name, default: h.default, ...(h.doc ? { doc: h.doc } : {}) })),
     states: p.states.map((s) => ({ name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.doc ? { doc: s.doc } : {}) })),
+    ...(pc ? { param: paramFormat(p) } : {}),
     inputs: p.inputs.map((i) => i.name),
     host,
     uniforms,

@@ -166,14 +166,22 @@ export interface SerialStore {
   finish: string[];
 }
 
+export interface SerialOptions {
+  /** Lane k's u32 for stochastic rounding (f16/bf16 only); absent: round to nearest even. */
+  rand?: (lane: number) => string;
+  /** Lane k's code from `x_<tag>` when the scale is not the block's (rank-1): no absmax walk. */
+  encodeLane?: (lane: number) => string;
+  /** The chunk's vec4 count (the last tile may be short): `u.n` in fused kernels. */
+  count?: string;
+}
+
 /**
  * Encoding of the vec4 `x` (elements 4j..4j+3) into a compressed state by an invocation that owns the
  * tile of vec4s j0..j1 (`tile` elements, a multiple of the block) alone: no other invocation touches
  * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0.
  */
-export function serialStore(c: StateCodec, x: string, codes: string, scales: string, tag: string, tile: number, rand?: (lane: number) => string,
-  /** Lane k's code from `x_<tag>` when the scale is not the block's (rank-1): no absmax walk. */
-  encodeLane?: (lane: number) => string): SerialStore {
+export function serialStore(c: StateCodec, x: string, codes: string, scales: string, tag: string, tile: number, opts: SerialOptions = {}): SerialStore {
+  const { rand, encodeLane, count = 'u.n' } = opts;
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const xv = `x_${tag}`;
@@ -193,7 +201,7 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
     enc = `, enc_${tag}`;
     const first = `(j0 * 4u) / ${c.block}u`;
     finish.push(per > 1
-      ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < u.n; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
+      ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < ${count}; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
   } else encode.push(value);
   const code = laneCode(P, xv, enc, rand, encodeLane);
@@ -211,6 +219,24 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
     encode.push(`  if (j % 2u == 1u || j + 1u == j1) { ${codes}[j / 2u] = ${w}; }`);
   }
   return { decl, absmax, mid, encode, finish };
+}
+
+/**
+ * A f32 expression decoding chunk element `e` of a compressed state, one element at a time (phased kernels
+ * that run at width 1 read states this way): the same words and scales `decodeVec4` reads.
+ */
+export function decodeScalar(c: StateCodec, codes: string, scales: string, e: string): string {
+  const perWord = 32 / c.info.bitsPerElement;
+  const scale = c.block ? `, ${scales}[(${e}) / ${c.block}u]` : '';
+  return `${c.info.name}_decode(${codes}[(${e}) / ${perWord}u], (${e}) % ${perWord}u${scale})`;
+}
+
+/**
+ * Which of the 4 elements from chunk element `e0` hold data (a vec4<bool>). Tensors start at multiples of
+ * LANE_GROUP elements, and `lanes[]` holds the count of real elements of each group.
+ */
+export function validLanes(e0: string): string {
+  return `vec4<u32>(${e0} % ${LANE_GROUP}u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(${e0}, u.len - 1u) / ${LANE_GROUP}u])`;
 }
 
 /** Bytes of the codes buffer and the scales buffer for `n` elements (n a multiple of the block). */

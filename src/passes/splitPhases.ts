@@ -28,7 +28,7 @@
 // A small state stored in S_k whose old value a later stage still reads is copied first (`keepOld`).
 import { error, invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
-import { LEAF_OPS, paramFormat, SMALL_SPACES, type Program, type Stage, type ValueId } from '../ir/types.js';
+import { LEAF_OPS, SMALL_SPACES, type Program, type Stage, type ValueId } from '../ir/types.js';
 import { inlineClosure, phaseFacts, type PhaseInfo } from '../ir/schedule.js';
 import type { Pass } from './pass.js';
 import { withSchedule } from './rewrite.js';
@@ -79,15 +79,14 @@ export function analyzePhases(p: Program): PhaseInfo {
 
 export const splitPhases: Pass = (p, ctx) => {
   if (!needsPhases(p)) return p;
+  // Compressed state and f16/bf16 parameters are decoded by every sweep and encoded by the last one
+  // (src/codegen-wgsl/phased-store.ts). Rank-1 scales are maxima over the whole tensor of the new values,
+  // which the phased kernels do not gather yet.
   for (const s of p.states) {
-    if (s.format.kind !== 'f32' && (s.space ?? 'elem') === 'elem') {
-      ctx.diagnostics.push(error('E0310', `state '${s.name}' is stored as ${s.format.kind}, which is not implemented yet in optimizers with reductions, per-tensor, row or column values, or randomness`,
-        s.span, 'declare it without a format (f32)'));
+    if (s.format.rank1) {
+      ctx.diagnostics.push(error('E0315', `state '${s.name}' uses rank-1 normalization, which is not implemented yet in optimizers with reductions, per-tensor, row or column values, or randomness`,
+        s.span, 'drop `rank1 = 1` (block-wise q4u)'));
     }
-  }
-  if (paramFormat(p).kind !== 'f32') {
-    ctx.diagnostics.push(error('E0314', `the parameter is stored as ${paramFormat(p).kind}, which is not implemented yet in optimizers with reductions, per-tensor, row or column values, or randomness`,
-      p.paramSpan, 'store it as f32 (remove the `param p: ...;` declaration)'));
   }
   return withSchedule(p, { kernels: [], stages: planStages(p), phases: phaseFacts(analyzePhases(p)) });
 };

@@ -4,7 +4,7 @@
 // the runners of phased, rank-1 and entry-point modules.
 import { overrideHypers } from '../diag.js';
 import { stateInitValues } from '../host/index.js';
-import { codecOf, LANE_GROUP, stateBytes, type KernelModule, type StateCodec } from '../codegen-wgsl/index.js';
+import { codecOf, kernelsOf, LANE_GROUP, stateBytes, type KernelModule, type StateCodec } from '../codegen-wgsl/index.js';
 import { encodeAs } from '../formats/index.js';
 import { createComputePipeline } from './device.js';
 import { EntryRunner } from './entries.js';
@@ -162,6 +162,8 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
   ];
 
   const inits = stateInitValues(module.host, groupHypers[0]!);
+  // Stochastic rounding and phased store sweeps read each 64-element group's tensor id and in-tensor index.
+  const needsOrigins = kernelsOf(module).some((k) => k.bindings.some((b) => b.kind === 'origins'));
   alloc.begin();
   for (const [ci, chunk] of chunks.entries()) {
     const bytes = chunk.n * 4;
@@ -221,7 +223,7 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
       lanes = device.createBuffer({ size: Math.max(16, Math.ceil(counts.byteLength / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `chunk${ci}.lanes` });
       device.queue.writeBuffer(lanes, 0, counts);
     }
-    const origins = module.uniforms.fields.some((f) => f.source.from === 'srKey') ? originTable(device, chunk, [...shapes.keys()], ci) : undefined;
+    const origins = needsOrigins ? originTable(device, chunk, [...shapes.keys()], ci) : undefined;
     const temps = new Map(module.temps.map((t) => [t, device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE, label: `chunk${ci}.${t}` })]));
     const uniform = device.createBuffer({ size: module.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `chunk${ci}.u` });
     bufs.push({ chunk, width, param, inputs: new Map(), states, ...(lanes ? { lanes } : {}), ...(origins ? { origins } : {}), temps, uniform, bindGroups: new Map() });

@@ -146,7 +146,7 @@ export class PhasedRunner {
       if (d.grid === 'elems') n += this.counts.filter((c) => c.ntiles > 0).length;
       else if (d.grid === 'rows') n += this.counts.filter((c) => c.nrow > 0).length;
       else if (d.grid === 'cols') n += this.counts.filter((c) => c.ncol > 0).length;
-      else if (d.grid === 'items') n += this.counts.length;
+      else if (d.grid === 'items' || d.grid === 'blocks') n += this.counts.length;
       else n += 1;
     }
     return n;
@@ -199,7 +199,9 @@ export class PhasedRunner {
       chunks.forEach((c, ci) => {
         // Elem kernels: one workgroup per tile; row and column sums, the guard's check: one invocation per item.
         const cnt = this.counts[ci]!;
-        const count = d.grid === 'elems' ? cnt.ntiles : Math.ceil((d.grid === 'rows' ? cnt.nrow : d.grid === 'cols' ? cnt.ncol : items[ci]!.n) / wg);
+        const count = d.grid === 'elems' ? cnt.ntiles
+          : d.grid === 'blocks' ? Math.ceil(Math.ceil(items[ci]!.len / d.elemsPerInvocation!) / d.workgroupSize!)
+            : Math.ceil((d.grid === 'rows' ? cnt.nrow : d.grid === 'cols' ? cnt.ncol : items[ci]!.n) / wg);
         if (count === 0) return;
         const [x, y] = spillGrid(count, this.device.limits.maxComputeWorkgroupsPerDimension);
         pass.setPipeline(pipes(c.width)[d.kernel]!);

@@ -1,0 +1,128 @@
+// The store sweep of a phased program with compressed state or an f16/bf16 parameter: the last element
+// sweep's stores, written with the fused kernel's serial-block lowerings (state-io.ts `serialStore`).
+//
+// Each invocation owns a tile of whole blocks (`storeTile`: the largest block of the program's formats, at
+// least one LANE_GROUP) and walks it twice, as the fused serial kernel does: the first walk folds each
+// block's absmax of the new values, the second recomputes them, writes f32 targets and encodes the
+// compressed ones; scales are written last, since the second walk still decodes the old codes with the
+// old scales. Tensors start at multiples of the tile (the runtime aligns them to every block and to
+// LANE_GROUP), so a tile lies in one tensor: its id and in-tensor index come from the per-64-element
+// `origins` table, its rows, columns and row/column bases from the tensor table, and reduction results,
+// small states, `dim` and `rand` read through the same loads as every other phased kernel.
+//
+// Programs with row or column values run at width 1: a vec4 may straddle rows, so each of its 4 lanes is
+// computed on its own (in a block of its own, with its own `i`, `ti`, `r`, `c`) and the lanes meet in a
+// vec4 for the encoder. Elements past a tensor's end (padding lanes) are computed but never written:
+// codes there are 0, as the CPU quantizer pads, and f32 targets keep what they hold.
+import { srDraw } from '../ir/rng.js';
+import { wgslU32 } from '../formats/wgsl.js';
+import type { KernelSpec, UniformLayout } from './manifest.js';
+import { TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
+import { assemble, elemBuffer, elemStepRef, emitValues, KernelText, scalesBuffer, storedExpr, type Plan, type Scope } from './phased-kernel.js';
+import { SR_FIELD } from './host.js';
+import { LANE_GROUP, serialStore, validLanes, type SerialStore } from './state-io.js';
+import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
+
+/** Invocations per workgroup of a store sweep (as the fused serial-block kernel). */
+export const STORE_WORKGROUP = 64;
+
+/** Elements per invocation of the store sweep: whole blocks of every format, whole LANE_GROUPs. */
+export function storeTile(plan: Plan): number {
+  return Math.max(LANE_GROUP, ...[...plan.codecs.values()].map((c) => c.block ?? 0));
+}
+
+/** Whether an elem stage's stores go through the store sweep: it writes a compressed target. */
+export function needsStoreSweep(plan: Plan, stores: readonly string[]): boolean {
+  return stores.some((t) => plan.codecs.has(t));
+}
+
+export function storeKernel(plan: Plan, si: number, stores: string[], v: VecTypes, uniforms: UniformLayout): KernelSpec {
+  const { p } = plan;
+  const t = new KernelText();
+  const ten = t.bind('tensors', 'ten', 'ten', 'u32');
+  t.bind('lanes', 'lanes', 'lanes', 'u32');
+  t.bind('origins', 'origins', 'origins', 'u32');
+  const tile = storeTile(plan);
+  const per = tile / 4;
+  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
+  const stage = plan.at[si]!;
+  const y = (target: string) => `y_${identPart(target)}`;
+
+  // The new values of the targets as vec4s `y_<target>` of vec4 j: at width 4 one vec4 scope, at width 1
+  // four scalar lanes.
+  const values: string[] = [];
+  const roots = stores.map((x) => storeValue.get(x)!);
+  if (v === VEC4) {
+    const scope: Scope = { t, plan, stage, domain: 'elem', v: VEC4, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '    ' };
+    emitValues(scope, roots);
+    values.push('    let i = j;', '    let ti = tiv;', ...scope.out, ...stores.map((x) => `    let ${y(x)} = ${storedExpr(scope, storeValue.get(x)!)};`));
+  } else {
+    values.push(...stores.map((x) => `    var ${y(x)}: vec4<f32>;`));
+    for (let k = 0; k < 4; k++) {
+      const scope: Scope = { t, plan, stage, domain: 'elem', v: SCALAR, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '      ' };
+      emitValues(scope, roots);
+      values.push('    {', `      let i = e0 + ${k}u;`, `      let ti = tiv + ${k}u;`, '      let r = ti / max(cols, 1u);', '      let c = ti % max(cols, 1u);',
+        ...scope.out, ...stores.map((x) => `      ${y(x)}[${k}] = ${storedExpr(scope, storeValue.get(x)!)};`), '    }');
+    }
+  }
+
+  const serial: SerialStore[] = [];
+  const writes: string[] = [];
+  for (const target of stores) {
+    const codec = plan.codecs.get(target);
+    const buf = elemBuffer(t, plan, target, v, true);
+    if (!codec) {
+      writes.push(v === VEC4 ? `  if (any(valid)) { ${buf}[j] = ${y(target)}; }` : `  for (var k = 0u; k < 4u; k++) { if (valid[k]) { ${buf}[e0 + k] = ${y(target)}[k]; } }`);
+      continue;
+    }
+    t.codecs.add(codec);
+    const draw = plan.sr.get(target);
+    if (draw !== undefined) t.usesRng = true;
+    // Stochastic rounding keys lane k's bits by tensor id and in-tensor index, as srBits does on the CPU.
+    const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, tns, tiv + ${k}u, ${wgslU32(draw)})`;
+    const st = serialStore(codec, y(target), buf, scalesBuffer(t, plan, target, true), identPart(target), tile, { rand, count: 'n4' });
+    serial.push(st);
+    writes.push(...st.encode);
+  }
+
+  const T = (f: keyof typeof TEN) => `${ten}[tb + ${TEN[f]}u]`;
+  const head = [
+    `  let inv = ${invocationIndex(STORE_WORKGROUP)};`,
+    '  let n4 = (u.len + 3u) / 4u;',
+    `  let j0 = inv * ${per}u;`,
+    '  if (j0 >= n4) { return; }',
+    `  let j1 = min(j0 + ${per}u, n4);`,
+    // The tile's tensor: the first element of the tile starts a 64-element group.
+    `  let og = (j0 * 4u) / ${LANE_GROUP}u;`,
+    '  let tns = origins[2u * og];',
+    '  let ti0 = origins[2u * og + 1u];',
+    `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
+    `  let rows = ${T('rows')};`,
+    `  let cols = ${T('cols')};`,
+    `  let rowBase = ${T('rowBase')};`,
+    `  let colBase = ${T('colBase')};`,
+  ];
+  const walk = (lines: string[]) => [
+    '  for (var j = j0; j < j1; j++) {',
+    '    let e0 = j * 4u;',
+    `    let valid = ${validLanes('e0')};`,
+    '    let tiv = ti0 + (j - j0) * 4u;',
+    ...values,
+    ...lines.map((l) => `  ${l}`),
+    '  }',
+  ];
+  const body = [
+    ...head,
+    ...serial.flatMap((st) => st.decl),
+    ...(serial.some((st) => st.absmax.length) ? walk(serial.flatMap((st) => st.absmax)) : []),
+    ...serial.flatMap((st) => st.mid),
+    ...walk(writes),
+    ...serial.flatMap((st) => st.finish),
+  ];
+  return assemble(plan, `s${si}_store`, t, uniforms, body, false, STORE_WORKGROUP);
+}
+
+/** srDraw per stochastically rounded store target of `p` (the parameter as 'p'). */
+export function srTargets(p: Plan['p'], formatOf: (target: string) => { rounding?: string }): Map<string, number> {
+  return new Map(p.stores.filter((st) => formatOf(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)]));
+}
