@@ -43,17 +43,20 @@ export function kernelSpec(ctx: EmitCtx, name: string, v: VecTypes, bindings: Bo
     ...bindings.map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.variable}: array<${elemType(b)}>;`),
   ];
   const wg = ctx.workgroupSize;
+  const main = [
+    // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
+    `  let i = ${invocationIndex(wg)};`,
+    ...(ctx.coop || ctx.tile ? [] : [`  if (i >= u.n) { return; }`]),
+    ...body,
+  ];
   const wgsl = [
     `// ${ctx.p.name}: kernel ${name} (${v === VEC4 ? 'vec4' : 'scalar'})`,
     ...decls,
     '',
     ...helpers,
     `@compute @workgroup_size(${wg})`,
-    mainSignature(),
-    // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
-    `  let i = ${invocationIndex(wg)};`,
-    ...(ctx.coop || ctx.tile ? [] : [`  if (i >= u.n) { return; }`]),
-    ...body,
+    mainSignature(main),
+    ...main,
     `}`,
     '',
   ].join('\n');
