@@ -6,3 +6,4 @@ export type { KernelModule, KernelSpec, BindingSpec, BindingKind, HostProgram, U
 export { SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type PhasedInfo, type PhasedDispatch } from './phased-manifest.js';
 export { rank1Problem, R1_AXIS, R1_HEADER, R1_PIECE } from './rank1.js';
 export { GRID_X } from './wgsl.js';
+export { stageKernel, type StageKernel } from './matrix-kernels.js';

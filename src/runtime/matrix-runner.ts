@@ -11,8 +11,7 @@
 // temporaries from a pool shared by all tensors (tensors run one after another, so a temporary is reused
 // once its last reader has run).
 import { evalHost } from '../host/index.js';
-import type { HostProgram, KernelModule } from '../codegen-wgsl/manifest.js';
-import { stageKernel, type StageKernel } from '../codegen-wgsl/matrix-kernels.js';
+import { stageKernel, type HostProgram, type KernelModule, type StageKernel } from '../codegen-wgsl/index.js';
 import { overrideHypers } from '../diag.js';
 import { isMatrix, NotAMatrixError, shapeSize, splitHypers, type View } from '../ir/matrix.js';
 import type { MatrixPlan, MatrixStage } from '../ir/matrix-plan.js';
