@@ -89,7 +89,9 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
     throw new CompileError([...diagnostics, error('E0314', `optimizer '${main.name}' has named update blocks, which do not implement f16/bf16 parameters or stochastic rounding yet`,
       main.paramSpan ?? entries[0]!.span, 'store p as f32 and round states to nearest, or drop the named update blocks')], source, options.file);
   }
-  const out = runPipeline(main, options);
+  // The main module keeps every state an entry point reads or writes (seed 3000 #260 of the kernel fuzzer:
+  // with `s = s` in update and `update reset { s = 0; }`, s was removed and the entry bound a missing state).
+  const out = runPipeline(main, entries?.length ? { ...options, keepStates: statesUsedBy(program, entries) } : options);
   diagnostics.push(...out.diagnostics);
   if (hasErrors(out.diagnostics)) throw new CompileError(diagnostics, source, options.file);
   const rank1Main = rank1Problem(out.program);
@@ -110,8 +112,27 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
       if (hasErrors(ep.diagnostics)) throw new CompileError([...diagnostics, ...ep.diagnostics], source, options.file);
       const rank1 = rank1Problem(ep.program, e.name);
       if (rank1) throw new CompileError([...diagnostics, rank1], source, options.file);
-      module.entries[e.name] = emitModule(ep.program, options);
+      // No guard: an entry point reads no gradient or per-element input for it to check.
+      module.entries[e.name] = emitModule(ep.program, { ...options, guard: false });
     }
   }
   return { input: program, program: out.program, module, diagnostics, dumps: out.dumps };
+}
+
+/** States the entry points store to or read. */
+function statesUsedBy(p: Program, entries: NonNullable<Program['entries']>): string[] {
+  const out = new Set<string>();
+  const seen = new Uint8Array(p.insts.length);
+  const stack: number[] = [];
+  for (const e of entries) for (const s of e.stores) { out.add(s.target); stack.push(s.value); }
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen[id]) continue;
+    seen[id] = 1;
+    const inst = p.insts[id]!;
+    if (inst.op === 'state') out.add(inst.name!);
+    stack.push(...inst.args);
+  }
+  out.delete('p');
+  return [...out];
 }
