@@ -196,7 +196,7 @@ export class MatrixOptimizer extends Optimizer {
   }
 
   /** The states a tensor holds: the program's for a matrix, the fallback rule's for any other tensor. */
-  statesOf(name: string): KernelModule['states'] {
+  override statesOf(name: string): KernelModule['states'] {
     if (this.matrix(name)) return this.module.states;
     return this.fallbackFor(name).module.states;
   }
