@@ -112,6 +112,28 @@ results.scoringA = { candidates: SCORED, oneProcess: rOne };
 log(`2. distinct candidates fully scored on task A (8 step sizes x 4 tasks x 60 steps each, one sweep per step):`);
 log(`   one process: ${rOne.cpu.toFixed(1)}/s per CPU second (${rOne.wall.toFixed(1)}/s wall), load ${load()}`);
 
+// The same candidates on the WebGPU scorer (src/search/gpu), in batches of the search's round size: optc
+// compiles each to WGSL and the tasks' gradients run as WGSL kernels on the device. On this machine the
+// device is Dawn on lavapipe, a CPU (its threads count in this process's CPU time).
+async function webgpu(): Promise<void> {
+  let scorer: import('../src/search/gpu/scorer.js').WebGpuScorer;
+  try {
+    const { WebGpuScorer } = await import('../src/search/gpu/scorer.js');
+    scorer = await WebGpuScorer.create();
+  } catch (e) { log(`   WebGPU: no device (${(e as Error).message.split('.')[0]}; bash scripts/setup.sh), skipped`); return; }
+  const { adapterDescription } = await import('../src/index.js');
+  const B = DEFAULT_CONFIG.batch;
+  await scorer.score(distinct.slice(0, B).map((p, i) => ({ key: `A:warm${i}`, suite: 'A', program: p })));
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  for (let i = 0; i < SCORED; i += B) await scorer.score(distinct.slice(i, i + B).map((p, k) => ({ key: `A:c${i + k}`, suite: 'A', program: p })));
+  const c = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000, cpu = (c.user + c.system) / 1e6;
+  const device = adapterDescription(scorer.device);
+  await scorer.close();
+  results.scoringA = { ...(results.scoringA as object), webgpu: { device, batch: B, wall: SCORED / wall, cpu: SCORED / cpu, cpuFallbacks: scorer.cpuFallbacks } };
+  log(`   WebGPU (${device}), batches of ${B}: ${(SCORED / wall).toFixed(1)}/s wall (${(SCORED / cpu).toFixed(1)}/s per CPU second, all threads), load ${load()}; ${(SCORED / wall / rOne.wall).toFixed(2)}x the CPU evaluator's wall rate; ${scorer.cpuFallbacks} fell back to the CPU`);
+}
+await webgpu();
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
 }

@@ -1,6 +1,6 @@
-// A matrix optimizer as a TF.js optimizer (src/tfjs/matrix-optimizer.ts), the path `optc train` takes for
-// Muon: variables adopt our buffers, gradients are copied on the GPU into the matrix runner, and the updated
-// parameters copied back. Checked against the interpreter fed the very same gradients (read back from TF.js):
+// A matrix optimizer as a TF.js optimizer: the same OptcOptimizer as every other program (src/tfjs/optimizer.ts),
+// the path `optc train` takes for Muon: variables adopt our buffers, gradients are copied on the GPU into the
+// matrix stages' leaves (and the fallback's packed input), and the updated parameters copied back. Checked against the interpreter fed the very same gradients (read back from TF.js):
 // a matrix (tall: Muon's Newton-Schulz runs transposed) and a bias (the AdamW fallback), 4 steps.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,8 +8,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tf.variableGrads 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileIR } from '../src/compile.js';
 import { initStates, interpretTensors, type TensorIO } from '../src/ir/index.js';
-import { openTfjsOnDawn, type TfjsOnDawn } from '../src/tfjs/index.js';
-import { createTfjsMatrixOptimizer } from '../src/tfjs/matrix-optimizer.js';
+import { createTfjsOptimizer, openTfjsOnDawn, type TfjsOnDawn } from '../src/tfjs/index.js';
 import { randomTensor } from './helpers/data.js';
 import { Rng } from './helpers/prng.js';
 
@@ -25,7 +24,7 @@ describe('Muon as a TF.js optimizer', () => {
     const w0 = randomTensor(rng, 12 * 8, { scale: 0.5 }), b0 = randomTensor(rng, 8, { scale: 0.5 });
     const x = tf.tensor2d(randomTensor(rng, 5 * 12), [5, 12]), y = tf.tensor2d(randomTensor(rng, 5 * 8), [5, 8]);
     const W = tf.variable(tf.tensor2d(w0, [12, 8]), true, 'W'), B = tf.variable(tf.tensor1d(b0), true, 'B');
-    const opt = await createTfjsMatrixOptimizer(source, [W, B], { hypers });
+    const opt = await createTfjsOptimizer(source, [W, B], { hypers });
     const program = compileIR(source).program;
     let tensors: TensorIO[] = [
       { name: 'W', index: 0, shape: [12, 8], param: w0, inputs: {}, states: initStates(program, 96, hypers, [12, 8]) },

@@ -59,6 +59,13 @@ describe('single-process search', () => {
     expect(resumed.winners).toEqual(whole.winners);
   }, 60_000);
 
+  it('refuses to resume a state scored with another fitness version', async () => {
+    const s = await run({ maxCandidates: 8 });
+    const file = join(dir, 'old-state.json');
+    saveState(file, { ...s, fitnessVersion: 1 });
+    expect(() => loadState(file)).toThrow(/fitness version 1.*start a new search/);
+  }, 60_000);
+
   it('writes winners that parse back to the same program and compute what the candidate computed', async () => {
     const s = await run({ maxCandidates: 64 });
     const ids = [...s.winners, ...s.population.slice(-4)];

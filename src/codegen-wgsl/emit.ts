@@ -6,6 +6,7 @@ import { printIR } from '../ir/printer.js';
 import { RNG_WGSL, srDraw } from '../ir/rng.js';
 import { paramFormat, type Inst, type KernelGroup, type Program, type ValueId } from '../ir/types.js';
 import { planHost, SR_FIELD } from './host.js';
+import { emitMatrixModule } from './matrix-module.js';
 import { emitPhasedModule } from './phased.js';
 import { manifestHead, type BindingSpec, type KernelModule, type KernelSpec } from './manifest.js';
 import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
@@ -52,6 +53,8 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const opts = { workgroupSize: options.workgroupSize, guard: options.guard ?? DEFAULTS.guard, blockAbsmax: options.blockAbsmax ?? DEFAULTS.blockAbsmax };
   const sched = p.schedule;
   invariant(sched, () => `emitModule needs a scheduled program (run the pass pipeline first)\n${printIR(p)}`);
+  // Matrix products, matrix states, fallback rules: matrix stages, specialized per tensor shape at bind time.
+  if (sched.matrix) return emitMatrixModule(p);
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
   if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard });
   const rank1Error = rank1Problem(p);

@@ -64,7 +64,9 @@ export class EntryRunner {
   private width(m: KernelModule, c: ChunkBuffers): 1 | 4 { return c.width === 4 && m.variants[4] ? 4 : m.variants[1] ? 1 : 4; }
 
   private async prepare(m: KernelModule): Promise<Prepared> {
-    if (m.inputs.some((i) => i !== 'g') || kernelsOf(m).some((k) => k.bindings.some((b) => b.kind === 'input'))) {
+    // The program's declared inputs are listed on every entry module; only a kernel that binds one needs it
+    // (the front end refuses an entry point that reads one: E0316).
+    if (kernelsOf(m).some((k) => k.bindings.some((b) => b.kind === 'input'))) {
       throw new UnsupportedError(`entry point '${m.name}' reads a per-element input; entry points run without gradients or inputs`);
     }
     if (m.phased?.smallStates.length) throw new UnsupportedError(`entry point '${m.name}' has tensor, row or column state, which entry points cannot share yet`);

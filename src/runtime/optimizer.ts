@@ -35,6 +35,9 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   options: OptimizerOptions = {}): Promise<Optimizer> {
   const module = 'module' in compiled ? compiled.module : compiled;
   checkDevice(device, `before creating optimizer '${module.name}'`);
+  // Matrix stages (and fallback rules) bind per tensor shape: matrix-optimizer.ts, loaded on demand
+  // because it extends this file's Optimizer.
+  if (module.matrix) return (await import('./matrix-optimizer.js')).createMatrixOptimizer(device, module, params, options);
   // Caller-owned parameter buffers: usage now, their device by a probe (guards.ts).
   const callers: CallerBuffer[] = Object.entries(params).filter(([, sp]) => sp.buffer).map(([tensor, sp]) => ({ tensor, label: `parameter '${tensor}'`, buffer: sp.buffer! }));
   for (const b of callers) checkUsage(b, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'STORAGE | COPY_SRC | COPY_DST');

@@ -47,7 +47,14 @@ function randomStart(seed: number): Program {
   return prog;
 }
 
-async function makeScorer(queue: string | undefined): Promise<Scorer> {
+async function makeScorer(queue: string | undefined, device = 'cpu'): Promise<Scorer> {
+  if (device !== 'cpu' && device !== 'webgpu') throw new SearchUsageError(`unknown --device '${device}' (cpu, webgpu)`);
+  if (queue && device !== 'cpu') throw new SearchUsageError('--device webgpu scores in this process; with --queue the workers score (on the CPU)');
+  if (device === 'webgpu') {
+    // Dawn is loaded only when asked for.
+    const { WebGpuScorer } = await import('./gpu/scorer.js');
+    return WebGpuScorer.create();
+  }
   if (!queue) return new LocalScorer();
   const { RedisScorer } = await import('./queue.js');
   return RedisScorer.connect(queue);
@@ -59,14 +66,14 @@ export async function searchCommand(argv: string[]): Promise<number> {
     options: {
       from: { type: 'string' }, hyper: { type: 'string', multiple: true }, seed: { type: 'string' }, out: { type: 'string' },
       time: { type: 'string' }, candidates: { type: 'string' }, strategy: { type: 'string' }, population: { type: 'string' },
-      batch: { type: 'string' }, 'max-states': { type: 'string' }, resume: { type: 'boolean' }, queue: { type: 'string' },
+      batch: { type: 'string' }, 'max-states': { type: 'string' }, resume: { type: 'boolean' }, queue: { type: 'string' }, device: { type: 'string' },
       'no-progress': { type: 'boolean' },
     },
   });
   const out = values.out ?? 'search-out';
   const stateFile = join(out, 'state.json');
   mkdirSync(out, { recursive: true });
-  const scorer = await makeScorer(values.queue);
+  const scorer = await makeScorer(values.queue, values.device);
   let state: SearchState;
   try {
     if (values.resume) {

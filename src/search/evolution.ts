@@ -8,7 +8,7 @@
 // `constants` runs the same evolution with constant perturbation as the only mutation.
 import type { Program } from '../ir/index.js';
 import { behaviour, structuralHash } from './fingerprint.js';
-import type { Fitness } from './fitness.js';
+import { FITNESS_VERSION, type Fitness } from './fitness.js';
 import { DEFAULT_WEIGHTS, mutateOnce, type MutationKind } from './mutate.js';
 import { Rng } from './rng.js';
 import { HURDLE, type ScoreRequest, type Scorer } from './scorer.js';
@@ -51,7 +51,9 @@ export interface Individual {
 }
 
 export interface SearchState {
-  version: 1;
+  version: 2;
+  /** FITNESS_VERSION of the scores in `cache` and `individuals`. */
+  fitnessVersion: number;
   config: SearchConfig;
   /** The `--from` argument and its hyperparameter overrides, for reports. */
   from: string;
@@ -84,7 +86,7 @@ export async function initSearch(config: SearchConfig, warm: Program, from: stri
   const scores = await scorer.score([{ key: `A:${key}`, suite: 'A', program: warm }, { key: `B:${key}`, suite: 'B', program: warm }]);
   const a = scores.get(`A:${key}`)!, b = scores.get(`B:${key}`)!;
   return {
-    version: 1, config, from,
+    version: 2, fitnessVersion: FITNESS_VERSION, config, from,
     rng: new Rng(config.seed).state(),
     individuals: [{ id: 0, parent: null, mutation: 'warm start', key, a: a.fitness, b: b.fitness, round: 0 }],
     programs: { 0: warm },

@@ -1,0 +1,217 @@
+// The matrix stages of a module (docs/matrix.md, "On the GPU") on a device: per matrix tensor, its
+// parameter, inputs and states as buffers of their own shapes (a `matrix(rows, rows)` state is rows × rows
+// f32), its reduction slots, and the kernels of each variant specialized to its shape (through the code
+// generator's index); temporaries come from a pool shared by all tensors (tensors run one after another, so
+// a temporary is reused once its last reader has run). `encode` records one step of every tensor into the
+// caller's command encoder. The optimizer (matrix-optimizer.ts) owns the step: host values, the variant,
+// inputs, the fallback rule's tensors.
+import { matrixStageKernels, shapeSize, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
+
+import { createComputePipeline, readBuffer } from './device.js';
+import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
+
+interface Prepared { kernels: (StageKernel | undefined)[]; pipelines: (GPUComputePipeline | undefined)[]; groups: (GPUBindGroup | undefined)[]; resolve: (key: string) => GPUBuffer }
+
+export interface MatrixTensor {
+  name: string;
+  /** The tensor's id (its position among all parameters): keys its random numbers. */
+  index: number;
+  shape: number[];
+  view: View;
+  leaves: Map<string, GPUBuffer>;
+  /** Leaves the caller owns (a parameter buffer it passed): not destroyed here. */
+  foreign: Set<string>;
+  scal: GPUBuffer;
+  prepared: Map<number, Prepared>;
+}
+
+const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+const bytesOf = (n: number) => Math.max(16, Math.ceil((4 * n) / 16) * 16);
+
+export class MatrixStages {
+  private readonly pipelineCache = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly pool = new Map<number, GPUBuffer[]>();
+  /** The module's uniform fields (step values, stream keys), written through its layout each step. */
+  readonly steps: GPUBuffer;
+
+  constructor(private readonly device: GPUDevice, readonly module: KernelModule, readonly tensors: MatrixTensor[]) {
+    this.steps = device.createBuffer({ size: Math.max(16, module.uniforms.size), usage: USAGE(), label: `${module.name} steps` });
+  }
+
+  /** Allocates one matrix tensor's leaves: p (the caller's buffer, or ours filled with `data`), inputs, states. */
+  static tensor(device: GPUDevice, module: KernelModule, name: string, index: number, shape: number[], init: Record<string, number>,
+    p: { data?: Float32Array; buffer?: GPUBuffer }): MatrixTensor {
+    const view = { rows: shape[0]!, cols: shape[1]! };
+    const leaves = new Map<string, GPUBuffer>();
+    const foreign = new Set<string>();
+    const info = module.matrix!;
+    for (const leaf of info.schedule.leaves) {
+      const [r, c] = shapeSize(leaf.shape, view);
+      if (leaf.key === 'p' && p.buffer) {
+        if (p.buffer.size < 4 * r * c) throw new ShapeError(name, `parameter '${name}': buffer holds ${p.buffer.size} bytes, shape ${JSON.stringify(shape)} needs ${4 * r * c}`);
+        leaves.set('p', p.buffer);
+        foreign.add('p');
+        continue;
+      }
+      const buf = device.createBuffer({ size: bytesOf(r * c), usage: USAGE(), label: `${name} ${leaf.key}` });
+      if (leaf.key === 'p' && p.data) device.queue.writeBuffer(buf, 0, p.data.buffer as ArrayBuffer, p.data.byteOffset, p.data.byteLength);
+      if (leaf.key.startsWith('st:')) {
+        const v = init[leaf.key.slice(3)] ?? 0;
+        if (v !== 0) device.queue.writeBuffer(buf, 0, new Float32Array(r * c).fill(v));
+      }
+      leaves.set(leaf.key, buf);
+    }
+    const slots = Math.max(1, ...info.schedule.variants.map((v) => v.scalarSlots));
+    const scal = device.createBuffer({ size: bytesOf(slots), usage: USAGE(), label: `${name} scalars` });
+    return { name, index, shape, view, leaves, foreign, scal, prepared: new Map() };
+  }
+
+  /** The variant step values `vals` select (bit k: condition k holds). */
+  variantOf(vals: readonly number[]): number {
+    return this.module.matrix!.conds.reduce((b, c, k) => (vals[c] ? b | (1 << k) : b), 0);
+  }
+
+  /** Kernels, pipelines, temporaries and bind groups of one variant for every tensor (made on first use). */
+  async prepare(variant: number): Promise<void> {
+    await Promise.all(this.tensors.map((t) => this.prepareTensor(t, variant)));
+  }
+
+  /** Builds every variant now, so that any step can be recorded without waiting. */
+  async prepareAll(): Promise<void> {
+    await Promise.all(this.module.matrix!.schedule.variants.map((_, v) => this.prepare(v)));
+  }
+
+  isPrepared(variant: number): boolean { return this.tensors.every((t) => t.prepared.has(variant)); }
+
+  /** Records every stage of `variant` for every tensor; returns the dispatches and copies recorded. */
+  encode(enc: GPUCommandEncoder, variant: number): number {
+    const stages = this.module.matrix!.schedule.variants[variant]!.stages;
+    let n = 0;
+    for (const t of this.tensors) {
+      const prep = t.prepared.get(variant);
+      if (!prep) throw new OptcRuntimeError(`optimizer '${this.module.name}': variant ${variant} of its matrix stages is not prepared for '${t.name}'`);
+      const pass = enc.beginComputePass({ label: `${this.module.name} ${t.name}` });
+      stages.forEach((s, k) => {
+        if (s.kind === 'copy') return;
+        pass.setPipeline(prep.pipelines[k]!);
+        pass.setBindGroup(0, prep.groups[k]!);
+        pass.dispatchWorkgroups(...prep.kernels[k]!.grid);
+        n++;
+      });
+      pass.end();
+      for (const s of stages) {
+        if (s.kind !== 'copy') continue;
+        const [r, c] = shapeSize(s.shape, t.view);
+        enc.copyBufferToBuffer(prep.resolve(s.from), 0, prep.resolve(s.to), 0, 4 * r * c);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** A leaf of one tensor (`p`, `in:g`, `st:B`) and its element count. */
+  leaf(t: MatrixTensor, key: string): { buffer: GPUBuffer; n: number } {
+    const leaf = this.module.matrix!.schedule.leaves.find((l) => l.key === key)!;
+    const [r, c] = shapeSize(leaf.shape, t.view);
+    return { buffer: t.leaves.get(key)!, n: r * c };
+  }
+
+  async readLeaf(t: MatrixTensor, key: string): Promise<Float32Array> {
+    const { buffer, n } = this.leaf(t, key);
+    return new Float32Array(await readBuffer(this.device, buffer, 4 * n));
+  }
+
+  writeLeaf(t: MatrixTensor, key: string, data: Float32Array, label: string): void {
+    const { buffer, n } = this.leaf(t, key);
+    if (data.length !== n) throw new ShapeError(t.name, `${label}: got ${data.length} elements, expected ${n}`);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Bytes of states (matrix states at their own shapes) and of the temporary pool. */
+  memory(): { paramBytes: number; stateBytes: number; tempBytes: number } {
+    let paramBytes = 0, stateBytes = 0, tempBytes = 0;
+    for (const t of this.tensors) {
+      for (const leaf of this.module.matrix!.schedule.leaves) {
+        const [r, c] = shapeSize(leaf.shape, t.view);
+        if (leaf.key === 'p') { if (!t.foreign.has('p')) paramBytes += 4 * r * c; } else if (leaf.key.startsWith('st:')) stateBytes += 4 * r * c;
+      }
+    }
+    for (const [bytes, list] of this.pool) tempBytes += bytes * list.length;
+    return { paramBytes, stateBytes, tempBytes };
+  }
+
+  dispose(): void {
+    for (const t of this.tensors) {
+      for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy();
+      t.scal.destroy();
+    }
+    for (const list of this.pool.values()) for (const b of list) b.destroy();
+    this.steps.destroy();
+  }
+
+  private pipeline(k: StageKernel): Promise<GPUComputePipeline> {
+    let p = this.pipelineCache.get(k.wgsl);
+    if (!p) {
+      // Explicit bind group layouts from the kernel's binding list (no `layout: 'auto'`).
+      p = createComputePipeline(this.device, k.wgsl, k.entryPoint, k.label, k.bindings.map((b) => ({ binding: b.binding, kind: 'storage', access: b.access })));
+      p.catch(() => this.pipelineCache.delete(k.wgsl));
+      this.pipelineCache.set(k.wgsl, p);
+    }
+    return p;
+  }
+
+  private async prepareTensor(t: MatrixTensor, variant: number): Promise<Prepared> {
+    const hit = t.prepared.get(variant);
+    if (hit) return hit;
+    const kernels = matrixStageKernels(this.module, variant, t.view, t.index);
+    const limit = this.device.limits.maxStorageBuffersPerShaderStage;
+    for (const k of kernels) if (k && k.bindings.length > limit) throw new UnsupportedError(`kernel '${k.label}' of '${this.module.name}' needs ${k.bindings.length} storage buffers; this device allows ${limit}`);
+    const pipelines = await Promise.all(kernels.map((k) => (k ? this.pipeline(k) : undefined)));
+    const temps = this.assignTemps(t, variant);
+    const resolve = (key: string): GPUBuffer => {
+      if (key === '#steps') return this.steps;
+      if (key === '#scal') return t.scal;
+      const b = t.leaves.get(key) ?? temps.get(key);
+      if (!b) throw new Error(`matrix stages: no buffer '${key}' for '${t.name}'`);
+      return b;
+    };
+    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
+    for (const k of kernels) {
+      for (const b of k?.bindings ?? []) {
+        const size = resolve(b.buffer).size;
+        if (size > maxBinding) throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: kernel '${k!.label}' binds ${size} bytes (${b.buffer}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
+      }
+    }
+    const groups = kernels.map((k, i) => (k ? this.device.createBindGroup({
+      layout: pipelines[i]!.getBindGroupLayout(0),
+      entries: k.bindings.map((b) => ({ binding: b.binding, resource: { buffer: resolve(b.buffer) } })),
+    }) : undefined));
+    const prep: Prepared = { kernels, pipelines, groups, resolve };
+    t.prepared.set(variant, prep);
+    return prep;
+  }
+
+  /** Temporaries from the shared pool: a buffer is reused once the last stage reading it has run. */
+  private assignTemps(t: MatrixTensor, variant: number): Map<string, GPUBuffer> {
+    const v = this.module.matrix!.schedule.variants[variant]!;
+    const out = new Map<string, GPUBuffer>();
+    const busy = new Map<number, Set<number>>();
+    const held: { bytes: number; slot: number; last: number }[] = [];
+    v.stages.forEach((_, k) => {
+      for (const tmp of v.temps.filter((x) => x.first === k)) {
+        const [r, c] = shapeSize(tmp.shape, t.view);
+        const bytes = bytesOf(r * c);
+        const used = busy.get(bytes) ?? busy.set(bytes, new Set()).get(bytes)!;
+        let slot = 0;
+        while (used.has(slot)) slot++;
+        used.add(slot);
+        const list = this.pool.get(bytes) ?? this.pool.set(bytes, []).get(bytes)!;
+        while (list.length <= slot) list.push(this.device.createBuffer({ size: bytes, usage: USAGE(), label: `matrix temp ${bytes}B #${list.length}` }));
+        out.set(tmp.key, list[slot]!);
+        held.push({ bytes, slot, last: tmp.last });
+      }
+      for (let i = held.length - 1; i >= 0; i--) if (held[i]!.last <= k) { busy.get(held[i]!.bytes)!.delete(held[i]!.slot); held.splice(i, 1); }
+    });
+    return out;
+  }
+}
