@@ -5,12 +5,19 @@
 // a temporary is reused once its last reader has run). `encode` records one step of every tensor into the
 // caller's command encoder. The optimizer (matrix-optimizer.ts) owns the step: host values, the variant,
 // inputs, the fallback rule's tensors.
-import { matrixStageKernels, shapeSize, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
+//
+// A compressed per-element state (matrix-states.ts) keeps its codes (`codes:NAME`) and block scales
+// (`scales:NAME`) per tensor; its `st:NAME` leaf, which the stages read and write, is an f32 working matrix
+// shared by every tensor of that size (tensors run one after another): decoded before a tensor's stages,
+// encoded after them.
+import { matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, stateBytes, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
+import { encodeAs, type Packed } from '../formats/index.js';
 
 import { createComputePipeline, readBuffer } from './device.js';
 import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
 
 interface Prepared { kernels: (StageKernel | undefined)[]; pipelines: (GPUComputePipeline | undefined)[]; groups: (GPUBindGroup | undefined)[]; resolve: (key: string) => GPUBuffer }
+interface Coded { kernel: StageKernel; pipeline: GPUComputePipeline; group: GPUBindGroup }
 
 export interface MatrixTensor {
   name: string;
@@ -23,6 +30,8 @@ export interface MatrixTensor {
   foreign: Set<string>;
   scal: GPUBuffer;
   prepared: Map<number, Prepared>;
+  /** Compressed states: decode before the stages, encode after them (made by `prepare`). */
+  codecs?: { decode: Coded[]; encode: Coded[] };
 }
 
 const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -31,26 +40,51 @@ const bytesOf = (n: number) => Math.max(16, Math.ceil((4 * n) / 16) * 16);
 export class MatrixStages {
   private readonly pipelineCache = new Map<string, Promise<GPUComputePipeline>>();
   private readonly pool = new Map<number, GPUBuffer[]>();
+
   /** The module's uniform fields (step values, stream keys), written through its layout each step. */
   readonly steps: GPUBuffer;
 
-  constructor(private readonly device: GPUDevice, readonly module: KernelModule, readonly tensors: MatrixTensor[]) {
+  /** `work`: the f32 working matrices of compressed states that `tensor` made (these stages own them). */
+  constructor(private readonly device: GPUDevice, readonly module: KernelModule, readonly tensors: MatrixTensor[],
+    private readonly work: Map<string, GPUBuffer> = new Map()) {
     this.steps = device.createBuffer({ size: Math.max(16, module.uniforms.size), usage: USAGE(), label: `${module.name} steps` });
   }
 
   /** Allocates one matrix tensor's leaves: p (the caller's buffer, or ours filled with `data`), inputs, states. */
   static tensor(device: GPUDevice, module: KernelModule, name: string, index: number, shape: number[], init: Record<string, number>,
-    p: { data?: Float32Array; buffer?: GPUBuffer }): MatrixTensor {
+    p: { data?: Float32Array; buffer?: GPUBuffer }, work: Map<string, GPUBuffer>): MatrixTensor {
     const view = { rows: shape[0]!, cols: shape[1]! };
     const leaves = new Map<string, GPUBuffer>();
     const foreign = new Set<string>();
     const info = module.matrix!;
+    const packed = new Map(packedMatrixStates(module).map((x) => [`st:${x.name}`, x]));
     for (const leaf of info.schedule.leaves) {
       const [r, c] = shapeSize(leaf.shape, view);
       if (leaf.key === 'p' && p.buffer) {
         if (p.buffer.size < 4 * r * c) throw new ShapeError(name, `parameter '${name}': buffer holds ${p.buffer.size} bytes, shape ${JSON.stringify(shape)} needs ${4 * r * c}`);
         leaves.set('p', p.buffer);
         foreign.add('p');
+        continue;
+      }
+      const pk = packed.get(leaf.key);
+      if (pk) {
+        // Codes and scales of this tensor, holding the fill encoded as the interpreter encodes it; the f32
+        // working matrix is shared (`work`, set when the stages are made).
+        const st = leaf.key.slice(3);
+        const fill = encodeAs(module.states.find((x) => x.name === st)!.format, new Float32Array(r * c).fill(init[st] ?? 0), [r, c]);
+        const size = stateBytes(pk.codec, r * c);
+        const codes = device.createBuffer({ size: Math.max(16, Math.ceil(size.codes / 16) * 16), usage: USAGE(), label: `${name} codes:${st}` });
+        device.queue.writeBuffer(codes, 0, fill.words.buffer as ArrayBuffer, fill.words.byteOffset, fill.words.byteLength);
+        leaves.set(`codes:${st}`, codes);
+        if (pk.codec.block) {
+          const scales = device.createBuffer({ size: Math.max(16, Math.ceil(size.scales / 16) * 16), usage: USAGE(), label: `${name} scales:${st}` });
+          device.queue.writeBuffer(scales, 0, fill.scales.buffer as ArrayBuffer, fill.scales.byteOffset, fill.scales.byteLength);
+          leaves.set(`scales:${st}`, scales);
+        }
+        const wkey = `${leaf.key}:${bytesOf(r * c)}`;
+        if (!work.has(wkey)) work.set(wkey, device.createBuffer({ size: bytesOf(r * c), usage: USAGE(), label: `${leaf.key} f32 work ${r}x${c}` }));
+        leaves.set(leaf.key, work.get(wkey)!);
+        foreign.add(leaf.key);
         continue;
       }
       const buf = device.createBuffer({ size: bytesOf(r * c), usage: USAGE(), label: `${name} ${leaf.key}` });
@@ -91,6 +125,8 @@ export class MatrixStages {
       const prep = t.prepared.get(variant);
       if (!prep) throw new OptcRuntimeError(`optimizer '${this.module.name}': variant ${variant} of its matrix stages is not prepared for '${t.name}'`);
       const pass = enc.beginComputePass({ label: `${this.module.name} ${t.name}` });
+      const run = (c: Coded) => { pass.setPipeline(c.pipeline); pass.setBindGroup(0, c.group); pass.dispatchWorkgroups(...c.kernel.grid); n++; };
+      t.codecs?.decode.forEach(run);
       stages.forEach((s, k) => {
         if (s.kind === 'copy') return;
         pass.setPipeline(prep.pipelines[k]!);
@@ -104,6 +140,11 @@ export class MatrixStages {
         const [r, c] = shapeSize(s.shape, t.view);
         enc.copyBufferToBuffer(prep.resolve(s.from), 0, prep.resolve(s.to), 0, 4 * r * c);
         n++;
+      }
+      if (t.codecs?.encode.length) {
+        const after = enc.beginComputePass({ label: `${this.module.name} ${t.name} encode` });
+        for (const c of t.codecs.encode) { after.setPipeline(c.pipeline); after.setBindGroup(0, c.group); after.dispatchWorkgroups(...c.kernel.grid); n++; }
+        after.end();
       }
     }
     return n;
@@ -121,22 +162,54 @@ export class MatrixStages {
     return new Float32Array(await readBuffer(this.device, buffer, 4 * n));
   }
 
+  /** Whether state `st` of `t` is stored compressed (codes and scales). */
+  isPacked(t: MatrixTensor, st: string): boolean { return t.leaves.has(`codes:${st}`); }
+
+  /** A compressed state of one tensor as stored: words and block scales. */
+  async readPacked(t: MatrixTensor, st: string): Promise<Packed> {
+    const codes = t.leaves.get(`codes:${st}`)!, scales = t.leaves.get(`scales:${st}`);
+    const { n } = this.leaf(t, `st:${st}`);
+    const codec = packedMatrixStates(this.module).find((x) => x.name === st)!.codec;
+    const size = stateBytes(codec, n);
+    return {
+      words: new Uint32Array(await readBuffer(this.device, codes, size.codes)),
+      scales: scales ? new Float32Array(await readBuffer(this.device, scales, size.scales)) : new Float32Array(0),
+    };
+  }
+
+  writePacked(t: MatrixTensor, st: string, pk: Packed): void {
+    const { n } = this.leaf(t, `st:${st}`);
+    const codec = packedMatrixStates(this.module).find((x) => x.name === st)!.codec;
+    const size = stateBytes(codec, n);
+    if (pk.words.byteLength !== size.codes || pk.scales.byteLength !== size.scales) {
+      throw new ShapeError(t.name, `state '${st}' of '${t.name}': got ${pk.words.length} words and ${pk.scales.length} scales, expected ${size.codes / 4} and ${size.scales / 4}`);
+    }
+    this.device.queue.writeBuffer(t.leaves.get(`codes:${st}`)!, 0, pk.words.buffer as ArrayBuffer, pk.words.byteOffset, pk.words.byteLength);
+    if (pk.scales.length) this.device.queue.writeBuffer(t.leaves.get(`scales:${st}`)!, 0, pk.scales.buffer as ArrayBuffer, pk.scales.byteOffset, pk.scales.byteLength);
+  }
+
   writeLeaf(t: MatrixTensor, key: string, data: Float32Array, label: string): void {
     const { buffer, n } = this.leaf(t, key);
     if (data.length !== n) throw new ShapeError(t.name, `${label}: got ${data.length} elements, expected ${n}`);
     this.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
-  /** Bytes of states (matrix states at their own shapes) and of the temporary pool. */
+  /**
+   * Bytes of states (matrix states at their own shapes, compressed ones as codes and scales) and of the
+   * temporaries (the pool, and the working matrices of compressed states).
+   */
   memory(): { paramBytes: number; stateBytes: number; tempBytes: number } {
     let paramBytes = 0, stateBytes = 0, tempBytes = 0;
     for (const t of this.tensors) {
       for (const leaf of this.module.matrix!.schedule.leaves) {
         const [r, c] = shapeSize(leaf.shape, t.view);
-        if (leaf.key === 'p') { if (!t.foreign.has('p')) paramBytes += 4 * r * c; } else if (leaf.key.startsWith('st:')) stateBytes += 4 * r * c;
+        const st = leaf.key.slice(3);
+        if (leaf.key === 'p') { if (!t.foreign.has('p')) paramBytes += 4 * r * c; } else if (t.leaves.has(`codes:${st}`)) stateBytes += t.leaves.get(`codes:${st}`)!.size + (t.leaves.get(`scales:${st}`)?.size ?? 0);
+        else if (leaf.key.startsWith('st:')) stateBytes += 4 * r * c;
       }
     }
     for (const [bytes, list] of this.pool) tempBytes += bytes * list.length;
+    for (const b of this.work.values()) tempBytes += b.size;
     return { paramBytes, stateBytes, tempBytes };
   }
 
@@ -146,6 +219,7 @@ export class MatrixStages {
       t.scal.destroy();
     }
     for (const list of this.pool.values()) for (const b of list) b.destroy();
+    for (const b of this.work.values()) b.destroy();
     this.steps.destroy();
   }
 
@@ -187,8 +261,23 @@ export class MatrixStages {
       entries: k.bindings.map((b) => ({ binding: b.binding, resource: { buffer: resolve(b.buffer) } })),
     }) : undefined));
     const prep: Prepared = { kernels, pipelines, groups, resolve };
+    t.codecs ??= await this.codecKernels(t, resolve);
     t.prepared.set(variant, prep);
     return prep;
+  }
+
+  /** The decode and encode kernels of each compressed state of `t`, with their pipelines and bind groups. */
+  private async codecKernels(t: MatrixTensor, resolve: (key: string) => GPUBuffer): Promise<{ decode: Coded[]; encode: Coded[] }> {
+    const decode: Coded[] = [], encode: Coded[] = [];
+    for (const { name, codec } of packedMatrixStates(this.module)) {
+      const ks = matrixStateKernels(name, codec, this.leaf(t, `st:${name}`).n);
+      for (const [kernel, list] of [[ks.decode, decode], [ks.encode, encode]] as const) {
+        const pipeline = await this.pipeline(kernel);
+        const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: { buffer: resolve(b.buffer) } })) });
+        list.push({ kernel, pipeline, group });
+      }
+    }
+    return { decode, encode };
   }
 
   /** Temporaries from the shared pool: a buffer is reused once the last stage reading it has run. */
