@@ -73,9 +73,8 @@ const stepConds = (p: Program): ValueId[] =>
 
 /**
  * Why the matrix stages cannot run `p`, or undefined. Each reason names what the stages would need: they
- * run one tensor after another (so a global reduction, which needs every tensor's partial first, has no
- * place), keep states as plain f32 matrices (so a compressed format has no encoder in their kernels), and
- * have no per-row/per-column sweeps.
+ * encode compressed states block by block with round-to-nearest (no rank-1 scales, no stochastic
+ * rounding), read the parameter as f32, and have no per-row/per-column sweeps.
  */
 export function matrixProblem(p: Program): Diagnostic | undefined {
   const hint = 'run it with `optc run FILE --backend interp`, which runs every matrix program; docs/matrix.md lists what the GPU stages run';
@@ -84,12 +83,14 @@ export function matrixProblem(p: Program): Diagnostic | undefined {
   if (p.entries?.length) return no('named update blocks', 'the matrix stages compile one update per step', p.entries[0]!.span);
   for (const s of p.states) {
     if (s.space && s.space !== 'elem' && s.space !== 'mat' && s.space !== 'step') return no(`state '${s.name}' of space ${s.space}`, 'the matrix stages have no per-row, per-column or per-tensor state buffers', s.span);
-    if (s.format.kind !== 'f32') return no(`state '${s.name}' stored as ${s.format.kind}`, 'matrix stage kernels read and write states as f32 matrices (no block encoder in a matrix product epilogue)', s.span);
+    // A compressed per-element state is decoded before a tensor's stages and encoded after them
+    // (codegen-wgsl/matrix-states.ts), with the interpreter's quantizer; these two need more than that.
+    if (s.format.rank1) return no(`state '${s.name}' stored as ${s.format.kind} with rank-1 scales`, 'the matrix stages encode a state block by block; rank-1 scales need the maxima of every row and column first', s.span);
+    if (s.format.rounding === 'stochastic') return no(`state '${s.name}' stored with stochastic rounding`, 'the matrix stages encode with round-to-nearest only (no random stream in their encoder)', s.span);
   }
   if (p.param && p.param.kind !== 'f32') return no(`a parameter stored as ${p.param.kind}`, 'matrix stage kernels read the parameter as an f32 matrix', p.paramSpan);
   for (const i of p.insts) {
     if (i.space === 'row' || i.space === 'col') return no('a per-row or per-column value', 'the matrix stages have no row or column sweeps (write it as a product with a ones vector)', i.span);
-    if (i.op === 'reduce' && i.over !== 'tensor') return no(`a ${i.over} reduction`, 'matrix stages run one tensor after another, so no stage sees every tensor\'s partial before the update', i.span);
   }
   const conds = stepConds(p);
   if (conds.length > MAX_CONDS) return no(`${conds.length} step conditions on matrix values`, `the stages are planned once per assignment of them, at most ${MAX_CONDS}`, p.insts[conds[0]!]!.span);
@@ -267,5 +268,12 @@ function planVariant(p: Program, cond: Map<ValueId, boolean>): MatrixVariant {
     const last = stages.reduce((l, x, j) => (x.reads.includes(s.out) ? j : l), k);
     temps.push({ key: s.out, shape: s.kind === 'map' ? s.shape : shapeOf(insts[s.root]!), first: k, last });
   });
-  return { alias, buffers, slots, fused, stages, temps, scalarSlots: reduces.length };
+  // A global reduction's stage writes each tensor's partial; the fold across tensors runs right after it.
+  const folds: MatrixVariant['folds'] = [];
+  stages.forEach((s, k) => {
+    if (s.kind !== 'reduce' || insts[s.root]!.over !== 'global') return;
+    const last = folds.at(-1);
+    if (last && last.after === k - 1 && stages.slice(last.after + 1, k).every((x) => x.kind === 'reduce')) { last.after = k; last.reduces.push(s.root); } else folds.push({ after: k, reduces: [s.root] });
+  });
+  return { alias, buffers, slots, fused, stages, temps, scalarSlots: reduces.length, folds };
 }

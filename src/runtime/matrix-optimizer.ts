@@ -14,6 +14,7 @@ import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
 import { isMatrix, NotAMatrixError, shapeSize, type KernelModule } from '../codegen-wgsl/index.js';
 import type { MemoryReport, OptimizerOptions, StepReport, TensorData, TensorSpec } from './chunks.js';
 import { MissingScalarError, MissingTensorError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
+import { decodeAs, encodeAs, type Packed } from '../formats/index.js';
 import { MatrixStages, type MatrixTensor } from './matrix-stages.js';
 import { createOptimizer, Optimizer } from './optimizer.js';
 
@@ -34,6 +35,7 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
   const matrices: MatrixTensor[] = [];
   const others: Record<string, TensorSpec> = {};
   const stagesOf: MatrixTensor[] = [];
+  const work = new Map<string, GPUBuffer>();
   try {
     Object.entries(params).forEach(([name, spec], index) => {
       if (!Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
@@ -47,17 +49,18 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
         others[name] = spec;
         return;
       }
-      const t = MatrixStages.tensor(device, module, name, index, spec.shape, init, spec);
+      const t = MatrixStages.tensor(device, module, name, index, spec.shape, init, spec, work);
       stagesOf.push(t);
       matrices.push(t);
     });
-    const stages = new MatrixStages(device, module, matrices);
+    const stages = new MatrixStages(device, module, matrices, work);
     // Every variant is built now, so that a step never waits for a pipeline (TF.js's applyGradients is synchronous).
     await stages.prepareAll();
     const fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, { ...options, hypers: fbHypers }) : undefined;
     return new MatrixOptimizer(device, module, shapes, hypers, stages, fallback);
   } catch (e) {
-    for (const t of stagesOf) { for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy(); t.scal.destroy(); }
+    for (const t of stagesOf) for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy();
+    for (const b of work.values()) b.destroy();
     throw e;
   }
 }
@@ -158,7 +161,24 @@ export class MatrixOptimizer extends Optimizer {
     if (!t) return this.fallbackFor(name).readState(state, name);
     this.stateCheck(state);
     if (this.isStepState(state)) return Float32Array.of(this.stepState(state));
+    if (this.stages.isPacked(t, state)) return decodeAs(this.format(state), await this.stages.readPacked(t, state), this.stages.leaf(t, `st:${state}`).n, t.shape);
     return this.stages.readLeaf(t, `st:${state}`);
+  }
+
+  override async readStatePacked(state: string, name: string): Promise<Packed> {
+    const t = this.matrix(name);
+    if (!t) return this.fallbackFor(name).readStatePacked(state, name);
+    this.stateCheck(state);
+    if (!this.stages.isPacked(t, state)) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
+    return this.stages.readPacked(t, state);
+  }
+
+  override writeStatePacked(state: string, name: string, pk: Packed): void {
+    const t = this.matrix(name);
+    if (!t) { this.fallbackFor(name).writeStatePacked(state, name, pk); return; }
+    this.stateCheck(state);
+    if (!this.stages.isPacked(t, state)) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
+    this.stages.writePacked(t, state, pk);
   }
 
   override writeState(state: string, name: string, data: Float32Array): void {
@@ -166,11 +186,17 @@ export class MatrixOptimizer extends Optimizer {
     if (!t) { this.fallbackFor(name).writeState(state, name, data); return; }
     this.stateCheck(state);
     if (this.isStepState(state)) throw new UnsupportedError(`state '${state}' is a step state, one float64 per parameter group: set it with setStepState`);
+    if (this.stages.isPacked(t, state)) {
+      const n = this.stages.leaf(t, `st:${state}`).n;
+      if (data.length !== n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${n}`);
+      this.stages.writePacked(t, state, encodeAs(this.format(state), data, t.shape));
+      return;
+    }
     this.stages.writeLeaf(t, `st:${state}`, data, `state '${state}' of '${name}'`);
   }
 
   /** The states a tensor holds: the program's for a matrix, the fallback rule's for any other tensor. */
-  statesOf(name: string): KernelModule['states'] {
+  override statesOf(name: string): KernelModule['states'] {
     if (this.matrix(name)) return this.module.states;
     return this.fallbackFor(name).module.states;
   }
@@ -219,6 +245,8 @@ export class MatrixOptimizer extends Optimizer {
     if (!this.shapes.has(name)) throw new UnknownTensorError(name, `unknown parameter '${name}'; parameters: ${this.tensors.join(', ')}`);
     return this.stages.tensors.find((t) => t.name === name);
   }
+
+  private format(state: string) { return this.module.states.find((s) => s.name === state)!.format; }
 
   private fallbackFor(name: string): Optimizer {
     if (!this.fallback) throw new UnknownTensorError(name, `unknown parameter '${name}'; parameters: ${this.tensors.join(', ')}`);

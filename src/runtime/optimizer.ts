@@ -92,7 +92,8 @@ export class Optimizer extends CheckpointIO {
     const read = new Set(kernelsOf(module).flatMap((k) => k.bindings.filter((b) => b.kind === 'input').map((b) => b.name)));
     this.readInputs = module.inputs.filter((input) => read.has(input));
     this.ownedByCallers = chunks.filter((cb) => !cb.param.owned).map((cb) => ({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer }));
-    if (!a.phased) this.fused = new FusedDispatch(device, module, chunks, (state, wg) => a.rank1!.finalizeGroups(state, wg));
+    // A matrix module (matrix-optimizer.ts) dispatches its own stages.
+    if (!a.phased && !module.matrix) this.fused = new FusedDispatch(device, module, chunks, (state, wg) => a.rank1!.finalizeGroups(state, wg));
     this.unwatch = watchDevice(device, this, (o) => o.describe());
   }
 
