@@ -17,3 +17,4 @@ export {
 export { matmulF32, transposeF32 } from './interp-matrix.js';
 export { interpretTensors, stateLength, matrixView, type TensorIO, type TensorsStepInputs, type TensorResult } from './interp-tensors.js';
 export { planMatrix, MatrixPlanError, leafKey, type MatrixPlan, type MatrixVariant, type MatrixStage, type Operand } from './matrix-plan.js';
+export type { ReduceOrder } from './reduce-order.js';

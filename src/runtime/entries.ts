@@ -8,12 +8,17 @@ import { MissingScalarError, UnsupportedError } from './errors.js';
 import type { Chunk } from './layout.js';
 import { PHASED_KINDS, PhasedRunner } from './phased.js';
 
-/** What an entry point may bind of a chunk: its parameter and its per-element state buffers. */
+/**
+ * What an entry point may bind of a chunk: its parameter, its per-element state buffers (codes and scales
+ * of compressed ones) and the lanes/origins tables of compressed and stochastically rounded stores.
+ */
 export interface EntryChunk {
   chunk: Chunk;
   width: 1 | 4;
   param: { buffer: GPUBuffer; offset: number };
-  states: Map<string, { buf: GPUBuffer }>;
+  states: Map<string, { buf: GPUBuffer; scales?: GPUBuffer }>;
+  lanes?: GPUBuffer;
+  origins?: GPUBuffer;
 }
 
 interface Prepared {
@@ -98,11 +103,13 @@ export class EntryRunner {
     if (PHASED_KINDS.has(bd.kind)) return { buffer: phased!.resource(ci, bd) };
     const size = (buf: GPUBuffer, offset: number) => Math.min(Math.ceil(c.chunk.n / 4) * 16, Math.floor((buf.size - offset) / 4) * 4);
     if (bd.kind === 'param') return { buffer: c.param.buffer, offset: c.param.offset, size: size(c.param.buffer, c.param.offset) };
-    if (bd.kind === 'state') {
+    if (bd.kind === 'state' || bd.kind === 'scales') {
       const st = c.states.get(bd.name);
       if (!st) throw new UnsupportedError(`entry point binds unknown state '${bd.name}'`);
-      return { buffer: st.buf, offset: 0, size: size(st.buf, 0) };
+      return bd.kind === 'state' ? { buffer: st.buf, offset: 0, size: size(st.buf, 0) } : { buffer: st.scales! };
     }
+    if (bd.kind === 'lanes' && c.lanes) return { buffer: c.lanes };
+    if (bd.kind === 'origins' && c.origins) return { buffer: c.origins };
     throw new UnsupportedError(`entry point binds '${bd.kind}' buffers, which entry points cannot use`);
   }
 }
