@@ -23,7 +23,7 @@ export async function measureCompileLatency(device: GPUDevice, optc: OptcApi, op
 
   const perFile: Record<string, number> = {};
   const failed: string[] = [];
-  // Matrix programs (docs/matrix.md) compile through compileMatrix's stage plan, not compile(): listed, not timed.
+  // Programs the GPU back end refuses with E0331 (docs/matrix.md) are listed, not timed.
   const interpreterOnly: string[] = [];
   for (const { file, source } of sources) {
     try {
@@ -37,7 +37,7 @@ export async function measureCompileLatency(device: GPUDevice, optc: OptcApi, op
       perFile[file] = summarize(samples).ms;
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0]!;
-      if (msg.includes('[E0330]')) interpreterOnly.push(file); else failed.push(`${file}: ${msg}`);
+      if (msg.includes('[E0331]')) interpreterOnly.push(file); else failed.push(`${file}: ${msg}`);
     }
   }
   const medians = Object.values(perFile);
@@ -47,7 +47,7 @@ export async function measureCompileLatency(device: GPUDevice, optc: OptcApi, op
     out.push({
       name: 'compile/source-to-wgsl', group: 'compile', ms: s.ms, min: s.min, max: s.max, perFile, firstCallMs: firstMs,
       note: `median over ${medians.length} examples of each file's median of ${opts.quick ? 10 : REPS} compiles${failed.length ? `; failed: ${failed.join('; ')}` : ''}`
-        + `${interpreterOnly.length ? `; matrix programs (compileMatrix, docs/matrix.md; not timed): ${interpreterOnly.join(', ')}` : ''}`,
+        + `${interpreterOnly.length ? `; refused by the GPU back end (E0331, docs/matrix.md; not timed): ${interpreterOnly.join(', ')}` : ''}`,
     });
   } else {
     out.push({ name: 'compile/source-to-wgsl', group: 'compile', skipped: `no example compiles: ${failed.join('; ')}` });

@@ -9,10 +9,8 @@
 // real model (for a GPU). Muon's GFLOP/s counts the Newton-Schulz products (2 m k n each).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compile } from '../src/compile.js';
-import { compileMatrix } from '../src/compile-matrix.js';
 import { adapterDescription } from '../src/runtime/device.js';
 import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
-import { MatrixRunner } from '../src/runtime/matrix-runner.js';
 import { createOptimizer } from '../src/runtime/optimizer.js';
 import { fillLcg, gpt2SmallShapes } from '../test/helpers/gpt2-shapes.js';
 import { pairedRatio, timeInterleaved } from './timing.js';
@@ -66,7 +64,7 @@ async function main(o: Options): Promise<void> {
   const grads = Object.fromEntries(Object.entries(params).map(([n, p], k) => [n, fillLcg(new Float32Array(p.data.length), 100 + k, 0.01)]));
   const device = await getDevice();
   try {
-    const muon = await MatrixRunner.create(device, compileMatrix(readFileSync('examples/muon.opt', 'utf8'), { consts: { ns_steps: o.ns } }).module, params, { hypers: { lr: 0.02 } });
+    const muon = await createOptimizer(device, compile(readFileSync('examples/muon.opt', 'utf8'), { consts: { ns_steps: o.ns } }).module, params, { hypers: { lr: 0.02 } });
     const adamw = await createOptimizer(device, compile(readFileSync('examples/adamw.opt', 'utf8')).module, params);
     const n = Object.values(params).reduce((a, p) => a + p.data.length, 0);
     console.error(`device: ${adapterDescription(device)}; ${Object.keys(shapes).length} tensors (${o.layers} block(s) of GPT-2 small at 1/${o.scale} scale), ${(n / 1e6).toFixed(2)}M parameters; Muon ns_steps ${o.ns}`);

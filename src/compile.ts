@@ -2,10 +2,9 @@
 import { CompileError, error, hasErrors, type Diagnostic } from './diag.js';
 import { emitModule, rank1Problem, type CodegenOptions, type KernelModule } from './codegen-wgsl/index.js';
 import type { Program } from './ir/types.js';
-import { firstMatrixInst, hasMatrixStages } from './ir/matrix.js';
 import { verify } from './ir/verify.js';
 import { parseProgram } from './parser/index.js';
-import { runPipeline, type CompileOptions as PassOptions } from './passes/index.js';
+import { isMatrixProgram, matrixProblem, runPipeline, type CompileOptions as PassOptions } from './passes/index.js';
 
 export interface CompileOptions extends PassOptions, CodegenOptions {
   /** Shown in diagnostics as `file:line:col`. */
@@ -59,22 +58,6 @@ function frontEnd(input: string | Program, options: CompileOptions): { program: 
   return { program: parsed.program, diagnostics, source };
 }
 
-/**
- * This back end's one kernel module runs elementwise, reduction and row/column stages. Matrix stages and
- * fallback rules run through their own stage plan (`compileMatrix`, src/compile-matrix.ts, which `optc run`
- * uses) until they are stages of the one schedule (docs/matrix.md, "On the GPU"); here such a program is
- * refused by name.
- */
-function backEndProblem(p: Program): Diagnostic | undefined {
-  const hint = '`optc run FILE --case CASE.json` runs it on the GPU through its matrix stages (`compileMatrix` in the API; docs/matrix.md)';
-  if (hasMatrixStages(p)) {
-    const at = firstMatrixInst(p)?.span ?? p.states.find((s) => s.space === 'mat')?.span;
-    return error('E0330', `optimizer '${p.name}' has matrix stages (matrix products, transposes, matrix states), which compile()'s kernel module does not hold yet`, at, hint);
-  }
-  if (p.fallback) return error('E0330', `optimizer '${p.name}' has a fallback rule ('${p.fallback.name}'), which compile()'s kernel module does not hold yet`, undefined, hint);
-  return undefined;
-}
-
 export interface Compiled {
   /** The program as written (before passes). */
   input: Program;
@@ -93,16 +76,29 @@ export interface Compiled {
  */
 export function compile(input: string | Program, options: CompileOptions = {}): Compiled {
   const { program, diagnostics, source } = frontEnd(input, options);
-  const unsupported = backEndProblem(program);
-  if (unsupported) throw new CompileError([...diagnostics, unsupported], source, options.file);
+  // Matrix programs (products, matrix states, a fallback rule) are scheduled as matrix stages
+  // (placeMatrixStages); what those cannot run is E0331, with the reason.
+  const matrixRefusal = !isMatrixProgram(program) ? undefined : options.guard
+    ? error('E0331', `optimizer '${program.name}': the non-finite guard in a matrix program does not run on the GPU: its matrix stages have no skip flag`, undefined, 'compile it without { guard: true }')
+    : matrixProblem(program);
+  if (matrixRefusal) throw new CompileError([...diagnostics, matrixRefusal], source, options.file);
   // Named entry points (`update perturb { }`) compile as programs of their own over the same declarations.
   const { entries, ...main } = program;
-  const out = runPipeline(main, options);
+  // The main module keeps every state an entry point reads or writes (seed 3000 #260 of the kernel fuzzer:
+  // with `s = s` in update and `update reset { s = 0; }`, s was removed and the entry bound a missing state).
+  const out = runPipeline(main, entries?.length ? { ...options, keepStates: statesUsedBy(program, entries) } : options);
   diagnostics.push(...out.diagnostics);
   if (hasErrors(out.diagnostics)) throw new CompileError(diagnostics, source, options.file);
   const rank1Main = rank1Problem(out.program);
   if (rank1Main) throw new CompileError([...diagnostics, rank1Main], source, options.file);
   const module = emitModule(out.program, options);
+  if (main.fallback) {
+    // The fallback rule steps the tensors that are not matrices: a module of its own (docs/matrix.md).
+    const fb = runPipeline(main.fallback, { ...options, dumpAfter: undefined });
+    diagnostics.push(...fb.diagnostics);
+    if (hasErrors(fb.diagnostics)) throw new CompileError(diagnostics, source, options.file);
+    module.fallback = { name: main.fallback.name, module: emitModule(fb.program, options) };
+  }
   if (entries?.length) {
     module.entries = {};
     for (const e of entries) {
@@ -111,8 +107,27 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
       if (hasErrors(ep.diagnostics)) throw new CompileError([...diagnostics, ...ep.diagnostics], source, options.file);
       const rank1 = rank1Problem(ep.program, e.name);
       if (rank1) throw new CompileError([...diagnostics, rank1], source, options.file);
-      module.entries[e.name] = emitModule(ep.program, options);
+      // No guard: an entry point reads no gradient or per-element input for it to check.
+      module.entries[e.name] = emitModule(ep.program, { ...options, guard: false });
     }
   }
   return { input: program, program: out.program, module, diagnostics, dumps: out.dumps };
+}
+
+/** States the entry points store to or read. */
+function statesUsedBy(p: Program, entries: NonNullable<Program['entries']>): string[] {
+  const out = new Set<string>();
+  const seen = new Uint8Array(p.insts.length);
+  const stack: number[] = [];
+  for (const e of entries) for (const s of e.stores) { out.add(s.target); stack.push(s.value); }
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen[id]) continue;
+    seen[id] = 1;
+    const inst = p.insts[id]!;
+    if (inst.op === 'state') out.add(inst.name!);
+    stack.push(...inst.args);
+  }
+  out.delete('p');
+  return [...out];
 }

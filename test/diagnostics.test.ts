@@ -686,6 +686,18 @@ describe('rank-1 normalization where it is not implemented (E0315, reported by c
   });
 });
 
+describe('an entry point reading a gradient or per-element input (E0316)', () => {
+  it('names the entry point and the input', () => {
+    expect(report('optimizer a {\n  hyper lr = 0.1;\n  input e;\n  update { p = p - lr * g * e; }\n  update nudge { p = p + lr * e; }\n}\n')).toMatchInlineSnapshot(`
+      "x.opt:5:31: error[E0316]: entry point 'nudge' reads the per-element input 'e'; entry points run between steps, without gradients or per-element inputs
+        |
+      5 |   update nudge { p = p + lr * e; }
+        |                               ^
+        = hint: pass a scalar input (\`input s: scalar;\`), or keep what it needs in a state the update writes"
+    `);
+  });
+});
+
 describe('warnings (W04xx)', () => {
   it('W0401 state never assigned, W0402 p never assigned, W0403 unused let', () => {
     const { program, diagnostics } = parseProgram(body('let unused = g * 2;'), 'x.opt');

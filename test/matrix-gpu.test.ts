@@ -1,20 +1,21 @@
 // Matrix stages on Dawn (docs/matrix.md, "On the GPU"): the fused matrix-multiply kernels against the
 // interpreter's product, the stage plan's shape (what is a product, a sweep, a reduction; what is fused),
-// and whole optimizer steps of Muon, Shampoo and GaLore through the matrix runner against the interpreter.
+// and whole optimizer steps of Muon, Shampoo and GaLore through compile() and createOptimizer (the matrix
+// stages of the one schedule) against the interpreter.
 // Kernels sum in f32 and the interpreter in float64 (src/ir/interp-matrix.ts), so agreement is within the
 // f32 accumulation bound per product; whole steps are compared relative to the size of the update, with
 // each bound's comment giving what was measured.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matmulKernel } from '../src/codegen-wgsl/matmul.js';
-import { compileMatrix } from '../src/compile-matrix.js';
 import { initStates, interpretTensors, type TensorIO } from '../src/ir/index.js';
 import { matmulF32, transposeF32 } from '../src/ir/interp-matrix.js';
-import { planMatrix, MatrixPlanError } from '../src/ir/matrix-plan.js';
-import { compileIR } from '../src/compile.js';
+import { compile, compileIR } from '../src/compile.js';
+import { CompileError } from '../src/diag.js';
 import { createComputePipeline, readBuffer } from '../src/runtime/device.js';
 import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
-import { MatrixRunner } from '../src/runtime/matrix-runner.js';
+import { createOptimizer } from '../src/runtime/optimizer.js';
+import { MatrixOptimizer } from '../src/runtime/matrix-optimizer.js';
 import { numel, randomTensor } from './helpers/data.js';
 import { Rng } from './helpers/prng.js';
 
@@ -74,10 +75,13 @@ describe('fused matrix-multiply kernels on Dawn = the interpreter within the f32
   }, 300_000); // eight pipelines compiled by lavapipe on a shared machine
 });
 
+/** The matrix stages compile() schedules (src/passes/placeMatrixStages.ts). */
+const planOf = (src: string, consts: Record<string, number>) => compile(src, { consts }).program.schedule!.matrix!;
+
 describe('the stage plan', () => {
   it("Muon: three kernels per Newton-Schulz step, no transpose materialized, the buffer and p updated in place", () => {
     for (const ns of [1, 5]) {
-      const plan = planMatrix(compileIR(read('muon'), { consts: { ns_steps: ns } }).program);
+      const plan = planOf(read('muon'), { ns_steps: ns });
       const v = plan.variants[1]!; // nesterov
       const kinds = v.stages.map((s) => s.kind);
       // lerp into the buffer, the Frobenius norm, X0 = orient(u) / norm, 3 per step, the update of p.
@@ -93,7 +97,7 @@ describe('the stage plan', () => {
   });
 
   it('Shampoo: between refreshes four products (L, R in place; p as an epilogue); a refresh runs the roots', () => {
-    const plan = planMatrix(compileIR(read('shampoo'), { consts: { root_iters: 3 } }).program);
+    const plan = planOf(read('shampoo'), { root_iters: 3 });
     expect(plan.conds.length).toBe(1);
     const [stale, fresh] = plan.variants;
     expect(stale!.stages.map((s) => [s.kind, 'out' in s ? s.out : ''])).toEqual([
@@ -102,20 +106,23 @@ describe('the stage plan', () => {
     expect(fresh!.stages.filter((s) => s.kind === 'reduce').length).toBe(2); // ‖A‖_F for each side
   });
 
-  it('refuses what the GPU stages do not run yet, by name', () => {
-    // A norm over every tensor at once (the runner steps tensors one after another).
-    const src = read('muon').replace('var x = x0 / max(norm(x0), eps);', 'var x = x0 / max(global_norm(g), eps);');
-    expect(() => planMatrix(compileIR(src).program)).toThrow(MatrixPlanError);
-    expect(() => planMatrix(compileIR(src).program)).toThrow(/a global reduction in a matrix program does not run on the GPU yet/);
+  it('refuses what the GPU stages do not run, by name and reason (E0331); the interpreter runs it', () => {
+    // A maximum per row (the stages have no row sweeps).
+    const src = read('muon').replace('momentum_buffer = lerp(momentum_buffer, g, 1 - momentum);', 'momentum_buffer = lerp(momentum_buffer, g / (1 + row_max(abs(g))), 1 - momentum);');
+    expect(() => compile(src)).toThrow(CompileError);
+    expect(() => compile(src)).toThrow(/E0331.*a per-row or per-column value in a matrix program does not run on the GPU: the matrix stages have no row or column sweeps/);
+    expect(() => compileIR(src)).not.toThrow();
   });
 });
 
 /** `steps` steps of an example through the matrix runner and through the interpreter, from the same start. */
 async function gpuVsInterp(file: string, shapes: Record<string, number[]>, hypers: Record<string, number>, consts: Record<string, number>, steps: number) {
-  const c = compileMatrix(file.includes('optimizer') ? file : read(file), { consts });
+  const source = file.includes('optimizer') ? file : read(file);
+  const c = compileIR(source, { consts });
   const rng = new Rng(5);
   const params = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s, data: randomTensor(rng, numel(s), { scale: 0.5 }) }]));
-  const run = await MatrixRunner.create(device, c.module, params, { hypers });
+  const run = await createOptimizer(device, compile(source, { consts }).module, params, { hypers });
+  expect(run).toBeInstanceOf(MatrixOptimizer);
   let tensors: TensorIO[] = Object.entries(params).map(([name, p], index) => ({ name, index, shape: p.shape, param: p.data, inputs: {}, states: initStates(c.program, p.data.length, hypers, p.shape) }));
   for (let t = 1; t <= steps; t++) {
     const g = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, randomTensor(rng, p.data.length)]));
@@ -126,10 +133,12 @@ async function gpuVsInterp(file: string, shapes: Record<string, number[]>, hyper
   }
   const got = await run.read();
   const memory = run.memory();
+  const state: Record<string, Record<string, { shape: number[]; data: Float32Array }>> = {};
+  for (const [s, per] of Object.entries(got.state)) for (const [n, data] of Object.entries(per)) (state[s] ??= {})[n] = { shape: (run as MatrixOptimizer).stateShape(s, n), data };
   run.dispose();
   // Largest difference relative to the largest change the interpreter made to that tensor.
   return {
-    memory, state: got.state,
+    memory, state,
     rel: Object.fromEntries(tensors.map((x) => {
       const a = got.params[x.name!]!, p0 = params[x.name!]!.data;
       let diff = 0, change = 0;
@@ -175,6 +184,30 @@ describe('whole steps on Dawn = the interpreter', () => {
     for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(1e-5);
     expect(r.state.c!.a!.data.every((x) => x === 3)).toBe(true);
     expect(r.state.Q!.a!.shape).toEqual([6, 3]);
+  });
+
+  it('global reductions: clip by the global norm of g, and a global max of a product (a temporary kept across the fold)', async () => {
+    const src = `optimizer clipped {
+  hyper lr = 0.02;
+  hyper max_norm = 1;
+  state B = 0;
+  update {
+    let clip = min(1, max_norm / (global_norm(g) + 0.000001));
+    B = lerp(B, g * clip, 0.1);
+    let X = B @ transpose(B);
+    let s = global_max(abs(X));
+    p = p - lr * (X @ B) / (s + 1) - lr * global_sum(g) * 0.001;
+  }
+  fallback sgd {
+    hyper lr = 0.1;
+    update { p = p - lr * g; }
+  }
+}`;
+    const c = compile(src);
+    expect(c.module.matrix!.schedule.variants[0]!.folds.length).toBe(2);
+    const r = await gpuVsInterp(src, { a: [6, 5], b: [4, 8], c: [12, 3], v: [7] }, { max_norm: 0.5 }, {}, 4);
+    // f32 partials folded across tensors against float64 sums: measured ~1e-7 of the update.
+    for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(1e-5);
   });
 
   it('Muon: two matrices (one tall, one unaligned) and an AdamW vector, 6 steps', async () => {

@@ -67,8 +67,8 @@ describe('optc on matrix programs', () => {
     expect(ir.out).toContain('state L: f32 [mat rows, rows]');
     expect(ir.out).toContain('fallback\n  optimizer adagrad');
     const wgsl = await optc('compile', 'examples/muon.opt');
-    expect(wgsl.code).toBe(1);
-    expect(wgsl.err).toContain('error[E0330]');
+    expect(wgsl.code).toBe(0);
+    expect(wgsl.out).toContain('muon: matrix stages');
     expect((await optc('check', 'examples/muon.opt', '--const', 'ns_steps')).code).toBe(2); // not NAME=VALUE
     const unknown = await optc('check', 'examples/muon.opt', '--const', 'rank=3');
     expect(unknown.code).toBe(1);

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, compileIR, CompileError, compileMatrix, ir, kernelsOf, MatrixPlanError } from '../src/index.js';
+import { compile, compileIR, CompileError, ir, kernelsOf } from '../src/index.js';
 import { launchChromium } from './helpers/browser.js';
 import { serveDir } from './helpers/playground-page.js';
 
@@ -71,9 +71,9 @@ describe('playground in headless Chromium', () => {
         expect(s.compiled, name).toBe('kernels');
         expect(s.wgsl, name).toBe(kernelsOf(wgslOnNode.module).map((k) => k.wgsl).join('\n').length);
       } else {
-        // Matrix programs: the matrix stage plan when the GPU stages take them, else the interpreter.
+        // Matrix programs: their matrix stages when the GPU stages take them, else the interpreter (E0331).
         let gpu = true;
-        try { compileMatrix(source); } catch (e) { if (e instanceof MatrixPlanError) gpu = false; else throw e; }
+        try { compile(source); } catch (e) { if (e instanceof CompileError && e.diagnostics.some((d) => d.code === 'E0331')) gpu = false; else throw e; }
         if (gpu) expect(s.compiled, name).toBe('matrix');
         else expect(s.interpreterOnly, name).toMatch(/interpreter/);
       }

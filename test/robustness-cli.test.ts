@@ -9,9 +9,6 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compile, compileIR } from '../src/compile.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from '../src/cli/case.js';
-import { hasMatrixStages } from '../src/ir/matrix.js';
-import { runCaseMatrixWebGPU } from '../src/cli/case-matrix.js';
-import { compileMatrix } from '../src/compile-matrix.js';
 import { caseFor } from './helpers/robust-cases.js';
 
 const exec = promisify(execFile);
@@ -39,15 +36,14 @@ describe('every example on a case with a [65, 64] matrix and a [61] vector', () 
     expect(finite(r)).toBe(true);
   });
 
-  // Matrix programs run through their stage plan (compileMatrix), the rest through compile(), as `optc run` does.
+  // Matrix programs too: compile() schedules their matrix stages, as `optc run` does.
   it('runs every example on Dawn', async () => {
     for (const f of examples) {
       const source = readFileSync(`examples/${f}`, 'utf8');
       const front = compileIR(source).program;
       const kase = validateCase(caseFor(front, 2), front);
-      const r = hasMatrixStages(front) || front.fallback
-        ? await runCaseMatrixWebGPU(compileMatrix(source), kase)
-        : await runCaseWebGPU(compile(source).module, kase);
+      const c = compile(source);
+      const r = await runCaseWebGPU(c.module, kase, c.program);
       expect(finite(r), f).toBe(true);
       expect(Object.keys(r.params), f).toEqual(['W', 'b']);
     }

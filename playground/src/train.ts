@@ -2,7 +2,7 @@
 // on the page's WebGPU device with the compiled kernels; the same trajectory runs on the IR interpreter (the
 // compiler's oracle), each path computing its gradient from its own parameters. The loss of the GPU path
 // is plotted live and the largest |GPU - interpreter| over the parameters is shown after every step.
-import { createOptimizer, ir, MatrixRunner, type Compiled, type CompiledMatrix } from '../../src/browser.js';
+import { createOptimizer, ir, type Compiled } from '../../src/browser.js';
 
 /** X (n × d, last column 1 for the bias) · W (d × k) ≈ Y. */
 export interface Problem { n: number; d: number; k: number; x: Float64Array; y: Float64Array; w0: Float32Array }
@@ -55,14 +55,14 @@ export function lossAndGrad(p: Problem, w: Float32Array): { loss: number; grad: 
 
 export interface StepInfo { t: number; loss: number; interpLoss: number; maxDiff: number; ms: number }
 
-/** A compiled program Run can train: elementwise kernels (compile) or matrix stages (compileMatrix). */
-export type Runnable = { kind: 'kernels'; c: Compiled } | { kind: 'matrix'; c: CompiledMatrix };
+/** A compiled program Run can train: elementwise kernels or matrix stages, both from compile(). */
+export type Runnable = { kind: 'kernels' | 'matrix'; c: Compiled };
 
 /** Why Run cannot train this program, or undefined when it can. */
 export function cannotRun(r: Runnable): string | undefined {
   const extra = r.c.program.inputs.map((i) => i.name).filter((i) => i !== 'g');
   if (extra.length) return `Run feeds only the gradient g; this optimizer also reads ${extra.join(', ')}`;
-  if (r.kind === 'kernels' && r.c.module.host.scalars?.length) return `Run feeds no per-step scalars; this optimizer needs ${r.c.module.host.scalars.join(', ')}`;
+  if (r.c.module.host.scalars?.length) return `Run feeds no per-step scalars; this optimizer needs ${r.c.module.host.scalars.join(', ')}`;
   return undefined;
 }
 
@@ -70,10 +70,6 @@ export function cannotRun(r: Runnable): string | undefined {
 interface Stepper { step(g: Float32Array): Promise<void>; read(): Promise<Float32Array>; dispose(): void }
 
 async function stepper(device: GPUDevice, r: Runnable, shape: number[], w0: Float32Array, hypers: Record<string, number>): Promise<Stepper> {
-  if (r.kind === 'matrix') {
-    const m = await MatrixRunner.create(device, r.c.module, { w: { shape, data: Float32Array.from(w0) } }, { hypers });
-    return { step: (g) => m.step({ w: g }), read: async () => (await m.read()).params.w!, dispose: () => m.dispose() };
-  }
   const o = await createOptimizer(device, r.c.module, { w: { shape, data: Float32Array.from(w0) } }, { hypers });
   return { step: async (g) => { await o.step({ w: g }); }, read: () => o.readParam('w'), dispose: () => o.dispose() };
 }

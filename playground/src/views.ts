@@ -1,7 +1,7 @@
 // What the tabs show for a source text, computed the way the CLI computes it: diagnostics formatted by the
 // same formatDiagnostics (codes, file:line:col, caret, hint), the AST as `--emit ast`, the IR after every pass
 // as `--dump-after all`, the WGSL as `--emit wgsl`, the plan as `--emit plan`.
-import { CompileError, compile, compileIR, compileMatrix, formatDiagnostics, ir, kernelsOf, MatrixPlanError, parse, type Diagnostic } from '../../src/browser.js';
+import { CompileError, compile, compileIR, formatDiagnostics, ir, kernelsOf, parse, type Diagnostic } from '../../src/browser.js';
 import type { Runnable } from './train.js';
 import { plan } from '../../src/cli/plan.js';
 
@@ -29,16 +29,16 @@ export function views(source: string): Views {
   try {
     const front = compileIR(source, { file: FILE, dumpAfter: 'all' });
     if (ir.hasMatrixStages(front.input) || front.input.fallback) {
-      // Matrix programs run through the matrix stage plan (compileMatrix): kernels are generated per
-      // tensor shape when the runner binds them, so there is no WGSL to show before Run.
+      // Matrix programs: compile() schedules matrix stages, whose kernels are generated per tensor shape
+      // when Run binds them, so there is no WGSL to show before Run.
       const base = { ...empty, diagnostics: front.diagnostics, report: formatDiagnostics(front.diagnostics, source, FILE), passes: front.dumps };
       try {
-        const m = compileMatrix(source, { file: FILE });
-        const stages = JSON.stringify(m.module.plan, (k, v) => (k === 'span' ? undefined : v), 2);
+        const m = compile(source, { file: FILE });
+        const stages = JSON.stringify(m.module.matrix!.schedule, (k, v) => (k === 'span' ? undefined : v), 2);
         return { ...base, wgsl: '// a matrix program: its kernels are generated for each tensor shape when Run binds them (docs/matrix.md)', plan: stages, runnable: { kind: 'matrix', c: m } };
       } catch (e) {
-        if (!(e instanceof MatrixPlanError)) throw e;
-        const why = `the GPU stages do not run this program yet (${e.message}); it runs on the interpreter (docs/matrix.md)`;
+        if (!(e instanceof CompileError) || !e.diagnostics.some((d) => d.code === 'E0331')) throw e;
+        const why = `the GPU stages do not run this program (${e.diagnostics.find((d) => d.code === 'E0331')!.message}); it runs on the interpreter (docs/matrix.md)`;
         return { ...base, wgsl: `// ${why}`, plan: `// ${why}`, interpreterOnly: why };
       }
     }

@@ -8,6 +8,7 @@ import { paramFormat, type Program, type StateDecl } from '../ir/types.js';
 import { bytesAs } from '../formats/index.js';
 import type { KernelModule } from '../codegen-wgsl/index.js';
 import { createOptimizer, getDevice } from '../runtime/index.js';
+import { MatrixOptimizer } from '../runtime/matrix-optimizer.js';
 
 export class CaseError extends Error {
   constructor(message: string) { super(message); this.name = 'CaseError'; }
@@ -176,7 +177,11 @@ export function runCaseInterp(program: Program, c: Case): Result {
   return { steps: c.grads.length, backend: 'interp', memory, memoryPerTensor, params, state };
 }
 
-export async function runCaseWebGPU(module: KernelModule, c: Case): Promise<Result> {
+/**
+ * Runs a case on the GPU. `program` (the compiled program) adds the per-tensor memory report of a matrix
+ * program, whose tensors run different rules.
+ */
+export async function runCaseWebGPU(module: KernelModule, c: Case, program?: Program): Promise<Result> {
   const device = await getDevice();
   try {
     const opt = await createOptimizer(device, module,
@@ -188,14 +193,18 @@ export async function runCaseWebGPU(module: KernelModule, c: Case): Promise<Resu
       await opt.step(Object.fromEntries(Object.entries(g).map(([n, d]) => [n, Float32Array.from(d)])), inputs, c.scalars?.[k] ?? {});
     }
     const read = await opt.read();
+    // A matrix state has a shape of its own ([short, rank], [rows, rows] …).
+    const shapeOf = (s: string, n: string) => (opt instanceof MatrixOptimizer ? opt.stateShape(s, n) : c.params[n]!.shape);
+    const { paramBytes, stateBytes } = opt.memory();
     const result: Result = {
       steps: c.grads.length,
       backend: 'webgpu',
       dispatchesPerStep: opt.dispatchesPerStep,
-      memory: opt.memory(),
+      memory: { paramBytes, stateBytes },
+      ...(module.matrix && program ? { memoryPerTensor: memoryByTensor(program, c.params).memoryPerTensor } : {}),
       params: Object.fromEntries(Object.entries(read.params).map(([n, a]) => [n, tensor(c.params[n]!.shape, a)])),
       state: Object.fromEntries(Object.entries(read.state).map(([s, per]) =>
-        [s, Object.fromEntries(Object.entries(per).map(([n, a]) => [n, tensor(c.params[n]!.shape, a)]))])),
+        [s, Object.fromEntries(Object.entries(per).map(([n, a]) => [n, tensor(shapeOf(s, n), a)]))])),
     };
     opt.dispose();
     return result;

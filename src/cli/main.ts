@@ -13,9 +13,6 @@ import { formatsJson } from '../formats/index.js';
 import { rerunQuietly } from './quiet-dawn.js';
 import { CaseError, runCaseInterp, runCaseWebGPU, validateCase } from './case.js';
 import { plan } from './plan.js';
-import { runCaseMatrixWebGPU } from './case-matrix.js';
-import { compileMatrix, isMatrixProgram } from '../compile-matrix.js';
-import { MatrixPlanError } from '../ir/matrix-plan.js';
 import { demo } from './demo.js';
 import { SEARCH_USAGE, SearchUsageError } from '../search/usage.js';
 import { SpaceError } from '../search/space.js';
@@ -68,9 +65,6 @@ function constsOption(vs: string[] | undefined): Record<string, number> | undefi
   return out;
 }
 
-/** Matrix stages and fallback rules go through compileMatrix, not compile() (docs/matrix.md). */
-const interpreterOnly = (c: CompiledIR): boolean => isMatrixProgram(c.input);
-
 function blockAbsmaxOption(v: string): 'serial' | 'workgroup' {
   if (v === 'serial' || v === 'workgroup') return v;
   throw new UsageError(`unknown --block-absmax '${v}' (serial, workgroup)`);
@@ -118,12 +112,10 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'check': {
       const source = readSource(file);
-      // A matrix program is checked through the passes the interpreter runs; the rest through codegen too.
-      const front = compileIR(source, opts);
-      const c = interpreterOnly(front) ? compileMatrix(source, opts) : compile(source, opts);
+      const c = compile(source, opts);
       warn(c, source);
       const n = c.diagnostics.length;
-      const stages = 'plan' in c.module ? `; matrix stages: ${c.module.plan.variants.map((v) => v.stages.length).join(' or ')} per step (docs/matrix.md)` : '';
+      const stages = c.module.matrix ? `; matrix stages: ${c.module.matrix.schedule.variants.map((v) => v.stages.length).join(' or ')} per step (docs/matrix.md)` : '';
       console.log(`${file}: ok (${n} warning${n === 1 ? '' : 's'})${stages}`);
       return 0;
     }
@@ -136,22 +128,12 @@ async function main(argv: string[]): Promise<number> {
         output(JSON.stringify(ast, null, 2), values.o);
         return 0;
       }
-      if (emit === 'ir') {
-        // The IR of a matrix program is printed before scheduling (the WGSL back end does not take it yet).
-        const front = compileIR(source, opts);
-        if (interpreterOnly(front)) {
-          warn(front, source);
-          for (const d of front.dumps) console.error(`// ---- IR after ${d.after} ----\n${d.ir}`);
-          output(printIR(front.program), values.o);
-          return 0;
-        }
-      }
       const c = compile(source, opts);
       warn(c, source);
       for (const d of c.dumps) console.error(`// ---- IR after ${d.after} ----\n${d.ir}`);
       const m = c.module;
       const text = emit === 'ir' ? printIR(c.program)
-        : emit === 'wgsl' ? kernelsOf(m).map((k) => k.wgsl).join('\n')
+        : emit === 'wgsl' ? (m.matrix ? `// ${m.name}: matrix stages, whose kernels are generated for each tensor shape when the module is bound (docs/matrix.md); --emit ir lists the stages\n` : kernelsOf(m).map((k) => k.wgsl).join('\n'))
         : emit === 'plan' ? JSON.stringify(plan(c), null, 2)
         : emit === 'manifest' ? JSON.stringify(m, null, 2)
         // A typed wrapper class; ts-morph loads the whole TypeScript compiler, so only when asked for.
@@ -166,17 +148,13 @@ async function main(argv: string[]): Promise<number> {
       if (!values.case) throw new UsageError('optc run needs --case CASE.json');
       const backend = values.backend ?? 'webgpu';
       if (backend !== 'interp' && backend !== 'webgpu') throw new UsageError(`unknown --backend '${backend}' (webgpu, interp)`);
-      // The interpreter needs no kernels: it runs every program, matrix stages included. On the GPU a matrix
-      // program runs through its stage plan (src/compile-matrix.ts), the rest through compile().
-      const front = compileIR(source, opts);
-      const matrix = backend === 'webgpu' && interpreterOnly(front) ? compileMatrix(source, opts) : undefined;
-      const c = backend === 'interp' ? front : matrix ?? compile(source, opts);
+      // The interpreter needs no kernels: it runs every program, including what the GPU stages refuse (E0331).
+      const c = backend === 'interp' ? compileIR(source, opts) : compile(source, opts);
       warn(c, source);
       let raw: unknown;
       try { raw = JSON.parse(readFileSync(values.case, 'utf8')); } catch (e) { throw new CaseError(`cannot read case '${values.case}': ${(e as Error).message}`); }
       const kase = validateCase(raw, c.program);
-      const result = backend === 'interp' ? runCaseInterp(c.program, kase)
-        : matrix ? await runCaseMatrixWebGPU(matrix, kase) : await runCaseWebGPU((c as Compiled).module, kase);
+      const result = backend === 'interp' ? runCaseInterp(c.program, kase) : await runCaseWebGPU((c as Compiled).module, kase, c.program);
       output(JSON.stringify(result), values.out);
       return 0;
     }
@@ -194,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   if (e instanceof CompileError) console.error(e.message);
   else if (e instanceof UsageError || e instanceof SearchUsageError) console.error(`optc: ${e.message}\n${USAGE}`);
-  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError || e instanceof SpaceError || e instanceof MatrixPlanError) console.error(`optc: error: ${e.message}`);
+  else if (e instanceof CaseError || e instanceof HyperError || e instanceof OptcRuntimeError || e instanceof NotAMatrixError || e instanceof SpaceError) console.error(`optc: error: ${e.message}`);
   else console.error(e);
   process.exitCode = e instanceof UsageError || e instanceof SearchUsageError ? 2 : 1;
 });

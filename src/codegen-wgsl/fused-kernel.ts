@@ -43,17 +43,20 @@ export function kernelSpec(ctx: EmitCtx, name: string, v: VecTypes, bindings: Bo
     ...bindings.map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.variable}: array<${elemType(b)}>;`),
   ];
   const wg = ctx.workgroupSize;
+  const main = [
+    // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
+    `  let i = ${invocationIndex(wg)};`,
+    ...(ctx.coop || ctx.tile ? [] : [`  if (i >= u.n) { return; }`]),
+    ...body,
+  ];
   const wgsl = [
     `// ${ctx.p.name}: kernel ${name} (${v === VEC4 ? 'vec4' : 'scalar'})`,
     ...decls,
     '',
     ...helpers,
     `@compute @workgroup_size(${wg})`,
-    mainSignature(),
-    // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
-    `  let i = ${invocationIndex(wg)};`,
-    ...(ctx.coop || ctx.tile ? [] : [`  if (i >= u.n) { return; }`]),
-    ...body,
+    mainSignature(main),
+    ...main,
     `}`,
     '',
   ].join('\n');
@@ -85,14 +88,4 @@ export function emitGuardKernel(ctx: EmitCtx, v: VecTypes): KernelSpec {
     '  if (bad) { atomicStore(&skip[0], 1u); }',
   ];
   return kernelSpec({ ...ctx, tile: 0 }, 'guard', v, bindings, [], body);
-}
-
-/** A store target whose old value no instruction reads (e.g. `m = g` where `m` is never read). */
-export function bindTarget(ctx: EmitCtx, bound: Map<string, BindingSpec & { variable: string }>, target: string): string {
-  const variable = target === 'p' ? 'param' : `st_${identPart(target)}`;
-  const prev = bound.get(variable);
-  if (prev) { prev.access = 'read_write'; return variable; }
-  bound.set(variable, { binding: 0, kind: target === 'p' ? 'param' : 'state', name: target, access: 'read_write', variable });
-  void ctx;
-  return variable;
 }

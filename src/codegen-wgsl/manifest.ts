@@ -1,6 +1,7 @@
 // What the runtime receives: plain data, no IR. Everything needed to allocate buffers, compute uniforms
 // on the host each step, build pipelines and dispatch them.
-import type { Space, StateFormat } from '../ir/types.js';
+import { hashProgram } from '../ir/hash.js';
+import { paramFormat, type Inst, type MatrixSchedule, type MatShape, type Program, type Space, type StateFormat } from '../ir/types.js';
 import type { PhasedInfo } from './phased-manifest.js';
 import { GRID_X } from './wgsl.js';
 
@@ -52,11 +53,15 @@ export interface KernelModule {
   programHash: string;
   hypers: { name: string; default: number; doc?: string }[];
   /** `space`: absent for per-element states; tensor/row/col states live in phased modules, step states on the host. */
-  states: { name: string; format: StateFormat; space?: Space; doc?: string }[];
+  states: { name: string; format: StateFormat; space?: Space; shape?: MatShape; doc?: string }[];
   /** How the parameter is stored; absent = f32 (4 bytes per element). */
   param?: StateFormat;
   /** Programs with reductions or per-tensor/row/column values: the stage plan the runtime dispatches. */
   phased?: PhasedInfo;
+  /** Matrix programs: their matrix stages, which kernels are specialized from per tensor shape (matrix-module.ts). */
+  matrix?: MatrixInfo;
+  /** The rule for tensors that are not matrices (`fallback NAME { }`), compiled on its own; hypers `NAME.h`. */
+  fallback?: { name: string; module: KernelModule };
   /** Named entry points (`update perturb { }`), each compiled on its own over the same tensors. */
   entries?: Record<string, KernelModule>;
   /** Per-element inputs; 'g' first. */
@@ -75,9 +80,26 @@ export interface KernelModule {
   guard: boolean;
 }
 
-/** The kernels that run on buffers this runtime allocates (vec4 when there are any). */
+/**
+ * The matrix stages of a module (docs/matrix.md, "On the GPU"). A stage's sizes are WGSL constants, so its
+ * kernel is generated when the module is bound to a tensor of known shape (`matrixStageKernels`); what it
+ * is generated from travels here as plain data.
+ */
+export interface MatrixInfo {
+  /** The program's instructions, which kernels inline. */
+  insts: Inst[];
+  schedule: MatrixSchedule;
+  /** Step value -> index of its 4-byte field in the uniform layout (finite constants are spelled inline). */
+  stepField: Record<number, number>;
+  /** Random stream operand -> index of its u32 field. */
+  streamField: Record<number, number>;
+  /** The host-decided conditions as host-program values: bit k of the variant index is `conds[k] != 0`. */
+  conds: number[];
+}
+
+/** The kernels that run on buffers this runtime allocates (vec4 when there are any; none in a matrix module). */
 export function kernelsOf(m: KernelModule): KernelSpec[] {
-  return (m.variants[4] ?? m.variants[1])!;
+  return m.variants[4] ?? m.variants[1] ?? [];
 }
 
 /**
@@ -92,4 +114,26 @@ export function spillGrid(groups: number, maxX: number): [number, number] {
 /** Workgroups (x, y) that cover `items` work items with kernel `k`. */
 export function gridFor(k: KernelSpec, items: number, maxX: number): [number, number] {
   return spillGrid(Math.ceil(items / (k.workgroupSize * (k.itemsPerInvocation ?? 1))), maxX);
+}
+
+/**
+ * The manifest fields every generator fills alike: names and docs, the declarations the runtime allocates
+ * and checks against, and the pipeline cache key — the program's hash joined with `keyParts` (the schedule
+ * and every codegen option that changes the WGSL).
+ */
+export function manifestHead(p: Program, keyParts: readonly unknown[]): Pick<KernelModule, 'name' | 'doc' | 'key' | 'programHash' | 'hypers' | 'states' | 'param' | 'inputs'> {
+  const programHash = hashProgram(p);
+  const param = paramFormat(p);
+  return {
+    name: p.name,
+    ...(p.doc ? { doc: p.doc } : {}),
+    key: [programHash, ...keyParts.map((k) => (typeof k === 'string' ? k : JSON.stringify(k)))].join(':'),
+    programHash,
+    hypers: p.hypers.map((h) => ({ name: h.name, default: h.default, ...(h.doc ? { doc: h.doc } : {}) })),
+    states: p.states.map((s) => ({
+      name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.shape ? { shape: s.shape } : {}), ...(s.doc ? { doc: s.doc } : {}),
+    })),
+    ...(param.kind !== 'f32' ? { param } : {}),
+    inputs: p.inputs.map((i) => i.name),
+  };
 }

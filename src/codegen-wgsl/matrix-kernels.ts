@@ -1,4 +1,4 @@
-// WGSL for the stages of a matrix plan (src/ir/matrix-plan.ts), for one tensor: its [rows, cols] view fixes
+// WGSL for the matrix stages of a schedule (src/passes/placeMatrixStages.ts), for one tensor: its [rows, cols] view fixes
 // every size (WGSL constants, one pipeline per shape, as the matmul kernel does) and whether `orient`
 // transposes. Three kernel kinds:
 //   map      one invocation per entry of the root's shape, computing the root's inlined expression;
@@ -10,13 +10,14 @@
 // RNG (whose numbering is row-major in the value's own shape, as in the interpreter).
 //
 // Bindings: every buffer a kernel reads is an `array<f32>` (read-only; the output's key is read through the
-// output binding, never bound twice), `steps` holds the step values (src/ir/matrix-plan.ts, `steps` and
-// `streams`), `scal` the tensor's reduction slots.
+// output binding, never bound twice), `steps` holds the module's uniform fields (the step values, then the
+// u32 stream keys, written by the runtime through the uniform layout), `scal` the tensor's reduction slots.
 import { shapeSize, type View } from '../ir/matrix.js';
-import type { MatrixPlan, MatrixStage, MatrixVariant } from '../ir/matrix-plan.js';
 import { RNG_WGSL } from '../ir/rng.js';
-import type { Inst, MatShape, ValueId } from '../ir/types.js';
+import type { Inst, MatShape, MatrixStage, MatrixVariant, ValueId } from '../ir/types.js';
+import type { MatrixInfo } from './manifest.js';
 import { matmulKernel } from './matmul.js';
+import { unknownStage } from '../ir/schedule.js';
 import { f32Literal, powHelpers, SCALAR, wgslOp } from './wgsl.js';
 
 /** A buffer binding: a plan buffer key (`p`, `in:g`, `st:L`, `t12`), or `#steps` / `#scal`. */
@@ -41,12 +42,13 @@ const MAX_GRID = 65535;
 const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ['rows', 'cols']);
 
 /** One kernel for `stage` of `variant` (not a copy: the runtime copies buffers itself). */
-export function stageKernel(plan: MatrixPlan, variant: MatrixVariant, stage: MatrixStage, target: TensorTarget): StageKernel {
+export function stageKernel(plan: MatrixInfo, variant: MatrixVariant, stage: MatrixStage, target: TensorTarget): StageKernel {
   switch (stage.kind) {
     case 'map': return mapKernel(plan, variant, stage, target);
     case 'reduce': return reduceKernel(plan, variant, stage, target);
     case 'matmul': return matmulStageKernel(plan, variant, stage, target);
     case 'copy': throw new Error('stageKernel: a copy stage has no kernel');
+    default: return unknownStage(stage);
   }
 }
 
@@ -65,12 +67,11 @@ class ExprEmitter {
   private readonly tall: boolean;
 
   constructor(
-    private readonly plan: MatrixPlan, private readonly v: MatrixVariant, private readonly target: TensorTarget,
+    private readonly plan: MatrixInfo, private readonly v: MatrixVariant, private readonly target: TensorTarget,
     private readonly root: ValueId, private readonly opts: { acc?: ValueId; outKey?: string; readOut?: (idx: string) => string } = {},
   ) { this.tall = target.view.rows > target.view.cols; }
 
   private A(id: ValueId): ValueId { return this.v.alias[id] ?? id; }
-  private stepSlot(id: ValueId): number { return this.plan.steps.indexOf(id); }
 
   /** The value of `id` at the root's entry (r, c), or at (c, r) when `t`. */
   value(id0: ValueId, t = false): string {
@@ -89,8 +90,11 @@ class ExprEmitter {
     const [i, j] = t ? ['c', 'r'] : ['r', 'c'];
     const { view } = this.target;
     if (inst.space === 'step') {
+      // Finite constants are spelled inline unless the layout has a field for them (host.ts: the ones a
+      // kernel adds, subtracts or multiplies, which a driver could reassociate around a literal).
+      if (inst.op === 'const' && Number.isFinite(inst.value) && this.plan.stepField[id] === undefined) return inst.dtype === 'bool' ? `${inst.value !== 0}` : f32Literal(inst.value!);
       this.usesSteps = true;
-      const s = `steps[${this.stepSlot(id)}]`;
+      const s = `steps[${this.plan.stepField[id]}]`;
       return inst.dtype === 'bool' ? `(${s} != 0.0)` : s;
     }
     if (id === this.opts.acc) return 'acc';
@@ -113,7 +117,7 @@ class ExprEmitter {
         this.usesRand = true;
         this.usesSteps = true;
         const [, cols] = shapeSize(shapeOf(inst), view);
-        const stream = `bitcast<u32>(steps[${this.plan.steps.length + this.plan.streams.indexOf(inst.args[0]!)}])`;
+        const stream = `bitcast<u32>(steps[${this.plan.streamField[inst.args[0]!]}])`;
         return this.let(`optc_rand_${inst.name}(${stream}, ${this.target.tensor}u, ${i} * ${cols}u + ${j})`);
       }
       case 'transpose': return this.value(inst.args[0]!, !t);
@@ -158,7 +162,7 @@ function gridFor(n: number): { grid: [number, number, number]; index: string } {
   return { grid: [gx, gy, 1], index: `gid.x + gid.y * ${gx * WG}u` };
 }
 
-function mapKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'map' }>, target: TensorTarget): StageKernel {
+function mapKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'map' }>, target: TensorTarget): StageKernel {
   const [R, C] = shapeSize(stage.shape, target.view);
   const e = new ExprEmitter(plan, v, target, stage.root, { outKey: stage.out, readOut: (idx) => `out[${idx}]` });
   const value = e.value(stage.root);
@@ -187,7 +191,7 @@ const FOLD: Record<string, { init: string; fold: (a: string, b: string) => strin
   min: { init: 'bitcast<f32>(0x7f800000u | (li & 0u))', fold: (a, b) => `min(${a}, ${b})` },
 };
 
-function reduceKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'reduce' }>, target: TensorTarget): StageKernel {
+function reduceKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'reduce' }>, target: TensorTarget): StageKernel {
   const inst = plan.insts[stage.root]!;
   const arg = v.alias[inst.args[0]!] ?? inst.args[0]!;
   const argInst = plan.insts[arg]!;
@@ -222,7 +226,7 @@ function reduceKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixS
   return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings, label: `reduce %${stage.root} ${R}x${C}` };
 }
 
-function matmulStageKernel(plan: MatrixPlan, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'matmul' }>, target: TensorTarget): StageKernel {
+function matmulStageKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'matmul' }>, target: TensorTarget): StageKernel {
   const { view } = target;
   const tall = view.rows > view.cols;
   const mm = plan.insts[stage.mm]!;

@@ -82,10 +82,17 @@ export const GRID_X = 65535;
 /**
  * The entry point's signature. Elementwise indices come from `global_invocation_id`: lavapipe compiled
  * `gid.x` into code 1.5x faster than the same index spelled `(wid.y * nwg.x + wid.x) * wg + lid` (13 vs
- * 20 ms for AdamW at 4M, docs/performance.md). `wid`/`lid` stay for per-workgroup indices and trees.
+ * 20 ms for AdamW at 4M, docs/performance.md). `wid`/`lid` serve per-workgroup indices and trees; given the
+ * body, only the builtins it reads are declared (as a hand-written kernel would).
  */
-export function mainSignature(): string {
-  return 'fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {';
+export function mainSignature(body?: readonly string[]): string {
+  const text = body?.join('\n');
+  const params = [
+    '@builtin(global_invocation_id) gid: vec3<u32>',
+    ...(text === undefined || /\bwid\./.test(text) ? ['@builtin(workgroup_id) wid: vec3<u32>'] : []),
+    ...(text === undefined || /\blid\b/.test(text) ? ['@builtin(local_invocation_index) lid: u32'] : []),
+  ];
+  return `fn main(${params.join(', ')}) {`;
 }
 
 /** The invocation's index in a (possibly spilled) grid of `wg`-wide workgroups. */

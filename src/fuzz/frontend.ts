@@ -65,7 +65,7 @@ export function checkInput(source: string, seed = 1): CheckResult {
   } catch (e) {
     // Diagnostics are the promised answer from the compiler; from a later stage they would be a bug.
     if (e instanceof CompileError && stage === 'compileIR') return result('diagnostics');
-    // The WGSL back end refusing what the interpreter runs (matrix programs: E0330) is documented.
+    // The WGSL back end refusing what the interpreter runs (what matrix stages cannot run: E0331) is documented.
     if (e instanceof CompileError && stage === 'compile') return result('compiled');
     return result('crash', `${stage}: ${firstLines(e)}`);
   }

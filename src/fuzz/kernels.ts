@@ -30,9 +30,10 @@ export type KernelOutcome = 'agree' | 'disagree' | 'validation' | 'refused' | 'u
 
 export interface KernelResult { i: number; outcome: KernelOutcome; exact: boolean; code?: string; detail?: string; features: string[]; ms: number }
 
-interface Values { params: Record<string, Float32Array>; state: Record<string, Record<string, Float32Array>> }
+export interface Values { params: Record<string, Float32Array>; state: Record<string, Record<string, Float32Array>> }
 
-function runInterp(program: Program, c: Case, entries: string[]): Values {
+/** The interpreter's parameters and states after STEPS steps of `c`, running `entries` after step 2. */
+export function runInterp(program: Program, c: Case, entries: string[]): Values {
   let tensors: TensorIO[] = Object.entries(c.params).map(([name, p], index) => ({
     name, index, shape: p.shape, param: Float32Array.from(p.data), inputs: {}, states: initStates(program, p.data.length, c.hyper, p.shape),
   }));
@@ -54,7 +55,8 @@ function runInterp(program: Program, c: Case, entries: string[]): Values {
   return { params: Object.fromEntries(tensors.map((tio) => [tio.name!, tio.param])), state };
 }
 
-async function runGpu(device: GPUDevice, module: Parameters<typeof createOptimizer>[1], c: Case, entries: string[]): Promise<Values> {
+/** The same on Dawn. */
+export async function runGpu(device: GPUDevice, module: Parameters<typeof createOptimizer>[1], c: Case, entries: string[]): Promise<Values> {
   const opt = await createOptimizer(device, module, Object.fromEntries(Object.entries(c.params).map(([n, p]) => [n, { shape: p.shape, data: Float32Array.from(p.data) }])), { hypers: c.hyper });
   try {
     for (let k = 0; k < STEPS; k++) {
@@ -69,7 +71,7 @@ async function runGpu(device: GPUDevice, module: Parameters<typeof createOptimiz
 }
 
 /** The first element outside the contract, described; undefined when everything agrees. */
-function compareValues(gpu: Values, cpu: Values, exact: boolean): string | undefined {
+export function compareValues(gpu: Values, cpu: Values, exact: boolean): string | undefined {
   const check = (what: string, a: Float32Array | undefined, e: Float32Array | undefined): string | undefined => {
     if (!a || !e) return a === e ? undefined : `${what}: missing on ${a ? 'the interpreter' : 'Dawn'}`;
     if (a.length !== e.length) return `${what}: ${a.length} values on Dawn, ${e.length} on the interpreter`;

@@ -35,16 +35,19 @@ export interface HostEnv { scalars?: Record<string, number>; states?: Record<str
 export function evalSteps(insts: readonly HostInst[], hypers: Record<string, number>, t: number,
   leaf: (kind: 'scalar' | 'state', name: string) => number, skip?: (i: number) => boolean): (number | undefined)[] {
   const vals: (number | undefined)[] = new Array(insts.length);
-  insts.forEach((inst, i) => {
-    if (skip?.(i)) return;
+  // Runs every step: a plain loop with no per-instruction arrays or closures.
+  for (let i = 0; i < insts.length; i++) {
+    if (skip?.(i)) continue;
+    const inst = insts[i]!;
+    const a = inst.args;
     switch (inst.op) {
       case 'const': vals[i] = inst.value!; break;
       case 'hyper': vals[i] = hypers[inst.name!]!; break;
       case 'step': vals[i] = t; break;
       case 'scalar': case 'state': vals[i] = leaf(inst.op, inst.name!); break;
-      default: vals[i] = applyStepOp(inst.op, ...(inst.args.map((a) => vals[a]!) as [number, number?, number?]));
+      default: vals[i] = applyStepOp(inst.op, vals[a[0]!]!, a.length > 1 ? vals[a[1]!] : undefined, a.length > 2 ? vals[a[2]!] : undefined);
     }
-  });
+  }
   return vals;
 }
 
@@ -84,15 +87,27 @@ export const streamWord = streamKey;
 
 /** The uniform buffer of one dispatch: every field written at its offset, u32 and f32 bit-exactly. */
 export function uniformBytes(layout: UniformLayout, hostVals: readonly number[], dims: Partial<Record<UniformDim, number>>, t: number): ArrayBuffer {
+  return uniformWriter(layout, dims)(hostVals, t);
+}
+
+/**
+ * `uniformBytes` for a dispatch whose dims never change (a chunk's element count): the dim fields are
+ * written once, and each call rewrites only the host fields into the same buffer (`writeBuffer` copies it
+ * at once, so reusing it is safe). A step then allocates nothing for its uniforms.
+ */
+export function uniformWriter(layout: UniformLayout, dims: Partial<Record<UniformDim, number>>): (hostVals: readonly number[], t: number) => ArrayBuffer {
   const buf = new ArrayBuffer(layout.size);
   const view = new DataView(buf);
-  for (const f of layout.fields) {
-    const s = f.source;
-    const x = s.from === 'dim' ? dims[s.dim] ?? 0 : s.from === 'srKey' ? streamKey(t) : s.from === 'stream' ? streamKey(hostVals[s.value]!) : hostVals[s.value]!;
-    if (f.type === 'f32') view.setFloat32(f.offset, x, true);
-    else view.setUint32(f.offset, x, true);
-  }
-  return buf;
+  const put = (f: UniformField, x: number) => (f.type === 'f32' ? view.setFloat32(f.offset, x, true) : view.setUint32(f.offset, x, true));
+  const perStep = layout.fields.filter((f) => f.source.from !== 'dim');
+  for (const f of layout.fields) if (f.source.from === 'dim') put(f, dims[f.source.dim] ?? 0);
+  return (hostVals, t) => {
+    for (const f of perStep) {
+      const s = f.source;
+      put(f, s.from === 'srKey' ? streamKey(t) : s.from === 'stream' ? streamKey(hostVals[s.value]!) : hostVals[(s as { value: number }).value]!);
+    }
+    return buf;
+  };
 }
 
 /** Bytes rounded up to the 16-byte multiple a uniform buffer needs. */

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { STAGE_KINDS, unknownStage, inlineClosure, phaseInfo, elemPhases } from './schedule.js';
+export { STAGE_KINDS, MATRIX_STAGE_KINDS, isMatrixStage, unknownStage, inlineClosure, phaseInfo, elemPhases } from './schedule.js';
 export { Builder, type Value, type Arg } from './builder.js';
 export { printIR, printInst, fmtNumber } from './printer.js';
 export { verify } from './verify.js';
@@ -16,5 +16,4 @@ export {
 } from './matrix.js';
 export { matmulF32, transposeF32 } from './interp-matrix.js';
 export { interpretTensors, stateLength, matrixView, type TensorIO, type TensorsStepInputs, type TensorResult } from './interp-tensors.js';
-export { planMatrix, MatrixPlanError, leafKey, type MatrixPlan, type MatrixVariant, type MatrixStage, type Operand } from './matrix-plan.js';
 export type { ReduceOrder } from './reduce-order.js';

@@ -30,6 +30,16 @@ export function printInst(inst: Inst, id: number): string {
 
 /** One line of the phase plan: `stage 1 tensor: reduce %9 %12  -> r, c  (keep old r)`. */
 export function printStage(st: Stage, i: number): string {
+  switch (st.kind) {
+    case 'matmul': {
+      const op = (o: typeof st.a) => `${o.buffer}${o.transpose ? 'ᵀ' : ''}${o.orient ? ' (oriented)' : ''}`;
+      return `stage ${i} matmul: %${st.mm} = ${op(st.a)} @ ${op(st.b)}${st.root !== st.mm ? `, epilogue %${st.root}` : ''}  -> ${st.out}`;
+    }
+    case 'map': return `stage ${i} map: %${st.root} over ${st.shape.join(' × ')}  -> ${st.out}`;
+    case 'reduce': return `stage ${i} reduce: %${st.root}  -> slot ${st.slot}`;
+    case 'copy': return `stage ${i} copy: ${st.from}  -> ${st.to}`;
+    default: break;
+  }
   const reduces = st.reduces.length ? ` reduce ${st.reduces.map((r) => `%${r}`).join(' ')}` : '';
   const stores = st.kind !== 'global' && st.stores.length ? `  -> ${st.stores.join(', ')}` : '';
   const keep = st.kind === 'tensor' && st.keepOld.length ? `  (keep old ${st.keepOld.join(', ')})` : '';
@@ -62,6 +72,14 @@ export function printIR(p: Program, opts: { spans?: boolean } = {}): string {
       out.push(`  kernel ${k.name}: ${k.insts.map((i) => `%${i}`).join(' ')}${stores}`);
     }
     sc.stages?.forEach((st, i) => out.push(`  ${printStage(st, i)}`));
+    if (sc.matrix) {
+      const m = sc.matrix;
+      if (m.conds.length) out.push(`  host conditions ${m.conds.map((c) => `%${c}`).join(' ')}`);
+      m.variants.forEach((v, bits) => {
+        if (m.conds.length) out.push(`  variant ${bits} (${m.conds.map((c, k) => `%${c}=${(bits >> k) & 1}`).join(', ')})`);
+        v.stages.forEach((st, i) => out.push(`  ${m.conds.length ? '  ' : ''}${printStage(st, i)}`));
+      });
+    }
   }
   return out.join('\n') + '\n';
 }

@@ -14,7 +14,7 @@
 // kind must be handled.
 import { invariant } from '../diag.js';
 import { printIR } from './printer.js';
-import { LEAF_OPS, type Program, type ValueId } from './types.js';
+import { LEAF_OPS, type MatShape, type Program, type ValueId } from './types.js';
 
 /**
  * One kernel of an elementwise step: the non-leaf elem-space instructions it computes, in order, and the
@@ -41,9 +41,75 @@ export interface TensorStage { kind: 'tensor'; at: number; reduces: ValueId[]; s
 /** Global finish: one workgroup folds the per-tensor totals of `global` reductions in tensor order. */
 export interface GlobalStage { kind: 'global'; at: number; reduces: ValueId[] }
 
-/** One stage of a phased step; `at` is its phase number (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2). */
-export type Stage = ElemStage | TensorStage | GlobalStage;
-export const STAGE_KINDS: readonly Stage['kind'][] = ['elem', 'tensor', 'global'];
+// ---- matrix stages (docs/matrix.md, "On the GPU"), placed by src/passes/placeMatrixStages.ts ----------
+// They run per matrix tensor (each with its own [rows, cols] view, so kernels are specialized per shape
+// when a module is bound), in `at` order, for the host-decided variant of the step. Buffers are named by
+// key: `p`, `in:NAME`, `st:NAME` (leaves) and `t<id>` (temporaries).
+
+/** A matrix product operand: a buffer, read transposed when `transpose` (xor `orient` on a tall tensor). */
+export interface Operand { value: ValueId; buffer: string; transpose: boolean; orient: boolean }
+
+/** The product `mm` of `a` and `b` into `out`; with `root` !== `mm`, `root` is computed from it as the epilogue. */
+export interface MatmulStage { kind: 'matmul'; at: number; root: ValueId; mm: ValueId; a: Operand; b: Operand; out: string; reads: string[] }
+
+/** Elementwise sweep over one matrix: computes `root` (inlining what it reads) at every entry of `shape`. */
+export interface MapStage { kind: 'map'; at: number; root: ValueId; shape: MatShape; out: string; reads: string[] }
+
+/** `root` (a reduce over the tensor) folds its argument's expression into the tensor's scalar slot `slot`. */
+export interface MatReduceStage { kind: 'reduce'; at: number; root: ValueId; slot: number; reads: string[] }
+
+/** Copies a buffer into a store target at the end of the step (when it cannot be written in place). */
+export interface CopyStage { kind: 'copy'; at: number; from: string; to: string; shape: MatShape; reads: string[] }
+
+export type MatrixStage = MatmulStage | MapStage | MatReduceStage | CopyStage;
+
+/**
+ * One stage of a step. Phased programs: `at` is the phase number (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2).
+ * Matrix programs: `at` is the stage's index in its variant.
+ */
+export type Stage = ElemStage | TensorStage | GlobalStage | MatrixStage;
+export const STAGE_KINDS: readonly Stage['kind'][] = ['elem', 'tensor', 'global', 'matmul', 'map', 'reduce', 'copy'];
+export const MATRIX_STAGE_KINDS: ReadonlySet<Stage['kind']> = new Set(['matmul', 'map', 'reduce', 'copy']);
+export const isMatrixStage = (s: Stage): s is MatrixStage => MATRIX_STAGE_KINDS.has(s.kind);
+export type PhasedStage = ElemStage | TensorStage | GlobalStage;
+
+export interface PlanBuffer { key: string; shape: MatShape }
+
+/** The stages of one assignment of the host-decided step conditions. */
+export interface MatrixVariant {
+  /** A select decided on the host -> the argument it takes. */
+  alias: Record<number, ValueId>;
+  /** Value -> the buffer holding it (leaves, and materialized values). */
+  buffers: Record<number, string>;
+  /** Reduce instruction -> its per-tensor scalar slot. */
+  slots: Record<number, number>;
+  /** Materialized value -> the product fused into its kernel. */
+  fused: Record<number, ValueId>;
+  stages: MatrixStage[];
+  /** Temporary buffers: shape, and the stages that write (first) and last read them. */
+  temps: (PlanBuffer & { first: number; last: number })[];
+  scalarSlots: number;
+  /**
+   * Global reductions: after stage `after` has run for every tensor, each tensor's partial of `reduces` is
+   * folded across the tensors (the stages are cut there: every tensor runs the stages up to a fold before
+   * any runs the stages after it).
+   */
+  folds: { after: number; reduces: ValueId[] }[];
+}
+
+/** The matrix part of a schedule: leaf buffers, the step conditions decided on the host, one variant each. */
+export interface MatrixSchedule {
+  /** Leaf buffers: `p`, `in:NAME`, `st:NAME` with their shapes. */
+  leaves: PlanBuffer[];
+  /** Step conditions decided on the host: bit k of a variant's index is condition k. */
+  conds: ValueId[];
+  /** One variant per assignment of `conds` (index = bits). */
+  variants: MatrixVariant[];
+  /** Step values kernels read (host-evaluated each step, written through the uniform layout). */
+  steps: ValueId[];
+  /** Random stream operands (`rand`'s first argument): u32 stream keys. */
+  streams: ValueId[];
+}
 
 /**
  * What splitPhases decided about values, so that code generators need not re-derive it: where a value can
@@ -71,8 +137,10 @@ export interface Schedule {
    * Programs with tensor, row or column values: the step as a sequence of stages (src/passes/splitPhases.ts),
    * with the facts the plan rests on.
    */
-  stages?: Stage[];
+  stages?: PhasedStage[];
   phases?: PhaseFacts;
+  /** Matrix programs (matrix products, matrix states, a fallback rule): their matrix stages per variant. */
+  matrix?: MatrixSchedule;
 }
 
 /** PhaseFacts as maps, for lookups. */
@@ -115,7 +183,7 @@ export function inlineClosure(p: Program, info: PhaseInfo, stage: number, roots:
 }
 
 /** E stages in the plan: the number of passes over the parameters per step. */
-export function elemPhases(stages: readonly Stage[]): number {
+export function elemPhases(stages: readonly PhasedStage[]): number {
   return stages.filter((s) => s.kind === 'elem').length;
 }
 
@@ -123,12 +191,3 @@ export function elemPhases(stages: readonly Stage[]): number {
 export function unknownStage(s: never): never {
   throw new Error(`unknown stage kind '${(s as { kind: string }).kind}'`);
 }
-
-/**
- * Matrix stages (docs/matrix.md, "On the GPU"): `matmul` (a product with its fused epilogue), `map` (an
- * elementwise sweep over one matrix), `reduce` (a per-tensor fold of a matrix) and `copy`, planned by
- * `planMatrix` (src/ir/matrix-plan.ts) per host-decided variant and run by the interim MatrixRunner
- * (src/runtime/matrix-runner.ts). They join `Stage` above once its kernel builder and dispatcher take
- * per-tensor shapes; until then phased codegen never sees them.
- */
-export type { MatrixStage, MatrixPlan, MatrixVariant } from './matrix-plan.js';

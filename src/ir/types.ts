@@ -158,7 +158,7 @@ export interface Store { target: string; value: ValueId; span?: Span }
  */
 export interface Entry { name: string; stores: Store[]; span?: Span }
 
-export type { KernelGroup, Schedule, Stage, ElemStage, TensorStage, GlobalStage, PhaseFacts } from './schedule.js';
+export type { KernelGroup, Schedule, Stage, PhasedStage, ElemStage, TensorStage, GlobalStage, PhaseFacts, MatrixStage, MatmulStage, MapStage, MatReduceStage, CopyStage, MatrixSchedule, MatrixVariant, Operand, PlanBuffer } from './schedule.js';
 import type { Schedule } from './schedule.js';
 
 export interface Program {

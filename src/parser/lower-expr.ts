@@ -17,7 +17,7 @@ import { checkElementwise, lowerMatmul, lowerMatrixCall } from './lower-matrix.j
 
 export type Binding =
   | { kind: 'hyper'; value: Value; span: Span }
-  | { kind: 'input'; value: Value; span: Span }
+  | { kind: 'input'; value: Value; span: Span; perElement: boolean }
   | { kind: 'state'; value: Value | undefined; span: Span }
   | { kind: 'let'; value: Value | undefined; span: Span; used: boolean }
   /**
@@ -42,6 +42,8 @@ export interface LowerCtx {
   /** Every valid declaration by name (also those not lowered yet), so an init can say what it misused. */
   declared: Map<string, 'hyper' | 'state' | 'input' | 'const'>;
   usedBeforeLet: Set<string>;
+  /** The named update block being lowered (undefined: the main update). */
+  entry?: string;
 }
 
 const BINARY: Record<BinaryOp, Op> = {
@@ -181,6 +183,11 @@ function lowerName(cx: LowerCtx, name: string, span: Span): Value | undefined {
   }
   const bind = cx.env.get(name);
   if (!bind) return unknownName(cx, name, span);
+  // Entry points run between steps (`opt.run(name, scalars)`): there is no gradient or per-element input then.
+  if (cx.entry !== undefined && (name === 'g' && bind.kind === 'builtin' || bind.kind === 'input' && bind.perElement)) {
+    return fail(cx, 'E0316', `entry point '${cx.entry}' reads the per-element input '${name}'; entry points run between steps, without gradients or per-element inputs`,
+      span, 'pass a scalar input (`input s: scalar;`), or keep what it needs in a state the update writes');
+  }
   if (bind.kind === 'let' || bind.kind === 'var') bind.used = true;
   if (bind.kind === 'const') { b.span = span; return b.const(bind.value); }
   if (bind.kind !== 'builtin') return bind.value;

@@ -122,7 +122,7 @@ export function lowerToIR(ast: OptimizerAst, source?: string, options: LowerOpti
         `write \`input ${d.name.name};\` for a per-element input, or \`input ${d.name.name}: scalar;\` for one number per step`));
     }
     const value = d.type?.name === 'scalar' ? b.scalar(d.name.name, { doc: d.doc, span: d.span }) : b.input(d.name.name, d.span);
-    cx.env.set(d.name.name, { kind: 'input', value, span: d.span });
+    cx.env.set(d.name.name, { kind: 'input', value, span: d.span, perElement: d.type?.name !== 'scalar' });
   }
   // Built-ins go in before the states: `inf` and `nan` may appear in an initial value (p, g, t may not, and
   // say so, since `declared`/BUILTIN_VALUES are checked first).
@@ -135,7 +135,9 @@ export function lowerToIR(ast: OptimizerAst, source?: string, options: LowerOpti
   for (const e of entries) {
     cx.env = new Map([...base].map(([k, v]) => [k, { ...v }] as const));
     b.setEntry(e.name!.name, e.keywordSpan);
+    cx.entry = e.name!.name;
     lowerUpdate(cx, e);
+    cx.entry = undefined;
     b.setEntry(undefined);
   }
   if (fallback) lowerFallback(cx, fallback, overrides.fallback, source);

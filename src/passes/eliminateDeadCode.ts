@@ -51,7 +51,7 @@ export const eliminateDeadCode: Pass = (p, ctx) => {
   // least one state or stops.
   // A state an entry point writes (`update reset { s = 0; }`) is written too, even when the main update
   // leaves it alone: the entry's store needs the state to exist.
-  const entryWritten = new Set((p.entries ?? []).flatMap((e) => e.stores.map((s) => s.target)));
+  const entryWritten = new Set([...(p.entries ?? []).flatMap((e) => e.stores.map((s) => s.target)), ...(ctx.options.keepStates ?? [])]);
   const liveStates = new Set<string>();
   for (const s of p.states) {
     if (!storeOf.has(s.name) && !entryWritten.has(s.name)) continue;

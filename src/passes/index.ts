@@ -8,5 +8,6 @@ export { simplifyAlgebra, algebraRules, identityRules, signRules, logicRules, st
 export { eliminateDeadCode } from './eliminateDeadCode.js';
 export { hoistStepScalars } from './hoistStepScalars.js';
 export { fuseElementwise } from './fuseElementwise.js';
+export { placeMatrixStages, planMatrix, matrixProblem, isMatrixProgram, leafKey } from './placeMatrixStages.js';
 export { vectorize, VECTORIZABLE } from './vectorize.js';
 export { rule, type Rule, type Pat, type Term } from './patterns.js';

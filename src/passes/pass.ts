@@ -15,6 +15,11 @@ export interface CompileOptions {
   verify?: boolean;
   /** Pass names (as in `pipeline`) after which to print the IR, or 'all'. */
   dumpAfter?: string[] | 'all';
+  /**
+   * States to keep even when this program neither writes nor reads them: those the named entry points use,
+   * which compile as programs of their own and bind the main program's state buffers by name.
+   */
+  keepStates?: readonly string[];
   /** Run the pipeline up to and including this pass only (the interpreter needs no schedule). */
   stopAfter?: string;
 }

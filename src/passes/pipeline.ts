@@ -11,6 +11,7 @@ import { foldConstants } from './foldConstants.js';
 import { fuseElementwise } from './fuseElementwise.js';
 import { hoistStepScalars } from './hoistStepScalars.js';
 import { passCtx, type CompileOptions, type Pass } from './pass.js';
+import { isMatrixProgram, placeMatrixStages } from './placeMatrixStages.js';
 import { simplifyAlgebra } from './simplifyAlgebra.js';
 import { splitPhases } from './splitPhases.js';
 import { vectorize } from './vectorize.js';
@@ -25,15 +26,23 @@ export const pipeline: { name: string; run: Pass }[] = [
   // Drop what neither p nor a written state needs; a state nothing writes or reads goes (warns W0403/W0404).
   { name: 'eliminateDeadCode', run: eliminateDeadCode },
   // ---- scheduling: from here on the instructions are fixed, passes fill in `schedule` ----
+  // Matrix programs (products, matrix states, a fallback rule): matrix stages per host-decided variant;
+  // the elementwise scheduling passes below leave them alone.
+  { name: 'placeMatrixStages', run: placeMatrixStages },
   // Step values read per element become uniforms computed once per step on the host.
-  { name: 'hoistStepScalars', run: hoistStepScalars },
+  { name: 'hoistStepScalars', run: elementwiseOnly(hoistStepScalars) },
   // One kernel for everything (or one per op with fuse: false), and which kernel performs each store.
-  { name: 'fuseElementwise', run: fuseElementwise },
+  { name: 'fuseElementwise', run: elementwiseOnly(fuseElementwise) },
   // Reductions and per-tensor/row/column values: the step as stages (elem sweeps, per-tensor finishes).
-  { name: 'splitPhases', run: splitPhases },
+  { name: 'splitPhases', run: elementwiseOnly(splitPhases) },
   // vec4 kernels when every op has a vec4 form.
-  { name: 'vectorize', run: vectorize },
+  { name: 'vectorize', run: elementwiseOnly(vectorize) },
 ];
+
+/** A scheduling pass for programs without matrix stages. */
+function elementwiseOnly(pass: Pass): Pass {
+  return (p, ctx) => (isMatrixProgram(p) ? p : pass(p, ctx));
+}
 
 export const PASS_NAMES: readonly string[] = pipeline.map((s) => s.name);
 

@@ -28,7 +28,7 @@
 // A small state stored in S_k whose old value a later stage still reads is copied first (`keepOld`).
 import { error, invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
-import { LEAF_OPS, SMALL_SPACES, type Program, type Stage, type ValueId } from '../ir/types.js';
+import { LEAF_OPS, SMALL_SPACES, type Program, type PhasedStage as Stage, type ValueId } from '../ir/types.js';
 import { inlineClosure, phaseFacts, type PhaseInfo } from '../ir/schedule.js';
 import type { Pass } from './pass.js';
 import { withSchedule } from './rewrite.js';

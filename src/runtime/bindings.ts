@@ -15,9 +15,12 @@ export interface BindCtx {
   phased?: PhasedRunner;
   rank1?: Rank1Runner;
   flag?: GPUBuffer;
+  /** Chunk ci's uniform buffer and vector width, where they are not the chunk's own (entry points). */
+  uniform?: (ci: number) => GPUBuffer;
+  width?: (ci: number) => 1 | 4;
 }
 
-interface Range { buffer: GPUBuffer; offset: number }
+export interface Range { buffer: GPUBuffer; offset: number }
 type Resolve = (ctx: BindCtx, cb: ChunkBuffers, ci: number, bd: BindingSpec, inputs: Map<string, Range>) => Range;
 
 const whole = (buffer: GPUBuffer): Range => ({ buffer, offset: 0 });
@@ -25,7 +28,7 @@ const phasedTable: Resolve = (ctx, _cb, ci, bd) => whole(ctx.phased!.resource(ci
 const rank1Table: Resolve = (ctx, _cb, ci, bd) => whole(ctx.rank1!.resource(ci, bd));
 
 const RESOLVE: Record<BindingKind, Resolve> = {
-  uniform: (_ctx, cb) => whole(cb.uniform),
+  uniform: (ctx, cb, ci) => whole(ctx.uniform?.(ci) ?? cb.uniform),
   param: (_ctx, cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }),
   input: (_ctx, _cb, _ci, bd, inputs) => inputs.get(bd.name)!,
   state: (_ctx, cb, _ci, bd) => whole(cb.states.get(bd.name)!.buf),
@@ -61,22 +64,27 @@ function bindSize(cb: ChunkBuffers, r: Range): number {
 
 /** The bind groups (one per kernel) of chunk `cb` with these input buffers; cached per input set. */
 export function bindGroups(ctx: BindCtx, cb: ChunkBuffers, inputs: Range[], inputNames: string[] = ctx.module.inputs): GPUBindGroup[] {
-  const key = inputs.map((b) => `${bufferId(b.buffer)}@${b.offset}`).join(',');
+  const key = inputs.length === 1 ? `${bufferId(inputs[0]!.buffer)}@${inputs[0]!.offset}` : inputs.map((b) => `${bufferId(b.buffer)}@${b.offset}`).join(',');
   let groups = cb.bindGroups.get(key);
   if (groups) return groups;
-  const pipes = ctx.pipes.get(cb.width)!;
-  const byInput = new Map(inputNames.map((name, i) => [name, inputs[i]!]));
-  const ci = ctx.chunks.indexOf(cb);
-  groups = ctx.module.variants[cb.width]!.map((k, ki) => ctx.device.createBindGroup({
-    layout: pipes[ki]!.getBindGroupLayout(0),
-    entries: k.bindings.map((bd) => {
-      const r = RESOLVE[bd.kind](ctx, cb, ci, bd, byInput);
-      return { binding: bd.binding, resource: { buffer: r.buffer, offset: r.offset, ...(perElement(ctx, cb, bd) ? { size: bindSize(cb, r) } : {}) } };
-    }),
-  }));
+  groups = createBindGroups(ctx, ctx.chunks.indexOf(cb), new Map(inputNames.map((name, i) => [name, inputs[i]!])));
   if (cb.bindGroups.size > 64) cb.bindGroups.clear(); // callers cycling through many gradient buffers
   cb.bindGroups.set(key, groups);
   return groups;
+}
+
+/** The bind groups (one per kernel of `ctx.module`) of chunk `ci`, every binding resolved by its kind. */
+export function createBindGroups(ctx: BindCtx, ci: number, inputs: Map<string, Range>): GPUBindGroup[] {
+  const cb = ctx.chunks[ci]!;
+  const width = ctx.width?.(ci) ?? cb.width;
+  const pipes = ctx.pipes.get(width)!;
+  return ctx.module.variants[width]!.map((k, ki) => ctx.device.createBindGroup({
+    layout: pipes[ki]!.getBindGroupLayout(0),
+    entries: k.bindings.map((bd) => {
+      const r = RESOLVE[bd.kind](ctx, cb, ci, bd, inputs);
+      return { binding: bd.binding, resource: { buffer: r.buffer, offset: r.offset, ...(perElement(ctx, cb, bd) ? { size: bindSize(cb, r) } : {}) } };
+    }),
+  }));
 }
 
 /**

@@ -11,6 +11,7 @@ import { EntryRunner } from './entries.js';
 import { ShapeError, UnknownTensorError, UnsupportedError } from './errors.js';
 import type { AllocationGuard } from './guards.js';
 import { planLayout, type Chunk } from './layout.js';
+import { checkModuleLimits } from './limits.js';
 import { phasedAlign, phasedSplit, PhasedRunner } from './phased.js';
 import { Rank1Runner } from './rank1.js';
 
@@ -112,12 +113,7 @@ export interface Allocation {
  */
 export async function allocate(device: GPUDevice, module: KernelModule, params: Record<string, TensorSpec>, options: OptimizerOptions,
   bufs: ChunkBuffers[], alloc: AllocationGuard): Promise<Allocation> {
-  const maxStorage = device.limits.maxStorageBuffersPerShaderStage;
-  for (const k of [...(module.variants[1] ?? []), ...(module.variants[4] ?? [])]) {
-    // Every binding but the uniform is a storage buffer (a tensor stage of a phased module has no uniform).
-    const storage = k.bindings.filter((b) => b.kind !== 'uniform').length;
-    if (storage > maxStorage) throw new UnsupportedError(`kernel '${k.name}' of '${module.name}' needs ${storage} storage buffers; this device allows ${maxStorage}`);
-  }
+  checkModuleLimits(device, module);
   const defaults = Object.fromEntries(module.hypers.map((h) => [h.name, h.default]));
   const groupHypers = [overrideHypers(module, defaults, options.hypers ?? {})];
   const groupOf = new Map<string, number>();

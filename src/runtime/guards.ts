@@ -227,10 +227,12 @@ export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[
   } finally {
     scope = pop(device);
   }
-  return Promise.all([probe, scope]).then(([bad, e]) => {
+  const check = (bad: BufferError | undefined, e: GPUError | null) => {
     if (bad || !e) return bad;
     // A buffer the probe passed (say, destroyed since): Dawn's message quotes its label, when it has one.
     const named = callers.find((c) => c.buffer.label && e.message.includes(`"${c.buffer.label}"`));
     return named ? bufferProblem(named, e.message) : new DeviceError(`the device refused ${what}, so none of it ran: ${e.message.split('\n')[0]}`);
-  });
+  };
+  // Buffers seen before (every step after the first) need no probe: wait on the scope alone.
+  return probe ? Promise.all([probe, scope]).then(([bad, e]) => check(bad, e)) : scope.then((e) => check(undefined, e));
 }

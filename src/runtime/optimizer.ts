@@ -4,18 +4,25 @@
 // Jobs live in their own files: allocation (chunks.ts), tensor I/O (tensor-io.ts), checkpoint mapping
 // (checkpoint-map.ts), binding resolution (bindings.ts); this file dispatches.
 import { HyperError, overrideHypers } from '../diag.js';
-import { evalHost, uniformBytes } from '../host/index.js';
-import { gridFor, kernelsOf, spillGrid, type KernelModule } from '../codegen-wgsl/index.js';
+import { evalHost } from '../host/index.js';
+import { kernelsOf, type KernelModule } from '../codegen-wgsl/index.js';
 import { encodeAs } from '../formats/index.js';
 import { bindGroups, inputBinding, type BindCtx } from './bindings.js';
 import { CheckpointIO } from './checkpoint-map.js';
 import { allocate, destroyChunk, numel, type ChunkBuffers, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
 import { readBuffer } from './device.js';
+import { FusedDispatch } from './dispatch.js';
 import type { EntryRunner } from './entries.js';
 import { AllocationGuard, checkDevice, checkUsage, probeBuffers, submitChecked, watchDevice, type CallerBuffer } from './guards.js';
 import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownTensorError, UnsupportedError } from './errors.js';
 import type { PhasedRunner } from './phased.js';
 import type { Rank1Runner } from './rank1.js';
+
+/** How errors name a per-element input of a tensor. */
+const inputLabel = (input: string, tensor: string) => (input === 'g' ? `gradient of '${tensor}'` : `input '${input}' of '${tensor}'`);
+
+/** The guard's flag, lowered before each step. */
+const ZERO_WORD = new Uint32Array([0]);
 
 export { STATE_LAYOUT_VERSION } from './checkpoint-map.js';
 export type { TensorSpec, TensorData, ParamGroup, OptimizerOptions, MemoryReport, StepReport } from './chunks.js';
@@ -28,6 +35,9 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   options: OptimizerOptions = {}): Promise<Optimizer> {
   const module = 'module' in compiled ? compiled.module : compiled;
   checkDevice(device, `before creating optimizer '${module.name}'`);
+  // Matrix stages (and fallback rules) bind per tensor shape: matrix-optimizer.ts, loaded on demand
+  // because it extends this file's Optimizer.
+  if (module.matrix) return (await import('./matrix-optimizer.js')).createMatrixOptimizer(device, module, params, options);
   // Caller-owned parameter buffers: usage now, their device by a probe (guards.ts).
   const callers: CallerBuffer[] = Object.entries(params).filter(([, sp]) => sp.buffer).map(([tensor, sp]) => ({ tensor, label: `parameter '${tensor}'`, buffer: sp.buffer! }));
   for (const b of callers) checkUsage(b, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'STORAGE | COPY_SRC | COPY_DST');
@@ -65,6 +75,11 @@ export class Optimizer extends CheckpointIO {
   private readonly pipes: Map<1 | 4, GPUComputePipeline[]>;
   private readonly flag?: GPUBuffer;
   private readonly binds: BindCtx;
+  /** Inputs some kernel reads, in the module's order ('g' first when read). */
+  private readonly readInputs: string[];
+  /** Parameter buffers the caller owns: every step that writes them is checked (guards.ts). */
+  private readonly ownedByCallers: CallerBuffer[];
+  private readonly fused?: FusedDispatch;
 
   constructor(device: GPUDevice, module: KernelModule, chunks: ChunkBuffers[],
     a: { shapes: Map<string, number[]>; groupHypers: Record<string, number>[]; groupInits?: Record<string, number>[]; pipes: Map<1 | 4, GPUComputePipeline[]>;
@@ -74,6 +89,11 @@ export class Optimizer extends CheckpointIO {
     this.flag = a.flag;
     this.entries = a.entries;
     this.binds = { device, module, chunks, pipes: a.pipes, phased: a.phased, rank1: a.rank1, flag: a.flag };
+    const read = new Set(kernelsOf(module).flatMap((k) => k.bindings.filter((b) => b.kind === 'input').map((b) => b.name)));
+    this.readInputs = module.inputs.filter((input) => read.has(input));
+    this.ownedByCallers = chunks.filter((cb) => !cb.param.owned).map((cb) => ({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer }));
+    // A matrix module (matrix-optimizer.ts) dispatches its own stages.
+    if (!a.phased && !module.matrix) this.fused = new FusedDispatch(device, module, chunks, (state, wg) => a.rank1!.finalizeGroups(state, wg));
     this.unwatch = watchDevice(device, this, (o) => o.describe());
   }
 
@@ -117,66 +137,51 @@ export class Optimizer extends CheckpointIO {
   step(grads: Record<string, TensorData>, inputs: Record<string, Record<string, TensorData>> = {},
     scalars: Record<string, number> = {}): Promise<StepReport> {
     this.live();
-    const declared = this.module.host.declaredScalars ?? [];
-    for (const k of Object.keys(scalars)) if (!declared.includes(k)) throw new MissingScalarError(k, `unknown scalar input '${k}' for optimizer '${this.module.name}'; it declares: ${declared.join(', ') || '(none)'}`);
-    for (const k of this.module.host.scalars ?? []) {
+    const host = this.module.host;
+    for (const k in scalars) if (!(host.declaredScalars ?? []).includes(k)) throw new MissingScalarError(k, `unknown scalar input '${k}' for optimizer '${this.module.name}'; it declares: ${(host.declaredScalars ?? []).join(', ') || '(none)'}`);
+    for (const k of host.scalars ?? []) {
       if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}': pass it as step(grads, inputs, { ${k}: ... })`);
     }
     if (this.pendingGuard) throw new OptcRuntimeError(`optimizer '${this.module.name}' runs with the non-finite guard: await each step() before the next`);
-    for (const k of Object.keys(grads)) if (!this.shapes.has(k)) throw new UnknownTensorError(k, `gradient for unknown parameter '${k}'; parameters: ${this.tensors.join(', ')}`);
-    for (const k of Object.keys(inputs)) if (!this.module.inputs.includes(k) || k === 'g') throw new UnknownTensorError(k, `unknown input '${k}' for optimizer '${this.module.name}'; it declares: ${this.module.inputs.slice(1).join(', ') || '(none)'}`);
+    for (const k in grads) if (!this.shapes.has(k)) throw new UnknownTensorError(k, `gradient for unknown parameter '${k}'; parameters: ${this.tensors.join(', ')}`);
+    for (const k in inputs) if (!this.module.inputs.includes(k) || k === 'g') throw new UnknownTensorError(k, `unknown input '${k}' for optimizer '${this.module.name}'; it declares: ${this.module.inputs.slice(1).join(', ') || '(none)'}`);
     // Only the inputs some kernel reads are required (a zeroth-order method never reads g).
-    const read = new Set(kernelsOf(this.module).flatMap((k) => k.bindings.filter((b) => b.kind === 'input').map((b) => b.name)));
-    const sources = this.module.inputs.filter((input) => read.has(input)).map((input) => {
+    const sources = this.readInputs.map((input) => {
       const per = input === 'g' ? grads : inputs[input] ?? {};
       for (const [name, shape] of this.shapes) {
         const src = per[name];
-        const label = input === 'g' ? `gradient of '${name}'` : `input '${input}' of '${name}'`;
-        if (!src) throw new MissingTensorError(name, `missing ${label}`);
+        if (!src) throw new MissingTensorError(name, `missing ${inputLabel(input, name)}`);
         const n = numel(shape);
         if (src instanceof Float32Array ? src.length !== n : src.size < n * 4) {
-          throw new ShapeError(name, `${label} has ${src instanceof Float32Array ? `${src.length} elements` : `${src.size} bytes`}, the parameter has ${n} elements (shape ${JSON.stringify(shape)})`);
+          throw new ShapeError(name, `${inputLabel(input, name)} has ${src instanceof Float32Array ? `${src.length} elements` : `${src.size} bytes`}, the parameter has ${n} elements (shape ${JSON.stringify(shape)})`);
         }
       }
-      return { input, per };
+      return per;
     });
     const t = this.stepCount + 1;
-    const hostVals = this.groupHypers.map((h, g) => evalHost(this.module.host, h, t, { scalars, states: this.stepStates[g] }));
-    if (this.flag) this.device.queue.writeBuffer(this.flag, 0, new Uint32Array([0]));
+    const hostVals = this.groupHypers.map((h, g) => evalHost(host, h, t, { scalars, states: this.stepStates[g] }));
+    if (this.flag) this.device.queue.writeBuffer(this.flag, 0, ZERO_WORD);
     // A step that touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
-    const callers = sources.flatMap(({ input, per }) => [...this.shapes.keys()].flatMap((name) => {
-      const buffer = per[name];
-      return buffer instanceof Float32Array || !buffer ? [] : [{ tensor: name, label: input === 'g' ? `gradient of '${name}'` : `input '${input}' of '${name}'`, buffer }];
-    }));
-    for (const b of callers) checkUsage(b, 0, 'STORAGE or COPY_SRC');
-    for (const cb of this.chunks) if (!cb.param.owned) callers.push({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer });
+    const callers = this.ownedByCallers.slice();
+    sources.forEach((per, i) => {
+      const input = this.readInputs[i]!;
+      for (const name of this.shapes.keys()) {
+        const buffer = per[name];
+        if (buffer instanceof Float32Array || !buffer) continue;
+        const b = { tensor: name, label: inputLabel(input, name), buffer };
+        checkUsage(b, 0, 'STORAGE or COPY_SRC');
+        callers.push(b);
+      }
+    });
     const refused = submitChecked(this.device, callers, `step ${t} of '${this.module.name}'`, () => {
       const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
-      const bound = this.chunks.map((cb) => sources.map(({ input, per }) => inputBinding(this.device, cb, input, per, enc)));
+      const groups = this.chunks.map((cb) => bindGroups(this.binds, cb, sources.map((per, i) => inputBinding(this.device, cb, this.readInputs[i]!, per, enc)), this.readInputs));
       const pass = enc.beginComputePass();
       if (this.phased) {
-          this.phased.encode(pass, this.chunks, hostVals, t, (ci) => bindGroups(this.binds, this.chunks[ci]!, bound[ci]!, sources.map((s) => s.input)), (w) => this.pipes.get(w)!);
+        this.phased.encode(pass, this.chunks, hostVals, t, (ci) => groups[ci]!, (w) => this.pipes.get(w)!);
       } else {
-        const live = this.chunks.flatMap((cb, ci) => {
-          const len = cb.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
-          const items = Math.ceil(len / cb.width);
-          if (items === 0) return [];
-          this.device.queue.writeBuffer(cb.uniform, 0, uniformBytes(this.module.uniforms, hostVals[cb.chunk.group]!, { n: items, len }, t));
-          return [{ cb, items, groups: bindGroups(this.binds, cb, bound[ci]!, sources.map((s) => s.input)) }];
-        });
-        // Kernel-major: the guard checks every chunk before any update, and rank-1 maxima (and the scales
-        // the main kernel decodes with) span chunks; `scalesOf` kernels run once, with chunk 0's bindings.
-        kernelsOf(this.module).forEach((spec, k) => {
-          const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-          const runs = spec.scalesOf ? live.slice(0, 1).map((c) => ({ ...c, grid: spillGrid(this.rank1!.finalizeGroups(spec.scalesOf!, spec.workgroupSize), maxX) }))
-            : live.map((c) => ({ ...c, grid: gridFor(this.module.variants[c.cb.width]![k]!, c.items, maxX) }));
-          for (const { cb, groups, grid: [x, y] } of runs) {
-            if (x === 0) continue;
-            pass.setPipeline(this.pipes.get(cb.width)![k]!);
-            pass.setBindGroup(0, groups[k]!);
-            pass.dispatchWorkgroups(x, y);
-          }
-        });
+        this.fused!.writeUniforms(hostVals, t);
+        this.fused!.encode(pass, (ci) => groups[ci]!, (w) => this.pipes.get(w)!);
       }
       pass.end();
       this.device.queue.submit([enc.finish()]);
@@ -186,7 +191,7 @@ export class Optimizer extends CheckpointIO {
       for (const [g, vals] of hostVals.entries()) for (const u of this.module.host.stepStateUpdates ?? []) this.stepStates[g]![u.state] = vals[u.value]!;
     };
     if (!this.flag) {
-      const before = this.stepStates.map((g) => ({ ...g }));
+      const before = host.stepStateUpdates ? this.stepStates.map((g) => ({ ...g })) : this.stepStates;
       this.stepCount = t;
       advance();
       const report = { t, skipped: false };

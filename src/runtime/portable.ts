@@ -7,5 +7,4 @@ export { planLayout, type Chunk, type Piece, type LayoutTensor } from './layout.
 export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointError, type Checkpoint, type CheckpointExpect } from '../checkpoint/index.js';
 export { STATE_LAYOUT_VERSION } from './optimizer.js';
 export { copyParams } from './param-copy.js';
-export { MatrixRunner, type MatrixModule } from './matrix-runner.js';
-export { MatrixPlanError } from '../ir/matrix-plan.js';
+export type { MatrixOptimizer } from './matrix-optimizer.js';

@@ -4,13 +4,14 @@
 // dies mid-job stops renewing it and the job returns to the queue for another worker (at-least-once), and
 // the first score written for a key is the one kept (HSETNX), so a candidate has exactly one score.
 //
-// Keys, under the prefix of the URL's path (`redis://HOST:PORT/PREFIX`, default `optc`):
-//   PREFIX:fit       hash  suite:key -> Fitness JSON, the cache
-//   PREFIX:computed  hash  suite:key -> how many times a worker computed it (1 unless a worker died mid-job)
-//   PREFIX:written   hash  suite:key -> how many scores were recorded (always 1: the test checks it)
+// Keys, under the prefix of the URL's path (`redis://HOST:PORT/PREFIX`, default `optc`), with V the
+// fitness version (FITNESS_VERSION: scores of an earlier fitness definition are never read back):
+//   PREFIX:fit:vV       hash  suite:key -> Fitness JSON, the cache
+//   PREFIX:computed:vV  hash  suite:key -> how many times a worker computed it (1 unless a worker died mid-job)
+//   PREFIX:written:vV   hash  suite:key -> how many scores were recorded (always 1: the test checks it)
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Fitness } from './fitness.js';
+import { FITNESS_VERSION, type Fitness } from './fitness.js';
 import { scoreRequestAsync, type ScoreRequest, type Scorer } from './scorer.js';
 
 const QUEUE = 'optc-search';
@@ -41,7 +42,9 @@ export const LOCK_TIMING: LockTiming = {
 const RECORD = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call('HINCRBY', KEYS[2], ARGV[1], 1) return 1 end return 0`;
 
 /** A job id BullMQ accepts (no ':'). */
-const jobId = (key: string) => key.replace(':', '-');
+const jobId = (key: string) => `${key.replace(':', '-')}-v${FITNESS_VERSION}`;
+/** A Redis hash of this fitness version. */
+const hashKey = (prefix: string, what: 'fit' | 'computed' | 'written') => `${prefix}:${what}:v${FITNESS_VERSION}`;
 
 export class RedisScorer implements Scorer {
   private constructor(private readonly t: QueueTarget, private readonly redis: Redis, private readonly queue: Queue) {}
@@ -58,7 +61,7 @@ export class RedisScorer implements Scorer {
     const out = new Map<string, Fitness>();
     const keys = [...new Set(reqs.map((r) => r.key))];
     if (!keys.length) return out;
-    const fit = `${this.t.prefix}:fit`;
+    const fit = hashKey(this.t.prefix, 'fit');
     const read = async (ks: string[]) => {
       const vals = await this.redis.hmget(fit, ...ks);
       ks.forEach((k, i) => { if (vals[i]) out.set(k, JSON.parse(vals[i]!) as Fitness); });
@@ -81,7 +84,7 @@ export class RedisScorer implements Scorer {
 
   /** How many times each key was computed and recorded (the Redis test reads these). */
   async counts(): Promise<{ computed: Record<string, string>; written: Record<string, string> }> {
-    return { computed: await this.redis.hgetall(`${this.t.prefix}:computed`), written: await this.redis.hgetall(`${this.t.prefix}:written`) };
+    return { computed: await this.redis.hgetall(hashKey(this.t.prefix, 'computed')), written: await this.redis.hgetall(hashKey(this.t.prefix, 'written')) };
   }
 
   async close(): Promise<void> {
@@ -97,15 +100,15 @@ export async function runWorker(url: string, o: { concurrency: number; timing?: 
   const timing = o.timing ?? LOCK_TIMING;
   const worker = new Worker(QUEUE, async (job: Job<ScoreRequest>) => {
     const r = job.data;
-    const fit = `${t.prefix}:fit`;
+    const fit = hashKey(t.prefix, 'fit');
     // Another worker may have finished it already (this job was retried after a lost lock).
     if (await redis.hexists(fit, r.key)) return;
     if (JOB_LOG) console.error(`start ${r.key}`);
     if (JOB_DELAY_MS) await new Promise((res) => setTimeout(res, JOB_DELAY_MS));
     const f = await scoreRequestAsync(r);
-    await redis.hincrby(`${t.prefix}:computed`, r.key, 1);
+    await redis.hincrby(hashKey(t.prefix, 'computed'), r.key, 1);
     // The first score written wins; `written` counts recordings (atomically with it), exactly one per key.
-    await redis.eval(RECORD, 2, fit, `${t.prefix}:written`, r.key, JSON.stringify(f));
+    await redis.eval(RECORD, 2, fit, hashKey(t.prefix, 'written'), r.key, JSON.stringify(f));
     if (JOB_LOG) console.error(`done ${r.key}`);
   }, {
     connection: { host: t.host, port: t.port, maxRetriesPerRequest: null }, prefix: t.prefix, concurrency: o.concurrency,

@@ -15,7 +15,18 @@ export interface Task {
   grad(x: Float32Array, g: Float32Array, t: number): void;
   /** The loss that is scored (held out for the classifiers). */
   loss(x: Float32Array): number;
+  /** The same gradient as data for the WebGPU scorer's kernels (gpu/task-kernels.ts); absent: CPU only. */
+  gpu?: (steps: number) => GpuTask;
 }
+
+/** What a WGSL gradient kernel needs of a task, f32 (rounded from the float64 the CPU path uses). */
+export type GpuTask =
+  /** g = h (x - c) + noise[t - 1][i] (noise: steps x n, absent without gradient noise). */
+  | { kind: 'quadratic'; h: Float32Array; c: Float32Array; noise?: Float32Array }
+  /** Rosenbrock valleys with minima (c, c^2), one c per pair. */
+  | { kind: 'rosenbrock'; c: Float32Array }
+  /** Softmax regression: rows[(t - 1) * batch + k] is the k-th training row of step t. */
+  | { kind: 'logreg'; x: Float32Array; y: Uint32Array; features: number; classes: number; batch: number; rows: Uint32Array };
 
 /**
  * f(x) = 1/2 sum h_i (x_i - c_i)^2, h log-spaced over `cond` (1 ... 1/cond), the minimum c random (a rule
@@ -31,6 +42,10 @@ export function quadratic(name: string, n: number, cond: number, noise = 0, seed
       for (let i = 0; i < n; i++) g[i] = h[i]! * (x[i]! - c[i]!) + (noise ? noise * hashNormal(seed + 1000, i, t) : 0);
     },
     loss(x) { let s = 0; for (let i = 0; i < n; i++) { const d = x[i]! - c[i]!; s += 0.5 * h[i]! * d * d; } return s; },
+    gpu: (steps) => ({
+      kind: 'quadratic', h: Float32Array.from(h), c: Float32Array.from(c),
+      noise: noise ? Float32Array.from({ length: steps * n }, (_, k) => noise * hashNormal(seed + 1000, k % n, Math.floor(k / n) + 1)) : undefined,
+    }),
   };
 }
 
@@ -55,6 +70,7 @@ export function rosenbrock(name: string, pairs: number, seed = 2): Task {
       for (let k = 0; k < pairs; k++) { const a = x[2 * k]!, b = x[2 * k + 1]!; s += (c[k]! - a) ** 2 + 100 * (b - a * a) ** 2; }
       return s / pairs;
     },
+    gpu: () => ({ kind: 'rosenbrock', c: Float32Array.from(c) }),
   };
 }
 
@@ -136,6 +152,10 @@ export function mnistClassifier(name: string, o: { side: 7 | 14; hidden: number;
       for (let r = 0; r < test.n; r++) { forward(x, test, r); s -= Math.log(Math.max(z[test.y[r]!]!, 1e-30)); }
       return s / test.n;
     },
+    gpu: H ? undefined : (steps) => ({
+      kind: 'logreg', x: train.x, y: Uint32Array.from(train.y), features: f, classes: C, batch: o.batch,
+      rows: Uint32Array.from({ length: steps * o.batch }, (_, k) => order[k % train.n]!),
+    }),
   };
 }
 

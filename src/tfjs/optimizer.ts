@@ -11,8 +11,11 @@
 //   Every copy is GPU to GPU; the host reads nothing.
 // - A variable someone re-assigns (`model.setWeights`, loading weights) is adopted again on the next step,
 //   its new value copied in on the GPU.
+// - Matrix programs (Muon, Shampoo, GaLore: docs/matrix.md) take the same path: `compile()` schedules their
+//   matrix stages and `createOptimizer` binds them per tensor shape, the biases to the fallback rule.
 import * as tf from '@tensorflow/tfjs-core';
 import { compile, type Compiled } from '../compile.js';
+import type { KernelModule } from '../codegen-wgsl/index.js';
 import { overrideHypers } from '../diag.js';
 import { createOptimizer, type Optimizer } from '../runtime/optimizer.js';
 import { copyParams } from '../runtime/param-copy.js';
@@ -64,8 +67,8 @@ export class OptcOptimizer extends tf.Optimizer {
     if (m.param) throw new UnsupportedError(`optimizer '${m.name}' stores parameters as ${m.param.kind}; TF.js variables are float32`);
     if (m.entries || (m.host.scalars ?? []).length) throw new UnsupportedError(`optimizer '${m.name}' needs per-step inputs or entry points beyond gradients; TF.js's applyGradients passes gradients only`);
     const defaults = Object.fromEntries(m.hypers.map((h) => [h.name, h.default]));
-    this.hyperValues = overrideHypers(m, defaults, options.hypers ?? {});
-    for (const h of Object.keys(options.schedules ?? {})) overrideHypers(m, defaults, { [h]: 0 });
+    this.hyperValues = withHypers(m, defaults, options.hypers ?? {});
+    for (const h of Object.keys(options.schedules ?? {})) withHypers(m, defaults, { [h]: 0 });
   }
 
   /** The optimizer's name in its `.opt` source. */
@@ -79,7 +82,7 @@ export class OptcOptimizer extends tf.Optimizer {
 
   /** Sets a hyperparameter from the next step on (a learning-rate schedule, say); never recompiles. */
   setHyper(name: string, value: number): void {
-    this.hyperValues = overrideHypers(this.compiled.module, this.hyperValues, { [name]: value });
+    this.hyperValues = withHypers(this.compiled.module, this.hyperValues, { [name]: value });
     this.runtime?.setHyper(name, value);
   }
 
@@ -132,18 +135,7 @@ export class OptcOptimizer extends tf.Optimizer {
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const runtime = this.bound();
     const b = this.backendRef!;
-    const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
-    const byName = new Map(list.map((g) => [g.name, g.tensor]));
-    for (const name of byName.keys()) {
-      if (!this.homes.some((h) => h.v.name === name)) throw new UnknownTensorError(name, `gradient for variable '${name}', which optimizer '${this.name}' was not bound to; bound: ${this.names().join(', ')}`);
-    }
-    const grads: Record<string, GPUBuffer> = {};
-    for (const h of this.homes) {
-      const g = byName.get(h.v.name);
-      if (!g) throw new MissingTensorError(h.v.name, `no gradient for variable '${h.v.name}': every bound variable needs one each step (bind only the ones you train)`);
-      if (h.v.dataId !== h.dataId) this.readopt(h);
-      grads[h.v.name] = bufferOf(b, g, `gradient of '${h.v.name}'`);
-    }
+    const grads = gatherGradients(b, this.name, this.homes, variableGradients, (h) => { if (h.v.dataId !== h.dataId) this.readopt(h); });
     // The gradients are results of work TF.js has recorded but maybe not submitted.
     flushTfjs(b);
     const t = runtime.stepCount + 1;
@@ -263,6 +255,45 @@ tf.serialization.registerClass(OptcOptimizer);
  */
 export async function createTfjsOptimizer(source: string, variables: readonly VariableLike[], options: TfjsOptimizerOptions = {}): Promise<OptcOptimizer> {
   return new OptcOptimizer(source, options).bind(variables);
+}
+
+/** Matrix programs need nothing else: the names of the interim matrix adapter, kept. */
+export const OptcMatrixOptimizer = OptcOptimizer;
+export const createTfjsMatrixOptimizer = createTfjsOptimizer;
+
+/**
+ * The gradients' GPU buffers by variable name, for every bound variable (`homes`): a gradient for a variable
+ * not bound is an UnknownTensorError, a bound variable without one a MissingTensorError. `each` runs per
+ * bound variable first (re-adopting one that was re-assigned).
+ */
+export function gatherGradients<H extends { v: tf.Variable }>(b: WebGpuBackend, optimizer: string, homes: readonly H[],
+  variableGradients: tf.NamedTensorMap | NamedTensor[], each?: (h: H) => void): Record<string, GPUBuffer> {
+  const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+  const byName = new Map(list.map((g) => [g.name, g.tensor]));
+  for (const name of byName.keys()) {
+    if (!homes.some((h) => h.v.name === name)) throw new UnknownTensorError(name, `gradient for variable '${name}', which optimizer '${optimizer}' was not bound to; bound: ${homes.map((h) => h.v.name).join(', ')}`);
+  }
+  const grads: Record<string, GPUBuffer> = {};
+  for (const h of homes) {
+    const g = byName.get(h.v.name);
+    if (!g) throw new MissingTensorError(h.v.name, `no gradient for variable '${h.v.name}': every bound variable needs one each step (bind only the ones you train)`);
+    each?.(h);
+    grads[h.v.name] = bufferOf(b, g, `gradient of '${h.v.name}'`);
+  }
+  return grads;
+}
+
+/** Hyperparameter overrides checked against the module, `NAME.h` against its fallback rule's. */
+function withHypers(m: KernelModule, base: Record<string, number>, over: Record<string, number>): Record<string, number> {
+  const fb = m.fallback;
+  const mine: Record<string, number> = {}, theirs: Record<string, number> = {};
+  for (const [k, v] of Object.entries(over)) {
+    if (fb && k.startsWith(`${fb.name}.`)) {
+      overrideHypers(fb.module, Object.fromEntries(fb.module.hypers.map((h) => [h.name, h.default])), { [k.slice(fb.name.length + 1)]: v });
+      theirs[k] = v;
+    } else mine[k] = v;
+  }
+  return { ...overrideHypers(m, base, mine), ...theirs };
 }
 
 function toBase64(s: string): string {

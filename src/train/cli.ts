@@ -6,7 +6,6 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { compile, compileIR } from '../compile.js';
-import { isMatrixProgram } from '../compile-matrix.js';
 import { OptcRuntimeError } from '../runtime/errors.js';
 import { openTfjsOnDawn } from '../tfjs/dawn.js';
 import { loadMnist, take } from './data.js';
@@ -69,9 +68,7 @@ export function optimizerEntries(p: Parsed): OptimizerEntry[] {
   for (const file of p.files) {
     let source: string;
     try { source = readFileSync(file, 'utf8'); } catch (e) { throw new TrainUsageError(`cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-    // A matrix program has no single kernel module (docs/matrix.md): its name and hypers come from the IR.
-    const front = compileIR(source, { file });
-    const m = isMatrixProgram(front.input) ? front.program : compile(source, { file }).module;
+    const m = compile(source, { file }).module;
     let label = m.name;
     for (let k = 2; entries.some((e) => e.label === label); k++) label = `${m.name}-${k}`;
     const hypers: Record<string, number> = {};

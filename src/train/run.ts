@@ -4,9 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createTfjsOptimizer } from '../tfjs/index.js';
-import { createTfjsMatrixOptimizer } from '../tfjs/matrix-optimizer.js';
 import { compileIR } from '../compile.js';
-import { isMatrixProgram } from '../compile-matrix.js';
 import { batchImages, batchLabels, CLASSES, epochOrder, PIXELS, type MnistSplit } from './data.js';
 
 export interface TrainConfig {
@@ -77,9 +75,8 @@ async function evaluate(model: tfl.LayersModel, x: tf.Tensor, labels: tf.Tensor,
 
 export async function trainOne(entry: OptimizerEntry, data: MnistSplit, cfg: TrainConfig, progress: Progress = {}): Promise<RunResult> {
   const model = buildModel(cfg.hidden, cfg.seed);
-  // Matrix programs (Muon, Shampoo, GaLore) run through their matrix stages (docs/matrix.md).
-  const create = entry.kind === 'optc' && isMatrixProgram(compileIR(entry.source).input) ? createTfjsMatrixOptimizer : createTfjsOptimizer;
-  const optc = entry.kind === 'optc' ? await create(entry.source, model.trainableWeights, { file: entry.file, hypers: entry.hypers }) : undefined;
+  // Matrix programs (Muon, Shampoo, GaLore) too: compile() schedules their matrix stages (docs/matrix.md).
+  const optc = entry.kind === 'optc' ? await createTfjsOptimizer(entry.source, model.trainableWeights, { file: entry.file, hypers: entry.hypers }) : undefined;
   const opt: tf.Optimizer = optc ?? tf.train.adam((entry as { lr: number }).lr);
   model.compile({ optimizer: opt, loss: 'categoricalCrossentropy' });
   const testX = tf.tensor2d(data.test.x, [data.test.n, PIXELS]);

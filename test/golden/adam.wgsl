@@ -20,7 +20,7 @@ struct Uniforms {
 @group(0) @binding(4) var<storage, read_write> st_v: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v9 = param[i];
@@ -70,7 +70,7 @@ struct Uniforms {
 @group(0) @binding(4) var<storage, read_write> st_v: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v9 = param[i];

@@ -237,7 +237,7 @@ fn r1_max_v(ax: R1Piece_v, s: vec4<u32>, et: u32, bits: u32) {
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 4194240u;
   let j0 = i * 32u;
   if (j0 >= u.n) { return; }
@@ -503,7 +503,7 @@ fn r1_scale_wide_v(pc: u32, et: u32, half: u32) -> f32 {
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 4194240u;
   let j0 = i * 32u;
   if (j0 >= u.n) { return; }

@@ -65,7 +65,7 @@ fn optc_rand_normal(stream: u32, tensor: u32, index: u32) -> f32 {
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 4194240u;
   let live = i < u.n;
   let j = min(i, u.n - 1u);

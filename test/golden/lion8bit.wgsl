@@ -193,7 +193,7 @@ fn q8_decode(word: u32, lane: u32, scale: f32) -> f32 {
 fn q8_pack(word: u32, lane: u32, code: u32) -> u32 { return word | (code << (lane * q8_BITS)); }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 4194240u;
   let j0 = i * 64u;
   if (j0 >= u.n) { return; }

@@ -19,7 +19,7 @@ struct Uniforms {
 @group(0) @binding(4) var<storage, read> in_g: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v34 = param[i];
@@ -69,7 +69,7 @@ struct Uniforms {
 @group(0) @binding(4) var<storage, read> in_g: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v34 = param[i];
@@ -110,7 +110,7 @@ struct Uniforms {
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v2 = st_z[i];
@@ -133,7 +133,7 @@ struct Uniforms {
 @group(0) @binding(2) var<storage, read_write> param: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v2 = st_z[i];
@@ -156,7 +156,7 @@ struct Uniforms {
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v2 = st_z[i];
@@ -179,7 +179,7 @@ struct Uniforms {
 @group(0) @binding(2) var<storage, read_write> param: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v2 = st_z[i];

@@ -14,7 +14,7 @@ struct Uniforms {
 @group(0) @binding(3) var<storage, read_write> param: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v4 = st_m[i];
@@ -47,7 +47,7 @@ struct Uniforms {
 @group(0) @binding(3) var<storage, read_write> param: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
   let v4 = st_m[i];

@@ -1,7 +1,8 @@
-// The stage plan of a matrix program (docs/matrix.md, "On the GPU"): which values are matrix products,
-// which are elementwise sweeps over a matrix, which are reductions, and which live in buffers. A pure
-// function of the Program; the WGSL for one tensor comes from it (src/codegen-wgsl/matrix-kernels.ts) and
-// the runtime dispatches it (src/runtime/matrix-runner.ts).
+// placeMatrixStages: the schedule of a matrix program (docs/matrix.md, "On the GPU") — which values are
+// matrix products, which are elementwise sweeps over a matrix, which are reductions, and which live in
+// buffers, as matrix stages of the one schedule (src/ir/schedule.ts). Code generation specializes them per
+// tensor shape (src/codegen-wgsl/matrix-kernels.ts) and the runtime dispatches them
+// (src/runtime/matrix-stages.ts).
 //
 // Everything that is one number per step is computed on the host. A `select` whose condition is a step
 // value (an `every k` block, a `nesterov != 0 ? ... : ...`) is decided on the host too, so the plan has one
@@ -19,62 +20,21 @@
 // product's epilogue (Newton-Schulz's X' = a X + B X is one kernel: B X with epilogue a X + acc). Reductions
 // over a matrix (Frobenius norms, traces) are stages with their argument's expression fused in, writing one
 // per-tensor slot that later kernels read.
-import { ELEM_SHAPE } from './matrix.js';
-import type { Inst, MatShape, Program, ValueId } from './types.js';
-
-/** A matrix product operand: a buffer, read transposed when `transpose` (xor `orient` on a tall tensor). */
-export interface Operand { value: ValueId; buffer: string; transpose: boolean; orient: boolean }
-
-export type MatrixStage =
-  /** Computes `root` (elementwise, inlining what it reads) at every entry of `shape` into `out`. */
-  | { kind: 'map'; root: ValueId; shape: MatShape; out: string; reads: string[] }
-  /** The product `mm` of `a` and `b`; with `root` !== `mm`, `root` is computed from it as the epilogue. */
-  | { kind: 'matmul'; root: ValueId; mm: ValueId; a: Operand; b: Operand; out: string; reads: string[] }
-  /** `root` (a reduce over the tensor) folds its argument's expression into scalar slot `slot`. */
-  | { kind: 'reduce'; root: ValueId; slot: number; reads: string[] }
-  /** Copies a buffer into a store target at the end of the step. */
-  | { kind: 'copy'; from: string; to: string; shape: MatShape; reads: string[] };
-
-export interface PlanBuffer { key: string; shape: MatShape }
-
-export interface MatrixVariant {
-  /** A select decided on the host -> the argument it takes. */
-  alias: Record<number, ValueId>;
-  /** Value -> the buffer holding it (leaves, and materialized values). */
-  buffers: Record<number, string>;
-  /** Reduce instruction -> its per-tensor scalar slot. */
-  slots: Record<number, number>;
-  /** Materialized value -> the product fused into its kernel. */
-  fused: Record<number, ValueId>;
-  stages: MatrixStage[];
-  /** Temporary buffers: shape, and the stages that write (first) and last read them. */
-  temps: (PlanBuffer & { first: number; last: number })[];
-  scalarSlots: number;
-}
-
-export interface MatrixPlan {
-  /** The program's instructions: kernels are generated from them (with `alias` applied). */
-  insts: Inst[];
-  /** Leaf buffers: `p`, `in:NAME`, `st:NAME` with their shapes. */
-  leaves: PlanBuffer[];
-  /** Step conditions decided on the host: bit k of a variant's index is condition k. */
-  conds: ValueId[];
-  /** One variant per assignment of `conds` (index = bits). */
-  variants: MatrixVariant[];
-  /** Step values as kernels read them: slot k of the steps buffer holds `steps[k]` as f32 ... */
-  steps: ValueId[];
-  /** ... and slot `steps.length + k` holds `streams[k]` as a u32 stream key (`rand`'s operand). */
-  streams: ValueId[];
-}
-
-/** Something the matrix stages cannot run yet (a typed error naming it; the interpreter runs everything). */
-export class MatrixPlanError extends Error {
-  constructor(message: string) { super(message); this.name = 'MatrixPlanError'; }
-}
+import { error, type Diagnostic } from '../diag.js';
+import { ELEM_SHAPE, hasMatrixStages } from '../ir/matrix.js';
+import type { MatrixSchedule, MatrixStage, MatrixVariant, Operand, PlanBuffer } from '../ir/schedule.js';
+import type { Inst, MatShape, Program, ValueId } from '../ir/types.js';
+import type { Pass } from './pass.js';
+import { withSchedule } from './rewrite.js';
 
 const MAX_CONDS = 6;
 const isView = (i: Inst): boolean => i.op === 'transpose' || i.op === 'orient';
 const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ELEM_SHAPE);
+
+/** Programs scheduled as matrix stages: matrix values, or a fallback rule (tensors are split by rule). */
+export function isMatrixProgram(p: Pick<Program, 'insts' | 'states' | 'fallback'>): boolean {
+  return hasMatrixStages(p) || Boolean(p.fallback);
+}
 
 /** The buffer key of a leaf (p, an input, a non-step state), or undefined for any other value. */
 export function leafKey(i: Inst): string | undefined {
@@ -85,31 +45,56 @@ export function leafKey(i: Inst): string | undefined {
 }
 const targetKey = (target: string): string => (target === 'p' ? 'p' : `st:${target}`);
 
-export function planMatrix(p: Program): MatrixPlan {
-  unsupported(p);
-  const conds = [...new Set(p.insts.filter((i) => i.op === 'select' && i.space !== 'step' && p.insts[i.args[0]!]!.space === 'step').map((i) => i.args[0]!))];
-  if (conds.length > MAX_CONDS) throw new MatrixPlanError(`optimizer '${p.name}' has ${conds.length} step conditions on matrix values; the GPU plan enumerates at most ${MAX_CONDS}`);
+/**
+ * The scheduling pass for matrix programs (the elementwise scheduling passes leave them alone). What the
+ * matrix stages cannot run is reported as E0331 with the reason, at the construct.
+ */
+export const placeMatrixStages: Pass = (p, ctx) => {
+  if (!isMatrixProgram(p)) return p;
+  const problem = matrixProblem(p);
+  if (problem) { ctx.diagnostics.push(problem); return p; }
+  return withSchedule(p, { uniforms: [], kernels: [], vectorWidth: 1, matrix: planMatrix(p) });
+};
+
+/** The matrix stages of `p` (which `matrixProblem` accepts). */
+export function planMatrix(p: Program): MatrixSchedule {
+  const conds = stepConds(p);
   const leaves: PlanBuffer[] = [{ key: 'p', shape: ELEM_SHAPE }, ...p.inputs.map((i) => ({ key: `in:${i.name}`, shape: ELEM_SHAPE }))];
   for (const s of p.states) if (s.space !== 'step') leaves.push({ key: `st:${s.name}`, shape: s.space === 'mat' ? s.shape! : ELEM_SHAPE });
   const variants = Array.from({ length: 2 ** conds.length }, (_, bits) =>
     planVariant(p, new Map(conds.map((c, k) => [c, Boolean((bits >> k) & 1)]))));
   const steps = p.insts.flatMap((i, id) => (i.space === 'step' ? [id] : []));
   const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
-  return { insts: p.insts, leaves, conds, variants, steps, streams };
+  return { leaves, conds, variants, steps, streams };
 }
 
-function unsupported(p: Program): void {
-  const no = (what: string) => { throw new MatrixPlanError(`optimizer '${p.name}': ${what} in a matrix program does not run on the GPU yet (run it with --backend interp)`); };
-  if (p.entries?.length) no('named update blocks');
+const stepConds = (p: Program): ValueId[] =>
+  [...new Set(p.insts.filter((i) => i.op === 'select' && i.space !== 'step' && p.insts[i.args[0]!]!.space === 'step').map((i) => i.args[0]!))];
+
+/**
+ * Why the matrix stages cannot run `p`, or undefined. Each reason names what the stages would need: they
+ * encode compressed states block by block with round-to-nearest (no rank-1 scales, no stochastic
+ * rounding), read the parameter as f32, and have no per-row/per-column sweeps.
+ */
+export function matrixProblem(p: Program): Diagnostic | undefined {
+  const hint = 'run it with `optc run FILE --backend interp`, which runs every matrix program; docs/matrix.md lists what the GPU stages run';
+  const no = (what: string, why: string, span?: Inst['span']) =>
+    error('E0331', `optimizer '${p.name}': ${what} in a matrix program does not run on the GPU: ${why}`, span, hint);
+  if (p.entries?.length) return no('named update blocks', 'the matrix stages compile one update per step', p.entries[0]!.span);
   for (const s of p.states) {
-    if (s.space && s.space !== 'elem' && s.space !== 'mat') no(`state '${s.name}' of space ${s.space}`);
-    if (s.format.kind !== 'f32') no(`state '${s.name}' stored as ${s.format.kind}`);
+    if (s.space && s.space !== 'elem' && s.space !== 'mat' && s.space !== 'step') return no(`state '${s.name}' of space ${s.space}`, 'the matrix stages have no per-row, per-column or per-tensor state buffers', s.span);
+    // A compressed per-element state is decoded before a tensor's stages and encoded after them
+    // (codegen-wgsl/matrix-states.ts), with the interpreter's quantizer; these two need more than that.
+    if (s.format.rank1) return no(`state '${s.name}' stored as ${s.format.kind} with rank-1 scales`, 'the matrix stages encode a state block by block; rank-1 scales need the maxima of every row and column first', s.span);
+    if (s.format.rounding === 'stochastic') return no(`state '${s.name}' stored with stochastic rounding`, 'the matrix stages encode with round-to-nearest only (no random stream in their encoder)', s.span);
   }
-  if (p.param && p.param.kind !== 'f32') no(`a parameter stored as ${p.param.kind}`);
+  if (p.param && p.param.kind !== 'f32') return no(`a parameter stored as ${p.param.kind}`, 'matrix stage kernels read the parameter as an f32 matrix', p.paramSpan);
   for (const i of p.insts) {
-    if (i.space === 'row' || i.space === 'col') no('a per-row or per-column value');
-    if (i.op === 'reduce' && i.over !== 'tensor') no(`a ${i.over} reduction`);
+    if (i.space === 'row' || i.space === 'col') return no('a per-row or per-column value', 'the matrix stages have no row or column sweeps (write it as a product with a ones vector)', i.span);
   }
+  const conds = stepConds(p);
+  if (conds.length > MAX_CONDS) return no(`${conds.length} step conditions on matrix values`, `the stages are planned once per assignment of them, at most ${MAX_CONDS}`, p.insts[conds[0]!]!.span);
+  return undefined;
 }
 
 function planVariant(p: Program, cond: Map<ValueId, boolean>): MatrixVariant {
@@ -260,20 +245,20 @@ function planVariant(p: Program, cond: Map<ValueId, boolean>): MatrixVariant {
   for (const r of roots) if (insts[r]!.op !== 'reduce') buffers[r] = outOf.get(r)!;
 
   const operand = (a: ValueId): Operand => { const o = peel(a); return { value: o.base, buffer: buffers[o.base]!, transpose: o.transpose, orient: o.orient }; };
-  const stages: MatrixStage[] = roots.map((r) => {
+  const stages: MatrixStage[] = roots.map((r, k) => {
     const i = insts[r]!;
     const reads = [...rootReads.get(r)!.any].map((b) => (b.startsWith('t') && buffers[Number(b.slice(1))] ? buffers[Number(b.slice(1))]! : b));
-    if (i.op === 'reduce') return { kind: 'reduce', root: r, slot: slots[r]!, reads };
+    if (i.op === 'reduce') return { kind: 'reduce', at: k, root: r, slot: slots[r]!, reads };
     const mm = i.op === 'matmul' ? r : fused[r];
     if (mm !== undefined) {
       const [a, b] = insts[mm]!.args.map(operand) as [Operand, Operand];
-      return { kind: 'matmul', root: r, mm, a, b, out: buffers[r]!, reads };
+      return { kind: 'matmul', at: k, root: r, mm, a, b, out: buffers[r]!, reads };
     }
-    return { kind: 'map', root: r, shape: rootShape(r), out: buffers[r]!, reads };
+    return { kind: 'map', at: k, root: r, shape: rootShape(r), out: buffers[r]!, reads };
   });
   for (const c of copies) {
     const from = buffers[c.from]!;
-    stages.push({ kind: 'copy', from, to: c.to, shape: rootShape(c.from), reads: [from] });
+    stages.push({ kind: 'copy', at: stages.length, from, to: c.to, shape: rootShape(c.from), reads: [from] });
   }
 
   const temps: MatrixVariant['temps'] = [];
@@ -283,5 +268,12 @@ function planVariant(p: Program, cond: Map<ValueId, boolean>): MatrixVariant {
     const last = stages.reduce((l, x, j) => (x.reads.includes(s.out) ? j : l), k);
     temps.push({ key: s.out, shape: s.kind === 'map' ? s.shape : shapeOf(insts[s.root]!), first: k, last });
   });
-  return { alias, buffers, slots, fused, stages, temps, scalarSlots: reduces.length };
+  // A global reduction's stage writes each tensor's partial; the fold across tensors runs right after it.
+  const folds: MatrixVariant['folds'] = [];
+  stages.forEach((s, k) => {
+    if (s.kind !== 'reduce' || insts[s.root]!.over !== 'global') return;
+    const last = folds.at(-1);
+    if (last && last.after === k - 1 && stages.slice(last.after + 1, k).every((x) => x.kind === 'reduce')) { last.after = k; last.reduces.push(s.root); } else folds.push({ after: k, reduces: [s.root] });
+  });
+  return { alias, buffers, slots, fused, stages, temps, scalarSlots: reduces.length, folds };
 }

@@ -1,0 +1,85 @@
+// The kernel module of a matrix program (docs/matrix.md, "On the GPU"): the same manifest as every other
+// module — host program, uniform layout, states, inputs — with its matrix stages (`module.matrix`) in
+// place of elementwise kernels. Matrix stage kernels have every size as a WGSL constant (one pipeline per
+// shape, as the matmul kernel measured best), so they are generated when the module is bound to tensors of
+// known shape: `matrixStageKernels(module, variant, view, tensor)`, which the runtime calls through this
+// directory's index. The uniform layout has no dispatch header: field k is `steps[k]` in every stage kernel.
+import { invariant } from '../diag.js';
+import type { View } from '../ir/matrix.js';
+import { printIR } from '../ir/printer.js';
+import type { Program } from '../ir/types.js';
+import { planHost } from './host.js';
+import { manifestHead, type KernelModule } from './manifest.js';
+import { stageKernel, type StageKernel } from './matrix-kernels.js';
+
+export function emitMatrixModule(p: Program): KernelModule {
+  const m = p.schedule?.matrix;
+  invariant(m, () => `emitMatrixModule needs a program scheduled by placeMatrixStages\n${printIR(p)}`);
+  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, [], { streams: m.streams });
+  const index = new Map(uniforms.fields.map((f, k) => [f.name, k]));
+  const stepField: Record<number, number> = {};
+  for (const [id, name] of fieldOf) stepField[id] = index.get(name)!;
+  const streams: Record<number, number> = {};
+  for (const [id, name] of streamField) streams[id] = index.get(name)!;
+  const conds = m.conds.map((c) => {
+    const f = uniforms.fields[stepField[c]!];
+    invariant(f && f.source.from === 'host', () => `matrix module: condition %${c} is not a host value\n${printIR(p)}`);
+    return f.source.value;
+  });
+  return {
+    ...manifestHead(p, ['matrix']),
+    host,
+    uniforms,
+    temps: [],
+    variants: {},
+    guard: false,
+    matrix: { insts: p.insts, schedule: m, stepField, streamField: streams, conds },
+  };
+}
+
+/**
+ * The kernels of one variant of a matrix module for one tensor (undefined for copy stages, which the
+ * runtime does with buffer copies). `tensor` is the tensor's id, which keys its random numbers.
+ */
+export function matrixStageKernels(module: KernelModule, variant: number, view: View, tensor: number): (StageKernel | undefined)[] {
+  const info = module.matrix!;
+  const v = info.schedule.variants[variant]!;
+  return v.stages.map((s) => (s.kind === 'copy' ? undefined : stageKernel(info, v, s, { view, tensor })));
+}
+
+/**
+ * The fold of a variant's global reductions across `tensors` tensors: every tensor's partials sit in one
+ * scalar buffer, `stride` floats per tensor; one invocation per reduction folds slot j of every tensor in
+ * tensor order (f32, as each partial was) and writes the total back into every tensor's slot j, where the
+ * later stages read it.
+ */
+export function matrixFoldKernel(module: KernelModule, variant: number, fold: number, tensors: number, stride: number): StageKernel {
+  const info = module.matrix!;
+  const v = info.schedule.variants[variant]!;
+  const f = v.folds[fold]!;
+  const lines = f.reduces.map((r, j) => {
+    const fn = info.insts[r]!.name!;
+    const slot = v.slots[r]!;
+    const init = fn === 'sum' ? '0.0' : `scal[${slot}u]`;
+    const op = (a: string, b: string) => (fn === 'sum' ? `${a} + ${b}` : `${fn}(${a}, ${b})`);
+    return [
+      `  if (j == ${j}u) {`,
+      `    var acc = ${init};`,
+      `    for (var k = ${fn === 'sum' ? 0 : 1}u; k < ${tensors}u; k++) { acc = ${op('acc', `scal[k * ${stride}u + ${slot}u]`)}; }`,
+      `    for (var k = 0u; k < ${tensors}u; k++) { scal[k * ${stride}u + ${slot}u] = acc; }`,
+      '  }',
+    ].join('\n');
+  });
+  const wgsl = [
+    `// Global reductions ${f.reduces.map((r) => `%${r}`).join(', ')}: every tensor's partial folded across ${tensors} tensors.`,
+    '@group(0) @binding(0) var<storage, read_write> scal: array<f32>;',
+    '@compute @workgroup_size(64)',
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    '  let j = gid.x;',
+    ...lines,
+    '}',
+  ].join('\n');
+  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings: [{ binding: 0, buffer: '#scal', access: 'read_write' }], label: `global fold ${f.reduces.map((r) => `%${r}`).join(' ')} x${tensors}` };
+}
+
+export type { StageKernel, StageBinding } from './matrix-kernels.js';

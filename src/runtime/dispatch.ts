@@ -1,0 +1,59 @@
+// One step's dispatches of a fused (elementwise) module, planned once when the optimizer or entry point is
+// built: which chunks hold work, their uniform dims, each kernel's grid. A step then writes each chunk's
+// uniform (through the manifest's layout, into a reused buffer) and records the planned passes, with no
+// per-step planning or allocation — on a device where a small step takes a fraction of a millisecond, host
+// work is a visible part of it (docs/performance.md, "Host work per step").
+import { gridFor, kernelsOf, spillGrid, type KernelModule } from '../codegen-wgsl/index.js';
+import { uniformWriter } from '../host/index.js';
+import type { Chunk } from './layout.js';
+
+/** What a fused dispatch needs of a chunk: its pieces, the vector width it runs at, its uniform buffer. */
+export interface FusedChunk { chunk: Chunk; width: 1 | 4; uniform: GPUBuffer }
+
+interface Run { ci: number; kernel: number; width: 1 | 4; x: number; y: number }
+
+export class FusedDispatch {
+  /** Kernel-major: every chunk's dispatch of one kernel before any of the next. */
+  private readonly runs: Run[] = [];
+  private readonly writers: { group: number; uniform: GPUBuffer; write: ReturnType<typeof uniformWriter> }[] = [];
+
+  /**
+   * `scaleGroups(state, wg)`: workgroups of a `scalesOf` kernel (rank-1 maxima finalization), which runs once
+   * per step with chunk 0's bindings rather than once per chunk.
+   */
+  constructor(private readonly device: GPUDevice, module: KernelModule, chunks: FusedChunk[],
+    scaleGroups?: (state: string, wg: number) => number) {
+    const maxX = device.limits.maxComputeWorkgroupsPerDimension;
+    const live = chunks.flatMap((c, ci) => {
+      const len = c.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
+      const items = Math.ceil(len / c.width);
+      return items === 0 ? [] : [{ ci, c, items, len }];
+    });
+    for (const { c, items, len } of live) this.writers.push({ group: c.chunk.group, uniform: c.uniform, write: uniformWriter(module.uniforms, { n: items, len }) });
+    const kernels = (w: 1 | 4) => module.variants[w]!;
+    const count = kernelsOf(module).length; // 0 in a matrix module: its stages run elsewhere
+    for (let k = 0; k < count; k++) {
+      const runs = live.flatMap(({ ci, c, items }): Run[] => {
+        const spec = kernels(c.width)[k]!;
+        const [x, y] = spec.scalesOf ? spillGrid(scaleGroups!(spec.scalesOf, spec.workgroupSize), maxX) : gridFor(spec, items, maxX);
+        return [{ ci, kernel: k, width: c.width, x, y }];
+      });
+      const once = live.length > 0 && kernels(live[0]!.c.width)[k]!.scalesOf;
+      this.runs.push(...(once ? runs.slice(0, 1) : runs).filter((r) => r.x > 0));
+    }
+  }
+
+  /** Writes the uniform of every chunk that holds work, for step `t`; `hostVals[g]` are group g's host values. */
+  writeUniforms(hostVals: readonly (readonly number[])[], t: number): void {
+    for (const w of this.writers) this.device.queue.writeBuffer(w.uniform, 0, w.write(hostVals[w.group]!, t));
+  }
+
+  /** Records the planned dispatches; `groups(ci)` are chunk ci's bind groups, `pipes(width)` the pipelines. */
+  encode(pass: GPUComputePassEncoder, groups: (ci: number) => GPUBindGroup[], pipes: (width: 1 | 4) => GPUComputePipeline[]): void {
+    for (const r of this.runs) {
+      pass.setPipeline(pipes(r.width)[r.kernel]!);
+      pass.setBindGroup(0, groups(r.ci)[r.kernel]!);
+      pass.dispatchWorkgroups(r.x, r.y);
+    }
+  }
+}

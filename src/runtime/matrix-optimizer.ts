@@ -1,0 +1,255 @@
+// A matrix program's module bound to tensors (docs/matrix.md, "On the GPU"): what `createOptimizer` returns
+// for a module with matrix stages. The same Optimizer API — step, read/write by tensor name, hypers, memory,
+// param regions for framework adapters — over two kinds of tensor: the matrices (two dimensions), which
+// run the module's matrix stages (matrix-stages.ts), and every other tensor, which runs the module's
+// fallback rule through an ordinary Optimizer of the fallback's own module (hypers `NAME.h`). A module
+// with matrix stages and no fallback refuses a tensor that is not a matrix (NotAMatrixError).
+//
+// Per step: the host program gives the step values; they decide the variant (an `every k` refresh or not)
+// and are written into the stages' step buffer through the module's uniform layout; gradients and inputs
+// are copied into each matrix's leaves; every stage of every matrix is recorded into one command buffer;
+// then the fallback's step runs.
+import { HyperError, overrideHypers } from '../diag.js';
+import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
+import { isMatrix, NotAMatrixError, shapeSize, type KernelModule } from '../codegen-wgsl/index.js';
+import type { MemoryReport, OptimizerOptions, StepReport, TensorData, TensorSpec } from './chunks.js';
+import { MissingScalarError, MissingTensorError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
+import { decodeAs, encodeAs, type Packed } from '../formats/index.js';
+import { MatrixStages, type MatrixTensor } from './matrix-stages.js';
+import { createOptimizer, Optimizer } from './optimizer.js';
+
+const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+export async function createMatrixOptimizer(device: GPUDevice, module: KernelModule, params: Record<string, TensorSpec>,
+  options: OptimizerOptions = {}): Promise<MatrixOptimizer> {
+  if (options.groups?.length) throw new UnsupportedError(`optimizer '${module.name}' has matrix stages, which take one set of hyperparameters for every tensor (no parameter groups yet)`);
+  const fb = module.fallback;
+  const prefix = fb ? `${fb.name}.` : undefined;
+  const mainHypers: Record<string, number> = {}, fbHypers: Record<string, number> = {};
+  for (const [k, v] of Object.entries(options.hypers ?? {})) {
+    if (prefix && k.startsWith(prefix)) fbHypers[k.slice(prefix.length)] = v; else mainHypers[k] = v;
+  }
+  const hypers = overrideHypers(module, Object.fromEntries(module.hypers.map((h) => [h.name, h.default])), mainHypers);
+  const init = stateInitValues(module.host, hypers);
+  const shapes = new Map<string, number[]>();
+  const matrices: MatrixTensor[] = [];
+  const others: Record<string, TensorSpec> = {};
+  const stagesOf: MatrixTensor[] = [];
+  const work = new Map<string, GPUBuffer>();
+  try {
+    Object.entries(params).forEach(([name, spec], index) => {
+      if (!Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+        throw new ShapeError(name, `parameter '${name}': shape must be a list of non-negative integers, got ${JSON.stringify(spec.shape)}`);
+      }
+      const n = numel(spec.shape);
+      if (spec.data && spec.data.length !== n) throw new ShapeError(name, `parameter '${name}': data has ${spec.data.length} elements, shape ${JSON.stringify(spec.shape)} has ${n}`);
+      shapes.set(name, [...spec.shape]);
+      if (!isMatrix(spec.shape)) {
+        if (!fb) throw new NotAMatrixError(name, spec.shape, module.name);
+        others[name] = spec;
+        return;
+      }
+      const t = MatrixStages.tensor(device, module, name, index, spec.shape, init, spec, work);
+      stagesOf.push(t);
+      matrices.push(t);
+    });
+    const stages = new MatrixStages(device, module, matrices, work);
+    // Every variant is built now, so that a step never waits for a pipeline (TF.js's applyGradients is synchronous).
+    await stages.prepareAll();
+    const fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, { ...options, hypers: fbHypers }) : undefined;
+    return new MatrixOptimizer(device, module, shapes, hypers, stages, fallback);
+  } catch (e) {
+    for (const t of stagesOf) for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy();
+    for (const b of work.values()) b.destroy();
+    throw e;
+  }
+}
+
+export class MatrixOptimizer extends Optimizer {
+  private lastDispatches = 0;
+
+  constructor(device: GPUDevice, module: KernelModule, shapes: Map<string, number[]>, hypers: Record<string, number>,
+    readonly stages: MatrixStages, readonly fallback: Optimizer | undefined) {
+    super(device, module, [], { shapes, groupHypers: [hypers], groupInits: [stateInitValues(module.host, hypers)], pipes: new Map() });
+  }
+
+  /** Dispatches (and buffer copies) of the last step: matrix stages, plus the fallback's. */
+  override get dispatchesPerStep(): number { return this.lastDispatches; }
+
+  override memory(): MemoryReport & { tempBytes: number } {
+    const m = this.stages.memory();
+    const f = this.fallback?.memory() ?? { paramBytes: 0, stateBytes: 0 };
+    return { paramBytes: m.paramBytes + f.paramBytes, stateBytes: m.stateBytes + f.stateBytes, tempBytes: m.tempBytes };
+  }
+
+  override setHyper(name: string, value: number, group?: number): void {
+    const fb = this.module.fallback;
+    if (fb && name.startsWith(`${fb.name}.`)) {
+      if (!this.fallback) { overrideHypers(fb.module, {}, { [name.slice(fb.name.length + 1)]: value }); return; }
+      this.fallback.setHyper(name.slice(fb.name.length + 1), value, group);
+      return;
+    }
+    if (group) throw new HyperError(name, `optimizer '${this.module.name}' has matrix stages: no parameter groups`);
+    super.setHyper(name, value);
+  }
+
+  override step(grads: Record<string, TensorData>, inputs: Record<string, Record<string, TensorData>> = {},
+    scalars: Record<string, number> = {}): Promise<StepReport> {
+    this.live();
+    const host = this.module.host;
+    const declared = new Set([...(host.declaredScalars ?? []), ...(this.module.fallback?.module.host.declaredScalars ?? [])]);
+    for (const k of Object.keys(scalars)) if (!declared.has(k)) throw new MissingScalarError(k, `unknown scalar input '${k}' for optimizer '${this.module.name}'; it declares: ${[...declared].join(', ') || '(none)'}`);
+    for (const k of host.scalars ?? []) if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}': pass it as step(grads, inputs, { ${k}: ... })`);
+    for (const k of Object.keys(grads)) if (!this.shapes.has(k)) throw new UnknownTensorError(k, `gradient for unknown parameter '${k}'; parameters: ${this.tensors.join(', ')}`);
+    const sources: { key: string; data: TensorData; n: number; t: MatrixTensor; label: string }[] = [];
+    for (const t of this.stages.tensors) {
+      for (const input of this.module.inputs) {
+        if (!t.leaves.has(`in:${input}`)) continue;
+        const data = input === 'g' ? grads[t.name] : inputs[input]?.[t.name];
+        const label = input === 'g' ? `gradient of '${t.name}'` : `input '${input}' of '${t.name}'`;
+        if (!data) throw new MissingTensorError(t.name, `missing ${label}`);
+        const n = numel(t.shape);
+        if (data instanceof Float32Array ? data.length !== n : data.size < 4 * n) {
+          throw new ShapeError(t.name, `${label} has ${data instanceof Float32Array ? `${data.length} elements` : `${data.size} bytes`}, the parameter has ${n} elements (shape ${JSON.stringify(t.shape)})`);
+        }
+        sources.push({ key: `in:${input}`, data, n, t, label });
+      }
+    }
+    const t = this.stepCount + 1;
+    const vals = evalHost(host, this.groupHypers[0]!, t, { scalars, states: this.stepStates[0] });
+    const variant = this.stages.variantOf(vals);
+    this.device.queue.writeBuffer(this.stages.steps, 0, uniformBytes(this.module.uniforms, vals, {}, t));
+    const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
+    for (const s of sources) {
+      const dst = s.t.leaves.get(s.key)!;
+      if (s.data instanceof Float32Array) this.device.queue.writeBuffer(dst, 0, s.data.buffer as ArrayBuffer, s.data.byteOffset, s.data.byteLength);
+      else enc.copyBufferToBuffer(s.data, 0, dst, 0, 4 * s.n);
+    }
+    let dispatches = this.stages.encode(enc, variant);
+    this.device.queue.submit([enc.finish()]);
+    let done: Promise<StepReport> | undefined;
+    if (this.fallback) {
+      const names = this.fallback.tensors;
+      const fbInputs = Object.fromEntries(Object.entries(inputs).map(([k, per]) => [k, Object.fromEntries(names.filter((n) => per[n]).map((n) => [n, per[n]!]))]));
+      const fbDeclared = new Set(this.fallback.module.host.declaredScalars ?? []);
+      this.fallback.stepCount = this.stepCount;
+      done = this.fallback.step(Object.fromEntries(names.filter((n) => grads[n]).map((n) => [n, grads[n]!])),
+        Object.fromEntries(Object.entries(fbInputs).filter(([k]) => this.fallback!.module.inputs.includes(k))),
+        Object.fromEntries(Object.entries(scalars).filter(([k]) => fbDeclared.has(k))));
+      dispatches += this.fallback.dispatchesPerStep;
+    }
+    this.stepCount = t;
+    for (const u of host.stepStateUpdates ?? []) this.stepStates[0]![u.state] = vals[u.value]!;
+    this.lastDispatches = dispatches;
+    const report = { t, skipped: false };
+    return done ? done.then(() => report) : Promise.resolve(report);
+  }
+
+  override async readParam(name: string): Promise<Float32Array> {
+    const t = this.matrix(name);
+    return t ? this.stages.readLeaf(t, 'p') : this.fallbackFor(name).readParam(name);
+  }
+
+  override writeParam(name: string, data: Float32Array): void {
+    const t = this.matrix(name);
+    if (t) this.stages.writeLeaf(t, 'p', data, `parameter '${name}'`); else this.fallbackFor(name).writeParam(name, data);
+  }
+
+  /** A state of one tensor; a matrix state has its own shape (`stateShape`), row-major. */
+  override async readState(state: string, name: string): Promise<Float32Array> {
+    const t = this.matrix(name);
+    if (!t) return this.fallbackFor(name).readState(state, name);
+    this.stateCheck(state);
+    if (this.isStepState(state)) return Float32Array.of(this.stepState(state));
+    if (this.stages.isPacked(t, state)) return decodeAs(this.format(state), await this.stages.readPacked(t, state), this.stages.leaf(t, `st:${state}`).n, t.shape);
+    return this.stages.readLeaf(t, `st:${state}`);
+  }
+
+  override async readStatePacked(state: string, name: string): Promise<Packed> {
+    const t = this.matrix(name);
+    if (!t) return this.fallbackFor(name).readStatePacked(state, name);
+    this.stateCheck(state);
+    if (!this.stages.isPacked(t, state)) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
+    return this.stages.readPacked(t, state);
+  }
+
+  override writeStatePacked(state: string, name: string, pk: Packed): void {
+    const t = this.matrix(name);
+    if (!t) { this.fallbackFor(name).writeStatePacked(state, name, pk); return; }
+    this.stateCheck(state);
+    if (!this.stages.isPacked(t, state)) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
+    this.stages.writePacked(t, state, pk);
+  }
+
+  override writeState(state: string, name: string, data: Float32Array): void {
+    const t = this.matrix(name);
+    if (!t) { this.fallbackFor(name).writeState(state, name, data); return; }
+    this.stateCheck(state);
+    if (this.isStepState(state)) throw new UnsupportedError(`state '${state}' is a step state, one float64 per parameter group: set it with setStepState`);
+    if (this.stages.isPacked(t, state)) {
+      const n = this.stages.leaf(t, `st:${state}`).n;
+      if (data.length !== n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${n}`);
+      this.stages.writePacked(t, state, encodeAs(this.format(state), data, t.shape));
+      return;
+    }
+    this.stages.writeLeaf(t, `st:${state}`, data, `state '${state}' of '${name}'`);
+  }
+
+  /** The states a tensor holds: the program's for a matrix, the fallback rule's for any other tensor. */
+  override statesOf(name: string): KernelModule['states'] {
+    if (this.matrix(name)) return this.module.states;
+    return this.fallbackFor(name).module.states;
+  }
+
+  /** The shape of a state of one tensor: the parameter's, or a matrix state's own ([short, rank] …). */
+  stateShape(state: string, name: string): number[] {
+    const t = this.matrix(name);
+    if (!t) return this.shapes.get(name)!;
+    const leaf = this.module.matrix!.schedule.leaves.find((l) => l.key === `st:${state}`);
+    if (!leaf) throw new UnknownStateError(state, `optimizer '${this.module.name}' has no matrix state '${state}'`);
+    return leaf.shape[0] === 'rows' && leaf.shape[1] === 'cols' ? t.shape : shapeSize(leaf.shape, t.view);
+  }
+
+  override async read(): Promise<{ params: Record<string, Float32Array>; state: Record<string, Record<string, Float32Array>> }> {
+    const params: Record<string, Float32Array> = {};
+    const state: Record<string, Record<string, Float32Array>> = {};
+    for (const name of this.tensors) {
+      params[name] = await this.readParam(name);
+      for (const s of this.statesOf(name)) (state[s.name] ??= {})[name] = await this.readState(s.name, name);
+    }
+    return { params, state };
+  }
+
+  override paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
+    const t = this.matrix(name);
+    if (!t) return this.fallbackFor(name).paramRegions(name);
+    return [{ buffer: t.leaves.get('p')!, byteOffset: 0, tensorByteOffset: 0, bytes: 4 * numel(t.shape) }];
+  }
+
+  override async save(): Promise<void> {
+    throw new UnsupportedError(`optimizer '${this.module.name}' has matrix stages: checkpoint files do not hold matrix states yet (read them with read())`);
+  }
+
+  override async load(): Promise<void> {
+    throw new UnsupportedError(`optimizer '${this.module.name}' has matrix stages: checkpoint files do not hold matrix states yet`);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.stages.dispose();
+    this.fallback?.dispose();
+  }
+
+  private matrix(name: string): MatrixTensor | undefined {
+    this.live();
+    if (!this.shapes.has(name)) throw new UnknownTensorError(name, `unknown parameter '${name}'; parameters: ${this.tensors.join(', ')}`);
+    return this.stages.tensors.find((t) => t.name === name);
+  }
+
+  private format(state: string) { return this.module.states.find((s) => s.name === state)!.format; }
+
+  private fallbackFor(name: string): Optimizer {
+    if (!this.fallback) throw new UnknownTensorError(name, `unknown parameter '${name}'; parameters: ${this.tensors.join(', ')}`);
+    return this.fallback;
+  }
+}

@@ -1,0 +1,69 @@
+// Compressed per-element states in matrix programs (codegen-wgsl/matrix-states.ts): Muon with its momentum
+// buffer stored as q8, q4, bf16 or fp8, on Dawn through compile() + createOptimizer against the
+// interpreter. The buffer is computed elementwise (a lerp of the decoded buffer and g), so its codes and
+// scales agree bit for bit after every step; p goes through Newton–Schulz's f32 products, so it agrees
+// within the tolerance of test/matrix-gpu.test.ts. Memory: the buffer's codes and scales, not 4 bytes a value.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile, compileIR } from '../src/compile.js';
+import { initStates, interpretTensors, type TensorIO } from '../src/ir/index.js';
+import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
+import { createOptimizer } from '../src/runtime/optimizer.js';
+import { numel, randomTensor } from './helpers/data.js';
+import { Rng } from './helpers/prng.js';
+
+let device: GPUDevice;
+beforeAll(async () => { device = await getDevice(); }); // a missing adapter fails here, saying how to get one
+afterAll(() => { device?.destroy(); releaseGpu(); });
+
+const muonWith = (format: string) => readFileSync('examples/muon.opt', 'utf8').replace('state momentum_buffer = 0;', `state momentum_buffer: ${format} = 0;`);
+
+describe('Muon with a compressed momentum buffer: Dawn = the interpreter', () => {
+  for (const format of ['q8', 'q4', 'bf16', 'fp8e4m3']) {
+    it(format, async () => {
+      const source = muonWith(format);
+      expect(source).toContain(`momentum_buffer: ${format}`);
+      const program = compileIR(source, { consts: { ns_steps: 3 } }).program;
+      const shapes: Record<string, number[]> = { w1: [24, 16], w2: [10, 30], b: [16] };
+      const hypers = { lr: 0.02, 'adamw.lr': 0.01 };
+      const rng = new Rng(3);
+      const params = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s, data: randomTensor(rng, numel(s), { scale: 0.5 }) }]));
+      const opt = await createOptimizer(device, compile(source, { consts: { ns_steps: 3 } }).module, params, { hypers });
+      let tensors: TensorIO[] = Object.entries(params).map(([name, p], index) => ({
+        name, index, shape: p.shape, param: p.data, inputs: {}, states: initStates(program, p.data.length, hypers, p.shape),
+      }));
+      for (let t = 1; t <= 4; t++) {
+        const g = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, randomTensor(rng, p.data.length)]));
+        await opt.step(g);
+        tensors = tensors.map((x) => ({ ...x, inputs: { g: g[x.name!]! } }));
+        const out = interpretTensors(program, { t, hypers, tensors });
+        tensors = tensors.map((x, i) => ({ ...x, param: out[i]!.param, states: out[i]!.states, ...(out[i]!.packed ? { packed: out[i]!.packed } : {}) }));
+        for (const x of tensors.slice(0, 2)) {
+          const got = await opt.readStatePacked('momentum_buffer', x.name!);
+          const want = x.packed!.momentum_buffer!;
+          expect(Array.from(got.words), `${x.name} codes, step ${t}`).toEqual(Array.from(want.words));
+          expect(Array.from(got.scales), `${x.name} scales, step ${t}`).toEqual(Array.from(want.scales));
+          expect(Array.from(await opt.readState('momentum_buffer', x.name!))).toEqual(Array.from(x.states.momentum_buffer!));
+        }
+      }
+      for (const x of tensors) {
+        const a = await opt.readParam(x.name!), p0 = params[x.name!]!.data;
+        let diff = 0, change = 0;
+        for (let j = 0; j < a.length; j++) { diff = Math.max(diff, Math.abs(a[j]! - x.param[j]!)); change = Math.max(change, Math.abs(x.param[j]! - p0[j]!)); }
+        expect(diff / change, x.name).toBeLessThan(1e-4);
+      }
+      // The matrices' buffers as codes (+ scales) and the vector's two f32 moments (padded arena chunks).
+      const bits = format === 'q4' ? 4 : format === 'bf16' ? 16 : 8;
+      const codes = (n: number) => Math.max(16, Math.ceil((n * bits) / 8 / 16) * 16);
+      const { stateBytes } = opt.memory();
+      expect(stateBytes).toBeLessThan(4 * (24 * 16 + 10 * 30) + 2 * 4 * 64);
+      expect(stateBytes).toBeGreaterThanOrEqual(codes(24 * 16) + codes(10 * 30) + 2 * 4 * 16);
+      opt.dispose();
+    }, 120_000);
+  }
+
+  it('rank-1 scales and stochastic rounding are refused with the reason (E0331)', () => {
+    expect(() => compile(muonWith('q4u(rank1 = 1)'))).toThrow(/E0331.*rank-1 scales.*need the maxima of every row and column first/);
+    expect(() => compile(muonWith('bf16(rounding = stochastic)'))).toThrow(/E0331.*stochastic rounding/);
+  });
+});
