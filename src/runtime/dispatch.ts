@@ -31,7 +31,7 @@ export class FusedDispatch {
     });
     for (const { c, items, len } of live) this.writers.push({ group: c.chunk.group, uniform: c.uniform, write: uniformWriter(module.uniforms, { n: items, len }) });
     const kernels = (w: 1 | 4) => module.variants[w]!;
-    const count = (kernels(4) ?? kernels(1)).length;
+    const count = (module.variants[4] ?? module.variants[1] ?? []).length; // a matrix module has no element kernels
     for (let k = 0; k < count; k++) {
       const runs = live.flatMap(({ ci, c, items }): Run[] => {
         const spec = kernels(c.width)[k]!;
