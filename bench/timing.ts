@@ -3,6 +3,8 @@
 // starts, so a sample is one step's full latency: host work + queue + kernels. The median resists the noise of
 // a 2-core machine where the software GPU (lavapipe) shares the cores with Node.
 
+import { rng } from './data.js';
+
 export interface Timing {
   /** Median wall time of one step, milliseconds. */
   ms: number;
@@ -42,20 +44,34 @@ export function summarize(samples: number[]): Timing {
 /**
  * Times several steps round-robin: warm-up each, then one sample of each in turn, `iters` rounds. When the
  * machine slows down (another process, thermal, lavapipe's thread pool) all compared cases see it alike, so
- * ratios between them stay meaningful even when absolute times drift.
+ * ratios between them stay meaningful even when absolute times drift. Each round runs the cases in a new
+ * (seeded) order, so no case always runs right after the same one: a case that follows one sharing its
+ * buffers (the hand-written AdamW reads optc's gradient buffer) finds them in cache, and a fixed order would
+ * give that to one side of a ratio every round.
  */
 export async function timeInterleaved(steps: Record<string, Step>, opts: TimeOptions): Promise<Record<string, Timing>> {
   const names = Object.keys(steps);
   for (const n of names) for (let i = 0; i < opts.warmup; i++) await steps[n]!();
   const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const next = rng(1);
   for (let r = 0; r < opts.iters; r++) {
-    for (const n of names) {
+    for (const n of shuffled(names, next)) {
       const t0 = performance.now();
       await steps[n]!();
       samples[n]!.push(performance.now() - t0);
     }
   }
   return Object.fromEntries(names.map((n) => [n, summarize(samples[n]!)]));
+}
+
+/** A seeded Fisher–Yates shuffle of a copy of `xs`. */
+function shuffled<T>(xs: readonly T[], next: () => number): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** Waits until everything submitted to the device's queue so far has finished. */

@@ -2,16 +2,15 @@
 // element (or one vec4 of elements). Step values arrive through one uniform struct; elem values that cross
 // kernels (unfused schedules only) go through temporaries.
 import { CompileError, invariant } from '../diag.js';
-import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
 import { RNG_WGSL, srDraw } from '../ir/rng.js';
 import { paramFormat, type Inst, type KernelGroup, type Program, type ValueId } from '../ir/types.js';
 import { planHost, SR_FIELD } from './host.js';
 import { emitMatrixModule } from './matrix-module.js';
 import { emitPhasedModule } from './phased.js';
-import type { BindingSpec, KernelModule, KernelSpec } from './manifest.js';
+import { manifestHead, type BindingSpec, type KernelModule, type KernelSpec } from './manifest.js';
 import { f32Literal, identPart, MIXES_SCALARS, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
-import { bindTarget, emitGuardKernel, kernelSpec, type Bound, type EmitCtx } from './fused-kernel.js';
+import { emitGuardKernel, kernelSpec, type Bound, type EmitCtx } from './fused-kernel.js';
 import { wgslU32 } from '../formats/wgsl.js';
 import { codecOf, decodeVec4, encodeVec4, fillTables, formatLibrary, LANE_GROUP, serialStore, validLanes, workgroupFor, type SerialStore, type StateCodec } from './state-io.js';
 import {
@@ -108,17 +107,8 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
     ...sched.kernels.map((k) => emitKernel(ctx, k, v)),
     ...rank1Stored.map(([name, c]) => rank1FinalizeKernel(p.name, c, name, opts.guard)),
   ];
-  const programHash = hashProgram(p);
-  const key = `${programHash}:${JSON.stringify(sched)}:${JSON.stringify({ workgroupSize, guard: opts.guard, tile })}`;
   return {
-    name: p.name,
-    ...(p.doc ? { doc: p.doc } : {}),
-    key,
-    programHash,
-    hypers: p.hypers.map((h) => ({ name: h.name, default: h.default, ...(h.doc ? { doc: h.doc } : {}) })),
-    states: p.states.map((s) => ({ name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.doc ? { doc: s.doc } : {}) })),
-    ...(pc ? { param: paramFormat(p) } : {}),
-    inputs: p.inputs.map((i) => i.name),
+    ...manifestHead(p, [sched, { workgroupSize, guard: opts.guard, tile }]),
     host,
     uniforms,
     temps: [...temps].sort((a, b) => a - b).map((id) => `t${id}`),
@@ -131,13 +121,18 @@ function varName(inst: Inst, id: ValueId): string {
   return `v${id}${inst.label ? `_${identPart(inst.label)}` : ''}`;
 }
 
+/** The buffer of the parameter ('p') or of a state. */
+function tensorBuffer(name: string): { kind: 'param' | 'state'; name: string; variable: string } {
+  return name === 'p' ? { kind: 'param', name: 'p', variable: 'param' } : { kind: 'state', name, variable: `st_${identPart(name)}` };
+}
+
 /** The storage buffer a tensor leaf or temp is read from / written to. */
 function bufferOf(ctx: EmitCtx, id: ValueId): { kind: BindingSpec['kind']; name: string; variable: string } {
   const inst = ctx.p.insts[id]!;
   switch (inst.op) {
-    case 'param': return { kind: 'param', name: 'p', variable: 'param' };
+    case 'param': return tensorBuffer('p');
     case 'input': return { kind: 'input', name: inst.name!, variable: `in_${identPart(inst.name!)}` };
-    case 'state': return { kind: 'state', name: inst.name!, variable: `st_${identPart(inst.name!)}` };
+    case 'state': return tensorBuffer(inst.name!);
     default: return { kind: 'temp', name: `t${id}`, variable: `tmp${id}` };
   }
 }
@@ -156,8 +151,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   /** Codes and scales buffers of a compressed state. */
   const bindCodec = (name: string, write: boolean) => {
     const c = ctx.codecs.get(name)!;
-    const codes = name === 'p' ? bindVar({ kind: 'param', name, variable: 'param', type: 'u32' }, write)
-      : bindVar({ kind: 'state', name, variable: `st_${identPart(name)}`, type: 'u32' }, write);
+    const codes = bindVar({ ...tensorBuffer(name), type: 'u32' }, write);
     if (c.rank1) for (const { write: w, ...b } of rank1Bindings(name, pass)) bindVar(b, w);
     const scales = c.block ? bindVar({ kind: 'scales', name, variable: `sc_${identPart(name)}`, type: 'f32' }, write) : '';
     return { c, codes, scales };
@@ -269,9 +263,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
       body.push(...encodeVec4(codec, asStored(value), codes, scales, identPart(target), ctx.workgroupSize, rand));
       continue;
     }
-    const dst = target === 'p' ? p.insts.findIndex((x) => x.op === 'param') : p.insts.findIndex((x) => x.op === 'state' && x.name === target);
-    const variable = dst >= 0 ? bind(dst, true) : bindTarget(ctx, bound, target);
-    write(variable, asStored(value));
+    write(bindVar(tensorBuffer(target), true), asStored(value));
   }
 
   const head: string[] = [];

@@ -89,13 +89,3 @@ export function emitGuardKernel(ctx: EmitCtx, v: VecTypes): KernelSpec {
   ];
   return kernelSpec({ ...ctx, tile: 0 }, 'guard', v, bindings, [], body);
 }
-
-/** A store target whose old value no instruction reads (e.g. `m = g` where `m` is never read). */
-export function bindTarget(ctx: EmitCtx, bound: Map<string, BindingSpec & { variable: string }>, target: string): string {
-  const variable = target === 'p' ? 'param' : `st_${identPart(target)}`;
-  const prev = bound.get(variable);
-  if (prev) { prev.access = 'read_write'; return variable; }
-  bound.set(variable, { binding: 0, kind: target === 'p' ? 'param' : 'state', name: target, access: 'read_write', variable });
-  void ctx;
-  return variable;
-}

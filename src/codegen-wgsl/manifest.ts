@@ -1,6 +1,7 @@
 // What the runtime receives: plain data, no IR. Everything needed to allocate buffers, compute uniforms
 // on the host each step, build pipelines and dispatch them.
-import type { Inst, MatrixSchedule, MatShape, Space, StateFormat } from '../ir/types.js';
+import { hashProgram } from '../ir/hash.js';
+import { paramFormat, type Inst, type MatrixSchedule, type MatShape, type Program, type Space, type StateFormat } from '../ir/types.js';
 import type { PhasedInfo } from './phased-manifest.js';
 import { GRID_X } from './wgsl.js';
 
@@ -113,4 +114,26 @@ export function spillGrid(groups: number, maxX: number): [number, number] {
 /** Workgroups (x, y) that cover `items` work items with kernel `k`. */
 export function gridFor(k: KernelSpec, items: number, maxX: number): [number, number] {
   return spillGrid(Math.ceil(items / (k.workgroupSize * (k.itemsPerInvocation ?? 1))), maxX);
+}
+
+/**
+ * The manifest fields every generator fills alike: names and docs, the declarations the runtime allocates
+ * and checks against, and the pipeline cache key — the program's hash joined with `keyParts` (the schedule
+ * and every codegen option that changes the WGSL).
+ */
+export function manifestHead(p: Program, keyParts: readonly unknown[]): Pick<KernelModule, 'name' | 'doc' | 'key' | 'programHash' | 'hypers' | 'states' | 'param' | 'inputs'> {
+  const programHash = hashProgram(p);
+  const param = paramFormat(p);
+  return {
+    name: p.name,
+    ...(p.doc ? { doc: p.doc } : {}),
+    key: [programHash, ...keyParts.map((k) => (typeof k === 'string' ? k : JSON.stringify(k)))].join(':'),
+    programHash,
+    hypers: p.hypers.map((h) => ({ name: h.name, default: h.default, ...(h.doc ? { doc: h.doc } : {}) })),
+    states: p.states.map((s) => ({
+      name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.shape ? { shape: s.shape } : {}), ...(s.doc ? { doc: s.doc } : {}),
+    })),
+    ...(param.kind !== 'f32' ? { param } : {}),
+    inputs: p.inputs.map((i) => i.name),
+  };
 }

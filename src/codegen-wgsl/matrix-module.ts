@@ -5,12 +5,11 @@
 // known shape: `matrixStageKernels(module, variant, view, tensor)`, which the runtime calls through this
 // directory's index. The uniform layout has no dispatch header: field k is `steps[k]` in every stage kernel.
 import { invariant } from '../diag.js';
-import { hashProgram } from '../ir/hash.js';
 import type { View } from '../ir/matrix.js';
 import { printIR } from '../ir/printer.js';
 import type { Program } from '../ir/types.js';
 import { planHost } from './host.js';
-import type { KernelModule } from './manifest.js';
+import { manifestHead, type KernelModule } from './manifest.js';
 import { stageKernel, type StageKernel } from './matrix-kernels.js';
 
 export function emitMatrixModule(p: Program): KernelModule {
@@ -27,17 +26,8 @@ export function emitMatrixModule(p: Program): KernelModule {
     invariant(f && f.source.from === 'host', () => `matrix module: condition %${c} is not a host value\n${printIR(p)}`);
     return f.source.value;
   });
-  const programHash = hashProgram(p);
   return {
-    name: p.name,
-    ...(p.doc ? { doc: p.doc } : {}),
-    key: `${programHash}:matrix`,
-    programHash,
-    hypers: p.hypers.map((h) => ({ name: h.name, default: h.default, ...(h.doc ? { doc: h.doc } : {}) })),
-    states: p.states.map((s) => ({
-      name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.shape ? { shape: s.shape } : {}), ...(s.doc ? { doc: s.doc } : {}),
-    })),
-    inputs: p.inputs.map((i) => i.name),
+    ...manifestHead(p, ['matrix']),
     host,
     uniforms,
     temps: [],

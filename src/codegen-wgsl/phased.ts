@@ -15,12 +15,11 @@
 // stage needs are recomputed from the leaves (which still hold the values before the step) unless a
 // reduction or a small store made them available in a buffer (`PhaseInfo.materialized`).
 import { invariant } from '../diag.js';
-import { hashProgram } from '../ir/hash.js';
 import { printIR } from '../ir/printer.js';
 import { paramFormat, type Program, type ValueId } from '../ir/types.js';
 import { elemPhases, phaseInfo } from '../ir/schedule.js';
 import { planHost } from './host.js';
-import type { KernelModule, KernelSpec } from './manifest.js';
+import { manifestHead, type KernelModule, type KernelSpec } from './manifest.js';
 import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { COL_BLOCK, ELEMS_PER_INVOCATION, guardKernel, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
@@ -99,16 +98,8 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     colBlock: COL_BLOCK,
     rowsCols: p.insts.some((i) => i.space === 'row' || i.space === 'col') || p.states.some((s) => s.space === 'row' || s.space === 'col'),
   };
-  const programHash = hashProgram(p);
   return {
-    name: p.name,
-    ...(p.doc ? { doc: p.doc } : {}),
-    key: `${programHash}:${JSON.stringify(sched)}:${JSON.stringify({ workgroupSize: options.workgroupSize, guard: plan.guard })}:phased`,
-    programHash,
-    hypers: p.hypers.map((h) => ({ name: h.name, default: h.default, ...(h.doc ? { doc: h.doc } : {}) })),
-    states: p.states.map((s) => ({ name: s.name, format: s.format, ...(s.space && s.space !== 'elem' ? { space: s.space } : {}), ...(s.doc ? { doc: s.doc } : {}) })),
-    ...(pc ? { param: paramFormat(p) } : {}),
-    inputs: p.inputs.map((i) => i.name),
+    ...manifestHead(p, [sched, { workgroupSize: options.workgroupSize, guard: plan.guard }, 'phased']),
     host,
     uniforms,
     temps: [],

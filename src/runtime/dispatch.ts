@@ -3,7 +3,7 @@
 // uniform (through the manifest's layout, into a reused buffer) and records the planned passes, with no
 // per-step planning or allocation — on a device where a small step takes a fraction of a millisecond, host
 // work is a visible part of it (docs/performance.md, "Host work per step").
-import { gridFor, spillGrid, type KernelModule } from '../codegen-wgsl/index.js';
+import { gridFor, kernelsOf, spillGrid, type KernelModule } from '../codegen-wgsl/index.js';
 import { uniformWriter } from '../host/index.js';
 import type { Chunk } from './layout.js';
 
@@ -31,7 +31,7 @@ export class FusedDispatch {
     });
     for (const { c, items, len } of live) this.writers.push({ group: c.chunk.group, uniform: c.uniform, write: uniformWriter(module.uniforms, { n: items, len }) });
     const kernels = (w: 1 | 4) => module.variants[w]!;
-    const count = (module.variants[4] ?? module.variants[1] ?? []).length; // a matrix module has no element kernels
+    const count = kernelsOf(module).length; // 0 in a matrix module: its stages run elsewhere
     for (let k = 0; k < count; k++) {
       const runs = live.flatMap(({ ci, c, items }): Run[] => {
         const spec = kernels(c.width)[k]!;

@@ -11,6 +11,11 @@ import type { Piece } from './layout.js';
 import type { PhasedRunner } from './phased.js';
 import type { Rank1Runner } from './rank1.js';
 
+/** Where a tensor's pieces live in each chunk: a buffer and the byte offset of the chunk's element 0. */
+type Where = (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number };
+const paramAt: Where = (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset });
+const stateAt = (state: string): Where => (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 });
+
 export abstract class TensorIO {
   /** Steps taken so far; the next step runs with t = stepCount + 1. */
   stepCount = 0;
@@ -37,7 +42,7 @@ export abstract class TensorIO {
 
   /** A parameter's values as f32 (decoded from f16/bf16 when the optimizer stores it so). */
   async readParam(name: string): Promise<Float32Array> {
-    if (!this.module.param) return this.gather(name, (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
+    if (!this.module.param) return this.gather(name, paramAt);
     return decodeAs(this.module.param, { words: await this.readParamPacked(name), scales: new Float32Array(0) }, numel(this.shapes.get(name)!));
   }
 
@@ -46,7 +51,7 @@ export abstract class TensorIO {
    * as one tensor. Checkpoints save these bits.
    */
   async readParamPacked(name: string): Promise<Uint32Array> {
-    return this.gatherWords(name, this.packedParamBits(), (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
+    return this.gatherWords(name, this.packedParamBits(), paramAt);
   }
 
   /** Overwrites an f16/bf16 parameter with stored words (checkpoint restore). */
@@ -54,7 +59,7 @@ export abstract class TensorIO {
     const bits = this.packedParamBits();
     const n = numel(this.shapes.get(name)!);
     if (words.length !== Math.ceil((n * bits) / 32)) throw new ShapeError(name, `parameter '${name}': got ${words.length} words, expected ${Math.ceil((n * bits) / 32)}`);
-    this.scatterWords(name, bits, words, (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
+    this.scatterWords(name, bits, words, paramAt);
   }
 
   protected packedParamBits(): number {
@@ -69,7 +74,7 @@ export abstract class TensorIO {
     if (this.phased?.isSmall(state)) { this.piecesOf(name); return this.phased.readSmall(state, name); }
     if (this.isStepState(state)) return Float32Array.of(this.stepState(state, this.groupOfTensor(name)));
     const format = this.module.states.find((s) => s.name === state)!.format;
-    if (!codecOf(format)) return this.gather(name, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
+    if (!codecOf(format)) return this.gather(name, stateAt(state));
     const pk = await this.readStatePacked(state, name);
     const shape = this.shapes.get(name)!;
     return decodeAs(format, pk, numel(shape), shape);
@@ -85,7 +90,7 @@ export abstract class TensorIO {
     if (!codec) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
     const n = numel(this.shapes.get(name)!);
     const bits = codec.info.bitsPerElement;
-    const words = await this.gatherWords(name, bits, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
+    const words = await this.gatherWords(name, bits, stateAt(state));
     // Rank-1 scales are per tensor, not per chunk (rank1.ts).
     const scales = this.rank1?.has(state) ? await this.rank1.readScales(state, name) : new Float32Array(codec.block ? Math.ceil(n / codec.block) : 0);
     if (codec.block) {
@@ -109,7 +114,7 @@ export abstract class TensorIO {
     if (pk.words.length !== Math.ceil((n * bits) / 32) || pk.scales.length !== nScales) {
       throw new ShapeError(name, `state '${state}' of '${name}': got ${pk.words.length} words and ${pk.scales.length} scales, expected ${Math.ceil((n * bits) / 32)} and ${nScales}`);
     }
-    this.scatterWords(name, bits, pk.words, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
+    this.scatterWords(name, bits, pk.words, stateAt(state));
     if (codec.block) {
       for (const { cb, piece } of this.piecesOf(name)) {
         if (piece.length === 0) continue;
@@ -171,7 +176,7 @@ export abstract class TensorIO {
       this.writeStatePacked(state, name, encodeAs(format, data, this.shapes.get(name)!));
       return;
     }
-    this.scatter(name, data, `state '${state}' of '${name}'`, (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 }));
+    this.scatter(name, data, `state '${state}' of '${name}'`, stateAt(state));
   }
 
   /** Overwrites a parameter tensor (an f16/bf16 one is stored rounded to nearest even). */
@@ -183,7 +188,7 @@ export abstract class TensorIO {
       this.writeParamPacked(name, encodeAs(this.module.param, data).words);
       return;
     }
-    this.scatter(name, data, `parameter '${name}'`, (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }));
+    this.scatter(name, data, `parameter '${name}'`, paramAt);
   }
 
   /**
@@ -211,22 +216,15 @@ export abstract class TensorIO {
     return ps;
   }
 
-  protected async gather(name: string, where: (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number }): Promise<Float32Array> {
-    const ps = this.piecesOf(name);
-    const out = new Float32Array(numel(this.shapes.get(name)!));
-    for (const { cb, piece } of ps) {
-      if (piece.length === 0) continue;
-      const { buffer, offset } = where(cb);
-      out.set(new Float32Array(await readBuffer(this.device, buffer, piece.length * 4, offset + piece.chunkOffset * 4)), piece.tensorOffset);
-    }
-    return out;
+  protected async gather(name: string, where: Where): Promise<Float32Array> {
+    return new Float32Array((await this.gatherWords(name, 32, where)).buffer);
   }
 
   /**
    * A packed tensor (`bits` per element, u32 words) as one tensor's words. Pieces start at 64-element
    * groups, so each starts on a word of the chunk's buffer and of the tensor.
    */
-  protected async gatherWords(name: string, bits: number, where: (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number }): Promise<Uint32Array> {
+  protected async gatherWords(name: string, bits: number, where: Where): Promise<Uint32Array> {
     const words = new Uint32Array(Math.ceil((numel(this.shapes.get(name)!) * bits) / 32));
     for (const { cb, piece } of this.piecesOf(name)) {
       if (piece.length === 0) continue;
@@ -238,7 +236,7 @@ export abstract class TensorIO {
   }
 
   /** Writes one tensor's packed words into its pieces (the inverse of gatherWords). */
-  protected scatterWords(name: string, bits: number, words: Uint32Array, where: (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number }): void {
+  protected scatterWords(name: string, bits: number, words: Uint32Array, where: Where): void {
     for (const { cb, piece } of this.piecesOf(name)) {
       if (piece.length === 0) continue;
       const { buffer, offset } = where(cb);
@@ -247,13 +245,10 @@ export abstract class TensorIO {
     }
   }
 
-  protected scatter(name: string, data: Float32Array, label: string, where: (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number }): void {
-    const ps = this.piecesOf(name);
+  protected scatter(name: string, data: Float32Array, label: string, where: Where): void {
+    this.piecesOf(name); // an unknown name fails here, by name
     const n = numel(this.shapes.get(name)!);
     if (data.length !== n) throw new ShapeError(name, `${label}: got ${data.length} elements, expected ${n}`);
-    for (const { cb, piece } of ps) {
-      const { buffer, offset } = where(cb);
-      writeF32(this.device, buffer, offset + piece.chunkOffset * 4, data, piece.tensorOffset, piece.length);
-    }
+    this.scatterWords(name, 32, new Uint32Array(data.buffer, data.byteOffset, data.length), where);
   }
 }
