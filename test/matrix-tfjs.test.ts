@@ -24,7 +24,9 @@ describe('Muon as a TF.js optimizer', () => {
     const w0 = randomTensor(rng, 12 * 8, { scale: 0.5 }), b0 = randomTensor(rng, 8, { scale: 0.5 });
     const x = tf.tensor2d(randomTensor(rng, 5 * 12), [5, 12]), y = tf.tensor2d(randomTensor(rng, 5 * 8), [5, 8]);
     const W = tf.variable(tf.tensor2d(w0, [12, 8]), true, 'W'), B = tf.variable(tf.tensor1d(b0), true, 'B');
-    const opt = await createTfjsOptimizer(source, [W, B], { hypers });
+    // A schedule: lr halves every step (the interpreter gets the same value per step).
+    const lrAt = (t: number) => 0.02 / 2 ** (t - 1);
+    const opt = await createTfjsOptimizer(source, [W, B], { hypers, schedules: { lr: lrAt } });
     const program = compileIR(source).program;
     let tensors: TensorIO[] = [
       { name: 'W', index: 0, shape: [12, 8], param: w0, inputs: {}, states: initStates(program, 96, hypers, [12, 8]) },
@@ -36,7 +38,7 @@ describe('Muon as a TF.js optimizer', () => {
       opt.applyGradients(grads);
       tf.dispose(Object.values(grads));
       tensors = tensors.map((io) => ({ ...io, inputs: { g: g[io.name as 'W' | 'B'] } }));
-      const out = interpretTensors(program, { t, hypers, tensors });
+      const out = interpretTensors(program, { t, hypers: { ...hypers, lr: lrAt(t) }, tensors });
       tensors = tensors.map((io, i) => ({ ...io, param: out[i]!.param, states: out[i]!.states }));
     }
     const got = { W: await W.data() as Float32Array, B: await B.data() as Float32Array };
@@ -49,6 +51,21 @@ describe('Muon as a TF.js optimizer', () => {
       expect(diff / change, io.name).toBeLessThan(1e-4);
     }
     expect(opt.memory().stateBytes).toBeGreaterThanOrEqual(4 * 96 + 2 * 4 * 8); // Muon's buffer, AdamW's moments
+    // Saved state (model.save({ includeOptimizer: true })): W holds Muon's buffer, B AdamW's moments.
+    const saved = await opt.getWeights();
+    expect(saved.map((w) => w.name)).toEqual(['iter', 'W/momentum_buffer', 'B/exp_avg', 'B/exp_avg_sq']);
+    const values = await Promise.all(saved.map(async (w) => Array.from(await w.tensor.data())));
+    expect(values[1]).toEqual(Array.from(tensors[0]!.states.momentum_buffer!));
+    expect(values[2]).toEqual(Array.from(tensors[1]!.states.exp_avg!));
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(tf.add(tf.matMul(x, W), B), y))) as tf.Scalar, [W, B]);
+    opt.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+    expect(Array.from(await (await opt.getWeights())[1]!.tensor.data())).not.toEqual(values[1]);
+    await opt.setWeights(saved);
+    const back = await opt.getWeights();
+    expect(opt.step).toBe(4);
+    for (const [k, w] of back.entries()) expect(Array.from(await w.tensor.data()), w.name).toEqual(values[k]);
+    tf.dispose([...saved, ...back].map((w) => w.tensor));
     opt.dispose();
     tf.dispose([W, B, x, y]);
   }, 120_000);

@@ -47,4 +47,39 @@ export function matrixStageKernels(module: KernelModule, variant: number, view: 
   return v.stages.map((s) => (s.kind === 'copy' ? undefined : stageKernel(info, v, s, { view, tensor })));
 }
 
+/**
+ * The fold of a variant's global reductions across `tensors` tensors: every tensor's partials sit in one
+ * scalar buffer, `stride` floats per tensor; one invocation per reduction folds slot j of every tensor in
+ * tensor order (f32, as each partial was) and writes the total back into every tensor's slot j, where the
+ * later stages read it.
+ */
+export function matrixFoldKernel(module: KernelModule, variant: number, fold: number, tensors: number, stride: number): StageKernel {
+  const info = module.matrix!;
+  const v = info.schedule.variants[variant]!;
+  const f = v.folds[fold]!;
+  const lines = f.reduces.map((r, j) => {
+    const fn = info.insts[r]!.name!;
+    const slot = v.slots[r]!;
+    const init = fn === 'sum' ? '0.0' : `scal[${slot}u]`;
+    const op = (a: string, b: string) => (fn === 'sum' ? `${a} + ${b}` : `${fn}(${a}, ${b})`);
+    return [
+      `  if (j == ${j}u) {`,
+      `    var acc = ${init};`,
+      `    for (var k = ${fn === 'sum' ? 0 : 1}u; k < ${tensors}u; k++) { acc = ${op('acc', `scal[k * ${stride}u + ${slot}u]`)}; }`,
+      `    for (var k = 0u; k < ${tensors}u; k++) { scal[k * ${stride}u + ${slot}u] = acc; }`,
+      '  }',
+    ].join('\n');
+  });
+  const wgsl = [
+    `// Global reductions ${f.reduces.map((r) => `%${r}`).join(', ')}: every tensor's partial folded across ${tensors} tensors.`,
+    '@group(0) @binding(0) var<storage, read_write> scal: array<f32>;',
+    '@compute @workgroup_size(64)',
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    '  let j = gid.x;',
+    ...lines,
+    '}',
+  ].join('\n');
+  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings: [{ binding: 0, buffer: '#scal', access: 'read_write' }], label: `global fold ${f.reduces.map((r) => `%${r}`).join(' ')} x${tensors}` };
+}
+
 export type { StageKernel, StageBinding } from './matrix-kernels.js';

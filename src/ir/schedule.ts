@@ -89,6 +89,12 @@ export interface MatrixVariant {
   /** Temporary buffers: shape, and the stages that write (first) and last read them. */
   temps: (PlanBuffer & { first: number; last: number })[];
   scalarSlots: number;
+  /**
+   * Global reductions: after stage `after` has run for every tensor, each tensor's partial of `reduces` is
+   * folded across the tensors (the stages are cut there: every tensor runs the stages up to a fold before
+   * any runs the stages after it).
+   */
+  folds: { after: number; reduces: ValueId[] }[];
 }
 
 /** The matrix part of a schedule: leaf buffers, the step conditions decided on the host, one variant each. */

@@ -73,8 +73,7 @@ const stepConds = (p: Program): ValueId[] =>
 
 /**
  * Why the matrix stages cannot run `p`, or undefined. Each reason names what the stages would need: they
- * run one tensor after another (so a global reduction, which needs every tensor's partial first, has no
- * place), encode compressed states block by block with round-to-nearest (no rank-1 scales, no stochastic
+ * encode compressed states block by block with round-to-nearest (no rank-1 scales, no stochastic
  * rounding), read the parameter as f32, and have no per-row/per-column sweeps.
  */
 export function matrixProblem(p: Program): Diagnostic | undefined {
@@ -92,7 +91,6 @@ export function matrixProblem(p: Program): Diagnostic | undefined {
   if (p.param && p.param.kind !== 'f32') return no(`a parameter stored as ${p.param.kind}`, 'matrix stage kernels read the parameter as an f32 matrix', p.paramSpan);
   for (const i of p.insts) {
     if (i.space === 'row' || i.space === 'col') return no('a per-row or per-column value', 'the matrix stages have no row or column sweeps (write it as a product with a ones vector)', i.span);
-    if (i.op === 'reduce' && i.over !== 'tensor') return no(`a ${i.over} reduction`, 'matrix stages run one tensor after another, so no stage sees every tensor\'s partial before the update', i.span);
   }
   const conds = stepConds(p);
   if (conds.length > MAX_CONDS) return no(`${conds.length} step conditions on matrix values`, `the stages are planned once per assignment of them, at most ${MAX_CONDS}`, p.insts[conds[0]!]!.span);
@@ -270,5 +268,12 @@ function planVariant(p: Program, cond: Map<ValueId, boolean>): MatrixVariant {
     const last = stages.reduce((l, x, j) => (x.reads.includes(s.out) ? j : l), k);
     temps.push({ key: s.out, shape: s.kind === 'map' ? s.shape : shapeOf(insts[s.root]!), first: k, last });
   });
-  return { alias, buffers, slots, fused, stages, temps, scalarSlots: reduces.length };
+  // A global reduction's stage writes each tensor's partial; the fold across tensors runs right after it.
+  const folds: MatrixVariant['folds'] = [];
+  stages.forEach((s, k) => {
+    if (s.kind !== 'reduce' || insts[s.root]!.over !== 'global') return;
+    const last = folds.at(-1);
+    if (last && last.after === k - 1 && stages.slice(last.after + 1, k).every((x) => x.kind === 'reduce')) { last.after = k; last.reduces.push(s.root); } else folds.push({ after: k, reduces: [s.root] });
+  });
+  return { alias, buffers, slots, fused, stages, temps, scalarSlots: reduces.length, folds };
 }

@@ -59,7 +59,7 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
     const fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, { ...options, hypers: fbHypers }) : undefined;
     return new MatrixOptimizer(device, module, shapes, hypers, stages, fallback);
   } catch (e) {
-    for (const t of stagesOf) { for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy(); t.scal.destroy(); }
+    for (const t of stagesOf) for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy();
     for (const b of work.values()) b.destroy();
     throw e;
   }
@@ -196,7 +196,7 @@ export class MatrixOptimizer extends Optimizer {
   }
 
   /** The states a tensor holds: the program's for a matrix, the fallback rule's for any other tensor. */
-  statesOf(name: string): KernelModule['states'] {
+  override statesOf(name: string): KernelModule['states'] {
     if (this.matrix(name)) return this.module.states;
     return this.fallbackFor(name).module.states;
   }

@@ -10,13 +10,13 @@
 // (`scales:NAME`) per tensor; its `st:NAME` leaf, which the stages read and write, is an f32 working matrix
 // shared by every tensor of that size (tensors run one after another): decoded before a tensor's stages,
 // encoded after them.
-import { matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, stateBytes, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
+import { matrixFoldKernel, matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, stateBytes, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
 import { encodeAs, type Packed } from '../formats/index.js';
 
 import { createComputePipeline, readBuffer } from './device.js';
 import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
 
-interface Prepared { kernels: (StageKernel | undefined)[]; pipelines: (GPUComputePipeline | undefined)[]; groups: (GPUBindGroup | undefined)[]; resolve: (key: string) => GPUBuffer }
+interface Prepared { kernels: (StageKernel | undefined)[]; pipelines: (GPUComputePipeline | undefined)[]; groups: (GPUBindGroup | undefined)[]; resolve: (key: string) => GPUBufferBinding }
 /** A tensor with no elements ([0, 4]): the step leaves it alone (matmul kernels need every dimension > 0). */
 const isEmpty = (t: MatrixTensor) => t.shape.some((d) => d === 0);
 
@@ -31,8 +31,9 @@ export interface MatrixTensor {
   leaves: Map<string, GPUBuffer>;
   /** Leaves the caller owns (a parameter buffer it passed): not destroyed here. */
   foreign: Set<string>;
-  scal: GPUBuffer;
   prepared: Map<number, Prepared>;
+  /** Temporaries this tensor keeps across a global fold (the pool is shared only within a segment). */
+  own: GPUBuffer[];
   /** Compressed states: decode before the stages, encode after them (made by `prepare`). */
   codecs?: { decode: Coded[]; encode: Coded[] };
 }
@@ -46,11 +47,19 @@ export class MatrixStages {
 
   /** The module's uniform fields (step values, stream keys), written through its layout each step. */
   readonly steps: GPUBuffer;
+  /** Every tensor's reduction slots, `scalStride` bytes apart (bound per tensor at its offset). */
+  private readonly scal: GPUBuffer;
+  private readonly scalStride: number;
+  private readonly folds = new Map<string, Coded>();
 
   /** `work`: the f32 working matrices of compressed states that `tensor` made (these stages own them). */
   constructor(private readonly device: GPUDevice, readonly module: KernelModule, readonly tensors: MatrixTensor[],
     private readonly work: Map<string, GPUBuffer> = new Map()) {
     this.steps = device.createBuffer({ size: Math.max(16, module.uniforms.size), usage: USAGE(), label: `${module.name} steps` });
+    const slots = Math.max(1, ...module.matrix!.schedule.variants.map((v) => v.scalarSlots));
+    const align = device.limits.minStorageBufferOffsetAlignment;
+    this.scalStride = Math.ceil((4 * slots) / align) * align;
+    this.scal = device.createBuffer({ size: Math.max(16, this.scalStride * tensors.length), usage: USAGE(), label: `${module.name} scalars` });
   }
 
   /** Allocates one matrix tensor's leaves: p (the caller's buffer, or ours filled with `data`), inputs, states. */
@@ -84,7 +93,8 @@ export class MatrixStages {
           device.queue.writeBuffer(scales, 0, fill.scales.buffer as ArrayBuffer, fill.scales.byteOffset, fill.scales.byteLength);
           leaves.set(`scales:${st}`, scales);
         }
-        const wkey = `${leaf.key}:${bytesOf(r * c)}`;
+        // Shared by the tensors unless global folds interleave them (then each keeps its own).
+        const wkey = `${leaf.key}:${bytesOf(r * c)}${info.schedule.variants.some((v) => v.folds.length) ? `:${name}` : ''}`;
         if (!work.has(wkey)) work.set(wkey, device.createBuffer({ size: bytesOf(r * c), usage: USAGE(), label: `${leaf.key} f32 work ${r}x${c}` }));
         leaves.set(leaf.key, work.get(wkey)!);
         foreign.add(leaf.key);
@@ -98,9 +108,7 @@ export class MatrixStages {
       }
       leaves.set(leaf.key, buf);
     }
-    const slots = Math.max(1, ...info.schedule.variants.map((v) => v.scalarSlots));
-    const scal = device.createBuffer({ size: bytesOf(slots), usage: USAGE(), label: `${name} scalars` });
-    return { name, index, shape, view, leaves, foreign, scal, prepared: new Map() };
+    return { name, index, shape, view, leaves, foreign, prepared: new Map(), own: [] };
   }
 
   /** The variant step values `vals` select (bit k: condition k holds). */
@@ -111,6 +119,15 @@ export class MatrixStages {
   /** Kernels, pipelines, temporaries and bind groups of one variant for every tensor (made on first use). */
   async prepare(variant: number): Promise<void> {
     await Promise.all(this.tensors.map((t) => this.prepareTensor(t, variant)));
+    const v = this.module.matrix!.schedule.variants[variant]!;
+    for (let f = 0; f < v.folds.length; f++) {
+      const key = `${variant}:${f}`;
+      if (this.folds.has(key)) continue;
+      const kernel = matrixFoldKernel(this.module, variant, f, this.tensors.length, this.scalStride / 4);
+      const pipeline = await this.pipeline(kernel);
+      const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: this.scal } }] });
+      this.folds.set(key, { kernel, pipeline, group });
+    }
   }
 
   /** Builds every variant now, so that any step can be recorded without waiting. */
@@ -120,37 +137,61 @@ export class MatrixStages {
 
   isPrepared(variant: number): boolean { return this.tensors.every((t) => t.prepared.has(variant)); }
 
-  /** Records every stage of `variant` for every tensor; returns the dispatches and copies recorded. */
+  /**
+   * Records every stage of `variant` for every tensor; returns the dispatches and copies recorded. Global
+   * folds cut the stages into segments: every tensor runs a segment before the fold, then the next one.
+   */
   encode(enc: GPUCommandEncoder, variant: number): number {
-    const stages = this.module.matrix!.schedule.variants[variant]!.stages;
+    const v = this.module.matrix!.schedule.variants[variant]!;
+    const stages = v.stages;
+    const cuts = [...v.folds.map((f) => f.after + 1), stages.length];
     let n = 0;
-    for (const t of this.tensors) {
-      if (isEmpty(t)) continue; // nothing to update; its kernels would have a zero dimension
+    const preps = this.tensors.map((t) => {
       const prep = t.prepared.get(variant);
       if (!prep) throw new OptcRuntimeError(`optimizer '${this.module.name}': variant ${variant} of its matrix stages is not prepared for '${t.name}'`);
-      const pass = enc.beginComputePass({ label: `${this.module.name} ${t.name}` });
-      const run = (c: Coded) => { pass.setPipeline(c.pipeline); pass.setBindGroup(0, c.group); pass.dispatchWorkgroups(...c.kernel.grid); n++; };
-      t.codecs?.decode.forEach(run);
-      stages.forEach((s, k) => {
-        if (s.kind === 'copy') return;
-        pass.setPipeline(prep.pipelines[k]!);
-        pass.setBindGroup(0, prep.groups[k]!);
-        pass.dispatchWorkgroups(...prep.kernels[k]!.grid);
-        n++;
+      return prep;
+    });
+    let from = 0;
+    cuts.forEach((to, seg) => {
+      const first = seg === 0, last = seg === cuts.length - 1;
+      this.tensors.forEach((t, ti) => {
+        if (isEmpty(t)) return; // nothing to update; its kernels would have a zero dimension
+        const prep = preps[ti]!;
+        const pass = enc.beginComputePass({ label: `${this.module.name} ${t.name}` });
+        const run = (c: Coded) => { pass.setPipeline(c.pipeline); pass.setBindGroup(0, c.group); pass.dispatchWorkgroups(...c.kernel.grid); n++; };
+        if (first) t.codecs?.decode.forEach(run);
+        for (let k = from; k < to; k++) {
+          if (stages[k]!.kind === 'copy') continue;
+          pass.setPipeline(prep.pipelines[k]!);
+          pass.setBindGroup(0, prep.groups[k]!);
+          pass.dispatchWorkgroups(...prep.kernels[k]!.grid);
+          n++;
+        }
+        pass.end();
+        if (!last) return;
+        for (const s of stages) {
+          if (s.kind !== 'copy') continue;
+          const [r, c] = shapeSize(s.shape, t.view);
+          enc.copyBufferToBuffer(prep.resolve(s.from).buffer, 0, prep.resolve(s.to).buffer, 0, 4 * r * c);
+          n++;
+        }
+        if (t.codecs?.encode.length) {
+          const after = enc.beginComputePass({ label: `${this.module.name} ${t.name} encode` });
+          for (const c of t.codecs.encode) { after.setPipeline(c.pipeline); after.setBindGroup(0, c.group); after.dispatchWorkgroups(...c.kernel.grid); n++; }
+          after.end();
+        }
       });
-      pass.end();
-      for (const s of stages) {
-        if (s.kind !== 'copy') continue;
-        const [r, c] = shapeSize(s.shape, t.view);
-        enc.copyBufferToBuffer(prep.resolve(s.from), 0, prep.resolve(s.to), 0, 4 * r * c);
+      if (!last) {
+        const fold = this.folds.get(`${variant}:${seg}`)!;
+        const pass = enc.beginComputePass({ label: `${this.module.name} global fold` });
+        pass.setPipeline(fold.pipeline);
+        pass.setBindGroup(0, fold.group);
+        pass.dispatchWorkgroups(...fold.kernel.grid);
+        pass.end();
         n++;
       }
-      if (t.codecs?.encode.length) {
-        const after = enc.beginComputePass({ label: `${this.module.name} ${t.name} encode` });
-        for (const c of t.codecs.encode) { after.setPipeline(c.pipeline); after.setBindGroup(0, c.group); after.dispatchWorkgroups(...c.kernel.grid); n++; }
-        after.end();
-      }
-    }
+      from = to;
+    });
     return n;
   }
 
@@ -214,14 +255,16 @@ export class MatrixStages {
     }
     for (const [bytes, list] of this.pool) tempBytes += bytes * list.length;
     for (const b of this.work.values()) tempBytes += b.size;
+    for (const t of this.tensors) for (const b of t.own) tempBytes += b.size;
     return { paramBytes, stateBytes, tempBytes };
   }
 
   dispose(): void {
     for (const t of this.tensors) {
       for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy();
-      t.scal.destroy();
+      for (const b of t.own) b.destroy();
     }
+    this.scal.destroy();
     for (const list of this.pool.values()) for (const b of list) b.destroy();
     for (const b of this.work.values()) b.destroy();
     this.steps.destroy();
@@ -251,23 +294,24 @@ export class MatrixStages {
     for (const k of kernels) if (k && k.bindings.length > limit) throw new UnsupportedError(`kernel '${k.label}' of '${this.module.name}' needs ${k.bindings.length} storage buffers; this device allows ${limit}`);
     const pipelines = await Promise.all(kernels.map((k) => (k ? this.pipeline(k) : undefined)));
     const temps = this.assignTemps(t, variant);
-    const resolve = (key: string): GPUBuffer => {
-      if (key === '#steps') return this.steps;
-      if (key === '#scal') return t.scal;
+    const at = this.tensors.indexOf(t);
+    const resolve = (key: string): GPUBufferBinding => {
+      if (key === '#steps') return { buffer: this.steps };
+      if (key === '#scal') return { buffer: this.scal, offset: at * this.scalStride, size: this.scalStride };
       const b = t.leaves.get(key) ?? temps.get(key);
       if (!b) throw new Error(`matrix stages: no buffer '${key}' for '${t.name}'`);
-      return b;
+      return { buffer: b };
     };
     const maxBinding = this.device.limits.maxStorageBufferBindingSize;
     for (const k of kernels) {
       for (const b of k?.bindings ?? []) {
-        const size = resolve(b.buffer).size;
+        const size = resolve(b.buffer).buffer.size;
         if (size > maxBinding) throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: kernel '${k!.label}' binds ${size} bytes (${b.buffer}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
       }
     }
     const groups = kernels.map((k, i) => (k ? this.device.createBindGroup({
       layout: pipelines[i]!.getBindGroupLayout(0),
-      entries: k.bindings.map((b) => ({ binding: b.binding, resource: { buffer: resolve(b.buffer) } })),
+      entries: k.bindings.map((b) => ({ binding: b.binding, resource: resolve(b.buffer) })),
     }) : undefined));
     const prep: Prepared = { kernels, pipelines, groups, resolve };
     t.codecs ??= await this.codecKernels(t, resolve);
@@ -276,13 +320,13 @@ export class MatrixStages {
   }
 
   /** The decode and encode kernels of each compressed state of `t`, with their pipelines and bind groups. */
-  private async codecKernels(t: MatrixTensor, resolve: (key: string) => GPUBuffer): Promise<{ decode: Coded[]; encode: Coded[] }> {
+  private async codecKernels(t: MatrixTensor, resolve: (key: string) => GPUBufferBinding): Promise<{ decode: Coded[]; encode: Coded[] }> {
     const decode: Coded[] = [], encode: Coded[] = [];
     for (const { name, codec } of packedMatrixStates(this.module)) {
       const ks = matrixStateKernels(name, codec, this.leaf(t, `st:${name}`).n);
       for (const [kernel, list] of [[ks.decode, decode], [ks.encode, encode]] as const) {
         const pipeline = await this.pipeline(kernel);
-        const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: { buffer: resolve(b.buffer) } })) });
+        const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resolve(b.buffer) })) });
         list.push({ kernel, pipeline, group });
       }
     }
@@ -299,6 +343,13 @@ export class MatrixStages {
       for (const tmp of v.temps.filter((x) => x.first === k)) {
         const [r, c] = shapeSize(tmp.shape, t.view);
         const bytes = bytesOf(r * c);
+        // Live across a global fold: other tensors run in between, so this tensor keeps its own buffer.
+        if (v.folds.some((f) => tmp.first <= f.after && f.after < tmp.last)) {
+          const own = this.device.createBuffer({ size: bytes, usage: USAGE(), label: `${t.name} ${tmp.key}` });
+          t.own.push(own);
+          out.set(tmp.key, own);
+          continue;
+        }
         const used = busy.get(bytes) ?? busy.set(bytes, new Set()).get(bytes)!;
         let slot = 0;
         while (used.has(slot)) slot++;

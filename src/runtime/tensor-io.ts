@@ -147,6 +147,9 @@ export abstract class TensorIO {
 
   protected groupOfTensor(name: string): number { return this.piecesOf(name)[0]?.cb.chunk.group ?? 0; }
 
+  /** The states parameter `name` holds (every one here; a matrix program's other tensors hold its fallback's). */
+  statesOf(_name: string): KernelModule['states'] { return this.module.states; }
+
   /** Every state tensor, read back (decoded): state name -> parameter name -> values. */
   async state(): Promise<Record<string, Record<string, Float32Array>>> {
     return (await this.read()).state;

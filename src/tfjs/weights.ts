@@ -27,14 +27,14 @@ const suffixOf = (w: HostWeight, names: readonly string[]): string => {
 export async function readWeights(opt: Optimizer, names: readonly string[]): Promise<HostWeight[]> {
   await opt.sync();
   const out: HostWeight[] = [];
-  for (const s of opt.module.states) {
+  for (const { s, holders } of stateTable(opt, names)) {
     if (s.space === 'step') {
       // Kept on the host in float64 (one per parameter group): saved as the two 32-bit halves of its bits.
       const bits = new Int32Array(new Float64Array([opt.stepState(s.name)]).buffer);
       out.push({ name: `optc/${s.name}`, dtype: 'int32', shape: [2], data: bits });
       continue;
     }
-    for (const n of names) {
+    for (const n of holders) {
       if (!codecOf(s.format)) {
         const data = await opt.readState(s.name, n);
         out.push({ name: `${n}/${s.name}`, dtype: 'float32', shape: [data.length], data });
@@ -43,6 +43,23 @@ export async function readWeights(opt: Optimizer, names: readonly string[]): Pro
       const pk = await opt.readStatePacked(s.name, n);
       out.push({ name: `${n}/${s.name}/codes`, dtype: 'int32', shape: [pk.words.length], data: new Int32Array(pk.words.buffer, pk.words.byteOffset, pk.words.length) });
       if (pk.scales.length) out.push({ name: `${n}/${s.name}/scales`, dtype: 'float32', shape: [pk.scales.length], data: pk.scales });
+    }
+  }
+  return out;
+}
+
+/**
+ * Each state with the variables (in `names` order) that hold it: every variable holds every state, except
+ * in a matrix program, where the matrices hold its states and the other variables its fallback rule's
+ * (whose step states stay out: they are the fallback runtime's own).
+ */
+function stateTable(opt: Optimizer, names: readonly string[]): { s: Optimizer['module']['states'][number]; holders: string[] }[] {
+  const out = opt.module.states.map((s) => ({ s, holders: names.filter((n) => opt.statesOf(n).some((x) => x.name === s.name)) }));
+  for (const n of names) {
+    for (const s of opt.statesOf(n)) {
+      if (s.space === 'step' || opt.module.states.some((x) => x.name === s.name)) continue;
+      const row = out.find((r) => r.s.name === s.name && !opt.module.states.includes(r.s));
+      if (row) row.holders.push(n); else out.push({ s, holders: [n] });
     }
   }
   return out;
@@ -65,13 +82,13 @@ export async function writeWeights(opt: Optimizer, names: readonly string[], giv
     }
   });
   let i = 0;
-  for (const s of opt.module.states) {
+  for (const { s, holders } of stateTable(opt, names)) {
     if (s.space === 'step') {
       const bits = new Int32Array(given[i++]!.data);
       opt.setStepState(s.name, new Float64Array(bits.buffer)[0]!);
       continue;
     }
-    for (const n of names) {
+    for (const n of holders) {
       const codec = codecOf(s.format);
       if (!codec) { opt.writeState(s.name, n, Float32Array.from(given[i++]!.data)); continue; }
       const words = new Uint32Array(Int32Array.from(given[i++]!.data).buffer);
