@@ -1,4 +1,4 @@
-// `npm run bench -- [--quick] [--json FILE] [--only peers,fusion,sizes,compile,pending] [--n N] [--iters K]`
+// `npm run bench -- [--quick] [--json FILE] [--only peers,fusion,sizes,compile,pending] [--n N] [--iters K] [--sizes 1M,4M]`
 //
 // Opens one Dawn device shared with TF.js, runs the case table (bench/suite.ts), prints a table, and writes
 // results.json when asked. `--quick` is the ≤ 60 s subset: Adam only against TF.js, sizes up to 1M, fewer
@@ -31,12 +31,21 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (a === '--iters') o.iters = Number(next());
     else if (a === '--warmup') o.warmup = Number(next());
     else if (a === '--only') o.only = next().split(',').filter(Boolean);
-    else throw new Error(`unknown option '${a}'; expected --quick, --json FILE, --only ${GROUPS.join(',')}, --n N, --iters K, --warmup K`);
+    else if (a === '--sizes') o.sizes = next().split(',').filter(Boolean).map(parseSize);
+    else throw new Error(`unknown option '${a}'; expected --quick, --json FILE, --only ${GROUPS.join(',')}, --n N, --iters K, --warmup K, --sizes 64K,1M,...`);
   }
   for (const g of o.only) if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`unknown group '${g}'; groups: ${GROUPS.join(', ')}`);
   if (!Number.isInteger(o.n) || o.n <= 0 || o.n % 4 !== 0) throw new Error(`--n must be a positive multiple of 4, got ${o.n}`);
   if (!(o.iters >= 1)) throw new Error(`--iters must be ≥ 1`);
   return o;
+}
+
+/** "64K", "4M" or a plain count: the `sizes` group's tensor sizes (multiples of 4). */
+function parseSize(s: string): number {
+  const m = /^(\d+)([KM]?)$/i.exec(s);
+  const n = m ? Number(m[1]) * (m[2]!.toUpperCase() === 'M' ? 1 << 20 : m[2] ? 1 << 10 : 1) : NaN;
+  if (!Number.isInteger(n) || n <= 0 || n % 4 !== 0) throw new Error(`--sizes: '${s}' is not a positive multiple of 4 (e.g. 64K, 1M, 4194304)`);
+  return n;
 }
 
 function gitCommit(): string {

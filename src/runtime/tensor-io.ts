@@ -4,7 +4,7 @@ import { codecOf, type KernelModule } from '../codegen-wgsl/index.js';
 import { HyperError } from '../diag.js';
 import type { Packed } from '../formats/blockwise.js';
 import { decodeAs, encodeAs, FORMATS } from '../formats/index.js';
-import { numel, writeF32, type ChunkBuffers } from './chunks.js';
+import { numel, type ChunkBuffers } from './chunks.js';
 import { readBuffer } from './device.js';
 import { ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
 import type { Piece } from './layout.js';
@@ -15,6 +15,7 @@ import type { Rank1Runner } from './rank1.js';
 type Where = (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number };
 const paramAt: Where = (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset });
 const stateAt = (state: string): Where => (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 });
+const scalesAt = (state: string): Where => (cb) => ({ buffer: cb.states.get(state)!.scales!, offset: 0 });
 
 export abstract class TensorIO {
   /** Steps taken so far; the next step runs with t = stepCount + 1. */
@@ -88,18 +89,10 @@ export abstract class TensorIO {
     this.stateCheck(state);
     const codec = codecOf(this.module.states.find((s) => s.name === state)!.format);
     if (!codec) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
-    const n = numel(this.shapes.get(name)!);
-    const bits = codec.info.bitsPerElement;
-    const words = await this.gatherWords(name, bits, stateAt(state));
-    // Rank-1 scales are per tensor, not per chunk (rank1.ts).
-    const scales = this.rank1?.has(state) ? await this.rank1.readScales(state, name) : new Float32Array(codec.block ? Math.ceil(n / codec.block) : 0);
-    if (codec.block) {
-      for (const { cb, piece } of this.piecesOf(name)) {
-        if (piece.length === 0) continue;
-        const b0 = piece.chunkOffset / codec.block, bn = Math.ceil(piece.length / codec.block);
-        scales.set(new Float32Array(await readBuffer(this.device, cb.states.get(state)!.scales!, bn * 4, b0 * 4)), piece.tensorOffset / codec.block);
-      }
-    }
+    const words = await this.gatherWords(name, codec.info.bitsPerElement, stateAt(state));
+    // Rank-1 scales are per tensor, not per chunk (rank1.ts); block scales are one f32 per block of a piece.
+    const scales = this.rank1?.has(state) ? await this.rank1.readScales(state, name)
+      : new Float32Array(codec.block ? (await this.gatherWords(name, 32 / codec.block, scalesAt(state))).buffer : new ArrayBuffer(0));
     return { words, scales };
   }
 
@@ -115,13 +108,7 @@ export abstract class TensorIO {
       throw new ShapeError(name, `state '${state}' of '${name}': got ${pk.words.length} words and ${pk.scales.length} scales, expected ${Math.ceil((n * bits) / 32)} and ${nScales}`);
     }
     this.scatterWords(name, bits, pk.words, stateAt(state));
-    if (codec.block) {
-      for (const { cb, piece } of this.piecesOf(name)) {
-        if (piece.length === 0) continue;
-        const b0 = piece.tensorOffset / codec.block, bn = Math.ceil(piece.length / codec.block);
-        writeF32(this.device, cb.states.get(state)!.scales!, (piece.chunkOffset / codec.block) * 4, pk.scales, b0, bn);
-      }
-    }
+    if (codec.block) this.scatterWords(name, 32 / codec.block, new Uint32Array(pk.scales.buffer, pk.scales.byteOffset, pk.scales.length), scalesAt(state));
     if (this.rank1?.has(state)) this.rank1.writeScales(state, name, pk.scales);
   }
 
@@ -224,7 +211,7 @@ export abstract class TensorIO {
   }
 
   /**
-   * A packed tensor (`bits` per element, u32 words) as one tensor's words. Pieces start at 64-element
+   * A packed tensor (`bits` per element, u32 words; 32 / block for one f32 scale per block) as one tensor's words. Pieces start at 64-element
    * groups, so each starts on a word of the chunk's buffer and of the tensor.
    */
   protected async gatherWords(name: string, bits: number, where: Where): Promise<Uint32Array> {
