@@ -8,6 +8,7 @@
 //   2. scoring: distinct candidates fully scored on task A per second, in this process (one core) and, when
 //      redis-server is installed, with K `optc worker` processes on a local Redis (the whole machine).
 //   3. cache hit rate of an evolution run after warm-up (the second half of its candidates).
+//   4. early-stopping hurdles: the same evolution run without and with them, candidates per CPU second.
 // Rates are given per second of wall time and per second of this process's CPU time: on a loaded machine
 // the second is what one core does; `uptime`'s load is printed with them.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -180,6 +181,24 @@ await workers();
   const after = (s.stats.hits - hitsAtHalf) / (s.stats.candidates - candAtHalf);
   results.cache = { candidates: s.stats.candidates, hitRate: s.stats.hits / s.stats.candidates, hitRateAfterWarmup: after, hurdle: s.stats.hurdle / s.stats.candidates };
   log(`3. cache: evolution from SGD-momentum, ${s.stats.candidates} candidates: hit rate ${(100 * s.stats.hits / s.stats.candidates).toFixed(1)}% overall, ${(100 * after).toFixed(1)}% over the second half; ${(100 * s.stats.hurdle / s.stats.candidates).toFixed(1)}% failed the NaN hurdle (never scored)`);
+}
+// 4. Early-stopping hurdles: the same evolution (seed, candidates) without and with a hurdle at the
+// median and the lower quartile of earlier candidates' fitness after a third of the steps.
+{
+  const runs: Record<string, unknown> = {};
+  for (const q of [undefined, 0.5, 0.25]) {
+    const scorer = new LocalScorer();
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    const s = await initSearch({ ...DEFAULT_CONFIG, seed: 2, space: DEFAULT_SPACE, maxCandidates: SEARCH, timeSeconds: Infinity, hurdle: q }, sgdm, 'sgd (momentum 0.9)', scorer);
+    await runSearch(s, scorer);
+    const c = process.cpuUsage(c0), cpu = (c.user + c.system) / 1e6, wall = (performance.now() - t0) / 1000;
+    const bestA = Math.max(...s.individuals.map((i) => i.a));
+    const bestB = Math.max(s.individuals[0]!.b!, ...s.winners.map((id) => s.individuals[id]!.b!));
+    const name = q === undefined ? 'off' : `q${q}`;
+    runs[name] = { candidates: s.stats.candidates, scoredA: s.stats.scoredA, stopped: s.stats.stopped ?? 0, cpu, wall, bestA, bestB };
+    log(`4. hurdle ${q === undefined ? 'off' : `at quantile ${q}`}: ${s.stats.candidates} candidates (${s.stats.scoredA} scored on A, ${s.stats.stopped ?? 0} stopped) in ${cpu.toFixed(1)} CPU s -> ${(s.stats.candidates / cpu).toFixed(1)} candidates and ${(s.stats.scoredA / cpu).toFixed(1)} unique A scores per CPU second (${(s.stats.candidates / wall).toFixed(1)}/s wall); best A ${bestA.toFixed(3)}, best B ${bestB.toFixed(3)}`);
+  }
+  results.hurdles = runs;
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
 process.exit(0);

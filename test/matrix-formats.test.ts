@@ -3,12 +3,16 @@
 // interpreter. The buffer is computed elementwise (a lerp of the decoded buffer and g), so its codes and
 // scales agree bit for bit after every step; p goes through Newton–Schulz's f32 products, so it agrees
 // within the tolerance of test/matrix-gpu.test.ts. Memory: the buffer's codes and scales, not 4 bytes a value.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, compileIR } from '../src/compile.js';
 import { initStates, interpretTensors, type TensorIO } from '../src/ir/index.js';
 import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
 import { createOptimizer } from '../src/runtime/optimizer.js';
+import { CheckpointError } from '../src/checkpoint/index.js';
+import type { MatrixOptimizer } from '../src/runtime/matrix-optimizer.js';
 import { numel, randomTensor } from './helpers/data.js';
 import { Rng } from './helpers/prng.js';
 
@@ -66,4 +70,35 @@ describe('Muon with a compressed momentum buffer: Dawn = the interpreter', () =>
     expect(() => compile(muonWith('q4u(rank1 = 1)'))).toThrow(/E0331.*rank-1 scales.*need the maxima of every row and column first/);
     expect(() => compile(muonWith('bf16(rounding = stochastic)'))).toThrow(/E0331.*stochastic rounding/);
   });
+});
+
+describe('checkpoint files of a matrix program', () => {
+  it('save, then load into a fresh optimizer: every tensor, state (q8 codes, AdamW moments), step and hyper, and the next step agrees bit for bit', async () => {
+    const source = muonWith('q8');
+    const module = compile(source, { consts: { ns_steps: 2 } }).module;
+    const rng = new Rng(9);
+    const shapes: Record<string, number[]> = { w: [12, 8], b: [8] };
+    const params = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s, data: randomTensor(rng, numel(s), { scale: 0.5 }) }]));
+    const grad = () => Object.fromEntries(Object.entries(params).map(([k, p]) => [k, randomTensor(rng, p.data.length)]));
+    const a = await createOptimizer(device, module, params, { hypers: { lr: 0.02, 'adamw.lr': 0.005 } });
+    for (let t = 0; t < 3; t++) await a.step(grad());
+    const file = join(mkdtempSync(join(tmpdir(), 'optc-mck-')), 'muon.safetensors');
+    await a.save(file);
+    const b = await createOptimizer(device, module, Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s }])));
+    await b.load(file);
+    expect(b.stepCount).toBe(3);
+    expect(b.hypers.lr).toBe(0.02);
+    expect((b as MatrixOptimizer).fallback!.hypers.lr).toBe(0.005);
+    const [ra, rb] = [await a.read(), await b.read()];
+    expect(rb).toEqual(ra);
+    expect(Array.from((await b.readStatePacked('momentum_buffer', 'w')).words)).toEqual(Array.from((await a.readStatePacked('momentum_buffer', 'w')).words));
+    const g = grad();
+    await a.step(g);
+    await b.step(g);
+    expect(await b.read()).toEqual(await a.read());
+    // Another program's file is refused whole.
+    const other = await createOptimizer(device, compile(muonWith('q4'), { consts: { ns_steps: 2 } }).module, Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s }])));
+    await expect(other.load(file)).rejects.toBeInstanceOf(CheckpointError);
+    for (const o of [a, b, other]) o.dispose();
+  }, 120_000);
 });

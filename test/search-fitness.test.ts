@@ -50,6 +50,17 @@ describe('fitness on task A', () => {
     expect(f.tasks.every((t) => t.score === FLOOR)).toBe(true);
   });
 
+  it('records the fitness after a third of the steps, and a hurdle above it stops the candidate there', () => {
+    expect(sgd.early).toBeDefined();
+    expect(sgd.stopped).toBeUndefined();
+    expect(sgd.early!).toBeLessThan(sgd.fitness);
+    const stopped = scoreProgram(example('sgd'), A, undefined, sgd.early! + 0.01);
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.fitness).toBe(sgd.early);
+    const passed = scoreProgram(example('sgd'), A, undefined, sgd.early! - 0.01);
+    expect(passed).toEqual(sgd);
+  });
+
   it('the worker path (yielding to the event loop) computes the same score', async () => {
     expect(await scoreProgramAsync(example('lion'), A)).toEqual(lion);
   });

@@ -1,6 +1,6 @@
 // The WebGPU scorer (src/search/gpu) against the CPU lane evaluator: candidates compiled by optc into
 // WGSL, the proxy tasks' gradients in WGSL kernels on the same device, several candidates per step
-// submit. Gradients are f32 there and float64-then-rounded on the CPU, so trajectories differ by a few
+// submit (both paths: optc's kernels dispatched by the scorer, and the runtime's Optimizer). Gradients are f32 there and float64-then-rounded on the CPU, so trajectories differ by a few
 // ulps: every task score must agree within TOL (decades of loss reduction; measured differences are
 // below 1e-6). Needs a WebGPU adapter: without one getDevice() fails saying `bash scripts/setup.sh`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import type { Program } from '../src/ir/index.js';
 import { getDevice, releaseGpu } from '../src/index.js';
 import { FLOOR, scoreProgram } from '../src/search/fitness.js';
 import { GpuSuite } from '../src/search/gpu/lanes.js';
-import { scoreOnDevice, WebGpuScorer } from '../src/search/gpu/scorer.js';
+import { lastRun, scoreOnDevice, WebGpuScorer } from '../src/search/gpu/scorer.js';
 import { loadWarmStart } from '../src/search/space.js';
 import { suite } from '../src/search/tasks.js';
 import { example, mutants } from './helpers/search-programs.js';
@@ -39,7 +39,10 @@ function expectClose(programs: Program[], gpu: Awaited<ReturnType<typeof scoreOn
 describe('WebGPU scoring on task A', () => {
   it('hand-written SGD, SGD-momentum, AdamW, Lion and signum score as on the CPU, in one batch', async () => {
     const ps = [example('sgd'), example('sgd', { momentum: 0.9 }), example('adamw'), example('lion'), example('signum')];
-    expectClose(ps, await scoreOnDevice(device, gs, ps), 'hand-written');
+    const fits = await scoreOnDevice(device, gs, ps);
+    // Elementwise rules: the scorer dispatches optc's kernels itself, one submit per step for all five.
+    expect(lastRun).toEqual({ direct: 5, runtime: 0, failed: 0 });
+    expectClose(ps, fits, 'hand-written');
   }, 120_000);
 
   it('mutants (per-tensor reductions, clipping, states added) score as on the CPU', async () => {
@@ -47,7 +50,12 @@ describe('WebGPU scoring on task A', () => {
     const reduces = (p: Program) => p.insts.some((i) => i.op === 'reduce');
     const ps = [...all.filter(reduces).slice(0, 3), ...all.filter((p) => !reduces(p)).slice(0, 6)];
     expect(ps.filter(reduces)).toHaveLength(3);
-    expectClose(ps, await scoreOnDevice(device, gs, ps), 'mutant');
+    const fits = await scoreOnDevice(device, gs, ps);
+    // Reductions run through the runtime's Optimizer (its phased kernels), the rest directly.
+    expect(lastRun.runtime).toBeGreaterThanOrEqual(3);
+    expect(lastRun.direct).toBeGreaterThan(0);
+    expect(lastRun.failed).toBe(0);
+    expectClose(ps, fits, 'mutant');
   }, 120_000);
 
   it('a rule that produces NaN gets the worst fitness there too', async () => {

@@ -59,6 +59,22 @@ describe('single-process search', () => {
     expect(resumed.winners).toEqual(whole.winners);
   }, 60_000);
 
+  it('with an early-stopping hurdle: reproducible, stops some candidates, resumes into the same run', async () => {
+    const a = await run({ maxCandidates: 96, hurdle: 0.5 }), b = await run({ maxCandidates: 96, hurdle: 0.5 });
+    expect(trajectory(b)).toEqual(trajectory(a));
+    expect(a.stats.stopped).toBeGreaterThan(0);
+    const stopped = Object.values(a.cache).filter((f) => f.stopped);
+    expect(stopped.length).toBe(a.stats.stopped);
+    for (const f of stopped) expect(f.fitness).toBe(f.early);
+    const first = await run({ maxCandidates: 48, hurdle: 0.5 });
+    const file = join(dir, 'hurdle-state.json');
+    saveState(file, first);
+    const resumed = loadState(file);
+    resumed.config.maxCandidates = 96;
+    await runSearch(resumed, new LocalScorer());
+    expect(trajectory(resumed)).toEqual(trajectory(a));
+  }, 60_000);
+
   it('refuses to resume a state scored with another fitness version', async () => {
     const s = await run({ maxCandidates: 8 });
     const file = join(dir, 'old-state.json');

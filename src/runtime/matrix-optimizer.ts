@@ -11,11 +11,13 @@
 // then the fallback's step runs.
 import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
-import { isMatrix, NotAMatrixError, shapeSize, type KernelModule } from '../codegen-wgsl/index.js';
+import { codecOf, isMatrix, NotAMatrixError, shapeSize, type KernelModule } from '../codegen-wgsl/index.js';
 import type { MemoryReport, OptimizerOptions, StepReport, TensorData, TensorSpec } from './chunks.js';
 import { MissingScalarError, MissingTensorError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
 import { decodeAs, encodeAs, type Packed } from '../formats/index.js';
 import { MatrixStages, type MatrixTensor } from './matrix-stages.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
+import { STATE_LAYOUT_VERSION } from './checkpoint-map.js';
 import { createOptimizer, Optimizer } from './optimizer.js';
 
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -226,12 +228,79 @@ export class MatrixOptimizer extends Optimizer {
     return [{ buffer: t.leaves.get('p')!, byteOffset: 0, tensorByteOffset: 0, bytes: 4 * numel(t.shape) }];
   }
 
-  override async save(): Promise<void> {
-    throw new UnsupportedError(`optimizer '${this.module.name}' has matrix stages: checkpoint files do not hold matrix states yet (read them with read())`);
+  /**
+   * A checkpoint file (docs/checkpoints.md) of every tensor's parameter and the states it holds: a matrix
+   * state at its own shape, a compressed state as stored (codes and scales), the fallback's states for its
+   * tensors; hyperparameters include the fallback's as `NAME.h`.
+   */
+  override async save(file: string, options: { params?: boolean; ops?: WriteOps } = {}): Promise<void> {
+    await this.sync();
+    const tensors = await this.snapshot(options.params !== false);
+    await saveCheckpoint(file, { ...this.checkpointHeader(tensors), hypers: this.allHypers() }, options.ops ? { ops: options.ops } : {});
   }
 
-  override async load(): Promise<void> {
-    throw new UnsupportedError(`optimizer '${this.module.name}' has matrix stages: checkpoint files do not hold matrix states yet`);
+  /** Restores what `save` wrote, validated whole first (a file that fails leaves the optimizer untouched). */
+  override async load(file: string): Promise<void> {
+    this.live();
+    const now = await this.snapshot(false);
+    const want = Object.fromEntries(Object.entries(now).map(([k, t]) => [k, { dtype: t.dtype as 'F32' | 'U32', shape: t.shape }]));
+    const ck = await loadCheckpoint(file, {
+      optimizer: this.module.name, programHash: this.module.programHash, formatVersion: STATE_LAYOUT_VERSION,
+      hypers: Object.keys(this.allHypers()), tensors: want, allowExtraTensors: true,
+    });
+    for (const n of this.tensors) {
+      const t = ck.tensors[`param/${n}`];
+      if (t && (t.dtype !== 'F32' || t.shape.join() !== this.shapes.get(n)!.join())) throw new ShapeError(n, `checkpoint parameter '${n}' is ${t.dtype}${JSON.stringify(t.shape)}, expected F32${JSON.stringify(this.shapes.get(n))}`);
+    }
+    const fb = this.module.fallback;
+    const main = Object.fromEntries(Object.entries(ck.hypers).filter(([k]) => !fb || !k.startsWith(`${fb.name}.`)));
+    const hypers = overrideHypers(this.module, this.groupHypers[0]!, main);
+    // Validated: from here on nothing can fail.
+    for (const n of this.tensors) {
+      const p = ck.tensors[`param/${n}`];
+      if (p) this.writeParam(n, p.data as Float32Array);
+      for (const s of this.statesOf(n)) {
+        if (s.space === 'step') continue;
+        const key = `state/${s.name}/${n}`;
+        if (!ck.tensors[`${key}/codes`]) { this.writeState(s.name, n, ck.tensors[key]!.data as Float32Array); continue; }
+        this.writeStatePacked(s.name, n, { words: ck.tensors[`${key}/codes`]!.data as Uint32Array, scales: (ck.tensors[`${key}/scales`]?.data as Float32Array | undefined) ?? new Float32Array(0) });
+      }
+    }
+    for (const st of Object.keys(this.stepStates[0]!)) this.stepStates[0]![st] = new Float64Array(new Uint32Array(ck.tensors[`stepstate/${st}/0`]!.data as Uint32Array).buffer)[0]!;
+    this.groupHypers[0] = hypers;
+    if (fb && this.fallback) for (const [k, v] of Object.entries(ck.hypers)) if (k.startsWith(`${fb.name}.`)) this.fallback.setHyper(k.slice(fb.name.length + 1), v);
+    this.stepCount = ck.step;
+  }
+
+  /** The hyperparameters of group 0, the fallback's as `NAME.h`. */
+  private allHypers(): Record<string, number> {
+    const fb = this.module.fallback;
+    const theirs = this.fallback ? Object.fromEntries(Object.entries(this.fallback.hypers).map(([k, v]) => [`${fb!.name}.${k}`, v])) : {};
+    return { ...this.groupHypers[0]!, ...theirs };
+  }
+
+  /** Every checkpoint tensor as it is now (parameters only with `params`). */
+  private async snapshot(params: boolean): Promise<Record<string, CheckpointTensor>> {
+    const out: Record<string, CheckpointTensor> = {};
+    for (const name of this.tensors) {
+      const shape = this.shapes.get(name)!;
+      if (params) out[`param/${name}`] = { dtype: 'F32', shape, data: await this.readParam(name) };
+      for (const s of this.statesOf(name)) {
+        if (s.space === 'step') continue;
+        const key = `state/${s.name}/${name}`;
+        if (codecOf(s.format)) {
+          const pk = await this.readStatePacked(s.name, name);
+          out[`${key}/codes`] = { dtype: 'U32', shape: [pk.words.length], data: pk.words };
+          if (pk.scales.length) out[`${key}/scales`] = { dtype: 'F32', shape: [pk.scales.length], data: pk.scales };
+          continue;
+        }
+        const data = await this.readState(s.name, name);
+        const own = this.matrix(name) ? this.stateShape(s.name, name) : shape;
+        out[key] = { dtype: 'F32', shape: own.reduce((a, b) => a * b, 1) === data.length ? own : [data.length], data };
+      }
+    }
+    for (const [st, v] of Object.entries(this.stepStates[0]!)) out[`stepstate/${st}/0`] = { dtype: 'U32', shape: [2], data: new Uint32Array(new Float64Array([v]).buffer) };
+    return out;
   }
 
   override dispose(): void {

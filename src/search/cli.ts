@@ -66,7 +66,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
     options: {
       from: { type: 'string' }, hyper: { type: 'string', multiple: true }, seed: { type: 'string' }, out: { type: 'string' },
       time: { type: 'string' }, candidates: { type: 'string' }, strategy: { type: 'string' }, population: { type: 'string' },
-      batch: { type: 'string' }, 'max-states': { type: 'string' }, resume: { type: 'boolean' }, queue: { type: 'string' }, device: { type: 'string' },
+      batch: { type: 'string' }, 'max-states': { type: 'string' }, resume: { type: 'boolean' }, queue: { type: 'string' }, device: { type: 'string' }, hurdle: { type: 'string' },
       'no-progress': { type: 'boolean' },
     },
   });
@@ -95,6 +95,11 @@ export async function searchCommand(argv: string[]): Promise<number> {
         maxCandidates: values.candidates === undefined ? Infinity : num('candidates', values.candidates, 0),
         space: { ...DEFAULT_SPACE, maxStates: num('max-states', values['max-states'], DEFAULT_SPACE.maxStates) },
       };
+      if (values.hurdle !== undefined) {
+        const q = num('hurdle', values.hurdle, 0);
+        if (!(q > 0 && q < 1)) throw new SearchUsageError(`--hurdle expects a quantile between 0 and 1 (e.g. 0.25), got '${values.hurdle}'`);
+        config.hurdle = q;
+      }
       const hypers = hyperOverrides(values.hyper);
       const warm = values.from === 'random' ? randomStart(seed) : loadWarmStart(readText(values.from), values.from, hypers);
       const from = `${values.from}${Object.keys(hypers).length ? ` (${Object.entries(hypers).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
@@ -107,7 +112,8 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const files = await writeResults(state, out);
   const best = bestWinner(state);
   const warm = state.individuals[0]!;
-  console.log(`${state.stats.candidates} candidates, ${state.stats.scoredA} scored on A (hit rate ${(100 * state.stats.hits / Math.max(1, state.stats.candidates)).toFixed(1)}%), ${state.stats.scoredB} on B, ${state.winners.length} winners, ${state.disagreements.length} A/B disagreements; report: ${join(out, 'report.html')}`);
+  const stopped = state.config.hurdle === undefined ? '' : `, ${state.stats.stopped ?? 0} of them stopped at the hurdle`;
+  console.log(`${state.stats.candidates} candidates, ${state.stats.scoredA} scored on A${stopped} (hit rate ${(100 * state.stats.hits / Math.max(1, state.stats.candidates)).toFixed(1)}%), ${state.stats.scoredB} on B, ${state.winners.length} winners, ${state.disagreements.length} A/B disagreements; report: ${join(out, 'report.html')}`);
   console.log(best.id === 0
     ? `best: ${files.best} (the warm start: no candidate beat it on task B; A ${warm.a.toFixed(3)}, B ${warm.b!.toFixed(3)})`
     : `best: ${files.best} (A ${best.a.toFixed(3)} vs ${warm.a.toFixed(3)}, B ${best.b!.toFixed(3)} vs ${warm.b!.toFixed(3)} for the warm start)`);

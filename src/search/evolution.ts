@@ -31,7 +31,15 @@ export interface SearchConfig {
   timeSeconds: number;
   /** A candidate must beat the best A fitness sent to B so far (and the warm start's) by this much. */
   margin: number;
+  /**
+   * Early-stopping hurdle: a candidate whose A fitness after a third of the steps is below this quantile
+   * of the earlier candidates' stops there (fitness.ts). Absent: every candidate trains to the end.
+   */
+  hurdle?: number;
 }
+
+/** Scored candidates needed before the hurdle applies (its quantile means little over fewer). */
+export const HURDLE_MIN = 32;
 
 export const DEFAULT_CONFIG: Omit<SearchConfig, 'seed' | 'space'> = {
   strategy: 'evolution', population: 32, tournament: 6, batch: 8, maxCandidates: Infinity, timeSeconds: 180, margin: 0.01,
@@ -64,7 +72,8 @@ export interface SearchState {
   population: number[];
   /** Scores by `suite:key`. */
   cache: Record<string, Fitness>;
-  stats: { candidates: number; hits: number; scoredA: number; scoredB: number; rejected: number; hurdle: number; rounds: number; elapsedMs: number };
+  /** `hurdle`: failed the NaN probe (never scored); `stopped`: stopped by the early-stopping hurdle. */
+  stats: { candidates: number; hits: number; scoredA: number; scoredB: number; rejected: number; hurdle: number; rounds: number; elapsedMs: number; stopped?: number };
   /** [candidates so far, best A fitness] after each round. */
   curve: [number, number][];
   winners: number[];
@@ -161,14 +170,18 @@ export async function runSearch(s: SearchState, scorer: Scorer, hooks: RunHooks 
     for (let k = 0; k < count; k++) children.push(propose(s, rng, s.individuals.length + k, round));
     // Score what the cache does not know yet, each behaviour once.
     const pending = new Map<string, ScoreRequest>();
+    const hurdle = config.hurdle === undefined ? undefined : hurdleValue(s, config.hurdle);
     for (const c of children) {
       const key = `A:${c.ind.key}`;
       if (c.nonFinite) { s.stats.hurdle++; continue; }
       if (s.cache[key] || pending.has(key)) s.stats.hits++;
-      else pending.set(key, { key, suite: 'A', program: c.program });
+      else pending.set(key, hurdle === undefined ? { key, suite: 'A', program: c.program } : { key, suite: 'A', program: c.program, hurdle });
     }
     const scored = await scorer.score([...pending.values()]);
-    for (const [k, f] of scored) s.cache[k] = f;
+    for (const [k, f] of scored) {
+      s.cache[k] = f;
+      if (f.stopped) s.stats.stopped = (s.stats.stopped ?? 0) + 1;
+    }
     s.stats.scoredA += pending.size;
     for (const c of children) {
       c.ind.a = c.nonFinite ? HURDLE.fitness : s.cache[`A:${c.ind.key}`]!.fitness;
@@ -207,6 +220,15 @@ async function funnel(s: SearchState, scorer: Scorer, children: Child[]): Promis
     c.ind.b = s.cache[`B:${c.ind.key}`]!.fitness;
     (c.ind.b > warm.b! ? s.winners : s.disagreements).push(c.ind.id);
   }
+}
+
+/** The `q` quantile of the early A fitness of every candidate scored so far, once there are enough. */
+function hurdleValue(s: SearchState, q: number): number | undefined {
+  const early: number[] = [];
+  for (const [k, f] of Object.entries(s.cache)) if (k.startsWith('A:') && f.early !== undefined) early.push(f.early);
+  if (early.length < HURDLE_MIN) return undefined;
+  early.sort((a, b) => a - b);
+  return early[Math.min(early.length - 1, Math.floor(q * early.length))];
 }
 
 function bestA(s: SearchState): number {

@@ -31,16 +31,31 @@ export function lrScale(t: number, steps: number): number {
 export const CEIL = 6;
 
 export interface TaskScore { task: string; score: number; lr: number; loss: number; loss0: number }
-export interface Fitness { fitness: number; tasks: TaskScore[] }
+export interface Fitness {
+  fitness: number;
+  tasks: TaskScore[];
+  /** The fitness after the hurdle step (the same score, of the parameters then): what hurdles compare. */
+  early?: number;
+  /** Stopped at the hurdle step (early < the hurdle it was given): `fitness` is then `early`. */
+  stopped?: boolean;
+}
 
-export function scoreProgram(p: Program, s: Suite, grid: readonly number[] = LR_GRID): Fitness {
-  const it = scoreSteps(p, s, grid);
+/**
+ * Early-stopping hurdle (AutoML-Zero's): every candidate's fitness after a third of the steps is recorded
+ * as `early`; given a `hurdle`, a candidate whose early fitness is below it stops there and keeps that
+ * fitness (a lower bound in practice: it rises with training). The search sets the hurdle to a quantile
+ * of the early fitness of the candidates scored before (evolution.ts).
+ */
+export const hurdleStep = (s: Suite): number => Math.max(1, Math.round(s.steps / 3));
+
+export function scoreProgram(p: Program, s: Suite, grid: readonly number[] = LR_GRID, hurdle?: number): Fitness {
+  const it = scoreSteps(p, s, grid, hurdle);
   for (;;) { const r = it.next(); if (r.done) return r.value; }
 }
 
 /** The same score, yielding to the event loop every few milliseconds (a worker keeps its job lock alive). */
-export async function scoreProgramAsync(p: Program, s: Suite, grid: readonly number[] = LR_GRID): Promise<Fitness> {
-  const it = scoreSteps(p, s, grid);
+export async function scoreProgramAsync(p: Program, s: Suite, grid: readonly number[] = LR_GRID, hurdle?: number): Promise<Fitness> {
+  const it = scoreSteps(p, s, grid, hurdle);
   let last = performance.now();
   for (;;) {
     const r = it.next();
@@ -50,7 +65,7 @@ export async function scoreProgramAsync(p: Program, s: Suite, grid: readonly num
 }
 
 /** Scoring as a generator that yields after every step. */
-function* scoreSteps(p: Program, s: Suite, grid: readonly number[]): Generator<void, Fitness> {
+function* scoreSteps(p: Program, s: Suite, grid: readonly number[], hurdle: number | undefined): Generator<void, Fitness> {
   const sizes = s.tasks.map((t) => t.tensors.reduce((a, b) => a + b, 0));
   const n = sizes.reduce((a, b) => a + b, 0);
   const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
@@ -64,6 +79,9 @@ function* scoreSteps(p: Program, s: Suite, grid: readonly number[]): Generator<v
   for (let l = 0; l < G; l++) s.tasks.forEach((_, k) => param.set(x0[k]!, l * n + offsets[k]!));
   let states = lanes.initStates(grid[0]!);
   const g = new Float32Array(L);
+  const at = (l: number, k: number) => param.subarray(l * n + offsets[k]!, l * n + offsets[k]! + sizes[k]!);
+  const stopAt = hurdleStep(s);
+  let early: number | undefined;
   for (let t = 1; t <= s.steps; t++) {
     const f = lrScale(t, s.steps);
     for (let l = 0; l < G; l++) lr.fill(grid[l]! * f, l * n, (l + 1) * n);
@@ -76,9 +94,14 @@ function* scoreSteps(p: Program, s: Suite, grid: readonly number[]): Generator<v
     const r = lanes.step({ t, param, g, states, lr });
     param = r.param;
     states = r.states;
+    if (t === stopAt) {
+      const e = fitnessOf(s, grid, x0, at);
+      early = e.fitness;
+      if (hurdle !== undefined && early < hurdle) return { ...e, early, stopped: true };
+    }
     yield;
   }
-  return fitnessOf(s, grid, x0, (l, k) => param.subarray(l * n + offsets[k]!, l * n + offsets[k]! + sizes[k]!));
+  return { ...fitnessOf(s, grid, x0, at), early };
 }
 
 /**

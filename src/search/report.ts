@@ -16,7 +16,8 @@ export async function searchReport(s: SearchState, top: readonly WrittenWinner[]
     ['from', s.from], ['strategy', s.config.strategy], ['seed', s.config.seed], ['rounds', st.rounds],
     ['candidates (valid children)', st.candidates], ['rejected mutants (invalid, mutated again)', st.rejected],
     ['failed the NaN/inf hurdle', st.hurdle], ['cache hits', st.hits], ['hit rate', `${(100 * hit).toFixed(1)}%`],
-    ['unique candidates scored on A', st.scoredA], ['scored on B (funnel)', st.scoredB], ['winners (beat the warm start on B)', s.winners.length],
+    ['unique candidates scored on A', st.scoredA],
+    ['stopped at the early-stopping hurdle', s.config.hurdle === undefined ? 'off' : `${st.stopped ?? 0} (quantile ${s.config.hurdle})`], ['scored on B (funnel)', st.scoredB], ['winners (beat the warm start on B)', s.winners.length],
     ['A/B disagreements', s.disagreements.length], ['search time', `${(st.elapsedMs / 1000).toFixed(1)} s`],
     ['warm start fitness A / B', `${warm.a.toFixed(3)} / ${warm.b!.toFixed(3)}`],
   ]);

@@ -4,7 +4,13 @@ import type { Program } from '../ir/index.js';
 import { FLOOR, scoreProgram, scoreProgramAsync, type Fitness } from './fitness.js';
 import { suite, type Suite } from './tasks.js';
 
-export interface ScoreRequest { key: string; suite: 'A' | 'B'; program: Program }
+export interface ScoreRequest {
+  key: string;
+  suite: 'A' | 'B';
+  program: Program;
+  /** Early-stopping hurdle on the fitness after a third of the steps (fitness.ts); none when absent. */
+  hurdle?: number;
+}
 
 export interface Scorer {
   /** Scores every request (each key once) and returns the scores by key. */
@@ -23,9 +29,9 @@ function suiteOf(name: 'A' | 'B'): Suite {
 }
 
 /** Scores one request: the same computation runs in-process and in `optc worker`. */
-export function scoreRequest(r: Pick<ScoreRequest, 'suite' | 'program'>): Fitness { return scoreProgram(r.program, suiteOf(r.suite)); }
+export function scoreRequest(r: Pick<ScoreRequest, 'suite' | 'program' | 'hurdle'>): Fitness { return scoreProgram(r.program, suiteOf(r.suite), undefined, r.hurdle); }
 /** `scoreRequest`, yielding to the event loop now and then (workers). */
-export function scoreRequestAsync(r: Pick<ScoreRequest, 'suite' | 'program'>): Promise<Fitness> { return scoreProgramAsync(r.program, suiteOf(r.suite)); }
+export function scoreRequestAsync(r: Pick<ScoreRequest, 'suite' | 'program' | 'hurdle'>): Promise<Fitness> { return scoreProgramAsync(r.program, suiteOf(r.suite), undefined, r.hurdle); }
 
 export class LocalScorer implements Scorer {
   /** Unique candidates scored, per suite. */

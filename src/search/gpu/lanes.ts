@@ -1,6 +1,6 @@
 // The proxy tasks on a WebGPU device: their data uploaded once per suite, their gradient pipelines, and,
-// per candidate, the bind groups that connect its parameters (in the optimizer runtime's packed buffers)
-// to its gradient buffers. A "lane" is one task of one candidate at one grid step size.
+// per candidate, the bind groups that connect its parameters (in the optimizer runtime's packed buffers,
+// or in the scorer's own lane buffers: direct.ts) to its gradient buffers. A "lane" is one task of one candidate at one grid step size.
 import type { Optimizer } from '../../index.js';
 import type { GpuTask, Suite } from '../tasks.js';
 import { LOGREG_MAX, LOGREG_MAX_CLASSES, LOGREG_WGSL, QUADRATIC_WGSL, ROSENBROCK_WGSL } from './task-kernels.js';
@@ -67,62 +67,79 @@ export class GpuSuite {
   }
 
   /**
-   * The gradient buffers and bind groups of one candidate whose parameter tensors are `names(l, k)` in
-   * `opt` (grid point l, task k, one name per tensor of the task).
+   * The gradient dispatches of one candidate: `regions(l, k)` gives, for grid point l and task k, where
+   * each of the task's parameter tensors lives and where its gradient goes (one region per tensor; the
+   * parameter regions in one buffer, in order, each at a 256-byte-aligned offset).
    */
-  lanes(opt: Optimizer, grid: number, names: (l: number, k: number) => string[]): CandidateLanes {
+  dispatches(grid: number, regions: (l: number, k: number) => { params: Region[]; grads: Region[] }): { dispatches: Dispatch[]; dispose(): void } {
     const { device } = this;
-    const grads: Record<string, GPUBuffer> = {};
     const owned: GPUBuffer[] = [];
-    const dispatches: { pipeline: GPUComputePipeline; group: GPUBindGroup; workgroups: number }[] = [];
+    const dispatches: Dispatch[] = [];
     for (let l = 0; l < grid; l++) {
       this.tasks.forEach((task, k) => {
-        const tensors = names(l, k);
-        const region = tensors.map((name) => {
-          const r = opt.paramRegions(name);
-          if (r.length !== 1) throw new Error(`search: parameter '${name}' is split over ${r.length} chunks`);
-          return r[0]!;
-        });
-        const gbufs = tensors.map((name, j) => {
-          const b = device.createBuffer({ size: Math.max(16, region[j]!.bytes), usage: GRAD(), label: `grad ${name}` });
-          grads[name] = b;
-          owned.push(b);
-          return b;
-        });
-        const first = region[0]!, last = region[region.length - 1]!;
-        if (region.some((r) => r.buffer !== first.buffer)) throw new Error(`search: the tensors of '${tensors[0]}' are in different chunks`);
+        const { params, grads } = regions(l, k);
+        const first = params[0]!, last = params[params.length - 1]!;
+        if (params.some((r) => r.buffer !== first.buffer)) throw new Error(`search: the parameters of task ${k} are in different buffers`);
         const extra: GPUBuffer[] = [...task.data];
         if (task.spec.kind === 'logreg') {
-          const u = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${tensors[0]}.u` });
-          device.queue.writeBuffer(u, 0, new Uint32Array([task.spec.features, task.spec.classes, task.spec.batch, (last.byteOffset - first.byteOffset) / 4]));
+          const u = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `logreg.u` });
+          device.queue.writeBuffer(u, 0, new Uint32Array([task.spec.features, task.spec.classes, task.spec.batch, (last.offset - first.offset) / 4]));
           owned.push(u);
           extra.push(u);
         }
         const entries: GPUBindGroupEntry[] = [
-          { binding: 0, resource: { buffer: first.buffer, offset: first.byteOffset, size: last.byteOffset + last.bytes - first.byteOffset } },
-          ...gbufs.map((b, j) => ({ binding: 1 + j, resource: { buffer: b } })),
+          { binding: 0, resource: { buffer: first.buffer, offset: first.offset, size: last.offset + last.size - first.offset } },
+          ...grads.map((r, j) => ({ binding: 1 + j, resource: { buffer: r.buffer, offset: r.offset, size: r.size } })),
         ];
         for (const b of extra) entries.push({ binding: entries.length, resource: { buffer: b } });
         entries.push({ binding: entries.length, resource: { buffer: this.step } });
         dispatches.push({ pipeline: task.pipeline, group: device.createBindGroup({ layout: task.pipeline.getBindGroupLayout(0), entries }), workgroups: task.workgroups });
       });
     }
-    return { grads, dispatches, dispose: () => owned.forEach((b) => b.destroy()) };
+    return { dispatches, dispose: () => owned.forEach((b) => b.destroy()) };
+  }
+
+  /** `dispatches` for a candidate run by the runtime's Optimizer, with a gradient buffer per tensor. */
+  runtimeLanes(opt: Optimizer, grid: number, names: (l: number, k: number) => string[]): CandidateLanes {
+    const grads: Record<string, GPUBuffer> = {};
+    const owned: GPUBuffer[] = [];
+    const d = this.dispatches(grid, (l, k) => {
+      const tensors = names(l, k);
+      const params = tensors.map((name): Region => {
+        const r = opt.paramRegions(name);
+        if (r.length !== 1) throw new Error(`search: parameter '${name}' is split over ${r.length} chunks`);
+        return { buffer: r[0]!.buffer, offset: r[0]!.byteOffset, size: r[0]!.bytes };
+      });
+      return {
+        params,
+        grads: tensors.map((name, j): Region => {
+          const b = this.device.createBuffer({ size: Math.max(16, params[j]!.size), usage: GRAD(), label: `grad ${name}` });
+          grads[name] = b;
+          owned.push(b);
+          return { buffer: b, offset: 0, size: params[j]!.size };
+        }),
+      };
+    });
+    return { grads, dispatches: d.dispatches, dispose: () => { d.dispose(); owned.forEach((b) => b.destroy()); } };
   }
 
   dispose(): void { this.owned.forEach((b) => b.destroy()); }
 }
 
+/** A byte range of a buffer (offsets 256-byte aligned, as storage bindings need). */
+export interface Region { buffer: GPUBuffer; offset: number; size: number }
+export interface Dispatch { pipeline: GPUComputePipeline; group: GPUBindGroup; workgroups: number }
+
 export interface CandidateLanes {
   /** What the optimizer's step() takes: one gradient buffer per parameter tensor. */
   grads: Record<string, GPUBuffer>;
   /** Every lane's gradient dispatch (encoded together, before the optimizer steps). */
-  dispatches: { pipeline: GPUComputePipeline; group: GPUBindGroup; workgroups: number }[];
+  dispatches: Dispatch[];
   dispose(): void;
 }
 
 /** A compute pipeline from WGSL, its compilation errors raised with the source. */
-async function pipeline(device: GPUDevice, code: string, label: string): Promise<GPUComputePipeline> {
+export async function pipeline(device: GPUDevice, code: string, label: string): Promise<GPUComputePipeline> {
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ code, label });
   const info = await module.getCompilationInfo();

@@ -18,6 +18,7 @@ import type { Program } from '../../ir/index.js';
 import { fitnessOf, LR_GRID, lrScale, type Fitness } from '../fitness.js';
 import { scoreRequest, type ScoreRequest, type Scorer } from '../scorer.js';
 import { suite as makeSuite, type Suite } from '../tasks.js';
+import { DirectCandidate, laneLayout, runsDirect } from './direct.js';
 import { GpuSuite, type CandidateLanes } from './lanes.js';
 
 const LR = 'lr';
@@ -25,6 +26,10 @@ const LR = 'lr';
 const tensorName = (l: number, k: number, j: number) => `l${l}.t${k}.${j}`;
 
 interface Live { opt: Optimizer; lanes: CandidateLanes; hasLr: boolean; failed?: unknown }
+type Candidate = { direct: DirectCandidate } | { runtime: Live } | undefined;
+
+/** How the last `scoreOnDevice` call ran its candidates (tests check both paths are exercised). */
+export const lastRun = { direct: 0, runtime: 0, failed: 0 };
 
 /**
  * Scores `programs` on `s` together on `device`. Returns one Fitness per program, or `undefined` for a
@@ -33,40 +38,46 @@ interface Live { opt: Optimizer; lanes: CandidateLanes; hasLr: boolean; failed?:
 export async function scoreOnDevice(device: GPUDevice, gs: GpuSuite, programs: readonly Program[], grid: readonly number[] = LR_GRID): Promise<(Fitness | undefined)[]> {
   const s = gs.suite;
   const x0 = s.tasks.map((t) => t.init());
-  const live: (Live | undefined)[] = [];
-  for (const p of programs) live.push(await setUp(device, gs, p, x0, grid).catch(() => undefined));
+  const cands: Candidate[] = [];
+  // Set up together: the device may build the candidates' pipelines concurrently.
+  cands.push(...await Promise.all(programs.map((p) => setUp(device, gs, p, x0, grid).catch(() => undefined))));
+  Object.assign(lastRun, { direct: 0, runtime: 0, failed: 0 });
+  for (const c of cands) lastRun[!c ? 'failed' : 'direct' in c ? 'direct' : 'runtime']++;
+  const direct = cands.flatMap((c) => (c && 'direct' in c ? [c.direct] : []));
+  const runtime = cands.flatMap((c) => (c && 'runtime' in c ? [c.runtime] : []));
   try {
     for (let t = 1; t <= s.steps; t++) {
       device.queue.writeBuffer(gs.step, 0, new Uint32Array([t, 0, 0, 0]));
-      const enc = device.createCommandEncoder({ label: `search gradients, step ${t}` });
+      for (const c of direct) c.prepare(t, s.steps);
+      // One pass, one submit: every runtime candidate's gradients, then each direct candidate's gradients
+      // and updates (dispatches in a pass see the storage writes of the ones before).
+      const enc = device.createCommandEncoder({ label: `search step ${t}` });
       const pass = enc.beginComputePass();
-      for (const c of live) {
-        if (!c) continue;
-        for (const d of c.lanes.dispatches) {
-          pass.setPipeline(d.pipeline);
-          pass.setBindGroup(0, d.group);
-          pass.dispatchWorkgroups(d.workgroups);
-        }
+      for (const d of [...runtime.flatMap((c) => c.lanes.dispatches), ...direct.flatMap((c) => c.dispatches)]) {
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, d.group);
+        pass.dispatchWorkgroups(d.workgroups);
       }
       pass.end();
       device.queue.submit([enc.finish()]);
       const f = lrScale(t, s.steps);
-      for (const c of live) {
-        if (!c) continue;
+      for (const c of runtime) {
         if (c.hasLr) grid.forEach((lr, l) => c.opt.setHyper(LR, lr * f, l + 1));
         // Without the non-finite guard step() resolves at once; a device error surfaces on the read below.
         c.opt.step(c.lanes.grads).catch((e: unknown) => { c.failed ??= e; });
       }
     }
-    const trained = await readBack(device, live, s, grid.length);
-    return live.map((c, i) => (c && !c.failed ? fitnessOf(s, grid, x0, (l, k) => trained[i]![l]![k]!) : undefined));
+    const trained = await readBack(device, cands, s, grid.length);
+    return cands.map((c, i) => (c && !('runtime' in c && c.runtime.failed) ? fitnessOf(s, grid, x0, (l, k) => trained[i]![l]![k]!) : undefined));
   } finally {
-    for (const c of live) { c?.lanes.dispose(); c?.opt.dispose(); }
+    for (const c of runtime) { c.lanes.dispose(); c.opt.dispose(); }
+    for (const c of direct) c.dispose();
   }
 }
 
-async function setUp(device: GPUDevice, gs: GpuSuite, p: Program, x0: Float32Array[], grid: readonly number[]): Promise<Live> {
+async function setUp(device: GPUDevice, gs: GpuSuite, p: Program, x0: Float32Array[], grid: readonly number[]): Promise<Candidate> {
   const compiled = compile(p);
+  if (runsDirect(compiled.module)) return { direct: await DirectCandidate.create(gs, compiled.module, grid, x0) };
   const s = gs.suite;
   const params: Record<string, { shape: number[]; data: Float32Array }> = {};
   const groups = grid.map((lr, l) => {
@@ -86,39 +97,52 @@ async function setUp(device: GPUDevice, gs: GpuSuite, p: Program, x0: Float32Arr
   // State initial values come from group 0's hyperparameters: the first grid point's, as on the CPU.
   const opt = await createOptimizer(device, compiled, params, hasLr ? { hypers: { [LR]: grid[0]! }, groups } : { groups: groups.map((g) => ({ ...g, hypers: {} })) });
   try {
-    const lanes = gs.lanes(opt, grid.length, (l, k) => s.tasks[k]!.tensors.map((_, j) => tensorName(l, k, j)));
-    return { opt, lanes, hasLr };
+    const lanes = gs.runtimeLanes(opt, grid.length, (l, k) => s.tasks[k]!.tensors.map((_, j) => tensorName(l, k, j)));
+    return { runtime: { opt, lanes, hasLr } };
   } catch (e) { opt.dispose(); throw e; }
 }
 
-/** Every live candidate's trained parameters [candidate][grid point][task], in one copy and one read. */
-async function readBack(device: GPUDevice, live: (Live | undefined)[], s: Suite, G: number): Promise<(Float32Array[][] | undefined)[]> {
-  const per = s.tasks.reduce((a, t) => a + t.tensors.reduce((x, y) => x + y, 0), 0) * G;
-  const count = live.filter(Boolean).length;
-  const staging = device.createBuffer({ size: Math.max(16, per * count * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'search.readback' });
+/** Every candidate's trained parameters [candidate][grid point][task], in one copy and one read. */
+async function readBack(device: GPUDevice, cands: Candidate[], s: Suite, G: number): Promise<(Float32Array[][] | undefined)[]> {
+  const sizes = s.tasks.map((t) => t.tensors.reduce((x, y) => x + y, 0));
+  const per = sizes.reduce((a, b) => a + b, 0) * G;
+  const { at, size: lane } = laneLayout(s);
+  // Each candidate's slot in the staging buffer: the runtime's tensors packed, or a direct candidate's lanes.
+  const slot = cands.map((c) => (!c ? 0 : 'direct' in c ? lane * G : per));
+  const staging = device.createBuffer({ size: Math.max(16, slot.reduce((a, b) => a + b, 0) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'search.readback' });
   const enc = device.createCommandEncoder({ label: 'search read-back' });
-  let at = 0;
   const where: number[] = [];
-  for (const c of live) {
-    where.push(at);
-    if (!c) continue;
-    for (let l = 0; l < G; l++) s.tasks.forEach((task, k) => task.tensors.forEach((size, j) => {
-      for (const r of c.opt.paramRegions(tensorName(l, k, j))) enc.copyBufferToBuffer(r.buffer, r.byteOffset, staging, (at + r.tensorByteOffset / 4) * 4, r.bytes);
-      at += size;
-    }));
-  }
+  let base = 0;
+  cands.forEach((c, i) => {
+    where.push(base);
+    if (c && 'direct' in c) enc.copyBufferToBuffer(c.direct.param, 0, staging, base * 4, lane * G * 4);
+    else if (c) {
+      let o = base;
+      for (let l = 0; l < G; l++) s.tasks.forEach((task, k) => task.tensors.forEach((n, j) => {
+        for (const r of c.runtime.opt.paramRegions(tensorName(l, k, j))) enc.copyBufferToBuffer(r.buffer, r.byteOffset, staging, (o + r.tensorByteOffset / 4) * 4, r.bytes);
+        o += n;
+      }));
+    }
+    base += slot[i]!;
+  });
   device.queue.submit([enc.finish()]);
   await staging.mapAsync(GPUMapMode.READ);
   const all = new Float32Array(staging.getMappedRange().slice(0));
   staging.unmap();
   staging.destroy();
-  return live.map((c, i) => {
+  return cands.map((c, i) => {
     if (!c) return undefined;
     let o = where[i]!;
-    return Array.from({ length: G }, () => s.tasks.map((task) => {
-      const n = task.tensors.reduce((x, y) => x + y, 0);
-      const x = all.subarray(o, o + n);
-      o += n;
+    return Array.from({ length: G }, (_, l) => s.tasks.map((task, k) => {
+      if ('direct' in c) {
+        // A task's tensors sit at 64-element boundaries in a lane: gather them into one vector.
+        const x = new Float32Array(sizes[k]!);
+        let q = 0;
+        task.tensors.forEach((n, j) => { x.set(all.subarray(where[i]! + l * lane + at[k]![j]!, where[i]! + l * lane + at[k]![j]! + n), q); q += n; });
+        return x;
+      }
+      const x = all.subarray(o, o + sizes[k]!);
+      o += sizes[k]!;
       return x;
     }));
   });
