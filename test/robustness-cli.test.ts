@@ -25,6 +25,7 @@ async function optcBin(...args: string[]): Promise<{ out: string; err: string; c
   }
 }
 
+const ODD_SHAPES: Record<string, number[]> = { one: [1], T: [2, 3, 5], col: [7, 1], Z: [0, 4] };
 const finite = (r: { params: Record<string, { data: number[] }> }) => Object.values(r.params).every((t) => t.data.every(Number.isFinite));
 
 describe('every example on a case with a [65, 64] matrix and a [61] vector', () => {
@@ -36,18 +37,31 @@ describe('every example on a case with a [65, 64] matrix and a [61] vector', () 
     expect(finite(r)).toBe(true);
   });
 
-  // Matrix programs too: compile() schedules their matrix stages, as `optc run` does.
+  // Matrix programs too: compile() schedules their matrix stages, as `optc run` does. Each example also
+  // runs on odd shapes: one element, a 3-D tensor, a column, and an empty matrix (the matrix stages once
+  // threw a RangeError from the matmul kernel's generator on [0, 4]).
   it('runs every example on Dawn', async () => {
     for (const f of examples) {
       const source = readFileSync(`examples/${f}`, 'utf8');
       const front = compileIR(source).program;
-      const kase = validateCase(caseFor(front, 2), front);
       const c = compile(source);
+      const kase = validateCase(caseFor(front, 2), front);
       const r = await runCaseWebGPU(c.module, kase, c.program);
       expect(finite(r), f).toBe(true);
       expect(Object.keys(r.params), f).toEqual(['W', 'b']);
+      const odd = validateCase(caseFor(front, 1, 2, ODD_SHAPES), front);
+      const o = await runCaseWebGPU(c.module, odd, c.program);
+      expect(finite(o), f).toBe(true);
+      expect(Object.fromEntries(Object.entries(o.params).map(([n, t]) => [n, t.shape])), f).toEqual(ODD_SHAPES);
     }
   }, 300_000);
+
+  it.each(examples)('%s on the interpreter, odd shapes', (f) => {
+    const { program } = compileIR(readFileSync(`examples/${f}`, 'utf8'));
+    const r = runCaseInterp(program, validateCase(caseFor(program, 1, 2, ODD_SHAPES), program));
+    expect(finite(r)).toBe(true);
+    expect(r.params.Z!.data).toEqual([]);
+  });
 });
 
 describe('a state the update writes but p never reads (W0403)', () => {

@@ -17,6 +17,9 @@ import { createComputePipeline, readBuffer } from './device.js';
 import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
 
 interface Prepared { kernels: (StageKernel | undefined)[]; pipelines: (GPUComputePipeline | undefined)[]; groups: (GPUBindGroup | undefined)[]; resolve: (key: string) => GPUBufferBinding }
+/** A tensor with no elements ([0, 4]): the step leaves it alone (matmul kernels need every dimension > 0). */
+const isEmpty = (t: MatrixTensor) => t.shape.some((d) => d === 0);
+
 interface Coded { kernel: StageKernel; pipeline: GPUComputePipeline; group: GPUBindGroup }
 
 export interface MatrixTensor {
@@ -160,6 +163,7 @@ export class MatrixStages {
     cuts.forEach((to, seg) => {
       const first = seg === 0, last = seg === cuts.length - 1;
       this.tensors.forEach((t, ti) => {
+        if (isEmpty(t)) return; // nothing to update; its kernels would have a zero dimension
         const prep = preps[ti]!;
         const stages = variants[vs[ti]!]!.stages;
         const pass = enc.beginComputePass({ label: `${this.module.name} ${t.name}` });
@@ -289,6 +293,11 @@ export class MatrixStages {
   private async prepareTensor(t: MatrixTensor, variant: number): Promise<Prepared> {
     const hit = t.prepared.get(variant);
     if (hit) return hit;
+    if (isEmpty(t)) {
+      const empty: Prepared = { kernels: [], pipelines: [], groups: [], resolve: () => { throw new Error(`matrix stages: '${t.name}' has no elements`); } };
+      t.prepared.set(variant, empty);
+      return empty;
+    }
     const kernels = matrixStageKernels(this.module, variant, t.view, t.index);
     const limit = this.device.limits.maxStorageBuffersPerShaderStage;
     for (const k of kernels) if (k && k.bindings.length > limit) throw new UnsupportedError(`kernel '${k.label}' of '${this.module.name}' needs ${k.bindings.length} storage buffers; this device allows ${limit}`);
