@@ -5,6 +5,7 @@
 //   (e4m3 + e5m2) and bf16, vs the same AdamW in f32. Each variant is examples/adamw.opt with its two state
 //   declarations given a format (`state m: q8 = 0;`, docs/language.md); while the language rejects a format
 //   (E0305 "not implemented yet"), that variant is skipped with the compiler's message.
+// - Compressed state with reductions (issue 14): 8-bit LAMB vs f32 LAMB (bench/phased-formats.ts).
 // - Many tensors (issue 5): GPT-2 small's 148 parameter shapes vs one flat tensor of the same 124,439,808
 //   elements, AdamW f32. Needs tensors larger than one storage binding (wte is 154 MB) and, to be fast, one
 //   dispatch for all tensors. Full runs only (about 4 GB of buffers on a software GPU).
@@ -17,6 +18,7 @@ import { paramsAndGrad, uniform } from './data.js';
 import { checkedStep, compileFile, compileSource, createOptcCase, repoRoot, type OptcApi, type OptcCase, type OptcModule, type OptcOptimizer } from './optc.js';
 import type { CaseResult, SuiteOptions } from './suite.js';
 import { pairedRatio, timeInterleaved, type Step } from './timing.js';
+import { lamb8bitCases } from './phased-formats.js';
 
 /**
  * State formats for m and v. Expected bytes of m + v per element for large n (docs/formats.md): 8-bit and FP8
@@ -43,6 +45,7 @@ export function adamwWithFormats(source: string, m: string, v: string, param?: s
 export async function pendingCases(shared: SharedDevice, optc: OptcApi | undefined, opts: SuiteOptions): Promise<CaseResult[]> {
   const out: CaseResult[] = [];
   out.push(...(await compressed(shared, optc, opts)));
+  out.push(...(await lamb8bitCases(shared, optc, opts)));
   out.push(...(await manyTensors(shared, optc, opts)));
   return out;
 }

@@ -1,7 +1,7 @@
 // The whole compiler as one call: source (or an IR Program) -> passes -> WGSL module.
 import { CompileError, error, hasErrors, type Diagnostic } from './diag.js';
 import { emitModule, rank1Problem, type CodegenOptions, type KernelModule } from './codegen-wgsl/index.js';
-import { paramFormat, type Program } from './ir/types.js';
+import type { Program } from './ir/types.js';
 import { verify } from './ir/verify.js';
 import { parseProgram } from './parser/index.js';
 import { isMatrixProgram, matrixProblem, runPipeline, type CompileOptions as PassOptions } from './passes/index.js';
@@ -84,11 +84,6 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
   if (matrixRefusal) throw new CompileError([...diagnostics, matrixRefusal], source, options.file);
   // Named entry points (`update perturb { }`) compile as programs of their own over the same declarations.
   const { entries, ...main } = program;
-  // Entry points bind the parameter and states as f32 buffers (src/runtime/entries.ts).
-  if (entries?.length && (paramFormat(main).kind !== 'f32' || main.states.some((s) => s.format.rounding))) {
-    throw new CompileError([...diagnostics, error('E0314', `optimizer '${main.name}' has named update blocks, which do not implement f16/bf16 parameters or stochastic rounding yet`,
-      main.paramSpan ?? entries[0]!.span, 'store p as f32 and round states to nearest, or drop the named update blocks')], source, options.file);
-  }
   // The main module keeps every state an entry point reads or writes (seed 3000 #260 of the kernel fuzzer:
   // with `s = s` in update and `update reset { s = 0; }`, s was removed and the entry bound a missing state).
   const out = runPipeline(main, entries?.length ? { ...options, keepStates: statesUsedBy(program, entries) } : options);

@@ -20,6 +20,18 @@ export const IDENT: Record<string, string> = { sum: '0.0', max: 'optc_neg_inf(li
 export const FOLD: Record<string, (a: string, b: string) => string> = {
   sum: (a, b) => `(${a} + ${b})`, max: (a, b) => `max(${a}, ${b})`, min: (a, b) => `min(${a}, ${b})`,
 };
+/**
+ * A summand the driver may not merge into the running sum. Mesa fuses `y + z * w` into an ffma, moves an
+ * addend into it (`acc + ffma(z, w, y)` -> `ffma(z, w, acc + y)`) and then lowers ffma back to a multiply
+ * and an add: `acc + (y + z * w)` becomes `(acc + y) + z * w`, a different sum (SPIR-V without
+ * NoContraction; found by test/phased-fuzz.test.ts in a row sum). A select on a run-time zero (`zero`: a
+ * u32 expression the compiler cannot see is 0) keeps the summand whole; only sums need it (max and min
+ * are exact in any order).
+ */
+export function summand(fn: string, x: string, zero: string): string {
+  return fn === 'sum' ? `select(${x}, 0.0, ${zero} != 0u)` : x;
+}
+
 /** ±inf made at run time (WGSL rejects infinities in constant expressions). */
 export const INF_HELPERS = `fn optc_neg_inf(z: u32) -> f32 { return bitcast<f32>(0xff800000u | (z & 0u)); }
 fn optc_pos_inf(z: u32) -> f32 { return bitcast<f32>(0x7f800000u | (z & 0u)); }

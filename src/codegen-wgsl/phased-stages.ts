@@ -8,7 +8,7 @@ import type { KernelSpec, UniformLayout } from './manifest.js';
 import { SEG, TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
 import { f32Literal, identPart, invocationIndex, SCALAR, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
 import {
-  assemble, COL_BLOCK, elemStepRef, ELEMS_PER_INVOCATION, emitValues, findSegment, FOLD, IDENT, KernelText, operand, ROW_BLOCK, smallIndex, storedExpr, tree, treeMulti,
+  assemble, summand, COL_BLOCK, elemStepRef, ELEMS_PER_INVOCATION, emitValues, findSegment, FOLD, IDENT, KernelText, operand, ROW_BLOCK, smallIndex, storedExpr, tree, treeMulti,
   type Plan, type Scope,
 } from './phased-kernel.js';
 
@@ -53,7 +53,7 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     if (vec) {
       body.push(`      let m${k} = select(vec4<f32>(${IDENT[fn]}), ${x}, vec4<u32>(li) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(seglen));`);
       body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, FOLD[fn]!(FOLD[fn]!(`m${k}.x`, `m${k}.y`), FOLD[fn]!(`m${k}.z`, `m${k}.w`)))};`);
-    } else body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, x)};`);
+    } else body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, x, 'u.pad0'))};`);
   });
   for (const target of stores) {
     const variable = target === 'p' ? t.bind('param', 'p', 'param', v.f, true) : t.bind('state', target, `st_${identPart(target)}`, v.f, true);
@@ -109,7 +109,10 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
     '    let i = chunkOffset + ti;',
     ...scope.out,
   );
-  reduces.forEach((r, k) => body.push(`    acc${k} = ${FOLD[p.insts[r]!.name!]!(`acc${k}`, operand(scope, args[k]!, false))};`));
+  reduces.forEach((r, k) => {
+    const fn = p.insts[r]!.name!;
+    body.push(`    acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, operand(scope, args[k]!, false), 'u.pad0'))};`);
+  });
   body.push('  }');
   reduces.forEach((r, k) => {
     const part = t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true);
@@ -183,7 +186,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
     } else if (argSpace === 'row' || argSpace === 'col') {
       const s = scope(argSpace, '    ');
       emitValues(s, [a]);
-      body.push('  {', `  var a = ${IDENT[fn]};`, loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', operand(s, a, false))};`, '  }',
+      body.push('  {', `  var a = ${IDENT[fn]};`, loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), `${ten}[2]`))};`, '  }',
         ...tree(wg, fn, 'a', dest), '  }');
     } else {
       // A global reduction of a tensor value: this tensor's term.
@@ -262,7 +265,7 @@ function lineOfNarrow(scope: (d: Scope['domain'], indent: string) => Scope, loop
     const s = scope(other, '      ');
     emitValues(s, [a]);
     return [loop(line), `    var a = ${IDENT[fn]};`, `    for (var ${j} = 0u; ${j} < ${n}; ${j} = ${j} + 1u) {`, ...s.out,
-      `      a = ${FOLD[fn]!('a', operand(s, a, false))};`, '    }', `    ${dest} = a;`, '  }'];
+      `      a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), 'ten[2]'))};`, '    }', `    ${dest} = a;`, '  }'];
   }
   const s = scope(argSpace === line ? line : 'tensor', '    ');
   emitValues(s, [a]);

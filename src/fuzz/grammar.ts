@@ -23,8 +23,8 @@ function join(a: Space, b: Space): Space {
 export interface GenOptions {
   /**
    * Raise the odds of compressed states. (Compressed states and f16/bf16 parameters compose with reductions,
-   * row/column state and randomness; the generator never writes what is still refused: rank-1 states, or
-   * entry points beside a compressed state or an f16/bf16 parameter.)
+   * row/column state, randomness and entry points; the generator never writes rank-1 states, which phased
+   * programs still refuse.)
    */
   refusable?: boolean;
   /** Largest number of `let`s. */
@@ -180,8 +180,7 @@ export function generateProgram(rng: FuzzRng, name: string, opts: GenOptions = {
   stores.push(`p = p - lr * ${dp.text};`);
   const entries: string[] = [];
   const elemStates = states.filter((s) => s.space === 'elem' && !s.format);
-  // Entry points do not take f16/bf16 parameters or stochastic rounding yet (E0314).
-  if (elemStates.length && !paramFormat && !states.some((s) => s.format?.includes('stochastic')) && rng.chance(0.2)) {
+  if (elemStates.length && rng.chance(0.2)) {
     const s = rng.pick(elemStates);
     decls.push(`update reset { ${s.name} = ${s.exact ? '0' : '0.5 * ' + s.name}; }`);
     entries.push('reset');

@@ -16,3 +16,4 @@ export {
 } from './matrix.js';
 export { matmulF32, transposeF32 } from './interp-matrix.js';
 export { interpretTensors, stateLength, matrixView, type TensorIO, type TensorsStepInputs, type TensorResult } from './interp-tensors.js';
+export type { ReduceOrder } from './reduce-order.js';

@@ -27,7 +27,8 @@ import { evalMatrixOp, liveInsts } from './interp-matrix.js';
 import {
   decodeState, encodeState, evalStepScalars, resolveHypers, storedParam, storeRand, type StepInputs, type StepResult,
 } from './interp.js';
-import { paramFormat } from './types.js';
+import { paramFormat, type ReduceFn } from './types.js';
+import { foldInOrder, foldLines, foldTensor, stridedTree, type ReduceOrder } from './reduce-order.js';
 
 /** The [rows, cols] view of a shape: rows = prod(shape[:-1]), cols = shape[-1]; a scalar is [1, 1]. */
 export function matrixView(shape: readonly number[]): { numel: number; rows: number; cols: number } {
@@ -88,6 +89,11 @@ export interface TensorsStepInputs {
   hypers?: Record<string, number>;
   scalars?: Record<string, number>;
   tensors: TensorIO[];
+  /**
+   * Fold reductions in f32 in the WGSL phased kernels' order (src/ir/reduce-order.ts) instead of float64
+   * rounded once: for tests that compare a device bit for bit.
+   */
+  order?: ReduceOrder;
 }
 
 export interface TensorResult {
@@ -175,7 +181,10 @@ function stepRule(p0: Program, io: TensorsStepInputs, tensors = io.tensors): Ten
   p.insts.forEach((inst, id) => {
     if (inst.space === 'step') { for (const c of ctxs) c.vals[id] = c.step[id]!; return; }
     const needed = ctxs.filter((_, k) => live[k]![id]);
-    if (inst.op === 'reduce') { if (needed.length) reduce(p, inst, id, inst.over === 'global' ? ctxs : needed); return; }
+    if (inst.op === 'reduce') {
+      if (needed.length) (io.order ? reduceOrdered : reduce)(p, inst, id, inst.over === 'global' ? ctxs : needed, io.order!);
+      return;
+    }
     for (const c of needed) c.vals[id] = evalInst(p, inst, c);
   });
 
@@ -309,6 +318,39 @@ function reduce(p: Program, inst: Inst, id: number, ctxs: Ctx[]): void {
         acc = fold(fn, acc, operand(p, c, a, 'elem', r * cols + j, r, j));
       }
       out[o] = Math.fround(acc);
+    }
+    c.vals[id] = out;
+  }
+}
+
+/** `reduce` in the device's f32 order (reduce-order.ts). */
+function reduceOrdered(p: Program, inst: Inst, id: number, ctxs: Ctx[], o: ReduceOrder): void {
+  const fn = inst.name! as ReduceFn;
+  const a = inst.args[0]!;
+  const argSpace = p.insts[a]!.space;
+  const values = (c: Ctx, space: Space) => materialize(p, c, a, space);
+  // One tensor's fold over all of its values: elem values by tiles, row/column values by the tensor stage's loop.
+  const total = (c: Ctx): number => (argSpace === 'elem' ? foldTensor(fn, values(c, 'elem'), o)
+    : argSpace === 'row' || argSpace === 'col' ? stridedTree(fn, values(c, argSpace), o.workgroupSize)
+      : Math.fround(operand(p, c, a, 'tensor', 0, 0, 0)));
+  if (inst.over === 'global') {
+    const r = stridedTree(fn, ctxs.map(total), o.workgroupSize);
+    for (const c of ctxs) c.vals[id] = r;
+    return;
+  }
+  for (const c of ctxs) {
+    if (inst.over === 'tensor') { c.vals[id] = total(c); continue; }
+    const { rows, cols } = c.view;
+    const line = inst.over as 'row' | 'col';
+    if (argSpace === 'elem') { c.vals[id] = foldLines(fn, values(c, 'elem'), rows, cols, line, o); continue; }
+    // A narrower value along each line: a value of the other axis folds in order, a broadcast one is n * x.
+    const n = line === 'row' ? cols : rows;
+    const out = new Float32Array(line === 'row' ? rows : cols);
+    for (let q = 0; q < out.length; q++) {
+      const [r, j] = line === 'row' ? [q, 0] : [0, q];
+      out[q] = argSpace === (line === 'row' ? 'col' : 'row')
+        ? foldInOrder(fn, n, (k) => operand(p, c, a, argSpace, k, line === 'row' ? q : k, line === 'row' ? k : q))
+        : fn === 'sum' ? Math.fround(n * operand(p, c, a, 'elem', 0, r, j)) : operand(p, c, a, 'elem', 0, r, j);
     }
     c.vals[id] = out;
   }

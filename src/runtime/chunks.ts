@@ -159,7 +159,7 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
 
   const inits = stateInitValues(module.host, groupHypers[0]!);
   // Stochastic rounding and phased store sweeps read each 64-element group's tensor id and in-tensor index.
-  const needsOrigins = kernelsOf(module).some((k) => k.bindings.some((b) => b.kind === 'origins'));
+  const needsOrigins = [module, ...Object.values(module.entries ?? {})].some((m) => kernelsOf(m).some((k) => k.bindings.some((b) => b.kind === 'origins')));
   alloc.begin();
   for (const [ci, chunk] of chunks.entries()) {
     const bytes = chunk.n * 4;

@@ -21,7 +21,7 @@ interface Prepared {
 }
 
 /** What an entry point may bind of a chunk: its uniform, parameter and per-element states, and phased tables. */
-const ENTRY_KINDS: ReadonlySet<string> = new Set(['uniform', 'param', 'state', ...PHASED_KINDS]);
+const ENTRY_KINDS: ReadonlySet<string> = new Set(['uniform', 'param', 'state', 'scales', 'lanes', 'origins', ...PHASED_KINDS]);
 
 export class EntryRunner {
   private readonly prepared = new Map<string, Promise<Prepared>>();

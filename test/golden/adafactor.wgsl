@@ -57,7 +57,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let v16 = in_g[i];
     let v17 = (v16 * v16);
     let v18_sq = (v17 + u.h_eps1);
-    acc0 = (acc0 + v18_sq);
+    acc0 = (acc0 + select(v18_sq, 0.0, u.pad0 != 0u));
   }
   part_r21[seg[sb + 13u] + r * nb + b] = acc0;
 }
@@ -121,7 +121,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let v16 = in_g[i];
     let v17 = (v16 * v16);
     let v18_sq = (v17 + u.h_eps1);
-    acc0 = (acc0 + v18_sq);
+    acc0 = (acc0 + select(v18_sq, 0.0, u.pad0 != 0u));
   }
   part_r27[seg[sb + 15u] + c * mb + b] = acc0;
 }
@@ -184,7 +184,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     if (inSeg && li < seglen) {
       let v57 = param[i];
       let v58 = (v57 * v57);
-      acc0 = (acc0 + v58);
+      acc0 = (acc0 + select(v58, 0.0, u.pad0 != 0u));
     }
   }
   red0[lid] = acc0;
@@ -251,7 +251,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let v23 = (v21 / v22);
     let v24 = (gs[grp * 8u + 5u] * v23);
     let v25 = (v19 + v24);
-    a = (a + v25);
+    a = (a + select(v25, 0.0, ten[2] != 0u));
   }
   red[lid] = a;
   workgroupBarrier();
@@ -400,7 +400,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v37 = inverseSqrt(v31);
       let v38_u = (v36 * v37);
       let v39 = (v38_u * v38_u);
-      acc0 = (acc0 + v39);
+      acc0 = (acc0 + select(v39, 0.0, u.pad0 != 0u));
     }
   }
   red0[lid] = acc0;

@@ -59,7 +59,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     if (inSeg && li < seglen) {
       let v13 = in_g[i];
       let v14 = (v13 * v13);
-      acc0 = (acc0 + v14);
+      acc0 = (acc0 + select(v14, 0.0, u.pad0 != 0u));
     }
   }
   red0[lid] = acc0;

@@ -63,7 +63,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v19 = (v13 * v11);
       let v20 = (v19 > 0.0f);
       let v21_mask = select(0.0f, u.s9, v20);
-      acc0 = (acc0 + v21_mask);
+      acc0 = (acc0 + select(v21_mask, 0.0, u.pad0 != 0u));
     }
   }
   red0[lid] = acc0;

@@ -63,7 +63,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v13 = (v12_u * v9);
       let v14 = (v13 > 0.0f);
       let v15_mask = select(0.0f, u.s7, v14);
-      acc0 = (acc0 + v15_mask);
+      acc0 = (acc0 + select(v15_mask, 0.0, u.pad0 != 0u));
     }
   }
   red0[lid] = acc0;

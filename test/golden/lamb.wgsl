@@ -81,8 +81,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v31_u = (v28 + v30);
       let v32 = (v29 * v29);
       let v35 = (v31_u * v31_u);
-      acc0 = (acc0 + v32);
-      acc1 = (acc1 + v35);
+      acc0 = (acc0 + select(v32, 0.0, u.pad0 != 0u));
+      acc1 = (acc1 + select(v35, 0.0, u.pad0 != 0u));
     }
   }
   red0[lid] = acc0;

@@ -58,8 +58,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v7 = (v6 * v6);
       let v10 = in_g[i];
       let v11 = (v10 * v10);
-      acc0 = (acc0 + v7);
-      acc1 = (acc1 + v11);
+      acc0 = (acc0 + select(v7, 0.0, u.pad0 != 0u));
+      acc1 = (acc1 + select(v11, 0.0, u.pad0 != 0u));
     }
   }
   red0[lid] = acc0;
