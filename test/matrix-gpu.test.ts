@@ -116,14 +116,19 @@ describe('the stage plan', () => {
 });
 
 /** `steps` steps of an example through the matrix runner and through the interpreter, from the same start. */
-async function gpuVsInterp(file: string, shapes: Record<string, number[]>, hypers: Record<string, number>, consts: Record<string, number>, steps: number) {
+async function gpuVsInterp(file: string, shapes: Record<string, number[]>, hypers: Record<string, number>, consts: Record<string, number>, steps: number,
+  groups: { params: string[]; hypers: Record<string, number> }[] = []) {
   const source = file.includes('optimizer') ? file : read(file);
   const c = compileIR(source, { consts });
   const rng = new Rng(5);
   const params = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s, data: randomTensor(rng, numel(s), { scale: 0.5 }) }]));
-  const run = await createOptimizer(device, compile(source, { consts }).module, params, { hypers });
+  const run = await createOptimizer(device, compile(source, { consts }).module, params, { hypers, groups });
   expect(run).toBeInstanceOf(MatrixOptimizer);
-  let tensors: TensorIO[] = Object.entries(params).map(([name, p], index) => ({ name, index, shape: p.shape, param: p.data, inputs: {}, states: initStates(c.program, p.data.length, hypers, p.shape) }));
+  const own = (name: string) => groups.find((g) => g.params.includes(name))?.hypers;
+  let tensors: TensorIO[] = Object.entries(params).map(([name, p], index) => ({
+    name, index, shape: p.shape, param: p.data, inputs: {}, states: initStates(c.program, p.data.length, { ...hypers, ...own(name) }, p.shape),
+    ...(own(name) ? { hypers: own(name) } : {}),
+  }));
   for (let t = 1; t <= steps; t++) {
     const g = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, randomTensor(rng, p.data.length)]));
     await run.step(g);
@@ -208,6 +213,18 @@ describe('whole steps on Dawn = the interpreter', () => {
     const r = await gpuVsInterp(src, { a: [6, 5], b: [4, 8], c: [12, 3], v: [7] }, { max_norm: 0.5 }, {}, 4);
     // f32 partials folded across tensors against float64 sums: measured ~1e-7 of the update.
     for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(1e-5);
+  });
+
+  it('parameter groups: Muon with per-group lr and momentum (the vector\'s group sets adamw.lr)', async () => {
+    const groups: { params: string[]; hypers: Record<string, number> }[] = [{ params: ['w2'], hypers: { lr: 0.05, momentum: 0.8 } }, { params: ['b'], hypers: { 'adamw.lr': 0.03 } }];
+    const r = await gpuVsInterp('muon', { w1: [24, 16], w2: [10, 30], b: [16] }, { lr: 0.02, 'adamw.lr': 0.01 }, { ns_steps: 3 }, 4, groups);
+    for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(1e-4);
+  });
+
+  it('parameter groups that take different branches: Shampoo refreshing its roots every 2 and every 3 steps', async () => {
+    const groups = [{ params: ['w2'], hypers: { update_freq: 2 } }];
+    const r = await gpuVsInterp('shampoo', { w1: [12, 8], w2: [5, 9] }, { lr: 0.05, eps: 1e-3, update_freq: 3 }, { root_iters: 12 }, 5, groups);
+    for (const [name, e] of Object.entries(r.rel)) expect(e, name).toBeLessThan(3e-3);
   });
 
   it('Muon: two matrices (one tall, one unaligned) and an AdamW vector, 6 steps', async () => {

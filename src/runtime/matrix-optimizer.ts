@@ -24,15 +24,27 @@ const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 export async function createMatrixOptimizer(device: GPUDevice, module: KernelModule, params: Record<string, TensorSpec>,
   options: OptimizerOptions = {}): Promise<MatrixOptimizer> {
-  if (options.groups?.length) throw new UnsupportedError(`optimizer '${module.name}' has matrix stages, which take one set of hyperparameters for every tensor (no parameter groups yet)`);
   const fb = module.fallback;
   const prefix = fb ? `${fb.name}.` : undefined;
-  const mainHypers: Record<string, number> = {}, fbHypers: Record<string, number> = {};
-  for (const [k, v] of Object.entries(options.hypers ?? {})) {
-    if (prefix && k.startsWith(prefix)) fbHypers[k.slice(prefix.length)] = v; else mainHypers[k] = v;
-  }
-  const hypers = overrideHypers(module, Object.fromEntries(module.hypers.map((h) => [h.name, h.default])), mainHypers);
-  const init = stateInitValues(module.host, hypers);
+  const split = (h: Record<string, number> = {}) => {
+    const main: Record<string, number> = {}, theirs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(h)) { if (prefix && k.startsWith(prefix)) theirs[k.slice(prefix.length)] = v; else main[k] = v; }
+    return { main, theirs };
+  };
+  const base = overrideHypers(module, Object.fromEntries(module.hypers.map((h) => [h.name, h.default])), split(options.hypers).main);
+  // Parameter groups: group g + 1 of the matrices reads its own step values; the fallback's tensors get
+  // the groups that name them, with the `NAME.h` overrides.
+  const groups = options.groups ?? [];
+  const groupOf = new Map<string, number>();
+  groups.forEach((g, gi) => {
+    for (const n of g.params) {
+      if (!(n in params)) throw new UnknownTensorError(n, `parameter group ${gi} names unknown parameter '${n}'`);
+      if (groupOf.has(n)) throw new ShapeError(n, `parameter '${n}' is in two parameter groups`);
+      groupOf.set(n, gi + 1);
+    }
+  });
+  const groupHypers = [base, ...groups.map((g) => overrideHypers(module, base, split(g.hypers).main))];
+  const inits = groupHypers.map((h) => stateInitValues(module.host, h));
   const shapes = new Map<string, number[]>();
   const matrices: MatrixTensor[] = [];
   const others: Record<string, TensorSpec> = {};
@@ -51,15 +63,23 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
         others[name] = spec;
         return;
       }
-      const t = MatrixStages.tensor(device, module, name, index, spec.shape, init, spec, work);
+      const group = groupOf.get(name) ?? 0;
+      const t = MatrixStages.tensor(device, module, name, index, spec.shape, inits[group]!, spec, work, group);
       stagesOf.push(t);
       matrices.push(t);
     });
     const stages = new MatrixStages(device, module, matrices, work);
     // Every variant is built now, so that a step never waits for a pipeline (TF.js's applyGradients is synchronous).
     await stages.prepareAll();
-    const fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, { ...options, hypers: fbHypers }) : undefined;
-    return new MatrixOptimizer(device, module, shapes, hypers, stages, fallback);
+    const fbGroups = groups.map((g) => ({ params: g.params.filter((n) => n in others), hypers: split(g.hypers).theirs }));
+    const fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, {
+      ...options, hypers: split(options.hypers).theirs, groups: fbGroups.filter((g) => g.params.length),
+    }) : undefined;
+    // Group g + 1 of this optimizer is group fbGroupOf[g + 1] of the fallback's (groups naming none of its tensors are dropped there).
+    const fbGroupOf = [0];
+    let k = 0;
+    for (const g of fbGroups) fbGroupOf.push(g.params.length ? ++k : -1);
+    return new MatrixOptimizer(device, module, shapes, groupHypers, inits, stages, fallback, fbGroupOf);
   } catch (e) {
     for (const t of stagesOf) for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy();
     for (const b of work.values()) b.destroy();
@@ -70,9 +90,9 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
 export class MatrixOptimizer extends Optimizer {
   private lastDispatches = 0;
 
-  constructor(device: GPUDevice, module: KernelModule, shapes: Map<string, number[]>, hypers: Record<string, number>,
-    readonly stages: MatrixStages, readonly fallback: Optimizer | undefined) {
-    super(device, module, [], { shapes, groupHypers: [hypers], groupInits: [stateInitValues(module.host, hypers)], pipes: new Map() });
+  constructor(device: GPUDevice, module: KernelModule, shapes: Map<string, number[]>, groupHypers: Record<string, number>[],
+    groupInits: Record<string, number>[], readonly stages: MatrixStages, readonly fallback: Optimizer | undefined, private readonly fbGroupOf: number[]) {
+    super(device, module, [], { shapes, groupHypers, groupInits, pipes: new Map() });
   }
 
   /** Dispatches (and buffer copies) of the last step: matrix stages, plus the fallback's. */
@@ -88,11 +108,12 @@ export class MatrixOptimizer extends Optimizer {
     const fb = this.module.fallback;
     if (fb && name.startsWith(`${fb.name}.`)) {
       if (!this.fallback) { overrideHypers(fb.module, {}, { [name.slice(fb.name.length + 1)]: value }); return; }
-      this.fallback.setHyper(name.slice(fb.name.length + 1), value, group);
+      const g = group === undefined ? undefined : this.fbGroupOf[group];
+      if (g === undefined && group !== undefined) throw new HyperError(name, `no parameter group ${group} (there are ${this.groupHypers.length - 1})`);
+      if (g !== -1) this.fallback.setHyper(name.slice(fb.name.length + 1), value, g);
       return;
     }
-    if (group) throw new HyperError(name, `optimizer '${this.module.name}' has matrix stages: no parameter groups`);
-    super.setHyper(name, value);
+    super.setHyper(name, value, group);
   }
 
   override step(grads: Record<string, TensorData>, inputs: Record<string, Record<string, TensorData>> = {},
@@ -118,16 +139,16 @@ export class MatrixOptimizer extends Optimizer {
       }
     }
     const t = this.stepCount + 1;
-    const vals = evalHost(host, this.groupHypers[0]!, t, { scalars, states: this.stepStates[0] });
-    const variant = this.stages.variantOf(vals);
-    this.device.queue.writeBuffer(this.stages.steps, 0, uniformBytes(this.module.uniforms, vals, {}, t));
+    const vals = this.groupHypers.map((h, g) => evalHost(host, h, t, { scalars, states: this.stepStates[g] }));
+    const variants = vals.map((v) => this.stages.variantOf(v));
+    vals.forEach((v, g) => { if (this.stages.steps[g]) this.device.queue.writeBuffer(this.stages.steps[g]!, 0, uniformBytes(this.module.uniforms, v, {}, t)); });
     const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
     for (const s of sources) {
       const dst = s.t.leaves.get(s.key)!;
       if (s.data instanceof Float32Array) this.device.queue.writeBuffer(dst, 0, s.data.buffer as ArrayBuffer, s.data.byteOffset, s.data.byteLength);
       else enc.copyBufferToBuffer(s.data, 0, dst, 0, 4 * s.n);
     }
-    let dispatches = this.stages.encode(enc, variant);
+    let dispatches = this.stages.encode(enc, (x) => variants[x.group]!);
     this.device.queue.submit([enc.finish()]);
     let done: Promise<StepReport> | undefined;
     if (this.fallback) {
@@ -141,7 +162,7 @@ export class MatrixOptimizer extends Optimizer {
       dispatches += this.fallback.dispatchesPerStep;
     }
     this.stepCount = t;
-    for (const u of host.stepStateUpdates ?? []) this.stepStates[0]![u.state] = vals[u.value]!;
+    vals.forEach((v, g) => { for (const u of host.stepStateUpdates ?? []) this.stepStates[g]![u.state] = v[u.value]!; });
     this.lastDispatches = dispatches;
     const report = { t, skipped: false };
     return done ? done.then(() => report) : Promise.resolve(report);
@@ -162,7 +183,7 @@ export class MatrixOptimizer extends Optimizer {
     const t = this.matrix(name);
     if (!t) return this.fallbackFor(name).readState(state, name);
     this.stateCheck(state);
-    if (this.isStepState(state)) return Float32Array.of(this.stepState(state));
+    if (this.isStepState(state)) return Float32Array.of(this.stepState(state, t.group));
     if (this.stages.isPacked(t, state)) return decodeAs(this.format(state), await this.stages.readPacked(t, state), this.stages.leaf(t, `st:${state}`).n, t.shape);
     return this.stages.readLeaf(t, `st:${state}`);
   }
@@ -266,7 +287,9 @@ export class MatrixOptimizer extends Optimizer {
         this.writeStatePacked(s.name, n, { words: ck.tensors[`${key}/codes`]!.data as Uint32Array, scales: (ck.tensors[`${key}/scales`]?.data as Float32Array | undefined) ?? new Float32Array(0) });
       }
     }
-    for (const st of Object.keys(this.stepStates[0]!)) this.stepStates[0]![st] = new Float64Array(new Uint32Array(ck.tensors[`stepstate/${st}/0`]!.data as Uint32Array).buffer)[0]!;
+    for (const [g, states] of this.stepStates.entries()) {
+      for (const st of Object.keys(states)) states[st] = new Float64Array(new Uint32Array(ck.tensors[`stepstate/${st}/${g}`]!.data as Uint32Array).buffer)[0]!;
+    }
     this.groupHypers[0] = hypers;
     if (fb && this.fallback) for (const [k, v] of Object.entries(ck.hypers)) if (k.startsWith(`${fb.name}.`)) this.fallback.setHyper(k.slice(fb.name.length + 1), v);
     this.stepCount = ck.step;
@@ -299,7 +322,9 @@ export class MatrixOptimizer extends Optimizer {
         out[key] = { dtype: 'F32', shape: own.reduce((a, b) => a * b, 1) === data.length ? own : [data.length], data };
       }
     }
-    for (const [st, v] of Object.entries(this.stepStates[0]!)) out[`stepstate/${st}/0`] = { dtype: 'U32', shape: [2], data: new Uint32Array(new Float64Array([v]).buffer) };
+    for (const [g, states] of this.stepStates.entries()) {
+      for (const [st, v] of Object.entries(states)) out[`stepstate/${st}/${g}`] = { dtype: 'U32', shape: [2], data: new Uint32Array(new Float64Array([v]).buffer) };
+    }
     return out;
   }
 

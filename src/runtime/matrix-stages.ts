@@ -26,6 +26,8 @@ export interface MatrixTensor {
   name: string;
   /** The tensor's id (its position among all parameters): keys its random numbers. */
   index: number;
+  /** Its parameter group (0: none), whose step values it reads. */
+  group: number;
   shape: number[];
   view: View;
   leaves: Map<string, GPUBuffer>;
@@ -45,8 +47,8 @@ export class MatrixStages {
   private readonly pipelineCache = new Map<string, Promise<GPUComputePipeline>>();
   private readonly pool = new Map<number, GPUBuffer[]>();
 
-  /** The module's uniform fields (step values, stream keys), written through its layout each step. */
-  readonly steps: GPUBuffer;
+  /** Per parameter group: the module's uniform fields (step values, stream keys), written each step. */
+  readonly steps: GPUBuffer[];
   /** Every tensor's reduction slots, `scalStride` bytes apart (bound per tensor at its offset). */
   private readonly scal: GPUBuffer;
   private readonly scalStride: number;
@@ -55,7 +57,8 @@ export class MatrixStages {
   /** `work`: the f32 working matrices of compressed states that `tensor` made (these stages own them). */
   constructor(private readonly device: GPUDevice, readonly module: KernelModule, readonly tensors: MatrixTensor[],
     private readonly work: Map<string, GPUBuffer> = new Map()) {
-    this.steps = device.createBuffer({ size: Math.max(16, module.uniforms.size), usage: USAGE(), label: `${module.name} steps` });
+    const groups = Math.max(1, ...tensors.map((t) => t.group + 1));
+    this.steps = Array.from({ length: groups }, (_, g) => device.createBuffer({ size: Math.max(16, module.uniforms.size), usage: USAGE(), label: `${module.name} steps group ${g}` }));
     const slots = Math.max(1, ...module.matrix!.schedule.variants.map((v) => v.scalarSlots));
     const align = device.limits.minStorageBufferOffsetAlignment;
     this.scalStride = Math.ceil((4 * slots) / align) * align;
@@ -64,7 +67,7 @@ export class MatrixStages {
 
   /** Allocates one matrix tensor's leaves: p (the caller's buffer, or ours filled with `data`), inputs, states. */
   static tensor(device: GPUDevice, module: KernelModule, name: string, index: number, shape: number[], init: Record<string, number>,
-    p: { data?: Float32Array; buffer?: GPUBuffer }, work: Map<string, GPUBuffer>): MatrixTensor {
+    p: { data?: Float32Array; buffer?: GPUBuffer }, work: Map<string, GPUBuffer>, group = 0): MatrixTensor {
     const view = { rows: shape[0]!, cols: shape[1]! };
     const leaves = new Map<string, GPUBuffer>();
     const foreign = new Set<string>();
@@ -108,7 +111,7 @@ export class MatrixStages {
       }
       leaves.set(leaf.key, buf);
     }
-    return { name, index, shape, view, leaves, foreign, prepared: new Map(), own: [] };
+    return { name, index, group, shape, view, leaves, foreign, prepared: new Map(), own: [] };
   }
 
   /** The variant step values `vals` select (bit k: condition k holds). */
@@ -141,14 +144,19 @@ export class MatrixStages {
    * Records every stage of `variant` for every tensor; returns the dispatches and copies recorded. Global
    * folds cut the stages into segments: every tensor runs a segment before the fold, then the next one.
    */
-  encode(enc: GPUCommandEncoder, variant: number): number {
-    const v = this.module.matrix!.schedule.variants[variant]!;
-    const stages = v.stages;
-    const cuts = [...v.folds.map((f) => f.after + 1), stages.length];
+  encode(enc: GPUCommandEncoder, variantOf: (t: MatrixTensor) => number): number {
+    const variants = this.module.matrix!.schedule.variants;
+    const vs = this.tensors.map(variantOf);
+    const variant = vs[0] ?? 0;
+    const v = variants[variant]!;
+    const mixed = vs.some((x) => x !== variant);
+    // Parameter groups whose step conditions differ run different variants; a global fold needs one.
+    if (mixed && vs.some((x) => variants[x]!.folds.length)) throw new OptcRuntimeError(`optimizer '${this.module.name}': parameter groups take different branches this step, and its global reductions need every tensor in one (give the groups the same hyperparameters the conditions read)`);
+    const cuts = mixed ? [Infinity] : [...v.folds.map((f) => f.after + 1), v.stages.length];
     let n = 0;
-    const preps = this.tensors.map((t) => {
-      const prep = t.prepared.get(variant);
-      if (!prep) throw new OptcRuntimeError(`optimizer '${this.module.name}': variant ${variant} of its matrix stages is not prepared for '${t.name}'`);
+    const preps = this.tensors.map((t, i) => {
+      const prep = t.prepared.get(vs[i]!);
+      if (!prep) throw new OptcRuntimeError(`optimizer '${this.module.name}': variant ${vs[i]} of its matrix stages is not prepared for '${t.name}'`);
       return prep;
     });
     let from = 0;
@@ -157,10 +165,11 @@ export class MatrixStages {
       this.tensors.forEach((t, ti) => {
         if (isEmpty(t)) return; // nothing to update; its kernels would have a zero dimension
         const prep = preps[ti]!;
+        const stages = variants[vs[ti]!]!.stages;
         const pass = enc.beginComputePass({ label: `${this.module.name} ${t.name}` });
         const run = (c: Coded) => { pass.setPipeline(c.pipeline); pass.setBindGroup(0, c.group); pass.dispatchWorkgroups(...c.kernel.grid); n++; };
         if (first) t.codecs?.decode.forEach(run);
-        for (let k = from; k < to; k++) {
+        for (let k = from; k < Math.min(to, stages.length); k++) {
           if (stages[k]!.kind === 'copy') continue;
           pass.setPipeline(prep.pipelines[k]!);
           pass.setBindGroup(0, prep.groups[k]!);
@@ -267,7 +276,7 @@ export class MatrixStages {
     this.scal.destroy();
     for (const list of this.pool.values()) for (const b of list) b.destroy();
     for (const b of this.work.values()) b.destroy();
-    this.steps.destroy();
+    for (const b of this.steps) b.destroy();
   }
 
   private pipeline(k: StageKernel): Promise<GPUComputePipeline> {
@@ -296,7 +305,7 @@ export class MatrixStages {
     const temps = this.assignTemps(t, variant);
     const at = this.tensors.indexOf(t);
     const resolve = (key: string): GPUBufferBinding => {
-      if (key === '#steps') return { buffer: this.steps };
+      if (key === '#steps') return { buffer: this.steps[t.group]! };
       if (key === '#scal') return { buffer: this.scal, offset: at * this.scalStride, size: this.scalStride };
       const b = t.leaves.get(key) ?? temps.get(key);
       if (!b) throw new Error(`matrix stages: no buffer '${key}' for '${t.name}'`);
