@@ -71,7 +71,7 @@ describe('WebGPU scoring on task A', () => {
       const out = await scorer.score([{ key: 'A:x', suite: 'A', program: sgd }, { key: 'A:x', suite: 'A', program: sgd }]);
       expect(out.size).toBe(1);
       expect(Math.abs(out.get('A:x')!.fitness - scoreProgram(sgd, A).fitness)).toBeLessThanOrEqual(TOL);
-      expect(scorer.scored).toEqual({ A: 1, B: 0 });
+      expect(scorer.scored).toEqual({ A: 1, B: 0, C: 0 });
       expect(scorer.cpuFallbacks).toBe(0);
     } finally { await scorer.close(); }
   }, 60_000);

@@ -159,8 +159,10 @@ export function mnistClassifier(name: string, o: { side: 7 | 14; hidden: number;
   };
 }
 
+export type SuiteName = 'A' | 'B' | 'C';
+
 export interface Suite {
-  name: 'A' | 'B';
+  name: SuiteName;
   tasks: Task[];
   steps: number;
 }
@@ -169,7 +171,7 @@ export interface Suite {
  * Task A, the proxy every candidate is scored on, and task B, >= 10x larger (parameters and work), on
  * which candidates that beat the warm start on A are re-scored before they count as winners.
  */
-export function suite(name: 'A' | 'B', size: 'full' | 'tiny' = process.env.OPTC_SEARCH_SUITE === 'tiny' ? 'tiny' : 'full'): Suite {
+export function suite(name: SuiteName, size: 'full' | 'tiny' = process.env.OPTC_SEARCH_SUITE === 'tiny' ? 'tiny' : 'full'): Suite {
   if (size === 'tiny') return tinySuite(name);
   if (name === 'A') {
     return {
@@ -178,6 +180,18 @@ export function suite(name: 'A' | 'B', size: 'full' | 'tiny' = process.env.OPTC_
         rosenbrock('rosenbrock', 16),
         quadratic('noisy-quadratic', 64, 1e2, 0.1, 5),
         mnistClassifier('mnist-logreg', { side: 7, hidden: 0, train: 100, test: 50, batch: 32 }),
+      ],
+    };
+  }
+  if (name === 'C') {
+    // The third funnel stage (--funnel 3): 16x B's quadratics and valleys, B's MLP on twice the batch, and
+    // twice the steps (a longer horizon): 5.2x B's parameters, 10.4x its parameters x steps.
+    return {
+      name, steps: 120, tasks: [
+        quadratic('quadratic', 16384, 1e5, 0, 31),
+        rosenbrock('rosenbrock', 4096, 32),
+        quadratic('noisy-quadratic', 16384, 1e4, 0.1, 35),
+        mnistClassifier('mnist-mlp', { side: 14, hidden: 32, train: 800, test: 200, batch: 128, seed: 33 }),
       ],
     };
   }
@@ -195,10 +209,10 @@ export function suite(name: 'A' | 'B', size: 'full' | 'tiny' = process.env.OPTC_
  * Small versions of both suites for tests of the search machinery (OPTC_SEARCH_SUITE=tiny, inherited by
  * workers a test starts): same kinds of task, a fraction of the work. Not a proxy worth searching on.
  */
-function tinySuite(name: 'A' | 'B'): Suite {
-  const k = name === 'A' ? 1 : 4;
+function tinySuite(name: SuiteName): Suite {
+  const k = name === 'A' ? 1 : name === 'B' ? 4 : 16;
   return {
-    name, steps: 20, tasks: [
+    name, steps: name === 'C' ? 40 : 20, tasks: [
       quadratic('quadratic', 16 * k, 1e3, 0, 21),
       rosenbrock('rosenbrock', 4 * k, 22),
       quadratic('noisy-quadratic', 16 * k, 1e2, 0.1, 25),

@@ -46,11 +46,12 @@ export function winnerSource(s: SearchState, ind: Individual, name: string): Wri
   const warm = s.individuals[0]!;
   const doc = [
     `Found by \`optc search\` (strategy ${s.config.strategy}, seed ${s.config.seed}) from ${s.from}: candidate #${ind.id}.`,
-    `Fitness: A ${fmt(ind.a)}, B ${ind.b === undefined ? 'not scored' : fmt(ind.b)}; the warm start: A ${fmt(warm.a)}, B ${fmt(warm.b!)}.`,
+    `Fitness: A ${fmt(ind.a)}, B ${ind.b === undefined ? 'not scored' : fmt(ind.b)}${warm.c === undefined ? '' : `, C ${ind.c === undefined ? 'not scored' : fmt(ind.c)}`}; the warm start: A ${fmt(warm.a)}, B ${fmt(warm.b!)}${warm.c === undefined ? '' : `, C ${fmt(warm.c)}`}.`,
     `lr is chosen per task from a grid (docs/search.md); the program's own lr default is the warm start's.`,
     '',
     ...fitnessLines('A', s.cache[`A:${ind.key}`]),
     ...fitnessLines('B', s.cache[`B:${ind.key}`]),
+    ...fitnessLines('C', s.cache[`C:${ind.key}`]),
     '',
     'Lineage (mutations from the warm start):',
     ...lineage(s, ind.id).slice(1).map((l) => `  #${l.id} (A ${fmt(l.a)}): ${l.mutation}`),

@@ -150,7 +150,7 @@ async function readBack(device: GPUDevice, cands: Candidate[], s: Suite, G: numb
 
 /** A Scorer on a WebGPU device: task A on the device in batches, task B (and fallbacks) on the CPU. */
 export class WebGpuScorer implements Scorer {
-  readonly scored = { A: 0, B: 0 };
+  readonly scored = { A: 0, B: 0, C: 0 };
   /** Candidates optc or the device could not compile, scored on the CPU instead. */
   cpuFallbacks = 0;
   private constructor(readonly device: GPUDevice, private readonly a: GpuSuite) {}
@@ -174,7 +174,7 @@ export class WebGpuScorer implements Scorer {
     for (const r of reqs) {
       if (r.suite === 'A' || out.has(r.key)) continue;
       out.set(r.key, scoreRequest(r));
-      this.scored.B++;
+      this.scored[r.suite]++;
     }
     return out;
   }
