@@ -15,13 +15,18 @@ import { codecOf, type StateCodec } from './state-io.js';
 const WG = 64;
 const MAX_GRID = 65535;
 
-/** The per-element states of a matrix module stored compressed, with their codecs. */
-export function packedMatrixStates(module: KernelModule): { name: string; codec: StateCodec }[] {
+/**
+ * The per-element tensors of a matrix module stored compressed, with their codecs: states (leaf
+ * `st:NAME`) and an f16/bf16 parameter (name and leaf `p`).
+ */
+export function packedMatrixStates(module: KernelModule): { name: string; leaf: string; codec: StateCodec }[] {
   if (!module.matrix) return [];
-  return module.states.flatMap((s) => {
+  const states = module.states.flatMap((s) => {
     const codec = (s.space ?? 'elem') === 'elem' ? codecOf(s.format) : undefined;
-    return codec ? [{ name: s.name, codec }] : [];
+    return codec ? [{ name: s.name, leaf: `st:${s.name}`, codec }] : [];
   });
+  const p = module.param ? codecOf(module.param) : undefined;
+  return p ? [{ name: 'p', leaf: 'p', codec: p }, ...states] : states;
 }
 
 function grid(n: number): { grid: [number, number, number]; index: string } {
@@ -31,10 +36,10 @@ function grid(n: number): { grid: [number, number, number]; index: string } {
 }
 
 /**
- * The decode and encode kernels of state `name` for a tensor of `n` elements. Bindings by key: `st:NAME`
- * (the f32 working matrix), `codes:NAME` (u32 words), `scales:NAME` (f32 per block, scaled formats).
+ * The decode and encode kernels of state `name` for a tensor of `n` elements. Bindings by key: `leaf`
+ * (the f32 working matrix, `st:NAME`), `codes:NAME` (u32 words), `scales:NAME` (f32 per block, scaled formats).
  */
-export function matrixStateKernels(name: string, codec: StateCodec, n: number): { decode: StageKernel; encode: StageKernel } {
+export function matrixStateKernels(name: string, codec: StateCodec, n: number, leaf = `st:${name}`): { decode: StageKernel; encode: StageKernel } {
   const f = codec.info.name as FormatName;
   const perWord = 32 / codec.info.bitsPerElement;
   const B = codec.block;
@@ -45,7 +50,7 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number): 
     ...(B ? [`@group(0) @binding(2) var<storage, ${access}> scales: array<f32>;`] : []),
   ];
   const bindings = (access: 'read' | 'read_write', xAccess: 'read' | 'read_write') => [
-    { binding: 0, buffer: `st:${name}`, access: xAccess },
+    { binding: 0, buffer: leaf, access: xAccess },
     { binding: 1, buffer: `codes:${name}`, access },
     ...(B ? [{ binding: 2, buffer: `scales:${name}`, access }] : []),
   ];

@@ -170,12 +170,35 @@ export class MatrixOptimizer extends Optimizer {
 
   override async readParam(name: string): Promise<Float32Array> {
     const t = this.matrix(name);
-    return t ? this.stages.readLeaf(t, 'p') : this.fallbackFor(name).readParam(name);
+    if (!t) return this.fallbackFor(name).readParam(name);
+    if (this.stages.isPacked(t, 'p')) return decodeAs(this.module.param!, await this.stages.readPacked(t, 'p'), numel(t.shape));
+    return this.stages.readLeaf(t, 'p');
   }
 
   override writeParam(name: string, data: Float32Array): void {
     const t = this.matrix(name);
-    if (t) this.stages.writeLeaf(t, 'p', data, `parameter '${name}'`); else this.fallbackFor(name).writeParam(name, data);
+    if (!t) { this.fallbackFor(name).writeParam(name, data); return; }
+    if (this.stages.isPacked(t, 'p')) {
+      if (data.length !== numel(t.shape)) throw new ShapeError(name, `parameter '${name}': got ${data.length} elements, expected ${numel(t.shape)}`);
+      this.stages.writePacked(t, 'p', encodeAs(this.module.param!, data));
+      return;
+    }
+    this.stages.writeLeaf(t, 'p', data, `parameter '${name}'`);
+  }
+
+  /** An f16/bf16 parameter as stored (u32 words, two elements each). */
+  override async readParamPacked(name: string): Promise<Uint32Array> {
+    const t = this.matrix(name);
+    if (!t) return this.fallbackFor(name).readParamPacked(name);
+    if (!this.stages.isPacked(t, 'p')) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
+    return (await this.stages.readPacked(t, 'p')).words;
+  }
+
+  override writeParamPacked(name: string, words: Uint32Array): void {
+    const t = this.matrix(name);
+    if (!t) { this.fallbackFor(name).writeParamPacked(name, words); return; }
+    if (!this.stages.isPacked(t, 'p')) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
+    this.stages.writePacked(t, 'p', { words, scales: new Float32Array(0) });
   }
 
   /** A state of one tensor; a matrix state has its own shape (`stateShape`), row-major. */
@@ -246,6 +269,7 @@ export class MatrixOptimizer extends Optimizer {
   override paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
     const t = this.matrix(name);
     if (!t) return this.fallbackFor(name).paramRegions(name);
+    if (this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as ${this.module.param.kind}, not f32`);
     return [{ buffer: t.leaves.get('p')!, byteOffset: 0, tensorByteOffset: 0, bytes: 4 * numel(t.shape) }];
   }
 
