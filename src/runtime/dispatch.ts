@@ -43,13 +43,14 @@ export class FusedDispatch {
     }
   }
 
-  /** Writes the uniform of every chunk that holds work, for step `t`; `hostVals[g]` are group g's host values. */
-  writeUniforms(hostVals: readonly (readonly number[])[], t: number): void {
+  /**
+   * Records one step (PhasedRunner's signature, so a caller holds either): every live chunk's uniform for
+   * step `t` (`hostVals[g]`: group g's host values), then the planned dispatches; `groups(ci)` are chunk ci's
+   * bind groups, `pipes(width)` the pipelines.
+   */
+  encode(pass: GPUComputePassEncoder, _chunks: unknown, hostVals: readonly (readonly number[])[], t: number,
+    groups: (ci: number) => GPUBindGroup[], pipes: (width: 1 | 4) => GPUComputePipeline[]): void {
     for (const w of this.writers) this.device.queue.writeBuffer(w.uniform, 0, w.write(hostVals[w.group]!, t));
-  }
-
-  /** Records the planned dispatches; `groups(ci)` are chunk ci's bind groups, `pipes(width)` the pipelines. */
-  encode(pass: GPUComputePassEncoder, groups: (ci: number) => GPUBindGroup[], pipes: (width: 1 | 4) => GPUComputePipeline[]): void {
     for (const r of this.runs) {
       pass.setPipeline(pipes(r.width)[r.kernel]!);
       pass.setBindGroup(0, groups(r.ci)[r.kernel]!);

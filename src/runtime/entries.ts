@@ -16,8 +16,8 @@ interface Prepared {
   pipes: Map<1 | 4, GPUComputePipeline[]>;
   uniforms: GPUBuffer[];
   groups: GPUBindGroup[][];
-  fused?: FusedDispatch;
-  phased?: PhasedRunner;
+  /** What records a call: the phased runner (which also owns tables to dispose) or the fused plan. */
+  run: FusedDispatch | PhasedRunner;
 }
 
 /** What an entry point may bind of a chunk: its uniform, parameter and per-element states, and phased tables. */
@@ -45,18 +45,13 @@ export class EntryRunner {
     const p = await prep;
     const vals = groupHypers.map((h, g) => evalHost(m.host, h, t, { scalars, states: stepStates[g] }));
     const pass = enc.beginComputePass();
-    if (p.phased) {
-      p.phased.encode(pass, p.own, vals, t, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
-    } else {
-      p.fused!.writeUniforms(vals, t);
-      p.fused!.encode(pass, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
-    }
+    p.run.encode(pass, p.own, vals, t, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
     pass.end();
   }
 
   dispose(): void {
     for (const prep of this.prepared.values()) {
-      void prep.then((p) => { for (const u of p.uniforms) u.destroy(); p.phased?.dispose(); }, () => undefined);
+      void prep.then((p) => { for (const u of p.uniforms) u.destroy(); if (p.run instanceof PhasedRunner) p.run.dispose(); }, () => undefined);
     }
   }
 
@@ -80,6 +75,6 @@ export class EntryRunner {
     const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, []) : undefined;
     const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, uniform: (ci: number) => uniforms[ci]!, width: (ci: number) => widths[ci]! };
     const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
-    return { own, pipes, uniforms, groups, ...(phased ? { phased } : { fused: new FusedDispatch(this.device, m, own) }) };
+    return { own, pipes, uniforms, groups, run: phased ?? new FusedDispatch(this.device, m, own) };
   }
 }
