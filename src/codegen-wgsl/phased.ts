@@ -23,7 +23,7 @@ import { manifestHead, type KernelModule, type KernelSpec } from './manifest.js'
 import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { COL_BLOCK, ELEMS_PER_INVOCATION, guardKernel, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
-import { flatKernel, globalKernel, lineKernel, tensorKernel } from './phased-stages.js';
+import { flatKernel, globalKernel, lineKernel, tensorKernels } from './phased-stages.js';
 import { needsStoreSweep, srTargets, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
 import { codecOf, type StateCodec } from './state-io.js';
 
@@ -52,7 +52,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   for (const s of p.stores) if (info.smallStoreAt.has(s.target)) storedSmall.set(s.value, s.target);
   const plan: Plan = {
     p, info, stages, at, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
-    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, codecs, sr,
+    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
   };
 
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {
@@ -76,7 +76,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
         if (byOver('col').length) add(lineKernel(plan, si, byOver('col'), 'col', uniforms), 'cols');
         if (flat.length || flatStores.length || (!sweep && !byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, flatStores, v, uniforms), 'elems');
         if (sweep) add(storeKernel(plan, si, st.stores, v, uniforms), 'blocks', { elemsPerInvocation: storeTile(plan), workgroupSize: STORE_WORKGROUP });
-      } else if (st.kind === 'tensor') add(tensorKernel(plan, si, st, hostUniforms.length), 'tensors');
+      } else if (st.kind === 'tensor') for (const k of tensorKernels(plan, si, st, hostUniforms.length)) add(k, 'tensors');
       else add(globalKernel(plan, si, st), 'one');
     });
     return { kernels, dispatches };
@@ -99,7 +99,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     rowsCols: p.insts.some((i) => i.space === 'row' || i.space === 'col') || p.states.some((s) => s.space === 'row' || s.space === 'col'),
   };
   return {
-    ...manifestHead(p, [sched, { workgroupSize: options.workgroupSize, guard: plan.guard }, 'phased']),
+    ...manifestHead(p, [sched, { workgroupSize: options.workgroupSize, guard: plan.guard, maxStorage: plan.maxStorage }, 'phased']),
     host,
     uniforms,
     temps: [],
