@@ -79,6 +79,8 @@ describe('fitness on task B (>= 10x larger)', () => {
     const size = (s: typeof A) => s.tasks.reduce((n, t) => n + t.tensors.reduce((a, b) => a + b, 0), 0);
     expect(size(C)).toBeGreaterThanOrEqual(5 * size(B));
     expect(size(C) * C.steps).toBeGreaterThanOrEqual(10 * size(B) * B.steps);
+    // Every task's data is real: the classifiers' splits fit in the package's rarest digit.
+    for (const s of [A, B, C]) for (const t of s.tasks) expect(Number.isFinite(t.loss(t.init())), `${s.name} ${t.name}`).toBe(true);
   });
 
   it('keeps the order Lion and AdamW > SGD with momentum > SGD, overall and on the classifier', () => {

@@ -191,7 +191,7 @@ export function suite(name: SuiteName, size: 'full' | 'tiny' = process.env.OPTC_
         quadratic('quadratic', 16384, 1e5, 0, 31),
         rosenbrock('rosenbrock', 4096, 32),
         quadratic('noisy-quadratic', 16384, 1e4, 0.1, 35),
-        mnistClassifier('mnist-mlp', { side: 14, hidden: 32, train: 800, test: 200, batch: 128, seed: 33 }),
+        mnistClassifier('mnist-mlp', { side: 14, hidden: 32, train: 700, test: 150, batch: 128, seed: 33 }),
       ],
     };
   }
