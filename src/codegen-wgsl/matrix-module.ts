@@ -7,7 +7,7 @@
 import { invariant } from '../diag.js';
 import type { View } from '../ir/matrix.js';
 import { printIR } from '../ir/printer.js';
-import type { Program } from '../ir/types.js';
+import { paramFormat, type Program } from '../ir/types.js';
 import { planHost } from './host.js';
 import { manifestHead, type KernelModule } from './manifest.js';
 import { stageKernel, type StageKernel } from './matrix-kernels.js';
@@ -15,7 +15,9 @@ import { stageKernel, type StageKernel } from './matrix-kernels.js';
 export function emitMatrixModule(p: Program): KernelModule {
   const m = p.schedule?.matrix;
   invariant(m, () => `emitMatrixModule needs a program scheduled by placeMatrixStages\n${printIR(p)}`);
-  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, [], { streams: m.streams });
+  const sr = paramFormat(p).rounding === 'stochastic' || p.states.some((s) => s.format.rounding === 'stochastic');
+  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, [], { streams: m.streams, srKey: sr });
+  const srField = uniforms.fields.findIndex((f) => f.source.from === 'srKey');
   const index = new Map(uniforms.fields.map((f, k) => [f.name, k]));
   const stepField: Record<number, number> = {};
   for (const [id, name] of fieldOf) stepField[id] = index.get(name)!;
@@ -33,7 +35,7 @@ export function emitMatrixModule(p: Program): KernelModule {
     temps: [],
     variants: {},
     guard: false,
-    matrix: { insts: p.insts, schedule: m, stepField, streamField: streams, conds },
+    matrix: { insts: p.insts, schedule: m, stepField, streamField: streams, conds, ...(srField >= 0 ? { srField } : {}) },
   };
 }
 

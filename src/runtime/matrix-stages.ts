@@ -187,9 +187,12 @@ export class MatrixStages {
           enc.copyBufferToBuffer(prep.resolve(s.from).buffer, 0, prep.resolve(s.to).buffer, 0, 4 * r * c);
           n++;
         }
-        if (t.codecs?.encode.length) {
+        // Only what this variant stores is encoded again (an `every k` block leaves its states' codes as they are).
+        const written = new Set(stages.flatMap((x) => (x.kind === 'map' || x.kind === 'matmul' ? [x.out] : x.kind === 'copy' ? [x.to] : [])));
+        const encodes = t.codecs?.encode.filter((c) => written.has(c.kernel.bindings[0]!.buffer)) ?? [];
+        if (encodes.length) {
           const after = enc.beginComputePass({ label: `${this.module.name} ${t.name} encode` });
-          for (const c of t.codecs.encode) { after.setPipeline(c.pipeline); after.setBindGroup(0, c.group); after.dispatchWorkgroups(...c.kernel.grid); n++; }
+          for (const c of encodes) { after.setPipeline(c.pipeline); after.setBindGroup(0, c.group); after.dispatchWorkgroups(...c.kernel.grid); n++; }
           after.end();
         }
       });
@@ -335,8 +338,9 @@ export class MatrixStages {
   /** The decode and encode kernels of each compressed state of `t`, with their pipelines and bind groups. */
   private async codecKernels(t: MatrixTensor, resolve: (key: string) => GPUBufferBinding): Promise<{ decode: Coded[]; encode: Coded[] }> {
     const decode: Coded[] = [], encode: Coded[] = [];
-    for (const { name, leaf, codec } of packedMatrixStates(this.module)) {
-      const ks = matrixStateKernels(name, codec, this.leaf(t, leaf).n, leaf);
+    for (const { name, leaf, codec, stochastic } of packedMatrixStates(this.module)) {
+      const sr = stochastic ? { field: this.module.matrix!.srField!, tensor: t.index } : undefined;
+      const ks = matrixStateKernels(name, codec, this.leaf(t, leaf).n, leaf, sr);
       for (const [kernel, list] of [[ks.decode, decode], [ks.encode, encode]] as const) {
         const pipeline = await this.pipeline(kernel);
         const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resolve(b.buffer) })) });
