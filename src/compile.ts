@@ -3,6 +3,7 @@ import { CompileError, error, hasErrors, type Diagnostic } from './diag.js';
 import { emitModule, rank1Problem, type CodegenOptions, type KernelModule } from './codegen-wgsl/index.js';
 import type { Program } from './ir/types.js';
 import { verify } from './ir/verify.js';
+import { postOrder } from './ir/walk.js';
 import { parseProgram } from './parser/index.js';
 import { isMatrixProgram, matrixProblem, runPipeline, type CompileOptions as PassOptions } from './passes/index.js';
 
@@ -116,18 +117,7 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
 
 /** States the entry points store to or read. */
 function statesUsedBy(p: Program, entries: NonNullable<Program['entries']>): string[] {
-  const out = new Set<string>();
-  const seen = new Uint8Array(p.insts.length);
-  const stack: number[] = [];
-  for (const e of entries) for (const s of e.stores) { out.add(s.target); stack.push(s.value); }
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen[id]) continue;
-    seen[id] = 1;
-    const inst = p.insts[id]!;
-    if (inst.op === 'state') out.add(inst.name!);
-    stack.push(...inst.args);
-  }
-  out.delete('p');
-  return [...out];
+  const stores = entries.flatMap((e) => e.stores);
+  const read = postOrder(p.insts, stores.map((s) => s.value)).filter((id) => p.insts[id]!.op === 'state').map((id) => p.insts[id]!.name!);
+  return [...new Set([...stores.map((s) => s.target), ...read])].filter((x) => x !== 'p');
 }

@@ -6,7 +6,7 @@
 //   validation Dawn reported a validation error (never acceptable: the compiler must refuse first)
 //   refused    the WGSL back end refused the program with a documented code (counted per code)
 //   unsupported the runtime refused with a typed UnsupportedError: a real resource limit (storage buffers
-//              per stage) or a feature it does not implement yet (entry points with extra inputs, ...)
+//              per kernel) or a feature it does not implement yet (small states in an entry point, ...)
 //   invalid    the generator made a program the front end rejects (its diagnostics; not a failure)
 //   crash      anything else thrown
 import type { Case } from '../cli/case.js';

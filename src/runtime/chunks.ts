@@ -86,7 +86,7 @@ export function pipelines(device: GPUDevice, module: KernelModule, width: 1 | 4)
 export const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A state with one value per parameter element (the others live per tensor/row/column or on the host). */
-export const isElemState = (s: { space?: string }) => (s.space ?? 'elem') === 'elem';
+const isElemState = (s: { space?: string }) => (s.space ?? 'elem') === 'elem';
 
 
 
