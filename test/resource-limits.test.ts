@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/compile.js';
+import { compile, compileIR } from '../src/compile.js';
+import { validateCase } from '../src/cli/case.js';
+import { compareValues, runGpu, runInterp } from '../src/fuzz/kernels.js';
+import { caseFor } from './helpers/robust-cases.js';
 import { kernelsOf, type KernelModule } from '../src/codegen-wgsl/index.js';
 import { createOptimizer } from '../src/runtime/index.js';
 import { requestDeviceFrom } from '../src/runtime/device.js';
@@ -67,6 +70,19 @@ describe('device limits, checked before anything is allocated', () => {
     // Bit for bit the unsplit stage's result, on a device with WebGPU's default limits.
     expect(await run(device, split)).toEqual(await run(big, one));
     big.destroy();
+  });
+
+  it('row sums past the limit are split into kernels that fit (5 reductions of 5 inputs), and agree with the interpreter', async () => {
+    const n = 5;
+    const src = `optimizer rows { hyper lr = 0.01; ${Array.from({ length: n }, (_, k) => `input e${k};`).join(' ')} update { p = p - lr * (${Array.from({ length: n }, (_, k) => `row_sum(g * e${k})`).join(' + ')}) * g; } }`;
+    const m = compile(src).module;
+    const sums = kernelsOf(m).filter((k) => /_rows/.test(k.name));
+    expect(compile(src, { maxStorageBuffers: 64 }).module.variants[1]!.filter((k) => /_rows/.test(k.name)).map((k) => k.bindings.length)).toEqual([1 + 2 * n + 2]);
+    expect(sums.length).toBeGreaterThan(1);
+    for (const k of sums) expect(k.bindings.filter((b) => b.kind !== 'uniform').length).toBeLessThanOrEqual(8);
+    const program = compileIR(src).program;
+    const kase = validateCase(caseFor(program, 3), program);
+    expect(compareValues(await runGpu(device, m, kase, []), runInterp(program, kase, []), false)).toBeUndefined();
   });
 
   it('storage buffers in an entry point', async () => {

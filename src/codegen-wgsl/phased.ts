@@ -29,6 +29,20 @@ import { codecOf, type StateCodec } from './state-io.js';
 
 export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
 
+const storageOf = (k: KernelSpec) => k.bindings.filter((b) => b.kind !== 'uniform').length;
+
+/**
+ * Kernels for the reductions `rs` built by `make`: one, or, while one binds more storage buffers than the
+ * device is sure to have, the reductions split in halves (each reduction stands alone; kernels of one
+ * stage run in order and write separate partials). Names get a suffix past the first.
+ */
+function fittedWith(max: number, rs: ValueId[], make: (rs: ValueId[]) => KernelSpec, whole = rs.length ? make(rs) : undefined): KernelSpec[] {
+  if (!whole) return [];
+  if (rs.length < 2 || storageOf(whole) <= max) return [whole];
+  const half = Math.ceil(rs.length / 2);
+  return [...fittedWith(max, rs.slice(0, half), make), ...fittedWith(max, rs.slice(half), make)];
+}
+
 export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const sched = p.schedule!;
   const stages = sched.stages!;
@@ -55,6 +69,10 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
   };
 
+  const fitted = (rs: ValueId[], make: (rs: ValueId[]) => KernelSpec): KernelSpec[] => {
+    const ks = fittedWith(plan.maxStorage, rs, make);
+    return ks.map((k, j) => (j === 0 ? k : { ...k, name: `${k.name}_${j}` }));
+  };
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {
     const kernels: KernelSpec[] = [];
     const dispatches: PhasedDispatch[] = [];
@@ -72,8 +90,10 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
         const flatStores = sweep ? [] : st.stores;
         // Row and column sums first: they read the leaves (p, elem states) as they were before the step,
         // and the flat kernel stores the new values (found by the kernel fuzzer: `row_mean(p)` read the new p).
-        if (byOver('row').length) add(lineKernel(plan, si, byOver('row'), 'row', uniforms), 'rows');
-        if (byOver('col').length) add(lineKernel(plan, si, byOver('col'), 'col', uniforms), 'cols');
+        // Row/column sum kernels are split (their reductions shared out) until each fits in plan.maxStorage.
+        for (const o of ['row', 'col'] as const) for (const k of fitted(byOver(o), (rs) => lineKernel(plan, si, rs, o, uniforms))) add(k, o === 'row' ? 'rows' : 'cols');
+        // The elem sweep is not split: each kernel of it reads every parameter again, which costs more than
+        // a device with more than 8 storage buffers per stage would need (the runtime refuses one past its limit).
         if (flat.length || flatStores.length || (!sweep && !byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, flatStores, v, uniforms), 'elems');
         if (sweep) add(storeKernel(plan, si, st.stores, v, uniforms), 'blocks', { elemsPerInvocation: storeTile(plan), workgroupSize: STORE_WORKGROUP });
       } else if (st.kind === 'tensor') for (const k of tensorKernels(plan, si, st, hostUniforms.length)) add(k, 'tensors');
