@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, compileIR } from '../src/compile.js';
 import { initStates, interpretTensors, type TensorIO } from '../src/ir/index.js';
 import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
-import { createOptimizer } from '../src/runtime/optimizer.js';
+import { createOptimizer, type TensorData } from '../src/runtime/optimizer.js';
 import { CheckpointError } from '../src/checkpoint/index.js';
 import type { MatrixOptimizer } from '../src/runtime/matrix-optimizer.js';
 import type { Optimizer } from '../src/runtime/optimizer.js';
@@ -137,6 +137,37 @@ describe('an f16/bf16 parameter in a matrix program', () => {
     expect(Array.from(await opt.readParam('b'))).toEqual(Array.from(tensors[2]!.param));
     // Two bytes per matrix parameter (padded to 16 bytes), four for the vector.
     expect(opt.memory().paramBytes).toBeLessThan(4 * (24 * 16 + 10 * 30) / 2 + 64 + 4 * 64);
+    opt.dispose();
+  }, 120_000);
+});
+
+describe('the non-finite guard in a matrix program', () => {
+  it('a NaN or inf in any gradient (a matrix\'s, a GPU buffer\'s, the fallback vector\'s) skips the whole step; a clean step runs', async () => {
+    const module = compile(readFileSync('examples/muon.opt', 'utf8'), { consts: { ns_steps: 2 }, guard: true }).module;
+    expect(module.guard).toBe(true);
+    expect(module.fallback!.module.guard).toBe(false); // the matrix program's guard checks the vector too
+    const rng = new Rng(2);
+    const shapes: Record<string, number[]> = { w: [12, 8], b: [8] };
+    const opt = await createOptimizer(device, module, Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { shape: s, data: randomTensor(rng, numel(s)) }])));
+    const clean = () => ({ w: randomTensor(rng, 96), b: randomTensor(rng, 8) });
+    expect(await opt.step(clean())).toEqual({ t: 1, skipped: false });
+    const before = await opt.read();
+    const upload = (x: Float32Array) => {
+      const buf = device.createBuffer({ size: x.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(buf, 0, x.buffer as ArrayBuffer, x.byteOffset, x.byteLength);
+      return buf;
+    };
+    const bad: Record<string, TensorData>[] = [];
+    { const g = clean(); g.w[17] = NaN; bad.push(g); }
+    { const g = clean(); g.b[3] = Infinity; bad.push(g); }
+    { const g = clean(); g.w[95] = -Infinity; bad.push({ w: upload(g.w), b: g.b }); }
+    for (const g of bad) {
+      expect(await opt.step(g)).toEqual({ t: 1, skipped: true });
+      expect(await opt.read()).toEqual(before);
+    }
+    const g = clean();
+    expect(await opt.step({ w: upload(g.w), b: g.b })).toEqual({ t: 2, skipped: false });
+    expect(Array.from(await opt.readParam('w'))).not.toEqual(Array.from(before.params.w!));
     opt.dispose();
   }, 120_000);
 });
