@@ -79,9 +79,7 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
   const { program, diagnostics, source } = frontEnd(input, options);
   // Matrix programs (products, matrix states, a fallback rule) are scheduled as matrix stages
   // (placeMatrixStages); what those cannot run is E0331, with the reason.
-  const matrixRefusal = !isMatrixProgram(program) ? undefined : options.guard
-    ? error('E0331', `optimizer '${program.name}': the non-finite guard in a matrix program does not run on the GPU: its matrix stages have no skip flag`, undefined, 'compile it without { guard: true }')
-    : matrixProblem(program);
+  const matrixRefusal = isMatrixProgram(program) ? matrixProblem(program) : undefined;
   if (matrixRefusal) throw new CompileError([...diagnostics, matrixRefusal], source, options.file);
   // Named entry points (`update perturb { }`) compile as programs of their own over the same declarations.
   const { entries, ...main } = program;
@@ -98,7 +96,8 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
     const fb = runPipeline(main.fallback, { ...options, dumpAfter: undefined });
     diagnostics.push(...fb.diagnostics);
     if (hasErrors(fb.diagnostics)) throw new CompileError(diagnostics, source, options.file);
-    module.fallback = { name: main.fallback.name, module: emitModule(fb.program, options) };
+    // Without a guard of its own: the matrix program's guard checks every tensor's inputs (matrix-optimizer.ts).
+    module.fallback = { name: main.fallback.name, module: emitModule(fb.program, { ...options, guard: false }) };
   }
   if (entries?.length) {
     module.entries = {};

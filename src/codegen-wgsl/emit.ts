@@ -59,7 +59,7 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const sched = p.schedule;
   invariant(sched, () => `emitModule needs a scheduled program (run the pass pipeline first)\n${printIR(p)}`);
   // Matrix products, matrix states, fallback rules: matrix stages, specialized per tensor shape at bind time.
-  if (sched.matrix) return emitMatrixModule(p);
+  if (sched.matrix) return emitMatrixModule(p, { guard: opts.guard });
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
   if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard, maxStorageBuffers: options.maxStorageBuffers ?? DEFAULTS.maxStorageBuffers });
   const rank1Error = rank1Problem(p);

@@ -14,7 +14,6 @@ interface Prepared {
   /** The chunks as this entry point runs them: its own width and uniform buffer. */
   own: FusedChunk[];
   pipes: Map<1 | 4, GPUComputePipeline[]>;
-  uniforms: GPUBuffer[];
   groups: GPUBindGroup[][];
   /** What records a call: the phased runner (which also owns tables to dispose) or the fused plan. */
   run: FusedDispatch | PhasedRunner;
@@ -51,7 +50,7 @@ export class EntryRunner {
 
   dispose(): void {
     for (const prep of this.prepared.values()) {
-      void prep.then((p) => { for (const u of p.uniforms) u.destroy(); if (p.run instanceof PhasedRunner) p.run.dispose(); }, () => undefined);
+      void prep.then((p) => { for (const c of p.own) c.uniform.destroy(); if (p.run instanceof PhasedRunner) p.run.dispose(); }, () => undefined);
     }
   }
 
@@ -67,14 +66,14 @@ export class EntryRunner {
     if (m.phased?.smallStates.length) throw new UnsupportedError(`entry point '${m.name}' has tensor, row or column state, which entry points cannot share yet`);
     const other = [...(m.variants[1] ?? []), ...(m.variants[4] ?? [])].flatMap((k) => k.bindings).find((b) => !ENTRY_KINDS.has(b.kind));
     if (other) throw new UnsupportedError(`entry point binds '${other.kind}' buffers, which entry points cannot use`);
-    const widths = this.chunks.map((c) => this.width(m, c));
     const pipes = new Map<1 | 4, GPUComputePipeline[]>();
-    for (const w of new Set(widths)) pipes.set(w, await pipelines(this.device, m, w));
-    const uniforms = this.chunks.map((_, ci) => this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }));
-    const own = this.chunks.map((c, ci) => ({ chunk: c.chunk, width: widths[ci]!, uniform: uniforms[ci]! }));
+    for (const w of new Set(this.chunks.map((c) => this.width(m, c)))) pipes.set(w, await pipelines(this.device, m, w));
+    const own = this.chunks.map((c, ci) => ({
+      chunk: c.chunk, width: this.width(m, c), uniform: this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }),
+    }));
     const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, []) : undefined;
-    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, uniform: (ci: number) => uniforms[ci]!, width: (ci: number) => widths[ci]! };
+    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, uniform: (ci: number) => own[ci]!.uniform, width: (ci: number) => own[ci]!.width };
     const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
-    return { own, pipes, uniforms, groups, run: phased ?? new FusedDispatch(this.device, m, own) };
+    return { own, pipes, groups, run: phased ?? new FusedDispatch(this.device, m, own) };
   }
 }

@@ -25,8 +25,11 @@ export type GpuTask =
   | { kind: 'quadratic'; h: Float32Array; c: Float32Array; noise?: Float32Array }
   /** Rosenbrock valleys with minima (c, c^2), one c per pair. */
   | { kind: 'rosenbrock'; c: Float32Array }
-  /** Softmax regression: rows[(t - 1) * batch + k] is the k-th training row of step t. */
-  | { kind: 'logreg'; x: Float32Array; y: Uint32Array; features: number; classes: number; batch: number; rows: Uint32Array };
+  /**
+   * A softmax classifier, without (logreg) or with one tanh hidden layer of `hidden` units (mlp):
+   * rows[(t - 1) * batch + k] is the k-th training row of step t.
+   */
+  | { kind: 'logreg' | 'mlp'; x: Float32Array; y: Uint32Array; features: number; hidden: number; classes: number; batch: number; rows: Uint32Array };
 
 /**
  * f(x) = 1/2 sum h_i (x_i - c_i)^2, h log-spaced over `cond` (1 ... 1/cond), the minimum c random (a rule
@@ -152,8 +155,8 @@ export function mnistClassifier(name: string, o: { side: 7 | 14; hidden: number;
       for (let r = 0; r < test.n; r++) { forward(x, test, r); s -= Math.log(Math.max(z[test.y[r]!]!, 1e-30)); }
       return s / test.n;
     },
-    gpu: H ? undefined : (steps) => ({
-      kind: 'logreg', x: train.x, y: Uint32Array.from(train.y), features: f, classes: C, batch: o.batch,
+    gpu: (steps) => ({
+      kind: H ? 'mlp' : 'logreg', x: train.x, y: Uint32Array.from(train.y), features: f, hidden: H, classes: C, batch: o.batch,
       rows: Uint32Array.from({ length: steps * o.batch }, (_, k) => order[k % train.n]!),
     }),
   };
