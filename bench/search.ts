@@ -1,4 +1,4 @@
-// `npm run bench:search -- [--candidates N] [--scored N] [--search N] [--workers K] [--json FILE]`
+// `npm run bench:search -- [--candidates N] [--scored N] [--scored-b N] [--search N] [--workers K] [--json FILE]`
 //
 // Throughput of `optc search` on this machine (docs/search.md, "Throughput"):
 //   1. proposal: mutation + validation (the IR verifier) + fingerprints (structural hash, behavioural probe)
@@ -6,7 +6,8 @@
 //      search runs); the baseline beside it is the same probe run through `interpretStep`, the IR
 //      interpreter, instead of the lane evaluator.
 //   2. scoring: distinct candidates fully scored on task A per second, in this process (one core) and, when
-//      redis-server is installed, with K `optc worker` processes on a local Redis (the whole machine).
+//      redis-server is installed, with K `optc worker` processes on a local Redis (the whole machine); on
+//      a WebGPU device, on A and (--scored-b N candidates, default 8, vs the CPU evaluator) on task B.
 //   3. cache hit rate of an evolution run after warm-up (the second half of its candidates).
 //   4. early-stopping hurdles: the same evolution run without and with them, candidates per CPU second.
 // Rates are given per second of wall time and per second of this process's CPU time: on a loaded machine
@@ -28,9 +29,11 @@ import { readFileSync } from 'node:fs';
 
 const { values } = parseArgs({ options: {
   candidates: { type: 'string' }, scored: { type: 'string' }, search: { type: 'string' }, workers: { type: 'string' }, json: { type: 'string' },
+  'scored-b': { type: 'string' },
 } });
 const N = Number(values.candidates ?? 20000), SCORED = Number(values.scored ?? 120), SEARCH = Number(values.search ?? 800);
 const WORKERS = Number(values.workers ?? cpus().length);
+const SCORED_B = Number(values['scored-b'] ?? 8);
 const root = new URL('../', import.meta.url).pathname;
 const warm = (f: string, h: Record<string, number> = {}) => loadWarmStart(readFileSync(root + f, 'utf8'), f, h);
 const sgdm = warm('examples/sgd.opt', { momentum: 0.9 }), adamw = warm('examples/adamw.opt');
@@ -129,9 +132,22 @@ async function webgpu(): Promise<void> {
   for (let i = 0; i < SCORED; i += B) await scorer.score(distinct.slice(i, i + B).map((p, k) => ({ key: `A:c${i + k}`, suite: 'A', program: p })));
   const c = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000, cpu = (c.user + c.system) / 1e6;
   const device = adapterDescription(scorer.device);
-  await scorer.close();
   results.scoringA = { ...(results.scoringA as object), webgpu: { device, batch: B, wall: SCORED / wall, cpu: SCORED / cpu, cpuFallbacks: scorer.cpuFallbacks } };
   log(`   WebGPU (${device}), batches of ${B}: ${(SCORED / wall).toFixed(1)}/s wall (${(SCORED / cpu).toFixed(1)}/s per CPU second, all threads), load ${load()}; ${(SCORED / wall / rOne.wall).toFixed(2)}x the CPU evaluator's wall rate; ${scorer.cpuFallbacks} fell back to the CPU`);
+  // Task B (14x A, its MLP's gradients in WGSL): the same SCORED_B candidates on the CPU evaluator and in
+  // one device batch, after one candidate that uploads B and builds its pipelines.
+  if (SCORED_B > 0) {
+    const onB = distinct.slice(1, 1 + SCORED_B);
+    const cpuB = timed(() => { for (const p of onB) scoreRequest({ suite: 'B', program: p }); });
+    await scorer.score([{ key: 'B:warm', suite: 'B', program: distinct[0]! }]);
+    const fb = scorer.cpuFallbacks, c1 = process.cpuUsage(), t1 = performance.now();
+    await scorer.score(onB.map((p, k) => ({ key: `B:c${k}`, suite: 'B', program: p })));
+    const cB = process.cpuUsage(c1), wallB = (performance.now() - t1) / 1000;
+    const rB = { cpuEvaluator: rate(cpuB, onB.length), webgpu: { wall: onB.length / wallB, cpu: onB.length / ((cB.user + cB.system) / 1e6) } };
+    results.scoringB = { candidates: onB.length, device, ...rB };
+    log(`   task B, ${onB.length} candidates: CPU evaluator ${rB.cpuEvaluator.wall.toFixed(2)}/s wall (${rB.cpuEvaluator.cpu.toFixed(2)}/s per CPU second); WebGPU ${rB.webgpu.wall.toFixed(2)}/s wall (${rB.webgpu.cpu.toFixed(2)}/s per CPU second, all threads): ${(rB.webgpu.wall / rB.cpuEvaluator.wall).toFixed(2)}x; ${scorer.cpuFallbacks - fb} fell back to the CPU; load ${load()}`);
+  }
+  await scorer.close();
 }
 await webgpu();
 

@@ -1,10 +1,16 @@
-// `node --import tsx bench/step-checks.ts [--steps 200] [--rounds 5]`
+// `node --import tsx bench/step-checks.ts [--steps 200] [--rounds 5] [--js-steps 50000]`
 //
 // What the runtime-fault guards (src/runtime/guards.ts) cost a step: host time of `await opt.step(...)` on
 // AdamW with 1,024 parameters, with the gradient as a Float32Array (nothing checked: the baseline), as a
 // GPUBuffer the optimizer has seen before (the step is submitted inside a validation scope), and as a new
 // GPUBuffer every step (probed once, then scoped). The three kinds are interleaved step by step, so a loaded
 // machine slows them alike; medians and ratios to the baseline are printed.
+//
+// Then the JavaScript alone (src/runtime/optimizer.ts `step`: checks, host values, bind-group lookup, uniform
+// writes, dispatch recording): the Dawn calls a step makes (encoder, pass, writeBuffer, submit, error scopes)
+// are replaced by no-ops and `--js-steps` steps of the known-buffer kind are timed, three rounds (the first
+// warms the JIT). On lavapipe a 64K-parameter AdamW step takes ~0.3 ms, so tens of microseconds of host work
+// are a visible part of it (docs/performance.md, "Host work per step").
 import { readFileSync } from 'node:fs';
 import { compile, createOptimizer, getDevice } from '../src/index.js';
 
@@ -12,7 +18,7 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const STEPS = arg('steps', 200), ROUNDS = arg('rounds', 5), N = 1024;
+const STEPS = arg('steps', 200), ROUNDS = arg('rounds', 5), JS_STEPS = arg('js-steps', 50000), N = 1024;
 
 const device = await getDevice();
 const opt = await createOptimizer(device, compile(readFileSync(new URL('../examples/adamw.opt', import.meta.url), 'utf8')), { w: { shape: [N], data: new Float32Array(N) } });
@@ -47,6 +53,17 @@ console.log(`await step(), AdamW, ${N} parameters, ${STEPS * ROUNDS} steps of ea
 for (const [kind, label] of [['array', 'Float32Array gradient (unchecked)'], ['known', 'known GPUBuffer (scoped)'], ['fresh', 'new GPUBuffer each step (probed + scoped)']] as const) {
   console.log(`  ${label.padEnd(44)} ${median(times[kind]).toFixed(3)} ms  ${(median(times[kind]) / base).toFixed(2)}x`);
 }
-opt.dispose();
-known.destroy();
-device.destroy();
+
+const G = globalThis as unknown as Record<string, { prototype: Record<string, unknown> }>;
+const pass = { setPipeline() {}, setBindGroup() {}, dispatchWorkgroups() {}, end() {} };
+const encoder = { beginComputePass: () => pass, finish: () => ({}), copyBufferToBuffer() {} };
+Object.assign(G.GPUDevice!.prototype, { createCommandEncoder: () => encoder, pushErrorScope() {}, popErrorScope: () => Promise.resolve(null) });
+Object.assign(G.GPUQueue!.prototype, { submit() {}, writeBuffer() {} });
+console.log(`step() JavaScript alone, known GPUBuffer, Dawn stubbed (µs per step, ${JS_STEPS} steps per round)`);
+for (let r = 0; r < 3; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < JS_STEPS; i++) await opt.step({ w: known });
+  console.log(`  round ${r + 1}: ${(((performance.now() - t0) / JS_STEPS) * 1000).toFixed(1)} µs`);
+}
+// Dawn is stubbed: nothing more can run on this device, so no dispose() and destroy().
+process.exit(0);

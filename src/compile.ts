@@ -3,6 +3,7 @@ import { CompileError, error, hasErrors, type Diagnostic } from './diag.js';
 import { emitModule, rank1Problem, type CodegenOptions, type KernelModule } from './codegen-wgsl/index.js';
 import type { Program } from './ir/types.js';
 import { verify } from './ir/verify.js';
+import { postOrder } from './ir/walk.js';
 import { parseProgram } from './parser/index.js';
 import { isMatrixProgram, matrixProblem, runPipeline, type CompileOptions as PassOptions } from './passes/index.js';
 
@@ -78,9 +79,7 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
   const { program, diagnostics, source } = frontEnd(input, options);
   // Matrix programs (products, matrix states, a fallback rule) are scheduled as matrix stages
   // (placeMatrixStages); what those cannot run is E0331, with the reason.
-  const matrixRefusal = !isMatrixProgram(program) ? undefined : options.guard
-    ? error('E0331', `optimizer '${program.name}': the non-finite guard in a matrix program does not run on the GPU: its matrix stages have no skip flag`, undefined, 'compile it without { guard: true }')
-    : matrixProblem(program);
+  const matrixRefusal = isMatrixProgram(program) ? matrixProblem(program) : undefined;
   if (matrixRefusal) throw new CompileError([...diagnostics, matrixRefusal], source, options.file);
   // Named entry points (`update perturb { }`) compile as programs of their own over the same declarations.
   const { entries, ...main } = program;
@@ -97,7 +96,8 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
     const fb = runPipeline(main.fallback, { ...options, dumpAfter: undefined });
     diagnostics.push(...fb.diagnostics);
     if (hasErrors(fb.diagnostics)) throw new CompileError(diagnostics, source, options.file);
-    module.fallback = { name: main.fallback.name, module: emitModule(fb.program, options) };
+    // Without a guard of its own: the matrix program's guard checks every tensor's inputs (matrix-optimizer.ts).
+    module.fallback = { name: main.fallback.name, module: emitModule(fb.program, { ...options, guard: false }) };
   }
   if (entries?.length) {
     module.entries = {};
@@ -116,18 +116,7 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
 
 /** States the entry points store to or read. */
 function statesUsedBy(p: Program, entries: NonNullable<Program['entries']>): string[] {
-  const out = new Set<string>();
-  const seen = new Uint8Array(p.insts.length);
-  const stack: number[] = [];
-  for (const e of entries) for (const s of e.stores) { out.add(s.target); stack.push(s.value); }
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen[id]) continue;
-    seen[id] = 1;
-    const inst = p.insts[id]!;
-    if (inst.op === 'state') out.add(inst.name!);
-    stack.push(...inst.args);
-  }
-  out.delete('p');
-  return [...out];
+  const stores = entries.flatMap((e) => e.stores);
+  const read = postOrder(p.insts, stores.map((s) => s.value)).filter((id) => p.insts[id]!.op === 'state').map((id) => p.insts[id]!.name!);
+  return [...new Set([...stores.map((s) => s.target), ...read])].filter((x) => x !== 'p');
 }

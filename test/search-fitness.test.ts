@@ -74,6 +74,15 @@ describe('fitness on task B (>= 10x larger)', () => {
     expect(size(B) * B.steps).toBeGreaterThanOrEqual(10 * size(A) * A.steps);
   });
 
+  it('task C (the third funnel stage) is at least 10x B in parameters x steps, and 5x in parameters', () => {
+    const B = suite('B'), C = suite('C');
+    const size = (s: typeof A) => s.tasks.reduce((n, t) => n + t.tensors.reduce((a, b) => a + b, 0), 0);
+    expect(size(C)).toBeGreaterThanOrEqual(5 * size(B));
+    expect(size(C) * C.steps).toBeGreaterThanOrEqual(10 * size(B) * B.steps);
+    // Every task's data is real: the classifiers' splits fit in the package's rarest digit.
+    for (const s of [A, B, C]) for (const t of s.tasks) expect(Number.isFinite(t.loss(t.init())), `${s.name} ${t.name}`).toBe(true);
+  });
+
   it('keeps the order Lion and AdamW > SGD with momentum > SGD, overall and on the classifier', () => {
     const B = suite('B');
     const f = (n: string, h: Record<string, number> = {}) => scoreProgram(example(n, h), B);

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { hashProgram } from '../src/ir/index.js';
 import { parseProgram } from '../src/parser/index.js';
-import { DEFAULT_CONFIG, initSearch, runSearch, type SearchConfig, type SearchState } from '../src/search/evolution.js';
+import { bestWinner, DEFAULT_CONFIG, initSearch, runSearch, type SearchConfig, type SearchState } from '../src/search/evolution.js';
 import { behaviour } from '../src/search/fingerprint.js';
 import { LocalScorer } from '../src/search/scorer.js';
 import { DEFAULT_SPACE } from '../src/search/space.js';
@@ -73,6 +73,25 @@ describe('single-process search', () => {
     resumed.config.maxCandidates = 96;
     await runSearch(resumed, new LocalScorer());
     expect(trajectory(resumed)).toEqual(trajectory(a));
+  }, 60_000);
+
+  it('with a third funnel stage: winners beat the warm start on C, and the run is reproducible', async () => {
+    const a = await run({ maxCandidates: 96, funnel: 3 }), b = await run({ maxCandidates: 96, funnel: 3 });
+    expect(trajectory(b)).toEqual(trajectory(a));
+    const warm = a.individuals[0]!;
+    expect(warm.c).toBeDefined();
+    expect(a.stats.scoredC).toBeGreaterThan(1);
+    for (const id of a.winners) {
+      const w = a.individuals[id]!;
+      expect(w.b!).toBeGreaterThan(warm.b!);
+      expect(w.c!).toBeGreaterThan(warm.c!);
+    }
+    for (const id of a.disagreements) {
+      const d = a.individuals[id]!;
+      expect(d.b! <= warm.b! || d.c! <= warm.c!).toBe(true);
+    }
+    const best = bestWinner(a);
+    for (const id of a.winners) expect(a.individuals[id]!.c!).toBeLessThanOrEqual(best.c!);
   }, 60_000);
 
   it('refuses to resume a state scored with another fitness version', async () => {

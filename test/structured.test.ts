@@ -63,8 +63,9 @@ export const CASES: Record<string, Case> = {
       { hypers: { relative_step: 1, scale_parameter: 0, weight_decay: 0.01, clip_threshold: 0.5 } },
       { hypers: { relative_step: 1, warmup_init: 1, decay_rate: -0.5 }, gradScale: 1e-3 },
     ],
-    // Row sums, column sums and |p|^2; per-tensor finish (r, c, mean r); |u|^2; finish; the update.
-    elemPhases: 3, dispatches: 7,
+    // Row sums, column sums and |p|^2; per-tensor finish (r, c, mean r: two kernels, to fit in 8 storage
+    // buffers); |u|^2; finish; the update.
+    elemPhases: 3, dispatches: 8,
   },
   adamw_clip_cosine: {
     ref: adamw_clip_cosine,

@@ -26,6 +26,11 @@ export interface CodegenOptions {
    */
   guard?: boolean;
   /**
+   * Storage buffers a kernel may bind; a phased tensor stage that needs more is split into consecutive
+   * kernels (default 8, WebGPU's guaranteed maxStorageBuffersPerShaderStage, so modules run on any device).
+   */
+  maxStorageBuffers?: number;
+  /**
    * How a kernel that writes a block-scaled state finds each block's absmax before it writes a code.
    * 'serial' (default): one invocation owns a tile of whole blocks and walks it twice (absmax, then
    * update and encode), with no barriers. 'workgroup': one vec4 per invocation, the invocations of a
@@ -42,7 +47,7 @@ export interface CodegenOptions {
 /** u32 fields before the step values: work items, and elements that hold data. */
 const FUSED_HEADER = [['n', 'n'], ['len', 'len']] as const;
 
-const DEFAULTS: Required<CodegenOptions> = { workgroupSize: 256, guard: false, blockAbsmax: 'serial' };
+const DEFAULTS: Required<CodegenOptions> = { workgroupSize: 256, guard: false, maxStorageBuffers: 8, blockAbsmax: 'serial' };
 /** Cooperative (compressed-state) kernels: narrower workgroups measured faster (fewer invocations per barrier). */
 const COOP_WORKGROUP = 64;
 /** Serial-block kernels: 64 invocations of one tile each (16,384 elements per workgroup at blocks of 256). */
@@ -54,9 +59,9 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const sched = p.schedule;
   invariant(sched, () => `emitModule needs a scheduled program (run the pass pipeline first)\n${printIR(p)}`);
   // Matrix products, matrix states, fallback rules: matrix stages, specialized per tensor shape at bind time.
-  if (sched.matrix) return emitMatrixModule(p);
+  if (sched.matrix) return emitMatrixModule(p, { guard: opts.guard });
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
-  if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard });
+  if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard, maxStorageBuffers: options.maxStorageBuffers ?? DEFAULTS.maxStorageBuffers });
   const rank1Error = rank1Problem(p);
   if (rank1Error) throw new CompileError([rank1Error], '');
 

@@ -66,11 +66,6 @@ function reassociableConstants(p: Program): Set<ValueId> {
   return out;
 }
 
-/** The step-space instructions of `p` as a host program whose `uniforms` are `uniformIds`. */
-export function extractHostProgram(p: Program, uniformIds: number[]): HostProgram {
-  return extractHost(p, uniformIds).host;
-}
-
 function extractHost(p: Program, uniformIds: number[]): { host: HostProgram; remap: Map<number, number> } {
   const remap = new Map<number, number>();
   const insts: HostProgram['insts'] = [];

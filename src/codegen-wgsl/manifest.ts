@@ -95,6 +95,8 @@ export interface MatrixInfo {
   streamField: Record<number, number>;
   /** The host-decided conditions as host-program values: bit k of the variant index is `conds[k] != 0`. */
   conds: number[];
+  /** With stochastically rounded stores: the u32 field holding t, their random stream. */
+  srField?: number;
 }
 
 /** The kernels that run on buffers this runtime allocates (vec4 when there are any; none in a matrix module). */

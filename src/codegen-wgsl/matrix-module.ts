@@ -7,15 +7,17 @@
 import { invariant } from '../diag.js';
 import type { View } from '../ir/matrix.js';
 import { printIR } from '../ir/printer.js';
-import type { Program } from '../ir/types.js';
+import { paramFormat, type Program } from '../ir/types.js';
 import { planHost } from './host.js';
 import { manifestHead, type KernelModule } from './manifest.js';
 import { stageKernel, type StageKernel } from './matrix-kernels.js';
 
-export function emitMatrixModule(p: Program): KernelModule {
+export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}): KernelModule {
   const m = p.schedule?.matrix;
   invariant(m, () => `emitMatrixModule needs a program scheduled by placeMatrixStages\n${printIR(p)}`);
-  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, [], { streams: m.streams });
+  const sr = paramFormat(p).rounding === 'stochastic' || p.states.some((s) => s.format.rounding === 'stochastic');
+  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, [], { streams: m.streams, srKey: sr });
+  const srField = uniforms.fields.findIndex((f) => f.source.from === 'srKey');
   const index = new Map(uniforms.fields.map((f, k) => [f.name, k]));
   const stepField: Record<number, number> = {};
   for (const [id, name] of fieldOf) stepField[id] = index.get(name)!;
@@ -32,8 +34,9 @@ export function emitMatrixModule(p: Program): KernelModule {
     uniforms,
     temps: [],
     variants: {},
-    guard: false,
-    matrix: { insts: p.insts, schedule: m, stepField, streamField: streams, conds },
+    // The non-finite guard: the runtime checks every tensor's inputs before anything runs (matrixGuardKernel).
+    guard: Boolean(options.guard),
+    matrix: { insts: p.insts, schedule: m, stepField, streamField: streams, conds, ...(srField >= 0 ? { srField } : {}) },
   };
 }
 
@@ -80,6 +83,27 @@ export function matrixFoldKernel(module: KernelModule, variant: number, fold: nu
     '}',
   ].join('\n');
   return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings: [{ binding: 0, buffer: '#scal', access: 'read_write' }], label: `global fold ${f.reduces.map((r) => `%${r}`).join(' ')} x${tensors}` };
+}
+
+/**
+ * The guard's check of one input of `n` elements: any NaN or ±inf raises `flag` (an exponent of all ones;
+ * every invocation that finds one writes the same 1, so no atomics are needed).
+ */
+export function matrixGuardKernel(n: number): StageKernel {
+  const groups = Math.max(1, Math.ceil(n / 256));
+  const gx = Math.min(groups, 65535);
+  const wgsl = [
+    `// non-finite guard: ${n} values`,
+    '@group(0) @binding(0) var<storage, read> x: array<f32>;',
+    '@group(0) @binding(1) var<storage, read_write> flag: array<u32>;',
+    '@compute @workgroup_size(256)',
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    `  let i = gid.x + gid.y * ${gx * 256}u;`,
+    `  if (i < ${n}u && (bitcast<u32>(x[i]) & 0x7f800000u) == 0x7f800000u) { flag[0] = 1u; }`,
+    '}',
+  ].join('\n');
+  return { wgsl, entryPoint: 'main', grid: [gx, Math.ceil(groups / gx), 1], label: `guard ${n}`,
+    bindings: [{ binding: 0, buffer: 'x', access: 'read' }, { binding: 1, buffer: '#flag', access: 'read_write' }] };
 }
 
 export type { StageKernel, StageBinding } from './matrix-kernels.js';

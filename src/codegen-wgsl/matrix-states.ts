@@ -8,6 +8,7 @@
 // encode: one invocation per block (per u32 word for unscaled formats) walks its block twice, as the CPU
 // quantizer does: its absmax, then each word of codes; lanes past the tensor's end stay 0.
 import { wgslLibrary, type FormatName } from '../formats/index.js';
+import { RNG_WGSL, srDraw } from '../ir/rng.js';
 import type { KernelModule } from './manifest.js';
 import type { StageKernel } from './matrix-kernels.js';
 import { codecOf, type StateCodec } from './state-io.js';
@@ -15,14 +16,25 @@ import { codecOf, type StateCodec } from './state-io.js';
 const WG = 64;
 const MAX_GRID = 65535;
 
-/** The per-element states of a matrix module stored compressed, with their codecs. */
-export function packedMatrixStates(module: KernelModule): { name: string; codec: StateCodec }[] {
+/**
+ * The per-element tensors of a matrix module stored compressed, with their codecs: states (leaf
+ * `st:NAME`) and an f16/bf16 parameter (name and leaf `p`).
+ */
+export function packedMatrixStates(module: KernelModule): { name: string; leaf: string; codec: StateCodec; stochastic: boolean }[] {
   if (!module.matrix) return [];
-  return module.states.flatMap((s) => {
+  const states = module.states.flatMap((s) => {
     const codec = (s.space ?? 'elem') === 'elem' ? codecOf(s.format) : undefined;
-    return codec ? [{ name: s.name, codec }] : [];
+    return codec ? [{ name: s.name, leaf: `st:${s.name}`, codec, stochastic: s.format.rounding === 'stochastic' }] : [];
   });
+  const p = module.param ? codecOf(module.param) : undefined;
+  return p ? [{ name: 'p', leaf: 'p', codec: p, stochastic: module.param!.rounding === 'stochastic' }, ...states] : states;
 }
+
+/**
+ * Stochastic rounding in the encode kernel: the random bits of element i are srBits(t, tensor, i, name)
+ * (src/ir/rng.ts), as the interpreter draws them; t is the module's u32 uniform field `field`.
+ */
+export interface StochasticEncode { field: number; tensor: number }
 
 function grid(n: number): { grid: [number, number, number]; index: string } {
   const groups = Math.max(1, Math.ceil(n / WG));
@@ -31,10 +43,10 @@ function grid(n: number): { grid: [number, number, number]; index: string } {
 }
 
 /**
- * The decode and encode kernels of state `name` for a tensor of `n` elements. Bindings by key: `st:NAME`
- * (the f32 working matrix), `codes:NAME` (u32 words), `scales:NAME` (f32 per block, scaled formats).
+ * The decode and encode kernels of state `name` for a tensor of `n` elements. Bindings by key: `leaf`
+ * (the f32 working matrix, `st:NAME`), `codes:NAME` (u32 words), `scales:NAME` (f32 per block, scaled formats).
  */
-export function matrixStateKernels(name: string, codec: StateCodec, n: number): { decode: StageKernel; encode: StageKernel } {
+export function matrixStateKernels(name: string, codec: StateCodec, n: number, leaf = `st:${name}`, sr?: StochasticEncode): { decode: StageKernel; encode: StageKernel } {
   const f = codec.info.name as FormatName;
   const perWord = 32 / codec.info.bitsPerElement;
   const B = codec.block;
@@ -45,7 +57,7 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number): 
     ...(B ? [`@group(0) @binding(2) var<storage, ${access}> scales: array<f32>;`] : []),
   ];
   const bindings = (access: 'read' | 'read_write', xAccess: 'read' | 'read_write') => [
-    { binding: 0, buffer: `st:${name}`, access: xAccess },
+    { binding: 0, buffer: leaf, access: xAccess },
     { binding: 1, buffer: `codes:${name}`, access },
     ...(B ? [{ binding: 2, buffer: `scales:${name}`, access }] : []),
   ];
@@ -63,9 +75,15 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number): 
   const units = B ? Math.ceil(n / B) : Math.ceil(n / perWord);
   const e = grid(units);
   const span = B ?? perWord;
+  const sBinding = B ? 3 : 2;
+  const code = sr
+    ? `${f}_encode_sr(x[i], optc_rng_u32(bitcast<u32>(steps[${sr.field}u]), ${sr.tensor}u, i, ${srDraw(name)}u))`
+    : `${f}_encode(x[i]${B ? ', enc' : ''})`;
   const encode = [
-    `// ${name} (${f}): f32 -> ${B ? `codes and one scale per block of ${B}` : 'codes'}, one ${B ? 'block' : 'word'} per invocation.`,
-    ...decls('read_write', 'read'), lib,
+    `// ${name} (${f}): f32 -> ${B ? `codes and one scale per block of ${B}` : 'codes'}, one ${B ? 'block' : 'word'} per invocation${sr ? ', rounded stochastically' : ''}.`,
+    ...decls('read_write', 'read'),
+    ...(sr ? [`@group(0) @binding(${sBinding}) var<storage, read> steps: array<f32>;`, RNG_WGSL] : []),
+    lib,
     `@compute @workgroup_size(${WG})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
     `  let b = ${e.index};`,
@@ -82,7 +100,7 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number): 
     '    var word = 0u;',
     `    for (var lane = 0u; lane < ${perWord}u; lane++) {`,
     `      let i = w * ${perWord}u + lane;`,
-    `      if (i < end) { word = ${f}_pack(word, lane, ${f}_encode(x[i]${B ? ', enc' : ''})); }`,
+    `      if (i < end) { word = ${f}_pack(word, lane, ${code}); }`,
     '    }',
     '    codes[w] = word;',
     '  }',
@@ -90,7 +108,10 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number): 
   ].join('\n');
   return {
     decode: { wgsl: decode, entryPoint: 'main', grid: d.grid, bindings: bindings('read', 'read_write'), label: `decode ${name} ${n}` },
-    encode: { wgsl: encode, entryPoint: 'main', grid: e.grid, bindings: bindings('read_write', 'read'), label: `encode ${name} ${n}` },
+    encode: {
+      wgsl: encode, entryPoint: 'main', grid: e.grid, label: `encode ${name} ${n}`,
+      bindings: [...bindings('read_write', 'read'), ...(sr ? [{ binding: sBinding, buffer: '#steps', access: 'read' as const }] : [])],
+    },
   };
 }
 

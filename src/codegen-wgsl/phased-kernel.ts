@@ -38,7 +38,7 @@ export const INF_HELPERS = `fn optc_neg_inf(z: u32) -> f32 { return bitcast<f32>
 fn optc_pos_inf(z: u32) -> f32 { return bitcast<f32>(0x7f800000u | (z & 0u)); }
 `;
 
-export interface Opts { workgroupSize: number; guard?: boolean }
+export interface Opts { workgroupSize: number; guard?: boolean; maxStorageBuffers?: number }
 
 export interface Plan {
   p: Program;
@@ -58,6 +58,8 @@ export interface Plan {
   wg: number;
   /** The non-finite guard: a first kernel raises the skip flag; every other kernel returns when it is set. */
   guard: boolean;
+  /** Storage buffers per kernel a tensor stage is split to fit (CodegenOptions.maxStorageBuffers). */
+  maxStorage: number;
   /**
    * Compressed elem states and an f16/bf16 parameter (`p`), by name: every sweep decodes them from their
    * stored codes (state-io.ts), and the last one writes them through the store sweep (phased-store.ts).

@@ -123,11 +123,19 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
 
 // ---- tensor and global stages --------------------------------------------------------------------------
 
-export function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor' }>, nScalars: number): KernelSpec {
+/**
+ * A tensor stage: one workgroup per tensor. Its parts (each reduction, the row, column and per-tensor
+ * stores) go into one kernel, or, when together they bind more than `plan.maxStorage` storage buffers, into
+ * consecutive kernels (dispatches in order see each other's writes), so no kernel exceeds the device limit.
+ */
+export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor' }>, nScalars: number): KernelSpec[] {
   const { p } = plan;
-  const t = new KernelText();
-  const ten = t.bind('tensors', 'ten', 'ten', 'u32');
-  const gs = t.bind('gscalars', 'gs', 'gs', 'f32');
+  const parts: { t: KernelText; body: string[] }[] = [];
+  let t = new KernelText();
+  let body: string[] = [];
+  const begin = () => { t = new KernelText(); body = []; parts.push({ t, body }); };
+  const ten = 'ten';
+  const gs = 'gs';
   const stage = plan.at[si]!;
   const stepRef = (id: ValueId): string => {
     const inst = p.insts[id]!;
@@ -140,7 +148,7 @@ export function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
     return inst.dtype === 'bool' ? `(${e} != 0.0)` : e;
   };
   const wg = plan.wg;
-  const body: string[] = [
+  const header = [
     `  let tns = ${WORKGROUP_INDEX};`,
     `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
     ...Object.entries(TEN).map(([k, off]) => `  let ${k === 'group' ? 'grp' : k} = ${ten}[tb + ${off}u];`),
@@ -151,6 +159,7 @@ export function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
   const barrier = ['  storageBarrier();', '  workgroupBarrier();'];
 
   for (const r of st.reduces) {
+    begin();
     const inst = p.insts[r]!;
     const fn = inst.name!;
     const a = inst.args[0]!;
@@ -203,6 +212,7 @@ export function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
   for (const domain of ['row', 'col'] as const) {
     const targets = st.stores.filter((x) => spaceOf(x) === domain);
     if (!targets.length) continue;
+    begin();
     const s = scope(domain, '    ');
     emitValues(s, targets.map((x) => storeValue.get(x)!));
     write(s, targets);
@@ -210,12 +220,36 @@ export function tensorKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
   }
   const tensorTargets = st.stores.filter((x) => spaceOf(x) === 'tensor');
   if (tensorTargets.length) {
+    begin();
     const s = scope('tensor', '    ');
     emitValues(s, tensorTargets.map((x) => storeValue.get(x)!));
     write(s, tensorTargets);
     body.push(...barrier, '  if (lid == 0u) {', ...s.out, '  }');
   }
-  return assemble(plan, `s${si}_tensors`, t, undefined, body, true);
+  // Consecutive parts share a kernel while its storage buffers (the tensor table, the scalar table, the
+  // guard's flag and the parts' own) fit; a part that alone does not fit gets a kernel of its own, which
+  // the runtime refuses with a typed error naming it.
+  const fixed = 2 + (plan.guard ? 1 : 0);
+  const groups: (typeof parts)[] = [];
+  let vars = new Set<string>();
+  for (const part of parts) {
+    const union = new Set([...vars, ...part.t.bindings.keys()]);
+    if (groups.length && fixed + union.size <= plan.maxStorage) { groups[groups.length - 1]!.push(part); vars = union; continue; }
+    groups.push([part]);
+    vars = new Set(part.t.bindings.keys());
+  }
+  if (!groups.length) groups.push([]);
+  return groups.map((group, j) => {
+    const k = new KernelText();
+    k.bind('tensors', 'ten', ten, 'u32');
+    k.bind('gscalars', 'gs', gs, 'f32');
+    for (const part of group) {
+      for (const b of part.t.bindings.values()) k.bind(b.kind, b.name, b.variable, b.type, b.access === 'read_write');
+      k.usesPow ||= part.t.usesPow; k.usesRng ||= part.t.usesRng; k.usesInf ||= part.t.usesInf;
+      for (const c of part.t.codecs) k.codecs.add(c);
+    }
+    return assemble(plan, j === 0 ? `s${si}_tensors` : `s${si}_tensors_${j}`, k, undefined, [...header, ...group.flatMap((x) => x.body)], true);
+  });
 }
 
 /**

@@ -23,12 +23,26 @@ import { manifestHead, type KernelModule, type KernelSpec } from './manifest.js'
 import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { COL_BLOCK, ELEMS_PER_INVOCATION, guardKernel, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
-import { flatKernel, globalKernel, lineKernel, tensorKernel } from './phased-stages.js';
+import { flatKernel, globalKernel, lineKernel, tensorKernels } from './phased-stages.js';
 import { needsStoreSweep, srTargets, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
 import { codecOf, type StateCodec } from './state-io.js';
 import { rank1FinalizeKernel } from './rank1.js';
 
 export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
+
+const storageOf = (k: KernelSpec) => k.bindings.filter((b) => b.kind !== 'uniform').length;
+
+/**
+ * Kernels for the reductions `rs` built by `make`: one, or, while one binds more storage buffers than the
+ * device is sure to have, the reductions split in halves (each reduction stands alone; kernels of one
+ * stage run in order and write separate partials). Names get a suffix past the first.
+ */
+function fittedWith(max: number, rs: ValueId[], make: (rs: ValueId[]) => KernelSpec, whole = rs.length ? make(rs) : undefined): KernelSpec[] {
+  if (!whole) return [];
+  if (rs.length < 2 || storageOf(whole) <= max) return [whole];
+  const half = Math.ceil(rs.length / 2);
+  return [...fittedWith(max, rs.slice(0, half), make), ...fittedWith(max, rs.slice(half), make)];
+}
 
 export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const sched = p.schedule!;
@@ -52,9 +66,13 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   for (const s of p.stores) if (info.smallStoreAt.has(s.target)) storedSmall.set(s.value, s.target);
   const plan: Plan = {
     p, info, stages, at, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
-    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, codecs, sr,
+    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
   };
 
+  const fitted = (rs: ValueId[], make: (rs: ValueId[]) => KernelSpec): KernelSpec[] => {
+    const ks = fittedWith(plan.maxStorage, rs, make);
+    return ks.map((k, j) => (j === 0 ? k : { ...k, name: `${k.name}_${j}` }));
+  };
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {
     const kernels: KernelSpec[] = [];
     const dispatches: PhasedDispatch[] = [];
@@ -72,8 +90,10 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
         const flatStores = sweep ? [] : st.stores;
         // Row and column sums first: they read the leaves (p, elem states) as they were before the step,
         // and the flat kernel stores the new values (found by the kernel fuzzer: `row_mean(p)` read the new p).
-        if (byOver('row').length) add(lineKernel(plan, si, byOver('row'), 'row', uniforms), 'rows');
-        if (byOver('col').length) add(lineKernel(plan, si, byOver('col'), 'col', uniforms), 'cols');
+        // Row/column sum kernels are split (their reductions shared out) until each fits in plan.maxStorage.
+        for (const o of ['row', 'col'] as const) for (const k of fitted(byOver(o), (rs) => lineKernel(plan, si, rs, o, uniforms))) add(k, o === 'row' ? 'rows' : 'cols');
+        // The elem sweep is not split: each kernel of it reads every parameter again, which costs more than
+        // a device with more than 8 storage buffers per stage would need (the runtime refuses one past its limit).
         if (flat.length || flatStores.length || (!sweep && !byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, flatStores, v, uniforms), 'elems');
         if (sweep) {
           const blocks = { elemsPerInvocation: storeTile(plan), workgroupSize: STORE_WORKGROUP };
@@ -84,7 +104,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
           add(storeKernel(plan, si, st.stores, v, uniforms), 'blocks', blocks);
           for (const x of rank1) add(rank1FinalizeKernel(p.name, codecs.get(x)!, x, plan.guard), 'scales');
         }
-      } else if (st.kind === 'tensor') add(tensorKernel(plan, si, st, hostUniforms.length), 'tensors');
+      } else if (st.kind === 'tensor') for (const k of tensorKernels(plan, si, st, hostUniforms.length)) add(k, 'tensors');
       else add(globalKernel(plan, si, st), 'one');
     });
     return { kernels, dispatches };
@@ -111,7 +131,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     rowsCols: p.insts.some((i) => i.space === 'row' || i.space === 'col') || p.states.some((s) => s.space === 'row' || s.space === 'col'),
   };
   return {
-    ...manifestHead(p, [sched, { workgroupSize: options.workgroupSize, guard: plan.guard }, 'phased']),
+    ...manifestHead(p, [sched, { workgroupSize: options.workgroupSize, guard: plan.guard, maxStorage: plan.maxStorage }, 'phased']),
     host,
     uniforms,
     temps: [],

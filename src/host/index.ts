@@ -82,9 +82,6 @@ export interface UniformLayout {
   fields: UniformField[];
 }
 
-/** A stream operand as kernels read it: a host value truncated to u32 (clamped; NaN -> 0), as src/ir/rng.ts. */
-export const streamWord = streamKey;
-
 /** The uniform buffer of one dispatch: every field written at its offset, u32 and f32 bit-exactly. */
 export function uniformBytes(layout: UniformLayout, hostVals: readonly number[], dims: Partial<Record<UniformDim, number>>, t: number): ArrayBuffer {
   return uniformWriter(layout, dims)(hostVals, t);

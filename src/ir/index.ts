@@ -9,7 +9,7 @@ export {
 export { srBits, srDraw, rngU32 } from './rng.js';
 export { applyOp } from './numerics.js';
 export { hashProgram, canonicalJSON, cloneProgram } from './hash.js';
-export { toSource } from './to-source.js';
+export { toSource, type SourceOptions } from './to-source.js';
 export {
   ELEM_SHAPE, dimSize, shapeSize, shapeEq, shapeText, valueShape, orientShape, resultType, hasMatrixStages, firstMatrixInst,
   isMatrix, ruleFor, splitHypers, NotAMatrixError, type View,

@@ -111,7 +111,15 @@ const DIM_NAMES: Record<string, string> = { numel: 'numel', rows: 'nrows', cols:
 const leafKey = (i: Inst): string =>
   i.op === 'const' ? `const:${Object.is(i.value, -0) ? '-0' : String(i.value!)}` : i.op === 'eye' ? `eye:${i.shape![0]}` : `${i.op}:${i.name ?? ''}`;
 
-export function toSource(program: Program): string {
+/**
+ * `readable`: print for a reader rather than for the exact instruction order — every value used once is
+ * inlined and only values used more than once (or named in source) get a `let`. The text still parses to a
+ * program that computes the same thing, but possibly with its instructions in another order; printing that
+ * program again gives the same text (symbolic search writes its winners this way).
+ */
+export interface SourceOptions { readable?: boolean }
+
+export function toSource(program: Program, options: SourceOptions = {}): string {
   const { insts } = program;
   // Names the source cannot spell would make the output unparsable; a Program with them is malformed.
   const declared = [...program.hypers.map((h) => h.name), ...program.states.map((s) => s.name), ...program.inputs.slice(1).map((i) => i.name),
@@ -132,9 +140,9 @@ export function toSource(program: Program): string {
   const labelCount = new Map<string, number>();
   for (const i of insts) if (i.label && !LEAF_OPS.has(i.op)) labelCount.set(i.label, (labelCount.get(i.label) ?? 0) + 1);
   const names = new Map<ValueId, string>();
-  const bindName = (id: ValueId): string => {
+  const bindName = (id: ValueId, prefer?: string): string => {
     const label = insts[id]!.label;
-    let name = label && IDENT.test(label) && labelCount.get(label) === 1 && !taken.has(label) ? label : `v${id}`;
+    let name = label && IDENT.test(label) && labelCount.get(label) === 1 && !taken.has(label) ? label : prefer ?? `v${id}`;
     while (taken.has(name)) name += '_';
     taken.add(name);
     names.set(id, name);
@@ -206,7 +214,8 @@ export function toSource(program: Program): string {
   const mainLive = new Set<ValueId>(postOrder(insts, [...program.stores.map((s) => s.value), ...program.states.map((s) => s.init)]));
   if (program.entries?.length) insts.forEach((_, id) => { if (!mainLive.has(id)) emitted.add(id); });
   out.push('  update {');
-  out.push(...printUpdate(program, { uses, stored, names, bindName, emitted, emittedKeys, leafText, fullText }));
+  const cx = { uses, stored, names, bindName, emitted, emittedKeys, leafText, fullText };
+  out.push(...(options.readable ? printReadable(program, cx) : printUpdate(program, cx)));
   out.push('  }');
   for (const e of program.entries ?? []) {
     out.push(`  update ${e.name} {`);
@@ -228,7 +237,7 @@ interface UpdateCtx {
   uses: number[];
   stored: Set<ValueId>;
   names: Map<ValueId, string>;
-  bindName: (id: ValueId) => string;
+  bindName: (id: ValueId, prefer?: string) => string;
   emitted: Set<ValueId>;
   emittedKeys: Set<string>;
   leafText: (i: Inst) => Text;
@@ -331,6 +340,61 @@ function printUpdate(program: Program, cx: UpdateCtx): string[] {
   const inOrder = storeOrder.length === stack.length && storeOrder.every((id, i) => stack[i]!.id === id);
   if (!inOrder || keepOld.some((id) => pending.has(id))) flush(stack.length);
   for (const id of keepOld) if (!cx.names.has(id)) bind(id, cx.leafText(insts[id]!));
+  for (const s of program.stores) lines.push(`    ${s.target} = ${ref(s.value).text};`);
+  return lines;
+}
+
+/** The update block for a reader: `let` only for shared or named values, every other value inlined. */
+function printReadable(program: Program, cx: UpdateCtx): string[] {
+  const { insts } = program;
+  const live = new Set(postOrder(insts, program.stores.map((s) => s.value)));
+  const lines: string[] = [];
+  const texts = new Map<ValueId, Text>();
+  /** The state/parameter leaves each inlined text reads (an assignment before it would change them). */
+  const reads = new Map<ValueId, Set<string>>();
+  const ref = (id: ValueId): Text => {
+    const name = cx.names.get(id);
+    if (name !== undefined) return { text: name, prec: ATOM };
+    return LEAF_OPS.has(insts[id]!.op) ? cx.leafText(insts[id]!) : texts.get(id)!;
+  };
+  const target = (i: Inst) => (i.op === 'param' ? 'p' : i.op === 'state' ? i.name! : undefined);
+  // A shared stored value reads best under its target's name: `let m_new = ...; m = m_new;`.
+  const prefer = new Map<ValueId, string>();
+  for (const s of program.stores) if (!prefer.has(s.value)) prefer.set(s.value, `${s.target}_new`);
+  const bind = (id: ValueId) => {
+    lines.push(`    let ${cx.bindName(id, prefer.get(id))} = ${texts.get(id)!.text};`);
+    reads.set(id, new Set());
+  };
+  insts.forEach((inst, id) => {
+    if (LEAF_OPS.has(inst.op) || !live.has(id)) return;
+    texts.set(id, opText(inst, inst.args.map(ref)));
+    const r = new Set<string>();
+    for (const a of inst.args) {
+      const t = target(insts[a]!);
+      if (t !== undefined) r.add(t);
+      else if (!cx.names.has(a)) for (const x of reads.get(a) ?? []) r.add(x);
+    }
+    reads.set(id, r);
+    const named = inst.label !== undefined && IDENT.test(inst.label);
+    if (cx.uses[id]! > 1 || named) bind(id);
+  });
+  // Assignments come last; one whose inlined value reads a target assigned before it is bound first, and
+  // so is a bare old value (`s1 = s0;` after `s0 = ...;`).
+  const assigned = new Set<string>();
+  const later: Set<ValueId> = new Set();
+  for (const s of program.stores) {
+    const v = insts[s.value]!;
+    const old = target(v);
+    if (old !== undefined ? assigned.has(old) : [...(reads.get(s.value) ?? [])].some((x) => assigned.has(x))) later.add(s.value);
+    assigned.add(s.target);
+  }
+  // Old values (bare leaves) go first: a reparse keeps no label on a leaf, so elsewhere is no fixed point.
+  const olds: string[] = [];
+  for (const id of later) if (!cx.names.has(id)) {
+    if (!LEAF_OPS.has(insts[id]!.op)) { bind(id); continue; }
+    olds.push(`    let ${cx.bindName(id, prefer.get(id))} = ${cx.leafText(insts[id]!).text};`);
+  }
+  lines.unshift(...olds);
   for (const s of program.stores) lines.push(`    ${s.target} = ${ref(s.value).text};`);
   return lines;
 }

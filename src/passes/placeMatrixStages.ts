@@ -73,8 +73,8 @@ const stepConds = (p: Program): ValueId[] =>
 
 /**
  * Why the matrix stages cannot run `p`, or undefined. Each reason names what the stages would need: they
- * encode compressed states block by block with round-to-nearest (no rank-1 scales, no stochastic
- * rounding), read the parameter as f32, and have no per-row/per-column sweeps.
+ * encode compressed states and f16/bf16 parameters block by block (no rank-1 scales) and have no
+ * per-row/per-column sweeps.
  */
 export function matrixProblem(p: Program): Diagnostic | undefined {
   const hint = 'run it with `optc run FILE --backend interp`, which runs every matrix program; docs/matrix.md lists what the GPU stages run';
@@ -86,9 +86,7 @@ export function matrixProblem(p: Program): Diagnostic | undefined {
     // A compressed per-element state is decoded before a tensor's stages and encoded after them
     // (codegen-wgsl/matrix-states.ts), with the interpreter's quantizer; these two need more than that.
     if (s.format.rank1) return no(`state '${s.name}' stored as ${s.format.kind} with rank-1 scales`, 'the matrix stages encode a state block by block; rank-1 scales need the maxima of every row and column first', s.span);
-    if (s.format.rounding === 'stochastic') return no(`state '${s.name}' stored with stochastic rounding`, 'the matrix stages encode with round-to-nearest only (no random stream in their encoder)', s.span);
   }
-  if (p.param && p.param.kind !== 'f32') return no(`a parameter stored as ${p.param.kind}`, 'matrix stage kernels read the parameter as an f32 matrix', p.paramSpan);
   for (const i of p.insts) {
     if (i.space === 'row' || i.space === 'col') return no('a per-row or per-column value', 'the matrix stages have no row or column sweeps (write it as a product with a ones vector)', i.span);
   }

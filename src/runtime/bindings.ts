@@ -1,7 +1,8 @@
 // Binding resolution: which buffer (and range) each binding of a kernel gets in a chunk, by the binding's
 // kind — one table, one entry per kind the manifest can name.
 import type { BindingKind, BindingSpec, KernelModule } from '../codegen-wgsl/index.js';
-import { STORAGE_RW, writeF32, type ChunkBuffers, type TensorData } from './chunks.js';
+import { STORAGE_RW, writeF32 } from './buffers.js';
+import type { ChunkBuffers, TensorData } from './chunks.js';
 import { BufferError } from './errors.js';
 import type { PhasedRunner } from './phased.js';
 import type { Rank1Runner } from './rank1.js';

@@ -6,6 +6,7 @@ import { overrideHypers } from '../diag.js';
 import { stateInitValues } from '../host/index.js';
 import { codecOf, kernelsOf, LANE_GROUP, stateBytes, type KernelModule, type StateCodec } from '../codegen-wgsl/index.js';
 import { encodeAs } from '../formats/index.js';
+import { storageBuffer, uploadBuffer, writeF32 } from './buffers.js';
 import { createComputePipeline } from './device.js';
 import { EntryRunner } from './entries.js';
 import { ShapeError, UnknownTensorError, UnsupportedError } from './errors.js';
@@ -67,7 +68,6 @@ export interface ChunkBuffers {
   bindGroups: Map<string, GPUBindGroup[]>;
 }
 
-export const STORAGE_RW = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline[]>>>();
 
 export function pipelines(device: GPUDevice, module: KernelModule, width: 1 | 4): Promise<GPUComputePipeline[]> {
@@ -86,12 +86,8 @@ export function pipelines(device: GPUDevice, module: KernelModule, width: 1 | 4)
 export const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A state with one value per parameter element (the others live per tensor/row/column or on the host). */
-export const isElemState = (s: { space?: string }) => (s.space ?? 'elem') === 'elem';
+const isElemState = (s: { space?: string }) => (s.space ?? 'elem') === 'elem';
 
-/** writeBuffer for any Float32Array view (its buffer may be shared). */
-export function writeF32(device: GPUDevice, buf: GPUBuffer, byteOffset: number, data: Float32Array, from = 0, length = data.length): void {
-  if (length > 0) device.queue.writeBuffer(buf, byteOffset, data.buffer as ArrayBuffer, data.byteOffset + from * 4, length * 4);
-}
 
 
 /** Everything an Optimizer holds on the device, allocated and initialized. */
@@ -172,8 +168,7 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
       }
       param = { buffer: caller, offset: chunk.pieces[0]!.tensorOffset * 4, owned: false };
     } else {
-      const size = paramCodec ? Math.max(16, Math.ceil(stateBytes(paramCodec, chunk.n).codes / 16) * 16) : bytes;
-      param = { buffer: device.createBuffer({ size, usage: STORAGE_RW(), label: `chunk${ci}.p` }), offset: 0, owned: true };
+      param = { buffer: storageBuffer(device, paramCodec ? stateBytes(paramCodec, chunk.n).codes : bytes, `chunk${ci}.p`), offset: 0, owned: true };
       for (const pc of chunk.pieces) {
         const data = params[pc.tensor]!.data;
         if (!data) continue;
@@ -193,7 +188,7 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
     const states = new Map(module.states.filter(isElemState).map((s) => {
       const codec = codecs.get(s.name);
       const size = stateBytes(codec, chunk.n);
-      const buf = device.createBuffer({ size: Math.max(16, Math.ceil(size.codes / 16) * 16), usage: STORAGE_RW(), label: `chunk${ci}.${s.name}` });
+      const buf = storageBuffer(device, size.codes, `chunk${ci}.${s.name}`);
       const v = stateInit[s.name] ?? inits[s.name]!;
       const store: StateStore = { buf };
       if (codec) {
@@ -204,7 +199,7 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
         device.queue.writeBuffer(buf, 0, packed.words.buffer as ArrayBuffer, packed.words.byteOffset, packed.words.byteLength);
         store.codec = codec;
         if (codec.block) {
-          store.scales = device.createBuffer({ size: Math.max(16, Math.ceil(size.scales / 16) * 16), usage: STORAGE_RW(), label: `chunk${ci}.${s.name}.scales` });
+          store.scales = storageBuffer(device, size.scales, `chunk${ci}.${s.name}.scales`);
           writeF32(device, store.scales, 0, packed.scales);
         }
       } else if (v !== 0) writeF32(device, buf, 0, new Float32Array(chunk.n).fill(v));
@@ -216,8 +211,7 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
       for (const pc of chunk.pieces) {
         for (let e = 0; e < pc.length; e += LANE_GROUP) counts[(pc.chunkOffset + e) / LANE_GROUP] = Math.min(LANE_GROUP, pc.length - e);
       }
-      lanes = device.createBuffer({ size: Math.max(16, Math.ceil(counts.byteLength / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `chunk${ci}.lanes` });
-      device.queue.writeBuffer(lanes, 0, counts);
+      lanes = uploadBuffer(device, counts, `chunk${ci}.lanes`, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
     }
     const origins = needsOrigins ? originTable(device, chunk, [...shapes.keys()], ci) : undefined;
     const temps = new Map(module.temps.map((t) => [t, device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE, label: `chunk${ci}.${t}` })]));
@@ -278,8 +272,6 @@ function originTable(device: GPUDevice, chunk: Chunk, tensors: string[], ci: num
     const id = tensors.indexOf(pc.tensor);
     for (let e = 0; e < pc.length; e += LANE_GROUP) table.set([id, pc.tensorOffset + e], (2 * (pc.chunkOffset + e)) / LANE_GROUP);
   }
-  const buf = device.createBuffer({ size: Math.max(16, Math.ceil(table.byteLength / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `chunk${ci}.origins` });
-  device.queue.writeBuffer(buf, 0, table);
-  return buf;
+  return uploadBuffer(device, table, `chunk${ci}.origins`, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
 }
 

@@ -27,29 +27,28 @@ export class FusedDispatch {
     const live = chunks.flatMap((c, ci) => {
       const len = c.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
       const items = Math.ceil(len / c.width);
-      return items === 0 ? [] : [{ ci, c, items, len }];
+      if (items > 0) this.writers.push({ group: c.chunk.group, uniform: c.uniform, write: uniformWriter(module.uniforms, { n: items, len }) });
+      return items === 0 ? [] : [{ ci, c, items }];
     });
-    for (const { c, items, len } of live) this.writers.push({ group: c.chunk.group, uniform: c.uniform, write: uniformWriter(module.uniforms, { n: items, len }) });
-    const kernels = (w: 1 | 4) => module.variants[w]!;
-    const count = kernelsOf(module).length; // 0 in a matrix module: its stages run elsewhere
-    for (let k = 0; k < count; k++) {
-      const runs = live.flatMap(({ ci, c, items }): Run[] => {
-        const spec = kernels(c.width)[k]!;
+    // None in a matrix module, whose stages run elsewhere; a `scalesOf` kernel runs once, on the first live chunk.
+    for (let k = 0; k < kernelsOf(module).length; k++) {
+      for (const { ci, c, items } of live) {
+        const spec = module.variants[c.width]![k]!;
         const [x, y] = spec.scalesOf ? spillGrid(scaleGroups!(spec.scalesOf, spec.workgroupSize), maxX) : gridFor(spec, items, maxX);
-        return [{ ci, kernel: k, width: c.width, x, y }];
-      });
-      const once = live.length > 0 && kernels(live[0]!.c.width)[k]!.scalesOf;
-      this.runs.push(...(once ? runs.slice(0, 1) : runs).filter((r) => r.x > 0));
+        if (x > 0) this.runs.push({ ci, kernel: k, width: c.width, x, y });
+        if (spec.scalesOf) break;
+      }
     }
   }
 
-  /** Writes the uniform of every chunk that holds work, for step `t`; `hostVals[g]` are group g's host values. */
-  writeUniforms(hostVals: readonly (readonly number[])[], t: number): void {
+  /**
+   * Records one step (PhasedRunner's signature, so a caller holds either): every live chunk's uniform for
+   * step `t` (`hostVals[g]`: group g's host values), then the planned dispatches; `groups(ci)` are chunk ci's
+   * bind groups, `pipes(width)` the pipelines.
+   */
+  encode(pass: GPUComputePassEncoder, _chunks: unknown, hostVals: readonly (readonly number[])[], t: number,
+    groups: (ci: number) => GPUBindGroup[], pipes: (width: 1 | 4) => GPUComputePipeline[]): void {
     for (const w of this.writers) this.device.queue.writeBuffer(w.uniform, 0, w.write(hostVals[w.group]!, t));
-  }
-
-  /** Records the planned dispatches; `groups(ci)` are chunk ci's bind groups, `pipes(width)` the pipelines. */
-  encode(pass: GPUComputePassEncoder, groups: (ci: number) => GPUBindGroup[], pipes: (width: 1 | 4) => GPUComputePipeline[]): void {
     for (const r of this.runs) {
       pass.setPipeline(pipes(r.width)[r.kernel]!);
       pass.setBindGroup(0, groups(r.ci)[r.kernel]!);

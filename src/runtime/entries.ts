@@ -14,10 +14,9 @@ interface Prepared {
   /** The chunks as this entry point runs them: its own width and uniform buffer. */
   own: FusedChunk[];
   pipes: Map<1 | 4, GPUComputePipeline[]>;
-  uniforms: GPUBuffer[];
   groups: GPUBindGroup[][];
-  fused?: FusedDispatch;
-  phased?: PhasedRunner;
+  /** What records a call: the phased runner (which also owns tables to dispose) or the fused plan. */
+  run: FusedDispatch | PhasedRunner;
 }
 
 /** What an entry point may bind of a chunk: its uniform, parameter and per-element states, and phased tables. */
@@ -45,18 +44,13 @@ export class EntryRunner {
     const p = await prep;
     const vals = groupHypers.map((h, g) => evalHost(m.host, h, t, { scalars, states: stepStates[g] }));
     const pass = enc.beginComputePass();
-    if (p.phased) {
-      p.phased.encode(pass, p.own, vals, t, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
-    } else {
-      p.fused!.writeUniforms(vals, t);
-      p.fused!.encode(pass, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
-    }
+    p.run.encode(pass, p.own, vals, t, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
     pass.end();
   }
 
   dispose(): void {
     for (const prep of this.prepared.values()) {
-      void prep.then((p) => { for (const u of p.uniforms) u.destroy(); p.phased?.dispose(); }, () => undefined);
+      void prep.then((p) => { for (const c of p.own) c.uniform.destroy(); if (p.run instanceof PhasedRunner) p.run.dispose(); }, () => undefined);
     }
   }
 
@@ -72,14 +66,14 @@ export class EntryRunner {
     if (m.phased?.smallStates.length) throw new UnsupportedError(`entry point '${m.name}' has tensor, row or column state, which entry points cannot share yet`);
     const other = [...(m.variants[1] ?? []), ...(m.variants[4] ?? [])].flatMap((k) => k.bindings).find((b) => !ENTRY_KINDS.has(b.kind));
     if (other) throw new UnsupportedError(`entry point binds '${other.kind}' buffers, which entry points cannot use`);
-    const widths = this.chunks.map((c) => this.width(m, c));
     const pipes = new Map<1 | 4, GPUComputePipeline[]>();
-    for (const w of new Set(widths)) pipes.set(w, await pipelines(this.device, m, w));
-    const uniforms = this.chunks.map((_, ci) => this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }));
-    const own = this.chunks.map((c, ci) => ({ chunk: c.chunk, width: widths[ci]!, uniform: uniforms[ci]! }));
+    for (const w of new Set(this.chunks.map((c) => this.width(m, c)))) pipes.set(w, await pipelines(this.device, m, w));
+    const own = this.chunks.map((c, ci) => ({
+      chunk: c.chunk, width: this.width(m, c), uniform: this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }),
+    }));
     const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, []) : undefined;
-    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, uniform: (ci: number) => uniforms[ci]!, width: (ci: number) => widths[ci]! };
+    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, uniform: (ci: number) => own[ci]!.uniform, width: (ci: number) => own[ci]!.width };
     const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
-    return { own, pipes, uniforms, groups, ...(phased ? { phased } : { fused: new FusedDispatch(this.device, m, own) }) };
+    return { own, pipes, groups, run: phased ?? new FusedDispatch(this.device, m, own) };
   }
 }

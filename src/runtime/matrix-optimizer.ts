@@ -12,10 +12,12 @@
 import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
 import { codecOf, isMatrix, NotAMatrixError, shapeSize, type KernelModule } from '../codegen-wgsl/index.js';
+import { readBuffer } from './device.js';
 import type { MemoryReport, OptimizerOptions, StepReport, TensorData, TensorSpec } from './chunks.js';
-import { MissingScalarError, MissingTensorError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
+import { MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
 import { decodeAs, encodeAs, type Packed } from '../formats/index.js';
 import { MatrixStages, type MatrixTensor } from './matrix-stages.js';
+import { NonFiniteCheck } from './matrix-guard.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
 import { STATE_LAYOUT_VERSION } from './checkpoint-map.js';
 import { createOptimizer, Optimizer } from './optimizer.js';
@@ -89,6 +91,8 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
 
 export class MatrixOptimizer extends Optimizer {
   private lastDispatches = 0;
+  private guarding = false;
+  private guardCheck: NonFiniteCheck | undefined;
 
   constructor(device: GPUDevice, module: KernelModule, shapes: Map<string, number[]>, groupHypers: Record<string, number>[],
     groupInits: Record<string, number>[], readonly stages: MatrixStages, readonly fallback: Optimizer | undefined, private readonly fbGroupOf: number[]) {
@@ -138,6 +142,23 @@ export class MatrixOptimizer extends Optimizer {
         sources.push({ key: `in:${input}`, data, n, t, label });
       }
     }
+    if (this.module.guard) {
+      if (this.guarding) throw new OptcRuntimeError(`optimizer '${this.module.name}' runs with the non-finite guard: await each step() before the next`);
+      // Every tensor's gradient and inputs, the fallback's too: a non-finite value anywhere skips the whole step.
+      const all = [...sources.map((x) => ({ data: x.data, n: x.n })), ...this.tensors.filter((n) => !this.stages.tensors.some((m) => m.name === n))
+        .flatMap((n) => [grads[n], ...Object.values(inputs).map((per) => per[n])].flatMap((data) => (data ? [{ data, n: numel(this.shapes.get(n)!) }] : [])))];
+      this.guarding = true;
+      this.guardCheck ??= new NonFiniteCheck(this.device, this.module.name);
+      return this.guardCheck.any(all).then((bad) => (bad ? { t: this.stepCount, skipped: true } : this.launch(sources, grads, inputs, scalars)))
+        .finally(() => { this.guarding = false; });
+    }
+    return this.launch(sources, grads, inputs, scalars);
+  }
+
+  /** The step itself, once the inputs are checked. */
+  private launch(sources: { key: string; data: TensorData; n: number; t: MatrixTensor }[], grads: Record<string, TensorData>,
+    inputs: Record<string, Record<string, TensorData>>, scalars: Record<string, number>): Promise<StepReport> {
+    const host = this.module.host;
     const t = this.stepCount + 1;
     const vals = this.groupHypers.map((h, g) => evalHost(host, h, t, { scalars, states: this.stepStates[g] }));
     const variants = vals.map((v) => this.stages.variantOf(v));
@@ -170,12 +191,35 @@ export class MatrixOptimizer extends Optimizer {
 
   override async readParam(name: string): Promise<Float32Array> {
     const t = this.matrix(name);
-    return t ? this.stages.readLeaf(t, 'p') : this.fallbackFor(name).readParam(name);
+    if (!t) return this.fallbackFor(name).readParam(name);
+    if (this.stages.isPacked(t, 'p')) return decodeAs(this.module.param!, await this.stages.readPacked(t, 'p'), numel(t.shape));
+    return this.stages.readLeaf(t, 'p');
   }
 
   override writeParam(name: string, data: Float32Array): void {
     const t = this.matrix(name);
-    if (t) this.stages.writeLeaf(t, 'p', data, `parameter '${name}'`); else this.fallbackFor(name).writeParam(name, data);
+    if (!t) { this.fallbackFor(name).writeParam(name, data); return; }
+    if (this.stages.isPacked(t, 'p')) {
+      if (data.length !== numel(t.shape)) throw new ShapeError(name, `parameter '${name}': got ${data.length} elements, expected ${numel(t.shape)}`);
+      this.stages.writePacked(t, 'p', encodeAs(this.module.param!, data));
+      return;
+    }
+    this.stages.writeLeaf(t, 'p', data, `parameter '${name}'`);
+  }
+
+  /** An f16/bf16 parameter as stored (u32 words, two elements each). */
+  override async readParamPacked(name: string): Promise<Uint32Array> {
+    const t = this.matrix(name);
+    if (!t) return this.fallbackFor(name).readParamPacked(name);
+    if (!this.stages.isPacked(t, 'p')) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
+    return (await this.stages.readPacked(t, 'p')).words;
+  }
+
+  override writeParamPacked(name: string, words: Uint32Array): void {
+    const t = this.matrix(name);
+    if (!t) { this.fallbackFor(name).writeParamPacked(name, words); return; }
+    if (!this.stages.isPacked(t, 'p')) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
+    this.stages.writePacked(t, 'p', { words, scales: new Float32Array(0) });
   }
 
   /** A state of one tensor; a matrix state has its own shape (`stateShape`), row-major. */
@@ -246,6 +290,7 @@ export class MatrixOptimizer extends Optimizer {
   override paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
     const t = this.matrix(name);
     if (!t) return this.fallbackFor(name).paramRegions(name);
+    if (this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as ${this.module.param.kind}, not f32`);
     return [{ buffer: t.leaves.get('p')!, byteOffset: 0, tensorByteOffset: 0, bytes: 4 * numel(t.shape) }];
   }
 

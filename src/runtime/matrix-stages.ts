@@ -72,10 +72,11 @@ export class MatrixStages {
     const leaves = new Map<string, GPUBuffer>();
     const foreign = new Set<string>();
     const info = module.matrix!;
-    const packed = new Map(packedMatrixStates(module).map((x) => [`st:${x.name}`, x]));
+    const packed = new Map(packedMatrixStates(module).map((x) => [x.leaf, x]));
     for (const leaf of info.schedule.leaves) {
       const [r, c] = shapeSize(leaf.shape, view);
       if (leaf.key === 'p' && p.buffer) {
+        if (packed.has('p')) throw new UnsupportedError(`parameter '${name}': '${module.name}' stores parameters as ${module.param!.kind}; give it the values (data), not an f32 buffer`);
         if (p.buffer.size < 4 * r * c) throw new ShapeError(name, `parameter '${name}': buffer holds ${p.buffer.size} bytes, shape ${JSON.stringify(shape)} needs ${4 * r * c}`);
         leaves.set('p', p.buffer);
         foreign.add('p');
@@ -85,8 +86,10 @@ export class MatrixStages {
       if (pk) {
         // Codes and scales of this tensor, holding the fill encoded as the interpreter encodes it; the f32
         // working matrix is shared (`work`, set when the stages are made).
-        const st = leaf.key.slice(3);
-        const fill = encodeAs(module.states.find((x) => x.name === st)!.format, new Float32Array(r * c).fill(init[st] ?? 0), [r, c]);
+        const st = pk.name;
+        const fill = st === 'p'
+          ? encodeAs(module.param!, p.data ?? new Float32Array(r * c))
+          : encodeAs(module.states.find((x) => x.name === st)!.format, new Float32Array(r * c).fill(init[st] ?? 0), [r, c]);
         const size = stateBytes(pk.codec, r * c);
         const codes = device.createBuffer({ size: Math.max(16, Math.ceil(size.codes / 16) * 16), usage: USAGE(), label: `${name} codes:${st}` });
         device.queue.writeBuffer(codes, 0, fill.words.buffer as ArrayBuffer, fill.words.byteOffset, fill.words.byteLength);
@@ -184,9 +187,12 @@ export class MatrixStages {
           enc.copyBufferToBuffer(prep.resolve(s.from).buffer, 0, prep.resolve(s.to).buffer, 0, 4 * r * c);
           n++;
         }
-        if (t.codecs?.encode.length) {
+        // Only what this variant stores is encoded again (an `every k` block leaves its states' codes as they are).
+        const written = new Set(stages.flatMap((x) => (x.kind === 'map' || x.kind === 'matmul' ? [x.out] : x.kind === 'copy' ? [x.to] : [])));
+        const encodes = t.codecs?.encode.filter((c) => written.has(c.kernel.bindings[0]!.buffer)) ?? [];
+        if (encodes.length) {
           const after = enc.beginComputePass({ label: `${this.module.name} ${t.name} encode` });
-          for (const c of t.codecs.encode) { after.setPipeline(c.pipeline); after.setBindGroup(0, c.group); after.dispatchWorkgroups(...c.kernel.grid); n++; }
+          for (const c of encodes) { after.setPipeline(c.pipeline); after.setBindGroup(0, c.group); after.dispatchWorkgroups(...c.kernel.grid); n++; }
           after.end();
         }
       });
@@ -222,9 +228,8 @@ export class MatrixStages {
   /** A compressed state of one tensor as stored: words and block scales. */
   async readPacked(t: MatrixTensor, st: string): Promise<Packed> {
     const codes = t.leaves.get(`codes:${st}`)!, scales = t.leaves.get(`scales:${st}`);
-    const { n } = this.leaf(t, `st:${st}`);
-    const codec = packedMatrixStates(this.module).find((x) => x.name === st)!.codec;
-    const size = stateBytes(codec, n);
+    const x = packedMatrixStates(this.module).find((y) => y.name === st)!;
+    const size = stateBytes(x.codec, this.leaf(t, x.leaf).n);
     return {
       words: new Uint32Array(await readBuffer(this.device, codes, size.codes)),
       scales: scales ? new Float32Array(await readBuffer(this.device, scales, size.scales)) : new Float32Array(0),
@@ -232,9 +237,8 @@ export class MatrixStages {
   }
 
   writePacked(t: MatrixTensor, st: string, pk: Packed): void {
-    const { n } = this.leaf(t, `st:${st}`);
-    const codec = packedMatrixStates(this.module).find((x) => x.name === st)!.codec;
-    const size = stateBytes(codec, n);
+    const x = packedMatrixStates(this.module).find((y) => y.name === st)!;
+    const size = stateBytes(x.codec, this.leaf(t, x.leaf).n);
     if (pk.words.byteLength !== size.codes || pk.scales.byteLength !== size.scales) {
       throw new ShapeError(t.name, `state '${st}' of '${t.name}': got ${pk.words.length} words and ${pk.scales.length} scales, expected ${size.codes / 4} and ${size.scales / 4}`);
     }
@@ -257,8 +261,11 @@ export class MatrixStages {
     for (const t of this.tensors) {
       for (const leaf of this.module.matrix!.schedule.leaves) {
         const [r, c] = shapeSize(leaf.shape, t.view);
-        const st = leaf.key.slice(3);
-        if (leaf.key === 'p') { if (!t.foreign.has('p')) paramBytes += 4 * r * c; } else if (t.leaves.has(`codes:${st}`)) stateBytes += t.leaves.get(`codes:${st}`)!.size + (t.leaves.get(`scales:${st}`)?.size ?? 0);
+        const st = leaf.key === 'p' ? 'p' : leaf.key.slice(3);
+        if (t.leaves.has(`codes:${st}`)) {
+          const b = t.leaves.get(`codes:${st}`)!.size + (t.leaves.get(`scales:${st}`)?.size ?? 0);
+          if (st === 'p') paramBytes += b; else stateBytes += b;
+        } else if (leaf.key === 'p') { if (!t.foreign.has('p')) paramBytes += 4 * r * c; }
         else if (leaf.key.startsWith('st:')) stateBytes += 4 * r * c;
       }
     }
@@ -331,8 +338,9 @@ export class MatrixStages {
   /** The decode and encode kernels of each compressed state of `t`, with their pipelines and bind groups. */
   private async codecKernels(t: MatrixTensor, resolve: (key: string) => GPUBufferBinding): Promise<{ decode: Coded[]; encode: Coded[] }> {
     const decode: Coded[] = [], encode: Coded[] = [];
-    for (const { name, codec } of packedMatrixStates(this.module)) {
-      const ks = matrixStateKernels(name, codec, this.leaf(t, `st:${name}`).n);
+    for (const { name, leaf, codec, stochastic } of packedMatrixStates(this.module)) {
+      const sr = stochastic ? { field: this.module.matrix!.srField!, tensor: t.index } : undefined;
+      const ks = matrixStateKernels(name, codec, this.leaf(t, leaf).n, leaf, sr);
       for (const [kernel, list] of [[ks.decode, decode], [ks.encode, encode]] as const) {
         const pipeline = await this.pipeline(kernel);
         const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resolve(b.buffer) })) });

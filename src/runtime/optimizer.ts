@@ -72,8 +72,7 @@ export class Optimizer extends CheckpointIO {
   private pendingGuard = false;
   private readonly entries?: EntryRunner;
   private readonly unwatch: () => void;
-  private readonly pipes: Map<1 | 4, GPUComputePipeline[]>;
-  private readonly flag?: GPUBuffer;
+  /** The module's pipelines and buffers as binding resolution sees them (flag: the guard's skip flag). */
   private readonly binds: BindCtx;
   /** Inputs some kernel reads, in the module's order ('g' first when read). */
   private readonly readInputs: string[];
@@ -85,8 +84,6 @@ export class Optimizer extends CheckpointIO {
     a: { shapes: Map<string, number[]>; groupHypers: Record<string, number>[]; groupInits?: Record<string, number>[]; pipes: Map<1 | 4, GPUComputePipeline[]>;
       flag?: GPUBuffer; phased?: PhasedRunner; entries?: EntryRunner; rank1?: Rank1Runner }) {
     super(device, module, a.shapes, chunks, a.groupHypers, a.phased, a.rank1, a.groupInits);
-    this.pipes = a.pipes;
-    this.flag = a.flag;
     this.entries = a.entries;
     this.binds = { device, module, chunks, pipes: a.pipes, phased: a.phased, rank1: a.rank1, flag: a.flag };
     const read = new Set(kernelsOf(module).flatMap((k) => k.bindings.filter((b) => b.kind === 'input').map((b) => b.name)));
@@ -161,7 +158,7 @@ export class Optimizer extends CheckpointIO {
     });
     const t = this.stepCount + 1;
     const hostVals = this.groupHypers.map((h, g) => evalHost(host, h, t, { scalars, states: this.stepStates[g] }));
-    if (this.flag) this.device.queue.writeBuffer(this.flag, 0, ZERO_WORD);
+    if (this.binds.flag) this.device.queue.writeBuffer(this.binds.flag, 0, ZERO_WORD);
     // A step that touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
     const callers = this.ownedByCallers.slice();
     sources.forEach((per, i) => {
@@ -178,12 +175,7 @@ export class Optimizer extends CheckpointIO {
       const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
       const groups = this.chunks.map((cb) => bindGroups(this.binds, cb, sources.map((per, i) => inputBinding(this.device, cb, this.readInputs[i]!, per, enc)), this.readInputs));
       const pass = enc.beginComputePass();
-      if (this.phased) {
-        this.phased.encode(pass, this.chunks, hostVals, t, (ci) => groups[ci]!, (w) => this.pipes.get(w)!);
-      } else {
-        this.fused!.writeUniforms(hostVals, t);
-        this.fused!.encode(pass, (ci) => groups[ci]!, (w) => this.pipes.get(w)!);
-      }
+      (this.phased ?? this.fused!).encode(pass, this.chunks, hostVals, t, (ci) => groups[ci]!, (w) => this.binds.pipes.get(w)!);
       pass.end();
       this.device.queue.submit([enc.finish()]);
     });
@@ -191,7 +183,7 @@ export class Optimizer extends CheckpointIO {
     const advance = () => {
       for (const [g, vals] of hostVals.entries()) for (const u of this.module.host.stepStateUpdates ?? []) this.stepStates[g]![u.state] = vals[u.value]!;
     };
-    if (!this.flag) {
+    if (!this.binds.flag) {
       const before = host.stepStateUpdates ? this.stepStates.map((g) => ({ ...g })) : this.stepStates;
       this.stepCount = t;
       advance();
@@ -199,7 +191,7 @@ export class Optimizer extends CheckpointIO {
       return refused ? refused.then((e) => { if (e) { this.undoStep(t, before); throw e; } return report; }) : Promise.resolve(report);
     }
     this.pendingGuard = true;
-    return Promise.all([refused, readBuffer(this.device, this.flag, 4)]).then(([e, bytes]) => {
+    return Promise.all([refused, readBuffer(this.device, this.binds.flag, 4)]).then(([e, bytes]) => {
       if (e) { this.undoStep(t, this.stepStates); throw e; }
       const skipped = new Uint32Array(bytes)[0] !== 0;
       if (!skipped) { this.stepCount = t; advance(); }
@@ -226,7 +218,7 @@ export class Optimizer extends CheckpointIO {
     this.disposed = true;
     this.chunks.forEach(destroyChunk);
     this.unwatch();
-    this.flag?.destroy();
+    this.binds.flag?.destroy();
     this.phased?.dispose();
     this.entries?.dispose();
     this.rank1?.dispose();

@@ -14,6 +14,7 @@
 // so each stage sees the previous one's writes.
 import { SEG, SEG_STRIDE, spillGrid, TEN, TENSOR_HEADER, TENSOR_STRIDE, type BindingSpec, type KernelModule, type PhasedInfo } from '../codegen-wgsl/index.js';
 import { uniformBytes } from '../host/index.js';
+import { storageBuffer, uploadBuffer } from './buffers.js';
 import { readBuffer } from './device.js';
 import { ShapeError, UnsupportedError } from './errors.js';
 import type { Chunk } from './layout.js';
@@ -30,7 +31,6 @@ interface TensorInfo { name: string; shape: number[]; group: number; rows: numbe
 
 export interface PhasedChunk { chunk: Chunk; width: 1 | 4; uniform: GPUBuffer }
 
-const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 export class PhasedRunner {
@@ -104,7 +104,7 @@ export class PhasedRunner {
         tiles += tileCount;
         if (this.info.rowsCols) { rowItems += t.rows * rowBlocks(t); colItems += t.cols * colBlocks(t); }
       });
-      this.segments.push(this.upload(rec, `chunk${ci}.seg`));
+      this.segments.push(uploadBuffer(device, rec, `chunk${ci}.seg`));
       this.counts.push({ nseg: c.chunk.pieces.length, ntiles: chunkTiles, nrow: rowItems, ncol: colItems });
     });
 
@@ -118,8 +118,8 @@ export class PhasedRunner {
       r[TEN.rowPartStart] = rowPartStart[k]!; r[TEN.colPartStart] = colPartStart[k]!;
       r[TEN.rowBlocks] = rowBlocks(t); r[TEN.colBlocks] = colBlocks(t);
     });
-    this.ten = this.upload(table, 'tensors');
-    this.gs = device.createBuffer({ size: Math.max(16, 4 * module.host.uniforms.length * groupInits.length), usage: STORAGE(), label: 'group scalars' });
+    this.ten = uploadBuffer(device, table, 'tensors');
+    this.gs = storageBuffer(device, 4 * module.host.uniforms.length * groupInits.length, 'group scalars');
 
     const T = this.tensors.length;
     for (const r of this.info.reductions) {
@@ -261,14 +261,8 @@ export class PhasedRunner {
   }
 
   private alloc(kind: string, name: string, slots: number): GPUBuffer {
-    const buf = this.device.createBuffer({ size: Math.max(16, Math.ceil((slots * 4) / 16) * 16), usage: STORAGE(), label: `${kind}.${name}` });
+    const buf = storageBuffer(this.device, slots * 4, `${kind}.${name}`);
     this.buffers.set(`${kind}:${name}`, buf);
-    return buf;
-  }
-
-  private upload(data: Uint32Array, label: string): GPUBuffer {
-    const buf = this.device.createBuffer({ size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: STORAGE(), label });
-    this.device.queue.writeBuffer(buf, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     return buf;
   }
 

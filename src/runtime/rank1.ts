@@ -6,10 +6,10 @@
 // over chunks shares them and checkpoints save them as one array.
 import { codecOf, R1_AXIS, R1_HEADER, R1_PIECE, type BindingSpec, type KernelModule } from '../codegen-wgsl/index.js';
 import { rank1Layout } from '../formats/index.js';
+import { storageBuffer, uploadBuffer } from './buffers.js';
 import { readBuffer } from './device.js';
 import type { Chunk } from './layout.js';
 
-const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 interface Rank1State {
   /** Scale slots of every tensor together. */
@@ -39,7 +39,7 @@ export class Rank1Runner {
         ranges.set(name, [slots, count]);
         slots += count;
       }
-      const scales = device.createBuffer({ size: Math.max(16, Math.ceil((8 * slots) / 16) * 16), usage: STORAGE(), label: `${s.name}.rank1` });
+      const scales = storageBuffer(device, 8 * slots, `${s.name}.rank1`);
       const tables = chunks.map(({ chunk }, ci) => {
         const pieces = chunk.pieces.filter((pc) => pc.length > 0);
         const words: number[] = [pieces.length, slots, 0, 0];
@@ -50,10 +50,7 @@ export class Rank1Runner {
           axisWord += R1_AXIS * n;
         }
         for (const pc of pieces) for (const x of axes.get(pc.tensor)!) words.push(x.dim, x.stride, x.base);
-        const data = Uint32Array.from(words);
-        const buf = device.createBuffer({ size: Math.ceil(data.byteLength / 16) * 16, usage: STORAGE(), label: `chunk${ci}.${s.name}.rank1table` });
-        device.queue.writeBuffer(buf, 0, data);
-        return buf;
+        return uploadBuffer(device, Uint32Array.from(words), `chunk${ci}.${s.name}.rank1table`);
       });
       this.states.set(s.name, { slots, ranges, scales, tables });
     }

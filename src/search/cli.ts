@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Program } from '../ir/index.js';
 import { parseProgram } from '../parser/index.js';
-import { bestWinner, DEFAULT_CONFIG, initSearch, runSearch, type SearchConfig, type SearchState, type Strategy } from './evolution.js';
+import { bestWinner, DEFAULT_CONFIG, initSearch, runSearch, type Individual, type SearchConfig, type SearchState, type Strategy } from './evolution.js';
 import { mutateOnce } from './mutate.js';
 import { Rng } from './rng.js';
 import { LocalScorer, type Scorer } from './scorer.js';
@@ -66,7 +66,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
     options: {
       from: { type: 'string' }, hyper: { type: 'string', multiple: true }, seed: { type: 'string' }, out: { type: 'string' },
       time: { type: 'string' }, candidates: { type: 'string' }, strategy: { type: 'string' }, population: { type: 'string' },
-      batch: { type: 'string' }, 'max-states': { type: 'string' }, resume: { type: 'boolean' }, queue: { type: 'string' }, device: { type: 'string' }, hurdle: { type: 'string' },
+      batch: { type: 'string' }, 'max-states': { type: 'string' }, resume: { type: 'boolean' }, queue: { type: 'string' }, device: { type: 'string' }, hurdle: { type: 'string' }, funnel: { type: 'string' },
       'no-progress': { type: 'boolean' },
     },
   });
@@ -95,6 +95,10 @@ export async function searchCommand(argv: string[]): Promise<number> {
         maxCandidates: values.candidates === undefined ? Infinity : num('candidates', values.candidates, 0),
         space: { ...DEFAULT_SPACE, maxStates: num('max-states', values['max-states'], DEFAULT_SPACE.maxStates) },
       };
+      if (values.funnel !== undefined) {
+        if (values.funnel !== '2' && values.funnel !== '3') throw new SearchUsageError(`--funnel expects 2 (A, B) or 3 (A, B, C), got '${values.funnel}'`);
+        config.funnel = Number(values.funnel) as 2 | 3;
+      }
       if (values.hurdle !== undefined) {
         const q = num('hurdle', values.hurdle, 0);
         if (!(q > 0 && q < 1)) throw new SearchUsageError(`--hurdle expects a quantile between 0 and 1 (e.g. 0.25), got '${values.hurdle}'`);
@@ -114,9 +118,11 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const warm = state.individuals[0]!;
   const stopped = state.config.hurdle === undefined ? '' : `, ${state.stats.stopped ?? 0} of them stopped at the hurdle`;
   console.log(`${state.stats.candidates} candidates, ${state.stats.scoredA} scored on A${stopped} (hit rate ${(100 * state.stats.hits / Math.max(1, state.stats.candidates)).toFixed(1)}%), ${state.stats.scoredB} on B, ${state.winners.length} winners, ${state.disagreements.length} A/B disagreements; report: ${join(out, 'report.html')}`);
+  const cs = (i: typeof best) => (warm.c === undefined ? '' : `, C ${i.c!.toFixed(3)}`);
+  const vs = warm.c === undefined ? '' : `, C ${best.c!.toFixed(3)} vs ${warm.c.toFixed(3)}`;
   console.log(best.id === 0
-    ? `best: ${files.best} (the warm start: no candidate beat it on task B; A ${warm.a.toFixed(3)}, B ${warm.b!.toFixed(3)})`
-    : `best: ${files.best} (A ${best.a.toFixed(3)} vs ${warm.a.toFixed(3)}, B ${best.b!.toFixed(3)} vs ${warm.b!.toFixed(3)} for the warm start)`);
+    ? `best: ${files.best} (the warm start: no candidate beat it on task ${warm.c === undefined ? 'B' : 'C'}; A ${warm.a.toFixed(3)}, B ${warm.b!.toFixed(3)}${cs(warm)})`
+    : `best: ${files.best} (A ${best.a.toFixed(3)} vs ${warm.a.toFixed(3)}, B ${best.b!.toFixed(3)} vs ${warm.b!.toFixed(3)}${vs} for the warm start)`);
   return 0;
 }
 
@@ -165,7 +171,8 @@ async function searchLoop(state: SearchState, scorer: Scorer, stateFile: string,
 
 /** Winners (best B first, at most 5) into DIR/winners, DIR/best.opt, DIR/report.html. */
 async function writeResults(s: SearchState, out: string): Promise<{ best: string }> {
-  const ranked = [...s.winners].map((id) => s.individuals[id]!).sort((a, b) => b.b! - a.b! || a.id - b.id).slice(0, 5);
+  const last = (i: Individual) => (s.config.funnel === 3 ? i.c! : i.b!);
+  const ranked = [...s.winners].map((id) => s.individuals[id]!).sort((a, b) => last(b) - last(a) || a.id - b.id).slice(0, 5);
   mkdirSync(join(out, 'winners'), { recursive: true });
   const written: WrittenWinner[] = [];
   const files: string[] = [];
@@ -184,9 +191,9 @@ async function writeResults(s: SearchState, out: string): Promise<{ best: string
   writeFileSync(join(out, 'report.html'), await searchReport(s, written, files));
   writeFileSync(join(out, 'summary.json'), JSON.stringify({
     from: s.from, config: { ...s.config, maxCandidates: Number.isFinite(s.config.maxCandidates) ? s.config.maxCandidates : null },
-    stats: s.stats, warm: { a: s.individuals[0]!.a, b: s.individuals[0]!.b },
-    best: { id: best.id, a: best.a, b: best.b, file: bestFile }, winners: ranked.map((i, k) => ({ id: i.id, a: i.a, b: i.b, file: files[k] })),
-    disagreements: s.disagreements.map((id) => ({ id, a: s.individuals[id]!.a, b: s.individuals[id]!.b })),
+    stats: s.stats, warm: { a: s.individuals[0]!.a, b: s.individuals[0]!.b, c: s.individuals[0]!.c },
+    best: { id: best.id, a: best.a, b: best.b, c: best.c, file: bestFile }, winners: ranked.map((i, k) => ({ id: i.id, a: i.a, b: i.b, c: i.c, file: files[k] })),
+    disagreements: s.disagreements.map((id) => ({ id, a: s.individuals[id]!.a, b: s.individuals[id]!.b, c: s.individuals[id]!.c })),
   }, null, 2));
   return { best: bestFile };
 }

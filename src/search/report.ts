@@ -20,8 +20,9 @@ export async function searchReport(s: SearchState, top: readonly WrittenWinner[]
     ['stopped at the early-stopping hurdle', s.config.hurdle === undefined ? 'off' : `${st.stopped ?? 0} (quantile ${s.config.hurdle})`], ['scored on B (funnel)', st.scoredB], ['winners (beat the warm start on B)', s.winners.length],
     ['A/B disagreements', s.disagreements.length], ['search time', `${(st.elapsedMs / 1000).toFixed(1)} s`],
     ['warm start fitness A / B', `${warm.a.toFixed(3)} / ${warm.b!.toFixed(3)}`],
+    ...(warm.c === undefined ? [] : [['third funnel stage: scored on C / warm start on C', `${st.scoredC ?? 0} / ${warm.c.toFixed(3)}`]]),
   ]);
-  const progs = top.map((w, k) => `<h3>${k + 1}. ${escapeHtml(files[k] ?? '')} — A ${w.ind.a.toFixed(3)}, B ${w.ind.b?.toFixed(3) ?? '-'}</h3><pre>${escapeHtml(w.source)}</pre>`).join('\n');
+  const progs = top.map((w, k) => `<h3>${k + 1}. ${escapeHtml(files[k] ?? '')} — A ${w.ind.a.toFixed(3)}, B ${w.ind.b?.toFixed(3) ?? '-'}${w.ind.c === undefined ? '' : `, C ${w.ind.c.toFixed(3)}`}</h3><pre>${escapeHtml(w.source)}</pre>`).join('\n');
   const dis = s.disagreements.length
     ? table(['candidate', 'A', 'B', 'mutation'], s.disagreements.map((id) => { const i = s.individuals[id]!; return [`#${id}`, i.a.toFixed(3), i.b!.toFixed(3), i.mutation]; }))
     : '<p>None: every candidate that set a new best on A also beat the warm start on B.</p>';

@@ -2,11 +2,11 @@
 // suite and the candidate's behavioural hash, so equal keys share one score wherever it was computed.
 import type { Program } from '../ir/index.js';
 import { FLOOR, scoreProgram, scoreProgramAsync, type Fitness } from './fitness.js';
-import { suite, type Suite } from './tasks.js';
+import { suite, type Suite, type SuiteName } from './tasks.js';
 
 export interface ScoreRequest {
   key: string;
-  suite: 'A' | 'B';
+  suite: SuiteName;
   program: Program;
   /** Early-stopping hurdle on the fitness after a third of the steps (fitness.ts); none when absent. */
   hurdle?: number;
@@ -22,7 +22,7 @@ export interface Scorer {
 export const HURDLE: Fitness = { fitness: FLOOR, tasks: [] };
 
 const suites = new Map<string, Suite>();
-function suiteOf(name: 'A' | 'B'): Suite {
+function suiteOf(name: SuiteName): Suite {
   let s = suites.get(name);
   if (!s) suites.set(name, (s = suite(name)));
   return s;
@@ -35,7 +35,7 @@ export function scoreRequestAsync(r: Pick<ScoreRequest, 'suite' | 'program' | 'h
 
 export class LocalScorer implements Scorer {
   /** Unique candidates scored, per suite. */
-  readonly scored = { A: 0, B: 0 };
+  readonly scored = { A: 0, B: 0, C: 0 };
   async score(reqs: readonly ScoreRequest[]): Promise<Map<string, Fitness>> {
     const out = new Map<string, Fitness>();
     for (const r of reqs) {

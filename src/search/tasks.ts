@@ -25,8 +25,11 @@ export type GpuTask =
   | { kind: 'quadratic'; h: Float32Array; c: Float32Array; noise?: Float32Array }
   /** Rosenbrock valleys with minima (c, c^2), one c per pair. */
   | { kind: 'rosenbrock'; c: Float32Array }
-  /** Softmax regression: rows[(t - 1) * batch + k] is the k-th training row of step t. */
-  | { kind: 'logreg'; x: Float32Array; y: Uint32Array; features: number; classes: number; batch: number; rows: Uint32Array };
+  /**
+   * A softmax classifier, without (logreg) or with one tanh hidden layer of `hidden` units (mlp):
+   * rows[(t - 1) * batch + k] is the k-th training row of step t.
+   */
+  | { kind: 'logreg' | 'mlp'; x: Float32Array; y: Uint32Array; features: number; hidden: number; classes: number; batch: number; rows: Uint32Array };
 
 /**
  * f(x) = 1/2 sum h_i (x_i - c_i)^2, h log-spaced over `cond` (1 ... 1/cond), the minimum c random (a rule
@@ -152,15 +155,17 @@ export function mnistClassifier(name: string, o: { side: 7 | 14; hidden: number;
       for (let r = 0; r < test.n; r++) { forward(x, test, r); s -= Math.log(Math.max(z[test.y[r]!]!, 1e-30)); }
       return s / test.n;
     },
-    gpu: H ? undefined : (steps) => ({
-      kind: 'logreg', x: train.x, y: Uint32Array.from(train.y), features: f, classes: C, batch: o.batch,
+    gpu: (steps) => ({
+      kind: H ? 'mlp' : 'logreg', x: train.x, y: Uint32Array.from(train.y), features: f, hidden: H, classes: C, batch: o.batch,
       rows: Uint32Array.from({ length: steps * o.batch }, (_, k) => order[k % train.n]!),
     }),
   };
 }
 
+export type SuiteName = 'A' | 'B' | 'C';
+
 export interface Suite {
-  name: 'A' | 'B';
+  name: SuiteName;
   tasks: Task[];
   steps: number;
 }
@@ -169,7 +174,7 @@ export interface Suite {
  * Task A, the proxy every candidate is scored on, and task B, >= 10x larger (parameters and work), on
  * which candidates that beat the warm start on A are re-scored before they count as winners.
  */
-export function suite(name: 'A' | 'B', size: 'full' | 'tiny' = process.env.OPTC_SEARCH_SUITE === 'tiny' ? 'tiny' : 'full'): Suite {
+export function suite(name: SuiteName, size: 'full' | 'tiny' = process.env.OPTC_SEARCH_SUITE === 'tiny' ? 'tiny' : 'full'): Suite {
   if (size === 'tiny') return tinySuite(name);
   if (name === 'A') {
     return {
@@ -178,6 +183,18 @@ export function suite(name: 'A' | 'B', size: 'full' | 'tiny' = process.env.OPTC_
         rosenbrock('rosenbrock', 16),
         quadratic('noisy-quadratic', 64, 1e2, 0.1, 5),
         mnistClassifier('mnist-logreg', { side: 7, hidden: 0, train: 100, test: 50, batch: 32 }),
+      ],
+    };
+  }
+  if (name === 'C') {
+    // The third funnel stage (--funnel 3): 16x B's quadratics and valleys, B's MLP on twice the batch, and
+    // twice the steps (a longer horizon): 5.2x B's parameters, 10.4x its parameters x steps.
+    return {
+      name, steps: 120, tasks: [
+        quadratic('quadratic', 16384, 1e5, 0, 31),
+        rosenbrock('rosenbrock', 4096, 32),
+        quadratic('noisy-quadratic', 16384, 1e4, 0.1, 35),
+        mnistClassifier('mnist-mlp', { side: 14, hidden: 32, train: 700, test: 150, batch: 128, seed: 33 }),
       ],
     };
   }
@@ -195,10 +212,10 @@ export function suite(name: 'A' | 'B', size: 'full' | 'tiny' = process.env.OPTC_
  * Small versions of both suites for tests of the search machinery (OPTC_SEARCH_SUITE=tiny, inherited by
  * workers a test starts): same kinds of task, a fraction of the work. Not a proxy worth searching on.
  */
-function tinySuite(name: 'A' | 'B'): Suite {
-  const k = name === 'A' ? 1 : 4;
+function tinySuite(name: SuiteName): Suite {
+  const k = name === 'A' ? 1 : name === 'B' ? 4 : 16;
   return {
-    name, steps: 20, tasks: [
+    name, steps: name === 'C' ? 40 : 20, tasks: [
       quadratic('quadratic', 16 * k, 1e3, 0, 21),
       rosenbrock('rosenbrock', 4 * k, 22),
       quadratic('noisy-quadratic', 16 * k, 1e2, 0.1, 25),

@@ -7,16 +7,27 @@ import { hashProgram, toSource, type Program } from '../ir/index.js';
 import { parseProgram } from '../parser/index.js';
 import { runPipeline } from '../passes/index.js';
 import { lineage, type Individual, type SearchState } from './evolution.js';
+import { foldIdentities, reorder } from './canonical.js';
 import { behaviour } from './fingerprint.js';
 import type { Fitness } from './fitness.js';
 
-/** The simplified program as `.opt` source parses it (a fixed point of print + parse). */
+/** Winners are printed for a reader: single-use values inlined (src/ir/to-source.ts). */
+const READABLE = { readable: true };
+
+/**
+ * The simplified program as `.opt` source parses it (a fixed point of print + parse). The finite-input
+ * identities and the reordering of canonical.ts are kept only if the program still computes what it did
+ * (same behavioural hash); otherwise the passes' exact simplification alone is printed.
+ */
 export function simplify(p: Program, name: string): Program {
-  const out = runPipeline({ ...p, name }, { stopAfter: 'eliminateDeadCode' }).program;
-  let prog = reparse(toSource({ ...out, schedule: undefined }));
-  // toSource + parse can reorder instructions once (into lowering order); after that it is stable.
+  const exact = runPipeline({ ...p, name }, { stopAfter: 'eliminateDeadCode' }).program;
+  const before = behaviour(exact).hash;
+  const readable = reorder(runPipeline(foldIdentities(exact), { stopAfter: 'eliminateDeadCode' }).program);
+  const out = behaviour(readable).hash === before ? readable : exact;
+  let prog = reparse(toSource({ ...out, schedule: undefined }, READABLE));
+  // Print + parse can reorder instructions once (into lowering order); after that it is stable.
   for (let k = 0; k < 3; k++) {
-    const again = reparse(toSource(prog));
+    const again = reparse(toSource(prog, READABLE));
     if (hashProgram(again) === hashProgram(prog)) return prog;
     prog = again;
   }
@@ -46,16 +57,17 @@ export function winnerSource(s: SearchState, ind: Individual, name: string): Wri
   const warm = s.individuals[0]!;
   const doc = [
     `Found by \`optc search\` (strategy ${s.config.strategy}, seed ${s.config.seed}) from ${s.from}: candidate #${ind.id}.`,
-    `Fitness: A ${fmt(ind.a)}, B ${ind.b === undefined ? 'not scored' : fmt(ind.b)}; the warm start: A ${fmt(warm.a)}, B ${fmt(warm.b!)}.`,
+    `Fitness: A ${fmt(ind.a)}, B ${ind.b === undefined ? 'not scored' : fmt(ind.b)}${warm.c === undefined ? '' : `, C ${ind.c === undefined ? 'not scored' : fmt(ind.c)}`}; the warm start: A ${fmt(warm.a)}, B ${fmt(warm.b!)}${warm.c === undefined ? '' : `, C ${fmt(warm.c)}`}.`,
     `lr is chosen per task from a grid (docs/search.md); the program's own lr default is the warm start's.`,
     '',
     ...fitnessLines('A', s.cache[`A:${ind.key}`]),
     ...fitnessLines('B', s.cache[`B:${ind.key}`]),
+    ...fitnessLines('C', s.cache[`C:${ind.key}`]),
     '',
     'Lineage (mutations from the warm start):',
     ...lineage(s, ind.id).slice(1).map((l) => `  #${l.id} (A ${fmt(l.a)}): ${l.mutation}`),
   ];
-  const text = `${doc.map((l) => `///${l ? ` ${l}` : ''}`).join('\n')}\n${toSource(program)}`;
+  const text = `${doc.map((l) => `///${l ? ` ${l}` : ''}`).join('\n')}\n${toSource(program, READABLE)}`;
   const back = reparse(text);
   if (hashProgram(back) !== hashProgram(program)) throw new Error(`search: the written winner #${ind.id} does not re-parse to the same program`);
   return { source: text, program, ind };

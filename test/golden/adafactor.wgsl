@@ -209,10 +209,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(4) var<storage, read_write> res_r27: array<f32>;
 @group(0) @binding(5) var<storage, read> part_r27: array<f32>;
 @group(0) @binding(6) var<storage, read_write> res_r32: array<f32>;
-@group(0) @binding(7) var<storage, read_write> sm_r: array<f32>;
-@group(0) @binding(8) var<storage, read_write> res_r59: array<f32>;
-@group(0) @binding(9) var<storage, read> part_r59: array<f32>;
-@group(0) @binding(10) var<storage, read_write> sm_c: array<f32>;
+@group(0) @binding(7) var<storage, read> sm_r: array<f32>;
 var<workgroup> red: array<f32, 256>;
 
 @compute @workgroup_size(256)
@@ -267,6 +264,35 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   }
   storageBarrier();
   workgroupBarrier();
+}
+
+// ==== adafactor · s1_tensors_1 · width 1
+// adafactor: s1_tensors_1
+@group(0) @binding(0) var<storage, read> ten: array<u32>;
+@group(0) @binding(1) var<storage, read> gs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> res_r59: array<f32>;
+@group(0) @binding(3) var<storage, read> part_r59: array<f32>;
+@group(0) @binding(4) var<storage, read_write> sm_r: array<f32>;
+@group(0) @binding(5) var<storage, read> res_r21: array<f32>;
+@group(0) @binding(6) var<storage, read_write> sm_c: array<f32>;
+@group(0) @binding(7) var<storage, read> res_r27: array<f32>;
+var<workgroup> red: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tns = wid.x + wid.y * 65535u;
+  let tb = 4u + tns * 12u;
+  let grp = ten[tb + 0u];
+  let partStart = ten[tb + 1u];
+  let partCount = ten[tb + 2u];
+  let rows = ten[tb + 3u];
+  let cols = ten[tb + 4u];
+  let rowBase = ten[tb + 5u];
+  let colBase = ten[tb + 6u];
+  let rowPartStart = ten[tb + 7u];
+  let colPartStart = ten[tb + 8u];
+  let rowBlocks = ten[tb + 9u];
+  let colBlocks = ten[tb + 10u];
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r59[partStart + k]); }

@@ -3,7 +3,7 @@
 // or in the scorer's own lane buffers: direct.ts) to its gradient buffers. A "lane" is one task of one candidate at one grid step size.
 import type { Optimizer } from '../../index.js';
 import type { GpuTask, Suite } from '../tasks.js';
-import { LOGREG_MAX, LOGREG_MAX_CLASSES, LOGREG_WGSL, QUADRATIC_WGSL, ROSENBROCK_WGSL } from './task-kernels.js';
+import { LOGREG_MAX, LOGREG_MAX_CLASSES, LOGREG_WGSL, MLP_MAX_HIDDEN, MLP_MAX_LOGITS, MLP_WGSL, QUADRATIC_WGSL, ROSENBROCK_WGSL } from './task-kernels.js';
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
 const GRAD = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
@@ -57,9 +57,13 @@ export class GpuSuite {
         tasks.push({ spec, pipeline: await pipe('rosenbrock', ROSENBROCK_WGSL), workgroups: Math.ceil(spec.c.length / 64),
           data: [upload(spec.c, `${task.name}.c`), uniform([spec.c.length, 0, 0, 0], task.name)] });
       } else {
-        if (spec.batch * spec.classes > LOGREG_MAX || spec.classes > LOGREG_MAX_CLASSES) throw new Error(`task '${task.name}': a batch of ${spec.batch} x ${spec.classes} classes exceeds the kernel's ${LOGREG_MAX}`);
-        // The uniform's last word (b's offset from W) depends on the runtime's layout: written per lane.
-        tasks.push({ spec, pipeline: await pipe('logreg', LOGREG_WGSL), workgroups: 1,
+        const mlp = spec.kind === 'mlp';
+        const [logits, hidden] = mlp ? [MLP_MAX_LOGITS, MLP_MAX_HIDDEN] : [LOGREG_MAX, 0];
+        if (spec.batch * spec.classes > logits || spec.batch * spec.hidden > hidden || spec.classes > LOGREG_MAX_CLASSES) {
+          throw new Error(`task '${task.name}': a batch of ${spec.batch} x (${spec.hidden} hidden, ${spec.classes} classes) exceeds the kernel's workgroup memory (${hidden}, ${logits}; at most ${LOGREG_MAX_CLASSES} classes)`);
+        }
+        // The uniform's offsets of the tensors after W (from W) depend on the runtime's layout: written per lane.
+        tasks.push({ spec, pipeline: await pipe(spec.kind, mlp ? MLP_WGSL : LOGREG_WGSL), workgroups: 1,
           data: [upload(spec.x, `${task.name}.x`), upload(spec.y, `${task.name}.y`), upload(spec.rows, `${task.name}.rows`)] });
       }
     }
@@ -81,9 +85,12 @@ export class GpuSuite {
         const first = params[0]!, last = params[params.length - 1]!;
         if (params.some((r) => r.buffer !== first.buffer)) throw new Error(`search: the parameters of task ${k} are in different buffers`);
         const extra: GPUBuffer[] = [...task.data];
-        if (task.spec.kind === 'logreg') {
-          const u = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `logreg.u` });
-          device.queue.writeBuffer(u, 0, new Uint32Array([task.spec.features, task.spec.classes, task.spec.batch, (last.offset - first.offset) / 4]));
+        if (task.spec.kind === 'logreg' || task.spec.kind === 'mlp') {
+          const { features, hidden, classes, batch } = task.spec;
+          const at = params.map((r) => (r.offset - first.offset) / 4);
+          const words = task.spec.kind === 'logreg' ? [features, classes, batch, at[1]!] : [features, hidden, classes, batch, at[1]!, at[2]!, at[3]!, 0];
+          const u = device.createBuffer({ size: words.length * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${task.spec.kind}.u` });
+          device.queue.writeBuffer(u, 0, new Uint32Array(words));
           owned.push(u);
           extra.push(u);
         }

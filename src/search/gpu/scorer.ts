@@ -11,8 +11,9 @@
 // last step the trained parameters of the whole batch come back in one read, and the held-out losses are
 // computed on the host by the same code as the CPU scorer's (fitness.ts `fitnessOf`).
 //
-// Task B's classifier (an MLP) has no WGSL kernel yet: B requests, and any candidate that optc or the
-// device cannot compile, are scored by the CPU evaluator (counted in `cpuFallbacks`).
+// Tasks A and B run here (B's MLP has its own kernel), each suite uploaded once, B when first asked for;
+// C requests, and any candidate that optc or the device cannot compile, are scored by the CPU evaluator
+// (the latter counted in `cpuFallbacks`).
 import { compile, createOptimizer, getDevice, releaseGpu, type Optimizer } from '../../index.js';
 import type { Program } from '../../ir/index.js';
 import { fitnessOf, LR_GRID, lrScale, type Fitness } from '../fitness.js';
@@ -148,12 +149,17 @@ async function readBack(device: GPUDevice, cands: Candidate[], s: Suite, G: numb
   });
 }
 
-/** A Scorer on a WebGPU device: task A on the device in batches, task B (and fallbacks) on the CPU. */
+/** Suites scored on the device (C, at 5x B's size, stays on the CPU: untested here). */
+const ON_DEVICE = ['A', 'B'] as const;
+type DeviceSuite = (typeof ON_DEVICE)[number];
+
+/** A Scorer on a WebGPU device: tasks A and B on the device in batches, C (and fallbacks) on the CPU. */
 export class WebGpuScorer implements Scorer {
-  readonly scored = { A: 0, B: 0 };
+  readonly scored = { A: 0, B: 0, C: 0 };
   /** Candidates optc or the device could not compile, scored on the CPU instead. */
   cpuFallbacks = 0;
-  private constructor(readonly device: GPUDevice, private readonly a: GpuSuite) {}
+  private readonly suites = new Map<DeviceSuite, Promise<GpuSuite>>();
+  private constructor(readonly device: GPUDevice, a: GpuSuite) { this.suites.set('A', Promise.resolve(a)); }
 
   /** Opens the device (failing with how to get one: `bash scripts/setup.sh`) and uploads task A. */
   static async create(): Promise<WebGpuScorer> {
@@ -161,26 +167,35 @@ export class WebGpuScorer implements Scorer {
     return new WebGpuScorer(device, await GpuSuite.create(device, makeSuite('A')));
   }
 
+  /** Suite `name` on the device, uploaded on first use. */
+  private suite(name: DeviceSuite): Promise<GpuSuite> {
+    if (!this.suites.has(name)) this.suites.set(name, GpuSuite.create(this.device, makeSuite(name)));
+    return this.suites.get(name)!;
+  }
+
   async score(reqs: readonly ScoreRequest[]): Promise<Map<string, Fitness>> {
     const out = new Map<string, Fitness>();
-    const onA = [...new Map(reqs.filter((r) => r.suite === 'A').map((r) => [r.key, r])).values()];
-    const fits = await scoreOnDevice(this.device, this.a, onA.map((r) => r.program));
-    onA.forEach((r, i) => {
-      let f = fits[i];
-      if (!f) { this.cpuFallbacks++; f = scoreRequest(r); }
-      out.set(r.key, f);
-      this.scored.A++;
-    });
+    for (const name of ON_DEVICE) {
+      const on = [...new Map(reqs.filter((r) => r.suite === name).map((r) => [r.key, r])).values()];
+      if (!on.length) continue;
+      const fits = await scoreOnDevice(this.device, await this.suite(name), on.map((r) => r.program));
+      on.forEach((r, i) => {
+        let f = fits[i];
+        if (!f) { this.cpuFallbacks++; f = scoreRequest(r); }
+        out.set(r.key, f);
+        this.scored[name]++;
+      });
+    }
     for (const r of reqs) {
-      if (r.suite === 'A' || out.has(r.key)) continue;
+      if (out.has(r.key)) continue;
       out.set(r.key, scoreRequest(r));
-      this.scored.B++;
+      this.scored[r.suite]++;
     }
     return out;
   }
 
   async close(): Promise<void> {
-    this.a.dispose();
+    for (const g of this.suites.values()) (await g.catch(() => undefined))?.dispose();
     this.device.destroy();
     releaseGpu();
   }
