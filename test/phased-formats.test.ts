@@ -7,6 +7,7 @@
 //       and with the non-finite guard. The interpreter folds reductions in the kernels' f32 order
 //       (src/ir/reduce-order.ts); everything else is the same f32 arithmetic and the same quantizer, so
 //       nothing short of equality is right.
+//       Rank-1 q4u (LAMB's v) likewise, through the maxima sweep, the store sweep and the scale copy.
 //       Named update blocks (an elementwise one and one with random numbers, which runs in stages) share
 //       the bf16 parameter with stochastic rounding and the 8-bit state, bit for bit too.
 //   (b) The interpreter (float64 reductions) against an independent float64 reference of the f32
@@ -171,4 +172,27 @@ describe('named update blocks over a bf16 parameter (stochastic rounding) and an
       opt.dispose();
     }
   });
+});
+
+describe('rank-1 q4u in a phased program: LAMB with m as q4 and v as q4u(rank1 = 1)', () => {
+  const src = source('lamb8bit').replace('optimizer lamb8bit', 'optimizer lamb4bit_rank1')
+    .replace('state m: q8 = 0;', 'state m: q4 = 0;').replace('state v: q8u = 0;', 'state v: q4u(rank1 = 1) = 0;');
+  for (const [what, options] of [['packed', {}], ['split over 32 KiB bindings', { maxBindingBytes: 32768 }]] as [string, OptimizerOptions][]) {
+    it(`${what}: Dawn = interpreter, bit for bit (the maxima sweep, the store sweep, the scale copy)`, async () => {
+      const c = compile(src, { file: 'lamb4bit_rank1.opt' });
+      expect(c.module.phased!.dispatches.map((d) => d.grid)).toEqual(['elems', 'tensors', 'blocks', 'blocks', 'scales']);
+      const data = multiData('phased-formats|rank1', SHAPES, { steps: 6 });
+      const run = new TensorsRun(c.program, data.shapes, data.p0, deviceOrder(c.module, widthOf(c.module)), () => ({ lr: 0.01 }));
+      const opt = await createOptimizer(device, c.module, Object.fromEntries(data.names.map((n, k) => [n, { shape: data.shapes[k]!, data: data.p0[k]! }])),
+        { hypers: { lr: 0.01 }, ...options });
+      try {
+        for (let k = 0; k < 6; k++) {
+          await opt.step(Object.fromEntries(data.names.map((n, j) => [n, data.grads[k]![j]!])));
+          await expectDeviceEquals(`t=${k + 1}`, c.program, opt, data.names, run.step(k + 1, data.grads[k]!));
+        }
+      } finally {
+        opt.dispose();
+      }
+    });
+  }
 });

@@ -1,11 +1,12 @@
 // Randomized differential test of the phased kernels with every storage format (issue 14): seeded random
 // programs mixing reductions (sum, max, min over tensors, rows, columns and all tensors; norms and RMS),
 // row, column and tensor state, uniform random numbers, compressed states in every block-scaled, FP8 and
-// 16-bit format (nearest or stochastic rounding) and f16/bf16 parameters, compiled with or without the
+// 16-bit format (nearest or stochastic rounding), rank-1 q4u (in programs without row or column values,
+// which run at width 4) and f16/bf16 parameters, compiled with or without the
 // non-finite guard, run on Dawn over several tensors packed into shared chunks at width 4 or 1: parameter,
 // codes, scales and small states equal the interpreter's bit for bit after every step. The interpreter
 // folds reductions in the kernels' f32 order (src/ir/reduce-order.ts); test/compressed-fuzz.test.ts is the
-// elementwise twin (with rank-1 q4u, which phased programs refuse: E0315).
+// elementwise twin.
 //
 // As there, the programs use +, -, *, sqrt of |x|, min, max, abs, comparisons and select and clamp what
 // they store, so no NaN or infinity arises; means divide by the element count (a division by an integer
@@ -25,6 +26,7 @@ const STATE_FORMATS: StateFormat[] = [
   { kind: 'q4', block: 32 }, { kind: 'fp8e4m3' }, { kind: 'fp8e5m2', block: 128 }, { kind: 'f16' }, { kind: 'bf16' },
   { kind: 'bf16', rounding: 'stochastic' }, { kind: 'f16', rounding: 'stochastic' }, { kind: 'q8', block: 1024 },
 ];
+const M_FORMATS: StateFormat[] = [...STATE_FORMATS, { kind: 'q4u', rank1: true }];
 const PARAM_FORMATS: StateFormat[] = [{ kind: 'f32' }, { kind: 'bf16' }, { kind: 'bf16', rounding: 'stochastic' }, { kind: 'f16' }];
 const SHAPES: number[][] = [[1], [7], [33, 35], [130], [4, 5, 6], [64, 3], [2, 129], [9000]];
 
@@ -41,10 +43,15 @@ function randomCase(index: number): Case {
   const pf = pick(PARAM_FORMATS);
   b.paramFormat(pf);
   const p = b.param(), g = b.grad();
-  const formats = { m: pick(STATE_FORMATS), v: pick(STATE_FORMATS) };
+  // Rank-1 q4u is located per vec4: programs with it run at width 4, so they keep to per-tensor and global
+  // values (row and column values run at width 1: E0315).
+  // m's format cycles through every format (so any 15 programs in a row cover them); v's is random.
+  const mFormat = M_FORMATS[index % M_FORMATS.length]!;
+  const flat = mFormat.rank1 === true || rnd() < 0.15;
+  const formats = { m: mFormat, v: pick(STATE_FORMATS) };
   const elemStates = Object.fromEntries(Object.entries(formats).map(([name, format]) => [name, b.state(name, { format, init: rnd() < 0.5 ? 0 : 0.25 })]));
   // Small states: one per row, per column, per tensor, each present or not.
-  const small = (['row', 'col', 'tensor'] as const).filter(() => rnd() < 0.4).map((space) => ({ space, v: b.state(`s_${space}`, { space, init: 0.5 }) }));
+  const small = (flat ? ['tensor'] as const : ['row', 'col', 'tensor'] as const).filter(() => rnd() < 0.4).map((space) => ({ space, v: b.state(`s_${space}`, { space, init: 0.5 }) }));
   const elems: Value[] = [p, g, ...Object.values(elemStates)];
   const others: Value[] = small.map((s) => s.v);
   const clamp = (x: Value) => b.op('min', b.op('max', x, -1), 1);
@@ -71,8 +78,8 @@ function randomCase(index: number): Case {
       let red: Value;
       if (kind < 0.25) red = b.sqrt(reduced('sum', pick(['tensor', 'global'] as const), b.mul(e, e))); // a norm
       else if (kind < 0.4) red = b.sqrt(b.div(reduced('sum', 'tensor', b.mul(e, e)), b.dim('numel'))); // an RMS
-      else if (kind < 0.6) red = b.div(reduced('sum', pick(['row', 'col'] as const), e), b.dim(pick(['rows', 'cols'] as const))); // a row/column mean
-      else red = reduced(pick(['sum', 'max', 'min'] as const), pick(['tensor', 'row', 'col', 'global'] as const), e);
+      else if (kind < 0.6 && !flat) red = b.div(reduced('sum', pick(['row', 'col'] as const), e), b.dim(pick(['rows', 'cols'] as const))); // a row/column mean
+      else red = reduced(pick(['sum', 'max', 'min'] as const), pick(flat ? ['tensor', 'global'] as const : ['tensor', 'row', 'col', 'global'] as const), e);
       const c = clamp(b.mul(red, 0.25));
       others.push(c);
       elems.push(b.mul(e, c));
@@ -88,12 +95,14 @@ function randomCase(index: number): Case {
     b.store(`s_${s.space}`, mix(s.v, b.mul(reduced('sum', over, e), 0.01)));
     features.add(`state:${s.space}`);
   }
-  b.store('p', b.op('sub', p, b.op('mul', lr, clamp(late()))));
-  for (const f of [...Object.values(formats), pf]) if (f.kind !== 'f32') features.add(`${f.kind}${f.rounding ? '-sr' : ''}`);
+  // p's step is scaled by a clamped norm of g, so every program has a reduction (and runs in stages).
+  const scale = clamp(b.mul(b.sqrt(reduced('sum', 'tensor', b.mul(g, g))), 0.1));
+  b.store('p', b.op('sub', p, b.op('mul', lr, clamp(b.mul(late(), scale)))));
+  for (const f of [...Object.values(formats), pf]) if (f.kind !== 'f32') features.add(`${f.kind}${f.rounding ? '-sr' : ''}${f.rank1 ? '-rank1' : ''}`);
   const options: CompileOptions = { guard: rnd() < 0.3 };
   if (options.guard) features.add('guard');
   const shapes = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(SHAPES));
-  return { program: b.finish(), options, shapes, vectorize: rnd() < 0.7, hypers: { lr: 0.05 + rnd() * 0.1, beta: 0.5 + rnd() * 0.45 }, features: [...features].sort() };
+  return { program: b.finish(), options, shapes, vectorize: flat || rnd() < 0.7, hypers: { lr: 0.05 + rnd() * 0.1, beta: 0.5 + rnd() * 0.45 }, features: [...features].sort() };
 }
 
 let device: GPUDevice;
@@ -107,7 +116,7 @@ describe(`${PROGRAMS} random phased programs over random storage formats: Dawn =
     // The generator reaches every format, every reduction and every kind of small state (checked when the
     // default number of programs ran; a filtered run checks only what it ran).
     if (ran < 20) return;
-    for (const want of ['q8', 'q4', 'fp8e4m3', 'bf16-sr', 'f16-sr', 'bf16', 'f16', 'sum:global', 'sum:row', 'sum:col', 'max:tensor', 'state:row', 'state:col', 'state:tensor', 'rand', 'guard']) {
+    for (const want of ['q8', 'q4', 'q4u-rank1', 'fp8e4m3', 'bf16-sr', 'f16-sr', 'bf16', 'f16', 'sum:global', 'sum:row', 'sum:col', 'max:tensor', 'state:row', 'state:col', 'state:tensor', 'rand', 'guard']) {
       expect(seen.has(want), `no generated program has ${want}`).toBe(true);
     }
   });
@@ -134,6 +143,6 @@ describe(`${PROGRAMS} random phased programs over random storage formats: Dawn =
       } finally {
         opt.dispose();
       }
-    });
+    }, 240_000); // rank-1 programs compile several large pipelines: minutes on a loaded 2-core machine
   }
 });

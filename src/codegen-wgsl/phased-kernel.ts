@@ -8,6 +8,7 @@ import { LEAF_OPS, type Program, type Space, type Stage, type ValueId } from '..
 import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
 import type { BindingKind, BindingSpec, KernelSpec, UniformLayout } from './manifest.js';
 import { decodeScalar, decodeVec4, formatLibrary, type StateCodec } from './state-io.js';
+import { rank1Bindings, rank1Decode, rank1Helpers, rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { f32Literal, identPart, invocationIndex, mainSignature, powHelpers, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 
@@ -80,6 +81,8 @@ export class KernelText {
   usesInf = false;
   /** Formats whose decode/encode functions the kernel calls. */
   readonly codecs = new Set<StateCodec>();
+  /** Rank-1 states the kernel locates, with the pass their helpers are emitted for (rank1.ts). */
+  readonly rank1 = new Map<string, Rank1Pass>();
 
   bind(kind: BindingKind, name: string, variable: string, type: string, write = false): string {
     const b = this.bindings.get(variable);
@@ -102,6 +105,8 @@ export interface Scope {
   names: Map<ValueId, string>;
   out: string[];
   indent: string;
+  /** Rank-1 states whose scale cursor this scope has placed at vec4 `i` (`locateRank1`). */
+  located?: Set<string>;
 }
 
 const vname = (p: Program, id: ValueId) => `v${id}${p.insts[id]!.label ? `_${identPart(p.insts[id]!.label!)}` : ''}`;
@@ -161,8 +166,26 @@ function elemLoad(s: Scope, target: string): string {
   const codec = s.plan.codecs.get(target);
   if (!codec) return `${buf}[i]`;
   s.t.codecs.add(codec);
+  if (codec.rank1) {
+    locateRank1(s, target, 'encode');
+    return rank1Decode(codec, target, 'i');
+  }
   const scales = scalesBuffer(s.t, s.plan, target);
   return s.v === VEC4 ? decodeVec4(codec, buf, scales, 'i').expr : decodeScalar(codec, buf, scales, 'i');
+}
+
+/**
+ * Places a rank-1 state's scale cursor at vec4 `i` in this scope (once), binding its scales and table for
+ * `pass` (the maxima sweep folds into them atomically). Vec4 kernels only: splitPhases refuses rank-1 in
+ * programs that run at width 1 (E0315).
+ */
+export function locateRank1(s: Scope, target: string, pass: Rank1Pass): void {
+  if (!s.t.rank1.has(target)) s.t.rank1.set(target, pass);
+  for (const { write, ...b } of rank1Bindings(target, s.t.rank1.get(target)!)) s.t.bind(b.kind, b.name, b.variable, b.type, write);
+  s.located ??= new Set();
+  if (s.located.has(target)) return;
+  s.located.add(target);
+  s.out.push(...rank1LocateOnce(target, 'i').map((l) => `${s.indent}${l.trimStart()}`));
 }
 
 export const isVec = (s: Scope, id: ValueId) => s.v === VEC4 && s.plan.p.insts[id]!.space === 'elem';
@@ -284,6 +307,7 @@ export function assemble(plan: Plan, name: string, t: KernelText, uniforms: Unif
     ...(t.usesRng ? [RNG_WGSL] : []),
     ...(t.usesInf || body.some((l) => l.includes('optc_'+'neg_inf') || l.includes('optc_pos_inf')) ? [INF_HELPERS] : []),
     ...(t.codecs.size ? [formatLibrary([...t.codecs], 'const')] : []),
+    ...[...t.rank1].map(([name, pass]) => rank1Helpers(plan.codecs.get(name)!, name, pass)),
   ];
   const wgsl = [
     `// ${plan.p.name}: ${name}`,

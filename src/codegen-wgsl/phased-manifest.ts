@@ -6,9 +6,10 @@ import type { ReduceFn, ReduceOver } from '../ir/types.js';
  * How one dispatch covers the work: `elems` one invocation per work item of a chunk (element or vec4),
  * `rows`/`cols` one per row/column block item of a chunk, `tensors` one workgroup per tensor, `one` a
  * single workgroup, `items` one invocation per work item of a chunk (the guard's check), `blocks` one
- * invocation per `elemsPerInvocation` elements of a chunk in workgroups of `workgroupSize` (the store sweep).
+ * invocation per `elemsPerInvocation` elements of a chunk in workgroups of `workgroupSize` (the store sweep),
+ * `scales` one invocation per scale slot of the kernel's `scalesOf` rank-1 state, once per step.
  */
-export type PhasedGrid = 'elems' | 'rows' | 'cols' | 'tensors' | 'one' | 'items' | 'blocks';
+export type PhasedGrid = 'elems' | 'rows' | 'cols' | 'tensors' | 'one' | 'items' | 'blocks' | 'scales';
 
 export interface PhasedDispatch {
   /** Index into the module's kernel list (`variants[w]`). */

@@ -18,7 +18,8 @@ import { srDraw } from '../ir/rng.js';
 import { wgslU32 } from '../formats/wgsl.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
-import { assemble, elemBuffer, elemStepRef, emitValues, KernelText, scalesBuffer, storedExpr, type Plan, type Scope } from './phased-kernel.js';
+import { rank1EncodeLane, rank1Store, type Rank1Pass } from './rank1.js';
+import { assemble, locateRank1, elemBuffer, elemStepRef, emitValues, KernelText, scalesBuffer, storedExpr, type Plan, type Scope } from './phased-kernel.js';
 import { SR_FIELD } from './host.js';
 import { LANE_GROUP, serialStore, validLanes, type SerialStore } from './state-io.js';
 import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
@@ -36,8 +37,13 @@ export function needsStoreSweep(plan: Plan, stores: readonly string[]): boolean 
   return stores.some((t) => plan.codecs.has(t));
 }
 
-export function storeKernel(plan: Plan, si: number, stores: string[], v: VecTypes, uniforms: UniformLayout): KernelSpec {
+/**
+ * The store sweep (`pass` 'encode'), or for rank-1 states the maxima sweep before it (`pass` 'max': the
+ * same values, folded into each rank-1 state's new maxima with atomicMax, nothing stored; rank1.ts).
+ */
+export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecTypes, uniforms: UniformLayout, pass: Rank1Pass = 'encode'): KernelSpec {
   const { p } = plan;
+  const stores = pass === 'max' ? allStores.filter((x) => plan.codecs.get(x)?.rank1) : allStores;
   const t = new KernelText();
   const ten = t.bind('tensors', 'ten', 'ten', 'u32');
   t.bind('lanes', 'lanes', 'lanes', 'u32');
@@ -54,6 +60,8 @@ export function storeKernel(plan: Plan, si: number, stores: string[], v: VecType
   const roots = stores.map((x) => storeValue.get(x)!);
   if (v === VEC4) {
     const scope: Scope = { t, plan, stage, domain: 'elem', v: VEC4, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '    ' };
+    // Rank-1 targets find their scales through a cursor placed at this vec4 (decoding, encoding, maxima).
+    for (const x of stores) if (plan.codecs.get(x)?.rank1) locateRank1(scope, x, pass);
     emitValues(scope, roots);
     values.push('    let i = j;', '    let ti = tiv;', ...scope.out, ...stores.map((x) => `    let ${y(x)} = ${storedExpr(scope, storeValue.get(x)!)};`));
   } else {
@@ -70,6 +78,10 @@ export function storeKernel(plan: Plan, si: number, stores: string[], v: VecType
   const writes: string[] = [];
   for (const target of stores) {
     const codec = plan.codecs.get(target);
+    if (pass === 'max') {
+      writes.push(...rank1Store(codec!, target, y(target), 'max'));
+      continue;
+    }
     const buf = elemBuffer(t, plan, target, v, true);
     if (!codec) {
       writes.push(v === VEC4 ? `  if (any(valid)) { ${buf}[j] = ${y(target)}; }` : `  for (var k = 0u; k < 4u; k++) { if (valid[k]) { ${buf}[e0 + k] = ${y(target)}[k]; } }`);
@@ -80,7 +92,8 @@ export function storeKernel(plan: Plan, si: number, stores: string[], v: VecType
     if (draw !== undefined) t.usesRng = true;
     // Stochastic rounding keys lane k's bits by tensor id and in-tensor index, as srBits does on the CPU.
     const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, tns, tiv + ${k}u, ${wgslU32(draw)})`;
-    const st = serialStore(codec, y(target), buf, scalesBuffer(t, plan, target, true), identPart(target), tile, { rand, count: 'n4' });
+    const st = serialStore(codec, y(target), buf, scalesBuffer(t, plan, target, true), identPart(target), tile,
+      { rand, count: 'n4', ...(codec.rank1 ? { encodeLane: rank1EncodeLane(codec, target) } : {}) });
     serial.push(st);
     writes.push(...st.encode);
   }
@@ -119,7 +132,7 @@ export function storeKernel(plan: Plan, si: number, stores: string[], v: VecType
     ...walk(writes),
     ...serial.flatMap((st) => st.finish),
   ];
-  return assemble(plan, `s${si}_store`, t, uniforms, body, false, STORE_WORKGROUP);
+  return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, false, STORE_WORKGROUP);
 }
 
 /** srDraw per stochastically rounded store target of `p` (the parameter as 'p'). */

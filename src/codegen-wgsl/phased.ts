@@ -26,6 +26,7 @@ import { COL_BLOCK, ELEMS_PER_INVOCATION, guardKernel, ROW_BLOCK, type Opts, typ
 import { flatKernel, globalKernel, lineKernel, tensorKernels } from './phased-stages.js';
 import { needsStoreSweep, srTargets, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
 import { codecOf, type StateCodec } from './state-io.js';
+import { rank1FinalizeKernel } from './rank1.js';
 
 export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
 
@@ -46,7 +47,6 @@ function fittedWith(max: number, rs: ValueId[], make: (rs: ValueId[]) => KernelS
 export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const sched = p.schedule!;
   const stages = sched.stages!;
-  for (const s of p.states) invariant(!s.format.rank1, () => `phased codegen: state '${s.name}' is rank-1 (splitPhases reports E0315)`);
   invariant(sched.phases, () => `phased codegen: the schedule has stages but no phase facts\n${printIR(p)}`);
   const info = phaseInfo(sched.phases);
   const at = stages.map((s) => s.at);
@@ -95,19 +95,31 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
         // The elem sweep is not split: each kernel of it reads every parameter again, which costs more than
         // a device with more than 8 storage buffers per stage would need (the runtime refuses one past its limit).
         if (flat.length || flatStores.length || (!sweep && !byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, flatStores, v, uniforms), 'elems');
-        if (sweep) add(storeKernel(plan, si, st.stores, v, uniforms), 'blocks', { elemsPerInvocation: storeTile(plan), workgroupSize: STORE_WORKGROUP });
+        if (sweep) {
+          const blocks = { elemsPerInvocation: storeTile(plan), workgroupSize: STORE_WORKGROUP };
+          // Rank-1 states: the maxima of the new values over each axis first, then the store sweep encodes
+          // with them, then each state's scale copy (once per step: stored scales = the maxima, flushed).
+          const rank1 = st.stores.filter((x) => codecs.get(x)?.rank1);
+          if (rank1.length) add(storeKernel(plan, si, st.stores, v, uniforms, 'max'), 'blocks', blocks);
+          add(storeKernel(plan, si, st.stores, v, uniforms), 'blocks', blocks);
+          for (const x of rank1) add(rank1FinalizeKernel(p.name, codecs.get(x)!, x, plan.guard), 'scales');
+        }
       } else if (st.kind === 'tensor') for (const k of tensorKernels(plan, si, st, hostUniforms.length)) add(k, 'tensors');
       else add(globalKernel(plan, si, st), 'one');
     });
     return { kernels, dispatches };
   };
-  const scalarVariant = variant(SCALAR);
+  // Rank-1 states are located per vec4 (rank1.ts): such modules run at width 4 only, as fused ones with
+  // compressed state do.
+  const rank1Only = [...codecs.values()].some((c) => c.rank1);
+  invariant(!rank1Only || sched.vectorWidth === 4, () => `phased codegen: rank-1 state at width 1 (splitPhases reports E0315)\n${printIR(p)}`);
+  const scalarVariant = rank1Only ? undefined : variant(SCALAR);
   const vec = sched.vectorWidth === 4 ? variant(VEC4) : undefined;
 
   const reductions = p.insts.flatMap((inst, id) => (inst.op === 'reduce'
     ? [{ name: `r${id}`, fn: inst.name as 'sum', over: inst.over!, fromElem: p.insts[inst.args[0]!]!.space === 'elem' }] : []));
   const phased: PhasedInfo = {
-    dispatches: scalarVariant.dispatches,
+    dispatches: (scalarVariant ?? vec)!.dispatches,
     reductions,
     smallStates: p.states.filter((s) => s.space === 'tensor' || s.space === 'row' || s.space === 'col')
       .map((s) => ({ name: s.name, space: s.space as 'tensor', keepOld: keepOld.has(s.name) })),
@@ -123,7 +135,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     host,
     uniforms,
     temps: [],
-    variants: { 1: scalarVariant.kernels, ...(vec ? { 4: vec.kernels } : {}) },
+    variants: { ...(scalarVariant ? { 1: scalarVariant.kernels } : {}), ...(vec ? { 4: vec.kernels } : {}) },
     guard: plan.guard,
     phased,
   };

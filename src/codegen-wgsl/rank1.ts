@@ -15,9 +15,8 @@
 //   rank1_<s>  one dispatch per state over its scale slots: stored = flush(max), max = 0 for the next step.
 //
 // The old scales must stay readable until every chunk's main kernel has run, which is why the copy is a
-// third sweep rather than a write in the main kernel. This is simpler than extending the phased kernels
-// (f32 only, no block-wise codes) to compressed states, and the other compressed states of the step keep
-// the fused kernel's block-wise path unchanged.
+// third sweep rather than a write in the main kernel. Phased programs (src/codegen-wgsl/phased-store.ts) run
+// the same three around their last element sweep: a maxima sweep, the store sweep, the copy.
 //
 // Where an element finds its scales: a per-chunk, per-state table (u32 words):
 //   header  [pieces, scale slots of the state (all tensors), 0, 0]
@@ -50,8 +49,9 @@ export function rank1Problem(p: Program, entry?: string): Diagnostic | undefined
   const used = entry === undefined ? [...names]
     : [...names].filter((n) => p.stores.some((st) => st.target === n) || p.insts.some((i) => i.op === 'state' && i.name === n));
   if (!used.length) return undefined;
+  // Phased programs (stages) run rank-1 states through their store sweep (phased-store.ts).
   const why = entry !== undefined ? `in an entry point (\`update ${entry} { }\`)`
-    : (p.schedule?.kernels.length ?? 1) !== 1 ? 'without fusion (one kernel per step)' : undefined;
+    : !p.schedule?.stages && (p.schedule?.kernels.length ?? 1) !== 1 ? 'without fusion (one kernel per step)' : undefined;
   if (!why) return undefined;
   const s = p.states.find((x) => x.name === used[0])!;
   return error('E0315', `state '${s.name}' uses rank-1 normalization, which is not implemented ${why}`, s.span, 'drop `rank1 = 1` (block-wise q4u)');
@@ -198,6 +198,17 @@ export function rank1Locate(state: string, j: string): { decl: string[]; each: s
       `  ${cur} = r1n_${t};`,
     ],
   };
+}
+
+/**
+ * `rank1Locate` for one vec4 on its own (phased kernels, whose loops jump between vec4s): the cursor is
+ * opened at vec4 `j` where it is declared. (A `var` without initializer inside a loop is not reset each
+ * iteration on every compiler: found in a phased norm sweep, whose second round kept the first's cursor.)
+ */
+export function rank1LocateOnce(state: string, j: string): string[] {
+  const { t } = vars(state);
+  const at = rank1Locate(state, j);
+  return [`  var r1ax_${t} = r1_open_${t}(${j} * 4u);`, `  var r1c_${t} = r1_at_${t}(r1ax_${t}, ${j} * 4u + r1ax_${t}.off);`, ...at.each];
 }
 
 /** The scale of lane k of the located vec4: stored (`half` 0) or new (the maxima). */

@@ -358,7 +358,7 @@ function printReadable(program: Program, cx: UpdateCtx): string[] {
     return LEAF_OPS.has(insts[id]!.op) ? cx.leafText(insts[id]!) : texts.get(id)!;
   };
   const target = (i: Inst) => (i.op === 'param' ? 'p' : i.op === 'state' ? i.name! : undefined);
-  // A shared value that is also stored reads best under its target's name: `let m_new = ...; m = m_new;`.
+  // A shared stored value reads best under its target's name: `let m_new = ...; m = m_new;`.
   const prefer = new Map<ValueId, string>();
   for (const s of program.stores) if (!prefer.has(s.value)) prefer.set(s.value, `${s.target}_new`);
   const bind = (id: ValueId) => {
@@ -388,8 +388,7 @@ function printReadable(program: Program, cx: UpdateCtx): string[] {
     if (old !== undefined ? assigned.has(old) : [...(reads.get(s.value) ?? [])].some((x) => assigned.has(x))) later.add(s.value);
     assigned.add(s.target);
   }
-  // Old values of a target (bare leaves) go first: they depend on nothing, and a reparse keeps no label on
-  // a leaf, so printing them anywhere else would not be a fixed point.
+  // Old values (bare leaves) go first: a reparse keeps no label on a leaf, so elsewhere is no fixed point.
   const olds: string[] = [];
   for (const id of later) if (!cx.names.has(id)) {
     if (!LEAF_OPS.has(insts[id]!.op)) { bind(id); continue; }

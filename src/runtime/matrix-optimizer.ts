@@ -11,12 +11,13 @@
 // then the fallback's step runs.
 import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
-import { codecOf, isMatrix, matrixGuardKernel, NotAMatrixError, shapeSize, type KernelModule, type StageKernel } from '../codegen-wgsl/index.js';
-import { createComputePipeline, readBuffer } from './device.js';
+import { codecOf, isMatrix, NotAMatrixError, shapeSize, type KernelModule } from '../codegen-wgsl/index.js';
+import { readBuffer } from './device.js';
 import type { MemoryReport, OptimizerOptions, StepReport, TensorData, TensorSpec } from './chunks.js';
 import { MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
 import { decodeAs, encodeAs, type Packed } from '../formats/index.js';
 import { MatrixStages, type MatrixTensor } from './matrix-stages.js';
+import { NonFiniteCheck } from './matrix-guard.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
 import { STATE_LAYOUT_VERSION } from './checkpoint-map.js';
 import { createOptimizer, Optimizer } from './optimizer.js';
@@ -91,7 +92,7 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
 export class MatrixOptimizer extends Optimizer {
   private lastDispatches = 0;
   private guarding = false;
-  private readonly guardPipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private guardCheck: NonFiniteCheck | undefined;
 
   constructor(device: GPUDevice, module: KernelModule, shapes: Map<string, number[]>, groupHypers: Record<string, number>[],
     groupInits: Record<string, number>[], readonly stages: MatrixStages, readonly fallback: Optimizer | undefined, private readonly fbGroupOf: number[]) {
@@ -147,40 +148,11 @@ export class MatrixOptimizer extends Optimizer {
       const all = [...sources.map((x) => ({ data: x.data, n: x.n })), ...this.tensors.filter((n) => !this.stages.tensors.some((m) => m.name === n))
         .flatMap((n) => [grads[n], ...Object.values(inputs).map((per) => per[n])].flatMap((data) => (data ? [{ data, n: numel(this.shapes.get(n)!) }] : [])))];
       this.guarding = true;
-      return this.nonFinite(all).then((bad) => (bad ? { t: this.stepCount, skipped: true } : this.launch(sources, grads, inputs, scalars)))
+      this.guardCheck ??= new NonFiniteCheck(this.device, this.module.name);
+      return this.guardCheck.any(all).then((bad) => (bad ? { t: this.stepCount, skipped: true } : this.launch(sources, grads, inputs, scalars)))
         .finally(() => { this.guarding = false; });
     }
     return this.launch(sources, grads, inputs, scalars);
-  }
-
-  /** Whether any value of `data` is NaN or ±inf (host arrays checked here, GPU buffers by a kernel). */
-  private async nonFinite(data: { data: TensorData; n: number }[]): Promise<boolean> {
-    if (data.some(({ data: d, n }) => d instanceof Float32Array && d.subarray(0, n).some((v) => !Number.isFinite(v)))) return true;
-    const gpu = data.filter((d): d is { data: GPUBuffer; n: number } => !(d.data instanceof Float32Array));
-    if (!gpu.length) return false;
-    const flag = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: `${this.module.name} guard` });
-    try {
-      const enc = this.device.createCommandEncoder({ label: `${this.module.name} guard` });
-      const pass = enc.beginComputePass();
-      for (const { data: b, n } of gpu) {
-        const k = matrixGuardKernel(n);
-        const pipeline = await this.guardPipeline(k);
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: b } }, { binding: 1, resource: { buffer: flag } }] }));
-        pass.dispatchWorkgroups(...k.grid);
-      }
-      pass.end();
-      this.device.queue.submit([enc.finish()]);
-      return new Uint32Array(await readBuffer(this.device, flag, 4))[0] !== 0;
-    } finally {
-      flag.destroy();
-    }
-  }
-
-  private guardPipeline(k: StageKernel): Promise<GPUComputePipeline> {
-    let p = this.guardPipelines.get(k.wgsl);
-    if (!p) this.guardPipelines.set(k.wgsl, (p = createComputePipeline(this.device, k.wgsl, k.entryPoint, k.label, k.bindings.map((b) => ({ binding: b.binding, kind: 'storage', access: b.access })))));
-    return p;
   }
 
   /** The step itself, once the inputs are checked. */

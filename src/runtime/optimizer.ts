@@ -91,6 +91,7 @@ export class Optimizer extends CheckpointIO {
     this.ownedByCallers = chunks.filter((cb) => !cb.param.owned).map((cb) => ({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer }));
     // A matrix module (matrix-optimizer.ts) dispatches its own stages.
     if (!a.phased && !module.matrix) this.fused = new FusedDispatch(device, module, chunks, (state, wg) => a.rank1!.finalizeGroups(state, wg));
+    if (a.phased && a.rank1) a.phased.scaleGroups = (state, wg) => a.rank1!.finalizeGroups(state, wg);
     this.unwatch = watchDevice(device, this, (o) => o.describe());
   }
 

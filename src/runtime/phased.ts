@@ -46,6 +46,8 @@ export class PhasedRunner {
   private readonly buffers = new Map<string, GPUBuffer>();
   private readonly totalRows: number;
   private readonly totalCols: number;
+  /** Workgroups of a rank-1 state's scale copy (`scales` grids; set by the optimizer that owns the scales). */
+  scaleGroups?: (state: string, wg: number) => number;
 
   constructor(private readonly device: GPUDevice, private readonly module: KernelModule, shapes: Map<string, number[]>,
     groupOf: (name: string) => number, chunks: PhasedChunk[], groupInits: Record<string, number>[]) {
@@ -190,6 +192,16 @@ export class PhasedRunner {
     });
     const wg = this.info.workgroupSize;
     for (const d of this.info.dispatches) {
+      if (d.grid === 'scales') {
+        // A rank-1 state's scale copy: one invocation per scale slot of every tensor, once per step.
+        const spec = this.module.variants[chunks[0]!.width]![d.kernel]!;
+        const n = this.scaleGroups?.(spec.scalesOf!, spec.workgroupSize) ?? 0;
+        if (n === 0) continue;
+        pass.setPipeline(pipes(chunks[0]!.width)[d.kernel]!);
+        pass.setBindGroup(0, groups(0)[d.kernel]!);
+        pass.dispatchWorkgroups(...spillGrid(n, this.device.limits.maxComputeWorkgroupsPerDimension));
+        continue;
+      }
       if (d.grid === 'tensors' || d.grid === 'one') {
         pass.setPipeline(pipes(chunks[0]!.width)[d.kernel]!);
         pass.setBindGroup(0, groups(0)[d.kernel]!);
