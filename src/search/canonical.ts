@@ -9,47 +9,28 @@
 // A step that changed the behavioural hash would be dropped by the caller, not shipped.
 import { LEAF_OPS, type Inst, type Program, type ValueId } from '../ir/index.js';
 import { postOrder } from '../ir/walk.js';
+import { copyInst, REMOVED, rewriteProgram, withInsts } from '../passes/rewrite.js';
 
 const isConst = (i: Inst | undefined, v: number): boolean => i?.op === 'const' && i.value === v;
 
-/** What `id` reduces to under the finite-input identities, or `id` itself. */
-function identity(insts: readonly Inst[], id: ValueId): ValueId | { zero: true } {
-  const i = insts[id]!;
-  if (i.dtype !== 'f32' || i.space !== 'elem' && i.space !== 'step' && i.space !== 'tensor') return id;
-  const [a, b] = i.args.map((x) => insts[x]);
-  const [x, y] = i.args;
-  switch (i.op) {
-    case 'add': return isConst(b, 0) ? x! : isConst(a, 0) ? y! : id;
-    case 'sub': return isConst(b, 0) ? x! : id;
-    case 'mul':
-      if (isConst(b, 1)) return x!;
-      if (isConst(a, 1)) return y!;
-      return isConst(a, 0) || isConst(b, 0) ? { zero: true } : id;
-    case 'div': return isConst(b, 1) ? x! : id;
-    default: return id;
+/** What `inst` (arguments in `insts`) reduces to under the finite-input identities, or undefined. */
+function identity(insts: readonly Inst[], inst: Inst): ValueId | undefined {
+  if (inst.dtype !== 'f32' || inst.space !== 'elem' && inst.space !== 'step' && inst.space !== 'tensor') return undefined;
+  const [x, y] = inst.args;
+  const [a, b] = inst.args.map((v) => insts[v]);
+  switch (inst.op) {
+    case 'add': return isConst(b, 0) ? x : isConst(a, 0) ? y : undefined;
+    case 'sub': return isConst(b, 0) ? x : undefined;
+    // `x * 0` is the constant 0 operand itself.
+    case 'mul': return isConst(b, 1) ? x : isConst(a, 1) ? y : isConst(a, 0) ? x : isConst(b, 0) ? y : undefined;
+    case 'div': return isConst(b, 1) ? x : undefined;
+    default: return undefined;
   }
 }
 
-/** `p` with finite-input identities applied (uses redirected; the dead instructions stay until reorder). */
+/** `p` with finite-input identities applied (dead instructions stay until reorder or dead-code removal). */
 export function foldIdentities(p: Program): Program {
-  const insts = p.insts.map((i) => ({ ...i, args: [...i.args] }));
-  const to = insts.map((_, k) => k);
-  let zero = -1;
-  insts.forEach((inst, id) => {
-    inst.args = inst.args.map((a) => to[a]!);
-    const r = identity(insts, id);
-    if (typeof r === 'number') { to[id] = r; return; }
-    // `x * 0`: the constant 0 operand already exists (it is one of the arguments).
-    zero = inst.args.find((a) => isConst(insts[a], 0)) ?? zero;
-    to[id] = zero;
-  });
-  const map = (v: ValueId) => to[v]!;
-  return {
-    ...p, insts,
-    stores: p.stores.map((s) => ({ ...s, value: map(s.value) })),
-    states: p.states.map((s) => ({ ...s, init: map(s.init) })),
-    entries: p.entries?.map((e) => ({ ...e, stores: e.stores.map((s) => ({ ...s, value: map(s.value) })) })),
-  };
+  return rewriteProgram(p, (inst, w) => identity(w.insts, inst) ?? w.emit(inst));
 }
 
 /**
@@ -68,18 +49,13 @@ export function reorder(p: Program): Program {
   for (const s of p.stores) push(s.value);
   for (const e of p.entries ?? []) for (const s of e.stores) push(s.value);
   const order = postOrder(p.insts, roots);
-  const newId = new Map<ValueId, ValueId>(order.map((old, k) => [old, k]));
-  const map = (v: ValueId) => newId.get(v)!;
+  const map = new Array<ValueId>(p.insts.length).fill(REMOVED);
+  order.forEach((old, k) => { map[old] = k; });
   const insts = order.map((old) => {
     const i = p.insts[old]!;
-    const out: Inst = { ...i, args: i.args.map(map) };
+    const out = copyInst(i, i.args.map((a) => map[a]!));
     if (LEAF_OPS.has(i.op) || /^v\d+$/.test(i.label ?? '')) delete out.label;
     return out;
   });
-  return {
-    ...p, insts,
-    stores: p.stores.map((s) => ({ ...s, value: map(s.value) })),
-    states: p.states.map((s) => ({ ...s, init: map(s.init) })),
-    entries: p.entries?.map((e) => ({ ...e, stores: e.stores.map((s) => ({ ...s, value: map(s.value) })) })),
-  };
+  return withInsts(p, insts, map);
 }
