@@ -244,6 +244,9 @@ interface UpdateCtx {
   fullText: (id: ValueId) => Text;
 }
 
+/** The target (`p` or a state) whose old value a leaf reads, if any. */
+const targetOf = (i: Inst): string | undefined => (i.op === 'param' ? 'p' : i.op === 'state' ? i.name! : undefined);
+
 /** A value emitted but not yet printed, and the leaves whose first emission happens inside its text. */
 interface Entry { id: ValueId; text: Text; fresh: Set<ValueId> }
 
@@ -328,8 +331,7 @@ function printUpdate(program: Program, cx: UpdateCtx): string[] {
   const assigned = new Set<string>();
   const keepOld: ValueId[] = [];
   for (const s of program.stores) {
-    const v = insts[s.value]!;
-    const target = v.op === 'param' ? 'p' : v.op === 'state' ? v.name! : undefined;
+    const target = targetOf(insts[s.value]!);
     if (target !== undefined && assigned.has(target) && !keepOld.includes(s.value)) keepOld.push(s.value);
     assigned.add(s.target);
   }
@@ -357,20 +359,18 @@ function printReadable(program: Program, cx: UpdateCtx): string[] {
     if (name !== undefined) return { text: name, prec: ATOM };
     return LEAF_OPS.has(insts[id]!.op) ? cx.leafText(insts[id]!) : texts.get(id)!;
   };
-  const target = (i: Inst) => (i.op === 'param' ? 'p' : i.op === 'state' ? i.name! : undefined);
-  // A shared stored value reads best under its target's name: `let m_new = ...; m = m_new;`.
+  // A shared stored value reads best under its target's name (`let m_new = ...; m = m_new;`).
   const prefer = new Map<ValueId, string>();
   for (const s of program.stores) if (!prefer.has(s.value)) prefer.set(s.value, `${s.target}_new`);
   const bind = (id: ValueId) => {
     lines.push(`    let ${cx.bindName(id, prefer.get(id))} = ${texts.get(id)!.text};`);
-    reads.set(id, new Set());
-  };
+    reads.set(id, new Set()); };
   insts.forEach((inst, id) => {
     if (LEAF_OPS.has(inst.op) || !live.has(id)) return;
     texts.set(id, opText(inst, inst.args.map(ref)));
     const r = new Set<string>();
     for (const a of inst.args) {
-      const t = target(insts[a]!);
+      const t = targetOf(insts[a]!);
       if (t !== undefined) r.add(t);
       else if (!cx.names.has(a)) for (const x of reads.get(a) ?? []) r.add(x);
     }
@@ -384,7 +384,7 @@ function printReadable(program: Program, cx: UpdateCtx): string[] {
   const later: Set<ValueId> = new Set();
   for (const s of program.stores) {
     const v = insts[s.value]!;
-    const old = target(v);
+    const old = targetOf(v);
     if (old !== undefined ? assigned.has(old) : [...(reads.get(s.value) ?? [])].some((x) => assigned.has(x))) later.add(s.value);
     assigned.add(s.target);
   }
