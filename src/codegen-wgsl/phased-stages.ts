@@ -31,7 +31,8 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     `  let tileBase = (tile - tileStart) * ${round * ELEMS_PER_INVOCATION}u;`,
   ];
   const loopHead = [
-    `  for (var k = 0u; k < ${ELEMS_PER_INVOCATION}u; k = k + 1u) {`,
+    // The trip count hides behind the run-time zero so the driver keeps the loop (see firstLevel).
+    `  for (var k = 0u; k < ${ELEMS_PER_INVOCATION}u + u.pad0; k = k + 1u) {`,
     `    let li = tileBase + k * ${round}u + lid * ${W}u;`,
     `    let i = (chunkOffset + li) / ${W}u;`,
     '    let ti = tensorOffset + li;',
@@ -63,7 +64,7 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
   // All of the stage's reductions share one tree (one set of barriers), each in its own workgroup array.
   if (reduces.length) {
     const parts = reduces.map((r) => t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true));
-    body.push(...treeMulti(plan.wg, accs, accs.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'inSeg'));
+    body.push(...treeMulti(plan.wg, accs, accs.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'inSeg', 'u.pad0'));
   }
   const name = `s${si}_elems`;
   return assemble(plan, name, t, uniforms, body, reduces.length);
@@ -177,7 +178,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
       } else {
         body.push('  {', `  var a = ${IDENT[fn]};`,
           `  for (var k = lid; k < partCount; k = k + ${wg}u) { a = ${FOLD[fn]!('a', `${part}[partStart + k]`)}; }`,
-          ...tree(wg, fn, 'a', dest), '  }');
+          ...tree(wg, fn, 'a', dest, `${ten}[2]`), '  }');
       }
     } else if (inst.over === 'row' || inst.over === 'col') {
       // A line reduction of a value narrower than elem (constant folding can leave one: `row_mean(c ? h : g)`
@@ -187,7 +188,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
       const s = scope(argSpace, '    ');
       emitValues(s, [a]);
       body.push('  {', `  var a = ${IDENT[fn]};`, loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), `${ten}[2]`))};`, '  }',
-        ...tree(wg, fn, 'a', dest), '  }');
+        ...tree(wg, fn, 'a', dest, `${ten}[2]`), '  }');
     } else {
       // A global reduction of a tensor value: this tensor's term.
       const s = scope('tensor', '    ');
@@ -284,7 +285,7 @@ export function globalKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
     const res = t.bind('result', `r${r}`, `res_r${r}`, 'f32', true);
     body.push('  {', `  var a = ${IDENT[fn]};`,
       `  for (var k = lid; k < ntensors; k = k + ${plan.wg}u) { a = ${FOLD[fn]!('a', `${tot}[k]`)}; }`,
-      ...tree(plan.wg, fn, 'a', `${res}[0]`), '  }');
+      ...tree(plan.wg, fn, 'a', `${res}[0]`, `${ten}[2]`), '  }');
   }
   return assemble(plan, `s${si}_global`, t, undefined, body, true);
 }

@@ -47,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 2048u;
   var acc0 = 0.0;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 256u + lid * 1u;
     let i = (chunkOffset + li) / 1u;
     let ti = tensorOffset + li;
@@ -68,7 +68,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   }
   red0[lid] = acc0;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + u.pad0; s > 0u; s = s >> 1u) {
     if (lid < s) {
       red0[lid] = (red0[lid] + red0[lid + s]);
     }
@@ -107,11 +107,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r17[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r17[tns] = red[0]; }
+  if (lid == 0u) { res_r17[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -166,7 +166,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileStart = seg[sb + 4u];
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 2048u;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 256u + lid * 1u;
     let i = (chunkOffset + li) / 1u;
     let ti = tensorOffset + li;
@@ -250,7 +250,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 8192u;
   var acc0 = 0.0;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 1024u + lid * 4u;
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
@@ -270,7 +270,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   }
   red0[lid] = acc0;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + u.pad0; s > 0u; s = s >> 1u) {
     if (lid < s) {
       red0[lid] = (red0[lid] + red0[lid + s]);
     }
@@ -309,11 +309,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r17[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r17[tns] = red[0]; }
+  if (lid == 0u) { res_r17[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -368,7 +368,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileStart = seg[sb + 4u];
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 8192u;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 1024u + lid * 4u;
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;

@@ -54,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileBase = (tile - tileStart) * 2048u;
   var acc0 = 0.0;
   var acc1 = 0.0;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 256u + lid * 1u;
     let i = (chunkOffset + li) / 1u;
     let ti = tensorOffset + li;
@@ -88,7 +88,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   red0[lid] = acc0;
   red1[lid] = acc1;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + u.pad0; s > 0u; s = s >> 1u) {
     if (lid < s) {
       red0[lid] = (red0[lid] + red0[lid + s]);
       red1[lid] = (red1[lid] + red1[lid + s]);
@@ -131,11 +131,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r33[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r33[tns] = red[0]; }
+  if (lid == 0u) { res_r33[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -145,11 +145,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r36[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r36[tns] = red[0]; }
+  if (lid == 0u) { res_r36[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -208,7 +208,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileStart = seg[sb + 4u];
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 2048u;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 256u + lid * 1u;
     let i = (chunkOffset + li) / 1u;
     let ti = tensorOffset + li;
@@ -308,7 +308,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileBase = (tile - tileStart) * 8192u;
   var acc0 = 0.0;
   var acc1 = 0.0;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 1024u + lid * 4u;
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
@@ -342,7 +342,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   red0[lid] = acc0;
   red1[lid] = acc1;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + u.pad0; s > 0u; s = s >> 1u) {
     if (lid < s) {
       red0[lid] = (red0[lid] + red0[lid + s]);
       red1[lid] = (red1[lid] + red1[lid + s]);
@@ -385,11 +385,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r33[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r33[tns] = red[0]; }
+  if (lid == 0u) { res_r33[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -399,11 +399,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r36[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r36[tns] = red[0]; }
+  if (lid == 0u) { res_r36[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -462,7 +462,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileStart = seg[sb + 4u];
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 8192u;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 1024u + lid * 4u;
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;

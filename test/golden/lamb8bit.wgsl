@@ -410,7 +410,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileBase = (tile - tileStart) * 2048u;
   var acc0 = 0.0;
   var acc1 = 0.0;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 256u + lid * 1u;
     let i = (chunkOffset + li) / 1u;
     let ti = tensorOffset + li;
@@ -444,7 +444,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   red0[lid] = acc0;
   red1[lid] = acc1;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + u.pad0; s > 0u; s = s >> 1u) {
     if (lid < s) {
       red0[lid] = (red0[lid] + red0[lid + s]);
       red1[lid] = (red1[lid] + red1[lid + s]);
@@ -487,11 +487,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r33[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r33[tns] = red[0]; }
+  if (lid == 0u) { res_r33[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -501,11 +501,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r36[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r36[tns] = red[0]; }
+  if (lid == 0u) { res_r36[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -1674,7 +1674,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileBase = (tile - tileStart) * 8192u;
   var acc0 = 0.0;
   var acc1 = 0.0;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 1024u + lid * 4u;
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
@@ -1708,7 +1708,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   red0[lid] = acc0;
   red1[lid] = acc1;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + u.pad0; s > 0u; s = s >> 1u) {
     if (lid < s) {
       red0[lid] = (red0[lid] + red0[lid + s]);
       red1[lid] = (red1[lid] + red1[lid + s]);
@@ -1751,11 +1751,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r33[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r33[tns] = red[0]; }
+  if (lid == 0u) { res_r33[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();
@@ -1765,11 +1765,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r36[partStart + k]); }
   red[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
     if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u && true) { res_r36[tns] = red[0]; }
+  if (lid == 0u) { res_r36[tns] = red[0]; }
   workgroupBarrier();
   }
   storageBarrier();

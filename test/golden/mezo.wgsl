@@ -67,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileStart = seg[sb + 4u];
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 2048u;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 256u + lid * 1u;
     let i = (chunkOffset + li) / 1u;
     let ti = tensorOffset + li;
@@ -155,7 +155,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileStart = seg[sb + 4u];
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 8192u;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 1024u + lid * 4u;
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
@@ -239,7 +239,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileStart = seg[sb + 4u];
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 2048u;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 256u + lid * 1u;
     let i = (chunkOffset + li) / 1u;
     let ti = tensorOffset + li;
@@ -322,7 +322,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tileStart = seg[sb + 4u];
   let inSeg = u.nseg > 0u && tile >= tileStart && tile < tileStart + seg[sb + 5u];
   let tileBase = (tile - tileStart) * 8192u;
-  for (var k = 0u; k < 8u; k = k + 1u) {
+  for (var k = 0u; k < 8u + u.pad0; k = k + 1u) {
     let li = tileBase + k * 1024u + lid * 4u;
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
