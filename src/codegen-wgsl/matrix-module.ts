@@ -18,11 +18,11 @@ export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}):
   const sr = paramFormat(p).rounding === 'stochastic' || p.states.some((s) => s.format.rounding === 'stochastic');
   const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, [], { streams: m.streams, srKey: sr });
   const srField = uniforms.fields.findIndex((f) => f.source.from === 'srKey');
+  // Stage kernels read field k as `steps[k]`: each value's and stream's field by its index.
   const index = new Map(uniforms.fields.map((f, k) => [f.name, k]));
-  const stepField: Record<number, number> = {};
-  for (const [id, name] of fieldOf) stepField[id] = index.get(name)!;
-  const streams: Record<number, number> = {};
-  for (const [id, name] of streamField) streams[id] = index.get(name)!;
+  const fieldIndex = (of: Map<number, string>): Record<number, number> => Object.fromEntries([...of].map(([id, name]) => [id, index.get(name)!]));
+  const stepField = fieldIndex(fieldOf);
+  const streams = fieldIndex(streamField);
   const conds = m.conds.map((c) => {
     const f = uniforms.fields[stepField[c]!];
     invariant(f && f.source.from === 'host', () => `matrix module: condition %${c} is not a host value\n${printIR(p)}`);

@@ -155,7 +155,7 @@ export function ruleFor(p: Program, shape: readonly number[], tensor = 'p'): Pro
  * Hyperparameter overrides split between a program and its fallback: `NAME.h` (the fallback's name, a dot,
  * its hyper) is the fallback's `h`; every other key is the program's own.
  */
-export function splitHypers(p: Pick<Program, 'fallback'>, h: Record<string, number> = {}): { main: Record<string, number>; fallback: Record<string, number> } {
+export function splitHypers(p: { fallback?: { name: string } }, h: Record<string, number> = {}): { main: Record<string, number>; fallback: Record<string, number> } {
   const main: Record<string, number> = {};
   const fallback: Record<string, number> = {};
   const prefix = p.fallback ? `${p.fallback.name}.` : undefined;

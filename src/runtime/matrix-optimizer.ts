@@ -11,7 +11,7 @@
 // then the fallback's step runs.
 import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
-import { codecOf, isMatrix, NotAMatrixError, shapeSize, type KernelModule } from '../codegen-wgsl/index.js';
+import { codecOf, isMatrix, NotAMatrixError, shapeSize, splitHypers, type KernelModule } from '../codegen-wgsl/index.js';
 import { writeF32 } from './buffers.js';
 import { readBuffer } from './device.js';
 import { numel, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
@@ -26,12 +26,7 @@ import { createOptimizer, Optimizer } from './optimizer.js';
 export async function createMatrixOptimizer(device: GPUDevice, module: KernelModule, params: Record<string, TensorSpec>,
   options: OptimizerOptions = {}): Promise<MatrixOptimizer> {
   const fb = module.fallback;
-  const prefix = fb ? `${fb.name}.` : undefined;
-  const split = (h: Record<string, number> = {}) => {
-    const main: Record<string, number> = {}, theirs: Record<string, number> = {};
-    for (const [k, v] of Object.entries(h)) { if (prefix && k.startsWith(prefix)) theirs[k.slice(prefix.length)] = v; else main[k] = v; }
-    return { main, theirs };
-  };
+  const split = (h?: Record<string, number>) => splitHypers(module, h);
   const base = overrideHypers(module, Object.fromEntries(module.hypers.map((h) => [h.name, h.default])), split(options.hypers).main);
   // Parameter groups: group g + 1 of the matrices reads its own step values; the fallback's tensors get
   // the groups that name them, with the `NAME.h` overrides.
@@ -64,9 +59,9 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
   try {
     // Every variant is built now, so that a step never waits for a pipeline (TF.js's applyGradients is synchronous).
     await stages.prepareAll();
-    const fbGroups = groups.map((g) => ({ params: g.params.filter((n) => n in others), hypers: split(g.hypers).theirs }));
+    const fbGroups = groups.map((g) => ({ params: g.params.filter((n) => n in others), hypers: split(g.hypers).fallback }));
     const fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, {
-      ...options, hypers: split(options.hypers).theirs, groups: fbGroups.filter((g) => g.params.length),
+      ...options, hypers: split(options.hypers).fallback, groups: fbGroups.filter((g) => g.params.length),
     }) : undefined;
     // Group g + 1 of this optimizer is group fbGroupOf[g + 1] of the fallback's (groups naming none of its tensors are dropped there).
     const fbGroupOf = [0];
@@ -159,15 +154,15 @@ export class MatrixOptimizer extends Optimizer {
     let dispatches = this.stages.encode(enc, (x) => variants[x.group]!);
     this.device.queue.submit([enc.finish()]);
     let done: Promise<StepReport> | undefined;
-    if (this.fallback) {
-      const names = this.fallback.tensors;
-      const fbInputs = Object.fromEntries(Object.entries(inputs).map(([k, per]) => [k, Object.fromEntries(names.filter((n) => per[n]).map((n) => [n, per[n]!]))]));
-      const fbDeclared = new Set(this.fallback.module.host.declaredScalars ?? []);
-      this.fallback.stepCount = this.stepCount;
-      done = this.fallback.step(Object.fromEntries(names.filter((n) => grads[n]).map((n) => [n, grads[n]!])),
-        Object.fromEntries(Object.entries(fbInputs).filter(([k]) => this.fallback!.module.inputs.includes(k))),
-        Object.fromEntries(Object.entries(scalars).filter(([k]) => fbDeclared.has(k))));
-      dispatches += this.fallback.dispatchesPerStep;
+    const fb = this.fallback;
+    if (fb) {
+      // The fallback's own tensors, inputs and scalars.
+      const own = (per: Record<string, TensorData>) => Object.fromEntries(fb.tensors.filter((n) => per[n]).map((n) => [n, per[n]!]));
+      const declared = fb.module.host.declaredScalars ?? [];
+      fb.stepCount = this.stepCount;
+      done = fb.step(own(grads), Object.fromEntries(fb.module.inputs.filter((k) => inputs[k]).map((k) => [k, own(inputs[k]!)])),
+        Object.fromEntries(Object.entries(scalars).filter(([k]) => declared.includes(k))));
+      dispatches += fb.dispatchesPerStep;
     }
     this.stepCount = t;
     vals.forEach((v, g) => { for (const u of host.stepStateUpdates ?? []) this.stepStates[g]![u.state] = v[u.value]!; });
@@ -241,7 +236,7 @@ export class MatrixOptimizer extends Optimizer {
     if (!t) return this.shapes.get(name)!;
     const leaf = this.module.matrix!.schedule.leaves.find((l) => l.key === `st:${state}`);
     if (!leaf) throw new UnknownStateError(state, `optimizer '${this.module.name}' has no matrix state '${state}'`);
-    return leaf.shape[0] === 'rows' && leaf.shape[1] === 'cols' ? t.shape : shapeSize(leaf.shape, t.view);
+    return shapeSize(leaf.shape, t.view);
   }
 
   override async read(): Promise<{ params: Record<string, Float32Array>; state: Record<string, Record<string, Float32Array>> }> {
@@ -278,9 +273,8 @@ export class MatrixOptimizer extends Optimizer {
       const t = ck.tensors[`param/${n}`];
       if (t && (t.dtype !== 'F32' || t.shape.join() !== this.shapes.get(n)!.join())) throw new ShapeError(n, `checkpoint parameter '${n}' is ${t.dtype}${JSON.stringify(t.shape)}, expected F32${JSON.stringify(this.shapes.get(n))}`);
     }
-    const fb = this.module.fallback;
-    const main = Object.fromEntries(Object.entries(ck.hypers).filter(([k]) => !fb || !k.startsWith(`${fb.name}.`)));
-    const hypers = overrideHypers(this.module, this.groupHypers[0]!, main);
+    const split = splitHypers(this.module, ck.hypers);
+    const hypers = overrideHypers(this.module, this.groupHypers[0]!, split.main);
     // Validated: from here on nothing can fail.
     for (const n of this.tensors) {
       const p = ck.tensors[`param/${n}`];
@@ -296,7 +290,7 @@ export class MatrixOptimizer extends Optimizer {
       for (const st of Object.keys(states)) states[st] = new Float64Array(new Uint32Array(ck.tensors[`stepstate/${st}/${g}`]!.data as Uint32Array).buffer)[0]!;
     }
     this.groupHypers[0] = hypers;
-    if (fb && this.fallback) for (const [k, v] of Object.entries(ck.hypers)) if (k.startsWith(`${fb.name}.`)) this.fallback.setHyper(k.slice(fb.name.length + 1), v);
+    for (const [k, v] of Object.entries(split.fallback)) this.fallback?.setHyper(k, v);
     this.stepCount = ck.step;
   }
 
@@ -324,7 +318,7 @@ export class MatrixOptimizer extends Optimizer {
         }
         const data = await this.readState(s.name, name);
         const own = this.matrix(name) ? this.stateShape(s.name, name) : shape;
-        out[key] = { dtype: 'F32', shape: own.reduce((a, b) => a * b, 1) === data.length ? own : [data.length], data };
+        out[key] = { dtype: 'F32', shape: numel(own) === data.length ? own : [data.length], data };
       }
     }
     for (const [g, states] of this.stepStates.entries()) {

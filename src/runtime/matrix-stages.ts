@@ -48,8 +48,11 @@ export function dispatch(pass: GPUComputePassEncoder, b: Bound): void {
   pass.dispatchWorkgroups(...b.kernel.grid);
 }
 
-/** A variant's stages bound for one tensor (undefined: a copy stage), and its buffer keys resolved. */
-interface Prepared { stages: (Bound | undefined)[]; resolve: (key: string) => GPUBufferBinding }
+/**
+ * A variant for one tensor: its stages bound (undefined: a copy stage), the copies that run after them, and
+ * the encodes of the compressed states it writes.
+ */
+interface Prepared { stages: (Bound | undefined)[]; copies: { from: GPUBuffer; to: GPUBuffer; bytes: number }[]; encodes: Bound[] }
 
 /** A tensor with no elements ([0, 4]): the step leaves it alone (matmul kernels need every dimension > 0). */
 const isEmpty = (t: MatrixTensor) => t.shape.some((d) => d === 0);
@@ -199,11 +202,6 @@ export class MatrixStages {
     if (mixed && vs.some((x) => variants[x]!.folds.length)) throw new OptcRuntimeError(`optimizer '${this.module.name}': parameter groups take different branches this step, and its global reductions need every tensor in one (give the groups the same hyperparameters the conditions read)`);
     const cuts = mixed ? [Infinity] : [...v.folds.map((f) => f.after + 1), v.stages.length];
     let n = 0;
-    const preps = this.tensors.map((t, i) => {
-      const prep = t.prepared.get(vs[i]!);
-      if (!prep) throw new OptcRuntimeError(`optimizer '${this.module.name}': variant ${vs[i]} of its matrix stages is not prepared for '${t.name}'`);
-      return prep;
-    });
     const pass = (label: string, kernels: (Bound | undefined)[]) => {
       const p = enc.beginComputePass({ label });
       for (const k of kernels) if (k) { dispatch(p, k); n++; }
@@ -214,20 +212,11 @@ export class MatrixStages {
       const first = seg === 0, last = seg === cuts.length - 1;
       this.tensors.forEach((t, ti) => {
         if (isEmpty(t)) return; // nothing to update; its kernels would have a zero dimension
-        const prep = preps[ti]!;
-        const stages = variants[vs[ti]!]!.stages;
-        pass(`${this.module.name} ${t.name}`, [...(first ? t.codecs?.decode ?? [] : []), ...prep.stages.slice(from, to)]);
+        const prep = t.prepared.get(vs[ti]!)!;
+        pass(`${this.module.name} ${t.name}`, [...(first ? t.codecs!.decode : []), ...prep.stages.slice(from, to)]);
         if (!last) return;
-        for (const s of stages) {
-          if (s.kind !== 'copy') continue;
-          const [r, c] = shapeSize(s.shape, t.view);
-          enc.copyBufferToBuffer(prep.resolve(s.from).buffer, 0, prep.resolve(s.to).buffer, 0, 4 * r * c);
-          n++;
-        }
-        // Only what this variant stores is encoded again (an `every k` block leaves its states' codes as they are).
-        const written = new Set(stages.flatMap((x) => (x.kind === 'map' || x.kind === 'matmul' ? [x.out] : x.kind === 'copy' ? [x.to] : [])));
-        const encodes = t.codecs?.encode.filter((c) => written.has(c.kernel.bindings[0]!.buffer)) ?? [];
-        if (encodes.length) pass(`${this.module.name} ${t.name} encode`, encodes);
+        for (const c of prep.copies) { enc.copyBufferToBuffer(c.from, 0, c.to, 0, c.bytes); n++; }
+        if (prep.encodes.length) pass(`${this.module.name} ${t.name} encode`, prep.encodes);
       });
       if (!last) pass(`${this.module.name} global fold`, [this.folds.get(`${variant}:${seg}`)!]);
       from = to;
@@ -276,7 +265,7 @@ export class MatrixStages {
 
   private async prepareTensor(t: MatrixTensor, variant: number): Promise<void> {
     if (isEmpty(t)) {
-      t.prepared.set(variant, { stages: [], resolve: () => { throw new Error(`matrix stages: '${t.name}' has no elements`); } });
+      t.prepared.set(variant, { stages: [], copies: [], encodes: [] });
       return;
     }
     const kernels = matrixStageKernels(this.module, variant, t.view, t.index);
@@ -310,7 +299,11 @@ export class MatrixStages {
       }
       t.codecs ??= codecs;
     }
-    t.prepared.set(variant, { stages, resolve });
+    const v = this.module.matrix!.schedule.variants[variant]!;
+    const copies = v.stages.flatMap((s) => (s.kind === 'copy' ? [{ from: resolve(s.from).buffer, to: resolve(s.to).buffer, bytes: 4 * numel(shapeSize(s.shape, t.view)) }] : []));
+    // Only what this variant stores is encoded again (an `every k` block leaves its states' codes as they are).
+    const written = new Set(v.stages.flatMap((x) => (x.kind === 'map' || x.kind === 'matmul' ? [x.out] : x.kind === 'copy' ? [x.to] : [])));
+    t.prepared.set(variant, { stages, copies, encodes: t.codecs.encode.filter((c) => written.has(c.kernel.bindings[0]!.buffer)) });
   }
 
   /** Temporaries from the shared pool: a buffer is reused once the last stage reading it has run. */
