@@ -129,11 +129,15 @@ function storeC(vecC: boolean, epilogue: MatmulOptions['epilogue']): string {
   return out.join('\n') + '\n';
 }
 
-/** Accumulator declarations, and the store of the block (rows and columns past the end skipped). */
-function accumulators(rows: number): { decl: string; store: string } {
+/**
+ * Accumulator declarations, one k-step's multiply-adds (`pad`: their indentation), and the store of the
+ * block (rows and columns past the end skipped).
+ */
+function accumulators(rows: number): { decl: string; fma: (pad: string) => string[]; store: string } {
   const idx = Array.from({ length: rows }, (_, i) => i);
   return {
     decl: idx.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n'),
+    fma: (pad) => idx.flatMap((i) => [0, 1, 2, 3].map((q) => `${pad}acc${i} = fma(vec4<f32>(a${i}[${q}]), b${q}, acc${i});`)),
     store: [
       '  if (j4 * 4u >= N) { return; }',
       ...idx.map((i) => `  if (row0 + ${i}u < M) { stC(row0 + ${i}u, j4, acc${i}); }`),
@@ -178,12 +182,8 @@ function operandLoads(o: Required<MatmulOptions>, vecA: boolean, vecB: boolean):
 
 function registerBody(o: Required<MatmulOptions>, vecA: boolean, vecB: boolean): string {
   const { rows, workgroup: [wx, wy] } = o;
-  const idx = Array.from({ length: rows }, (_, i) => i);
-  const { decl, store } = accumulators(rows);
-  const kStep = [
-    ...operandLoads(o, vecA, vecB),
-    ...idx.flatMap((i) => [0, 1, 2, 3].map((q) => `    acc${i} = fma(vec4<f32>(a${i}[${q}]), b${q}, acc${i});`)),
-  ].join('\n');
+  const { decl, fma, store } = accumulators(rows);
+  const kStep = [...operandLoads(o, vecA, vecB), ...fma('    ')].join('\n');
   return [
     `@compute @workgroup_size(${wx}, ${wy})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
@@ -204,7 +204,7 @@ function workgroupBody(o: Required<MatmulOptions>): string {
   const tileM = rows * wy, tileN4 = wx; // tile of C: tileM rows × 4 tileN4 columns
   const threads = wx * wy;
   const idx = Array.from({ length: rows }, (_, i) => i);
-  const { decl, store } = accumulators(rows);
+  const { decl, fma, store } = accumulators(rows);
   const aVec4s = (tileM * tileK) / 4, bVec4s = tileK * tileN4;
   const loads = (count: number, stmt: (e: string) => string) =>
     Array.from({ length: Math.ceil(count / threads) }, (_, s) => {
@@ -236,7 +236,7 @@ function workgroupBody(o: Required<MatmulOptions>): string {
     `    for (var kq = 0u; kq < ${tileK / 4}u; kq++) {`,
     ...[0, 1, 2, 3].map((q) => `      let b${q} = tileB[(4u * kq + ${q}u) * ${tileN4}u + lx];`),
     ...idx.map((i) => `      let a${i} = tileA[(ly * ${rows}u + ${i}u) * ${tileK / 4}u + kq];`),
-    ...idx.flatMap((i) => [0, 1, 2, 3].map((q) => `      acc${i} = fma(vec4<f32>(a${i}[${q}]), b${q}, acc${i});`)),
+    ...fma('      '),
     '    }',
     '    workgroupBarrier();',
     '  }',

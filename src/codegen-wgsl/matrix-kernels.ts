@@ -65,6 +65,7 @@ export class StageDecls {
 export function stageWgsl(head: string[], wg: number | string, body: string[], params = GID): string {
   return [...head, `@compute @workgroup_size(${wg})`, `fn main(${params}) {`, ...body, '}'].join('\n');
 }
+
 const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ['rows', 'cols']);
 
 /** One kernel for `stage` of `variant` (not a copy: the runtime copies buffers itself). */
