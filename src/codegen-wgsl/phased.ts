@@ -16,16 +16,17 @@
 // reduction or a small store made them available in a buffer (`PhaseInfo.materialized`).
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
-import { paramFormat, type Program, type ValueId } from '../ir/types.js';
+import type { Program, ValueId } from '../ir/types.js';
 import { elemPhases, phaseInfo } from '../ir/schedule.js';
 import { planHost } from './host.js';
 import { manifestHead, type KernelModule, type KernelSpec } from './manifest.js';
 import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
-import { COL_BLOCK, ELEMS_PER_INVOCATION, guardKernel, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
+import { guardKernel } from './kernel.js';
+import { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
 import { flatKernel, globalKernel, lineKernel, tensorKernels } from './phased-stages.js';
-import { needsStoreSweep, srTargets, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
-import { codecOf, type StateCodec } from './state-io.js';
+import { needsStoreSweep, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
+import { storagePlan } from './state-io.js';
 import { rank1FinalizeKernel } from './rank1.js';
 
 export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
@@ -54,11 +55,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   // Uniform fields: the u32 header, f32 host scalars (finite constants are inlined), u32 streams of `rand`.
   const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
   // Compressed elem states and an f16/bf16 parameter: decoded by every sweep, encoded by the store sweep.
-  const codecs = new Map<string, StateCodec>();
-  for (const s of p.states) { const c = codecOf(s.format); if (c && (s.space ?? 'elem') === 'elem') codecs.set(s.name, c); }
-  const pc = codecOf(paramFormat(p));
-  if (pc) codecs.set('p', pc);
-  const sr = srTargets(p, (target) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format));
+  const { codecs, sr } = storagePlan(p);
   const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams, srKey: sr.size > 0 });
 
   const keepOld = new Set(stages.flatMap((s) => (s.kind === 'tensor' ? s.keepOld : [])));
@@ -76,7 +73,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {
     const kernels: KernelSpec[] = [];
     const dispatches: PhasedDispatch[] = [];
-    if (plan.guard) { dispatches.push({ kernel: 0, grid: 'items', stage: -1 }); kernels.push(guardKernel(plan, v, uniforms)); }
+    if (plan.guard) { dispatches.push({ kernel: 0, grid: 'items', stage: -1 }); kernels.push(guardKernel(p, v, { title: 'guard', wg: plan.wg, uniforms })); }
     stages.forEach((st, si) => {
       const add = (k: KernelSpec, grid: PhasedDispatch['grid'], extra: Partial<PhasedDispatch> = {}) => {
         dispatches.push({ kernel: kernels.length, grid, stage: si, ...extra });
