@@ -25,7 +25,7 @@ export interface StageBinding { binding: number; buffer: string; access: 'read' 
 
 export interface StageKernel {
   wgsl: string;
-  entryPoint: 'main';
+  entryPoint: string;
   grid: [number, number, number];
   bindings: StageBinding[];
   label: string;

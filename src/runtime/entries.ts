@@ -6,17 +6,18 @@ import { kernelsOf, type KernelModule } from '../codegen-wgsl/index.js';
 import { evalHost } from '../host/index.js';
 import { createBindGroups } from './bindings.js';
 import { pipelines, type ChunkBuffers } from './chunks.js';
-import { FusedDispatch, type FusedChunk } from './dispatch.js';
+import { Dispatcher, type DispatchChunk } from './dispatch.js';
 import { MissingScalarError, UnsupportedError } from './errors.js';
 import { PHASED_KINDS, PhasedRunner } from './phased.js';
 
 interface Prepared {
   /** The chunks as this entry point runs them: its own width and uniform buffer. */
-  own: FusedChunk[];
+  own: DispatchChunk[];
   pipes: Map<1 | 4, GPUComputePipeline[]>;
   groups: GPUBindGroup[][];
-  /** What records a call: the phased runner (which also owns tables to dispose) or the fused plan. */
-  run: FusedDispatch | PhasedRunner;
+  run: Dispatcher;
+  /** A phased entry point's tables. */
+  phased?: PhasedRunner;
 }
 
 /** What an entry point may bind of a chunk: its uniform, parameter and per-element states, and phased tables. */
@@ -40,24 +41,24 @@ export class EntryRunner {
       if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}' for entry point '${name}'`);
     }
     let prep = this.prepared.get(name);
-    if (!prep) { prep = this.prepare(m); this.prepared.set(name, prep); }
+    if (!prep) { prep = this.prepare(m, groupHypers.length); this.prepared.set(name, prep); }
     const p = await prep;
     const vals = groupHypers.map((h, g) => evalHost(m.host, h, t, { scalars, states: stepStates[g] }));
     const pass = enc.beginComputePass();
-    p.run.encode(pass, p.own, vals, t, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
+    p.run.encode(pass, vals, t, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
     pass.end();
   }
 
   dispose(): void {
     for (const prep of this.prepared.values()) {
-      void prep.then((p) => { for (const c of p.own) c.uniform.destroy(); if (p.run instanceof PhasedRunner) p.run.dispose(); }, () => undefined);
+      void prep.then((p) => { for (const c of p.own) c.uniform.destroy(); p.phased?.dispose(); }, () => undefined);
     }
   }
 
   /** The width chunk `c` runs entry `m` at: 4 only where the chunk and the module both have vec4. */
   private width(m: KernelModule, c: ChunkBuffers): 1 | 4 { return c.width === 4 && m.variants[4] ? 4 : m.variants[1] ? 1 : 4; }
 
-  private async prepare(m: KernelModule): Promise<Prepared> {
+  private async prepare(m: KernelModule, groups: number): Promise<Prepared> {
     // The program's declared inputs are listed on every entry module; only a kernel that binds one needs it
     // (the front end refuses an entry point that reads one: E0316).
     if (kernelsOf(m).some((k) => k.bindings.some((b) => b.kind === 'input'))) {
@@ -71,9 +72,9 @@ export class EntryRunner {
     const own = this.chunks.map((c, ci) => ({
       chunk: c.chunk, width: this.width(m, c), uniform: this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }),
     }));
-    const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, []) : undefined;
+    const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, Array.from({ length: groups }, () => ({}))) : undefined;
     const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, uniform: (ci: number) => own[ci]!.uniform, width: (ci: number) => own[ci]!.width };
-    const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
-    return { own, pipes, groups, run: phased ?? new FusedDispatch(this.device, m, own) };
+    const bindGroups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
+    return { own, pipes, groups: bindGroups, run: new Dispatcher(this.device, m, own, phased), phased };
   }
 }

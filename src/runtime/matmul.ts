@@ -1,13 +1,13 @@
-// Runs a standalone matrix-multiply kernel (src/codegen-wgsl/matmul.ts) on a device: its pipeline, a bind
-// group over caller-owned buffers, and the dispatch. The schedule's matrix stages will dispatch the same
-// kernels through the one dispatcher (docs/matrix.md, phase 2); until then the kernel test and bench use this.
-import { createComputePipeline } from './device.js';
+// Runs a standalone matrix-multiply kernel (src/codegen-wgsl/matmul.ts) on a device, bound to caller-owned
+// buffers as the matrix stages bind theirs (matrix-stages.ts); the kernel test and bench use it.
+import { bindKernel, dispatch } from './matrix-stages.js';
 
 /** What this file needs of a kernel (structurally: the runtime never imports codegen internals). */
 export interface MatmulKernelSpec {
   wgsl: string;
   entryPoint: string;
   grid: [number, number, number];
+  bindings: { binding: number; name: 'a' | 'b' | 'c'; access: 'read' | 'read_write' }[];
   options: { m: number; k: number; n: number };
 }
 
@@ -20,22 +20,14 @@ export interface MatmulRunner {
 
 export async function createMatmul(device: GPUDevice, kernel: MatmulKernelSpec, buffers: { a: GPUBuffer; b: GPUBuffer; c: GPUBuffer }): Promise<MatmulRunner> {
   const { m, k, n } = kernel.options;
-  const pipeline = await createComputePipeline(device, kernel.wgsl, kernel.entryPoint, `matmul ${m}x${k}x${n}`);
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [buffers.a, buffers.b, buffers.c].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
-  const encode = (pass: GPUComputePassEncoder) => {
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(...kernel.grid);
-  };
+  const bindings = kernel.bindings.map((b) => ({ binding: b.binding, buffer: b.name, access: b.access }));
+  const bound = await bindKernel(device, { ...kernel, bindings, label: `matmul ${m}x${k}x${n}` }, (key) => ({ buffer: buffers[key as 'a' | 'b' | 'c'] }));
   return {
-    encode,
+    encode: (pass) => dispatch(pass, bound),
     async run(times = 1) {
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      for (let i = 0; i < times; i++) encode(pass);
+      for (let i = 0; i < times; i++) dispatch(pass, bound);
       pass.end();
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();

@@ -11,7 +11,7 @@ import { bindGroups, inputBinding, type BindCtx } from './bindings.js';
 import { CheckpointIO } from './checkpoint-map.js';
 import { allocate, destroyChunk, numel, type ChunkBuffers, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
 import { readBuffer } from './device.js';
-import { FusedDispatch } from './dispatch.js';
+import { Dispatcher } from './dispatch.js';
 import type { EntryRunner } from './entries.js';
 import { AllocationGuard, checkDevice, checkUsage, probeBuffers, submitChecked, watchDevice, type CallerBuffer } from './guards.js';
 import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownTensorError, UnsupportedError } from './errors.js';
@@ -78,7 +78,8 @@ export class Optimizer extends CheckpointIO {
   private readonly readInputs: string[];
   /** Parameter buffers the caller owns: every step that writes them is checked (guards.ts). */
   private readonly ownedByCallers: CallerBuffer[];
-  private readonly fused?: FusedDispatch;
+  /** One step's dispatches, planned (none in a matrix module, which dispatches its own stages). */
+  private readonly dispatch?: Dispatcher;
 
   constructor(device: GPUDevice, module: KernelModule, chunks: ChunkBuffers[],
     a: { shapes: Map<string, number[]>; groupHypers: Record<string, number>[]; groupInits?: Record<string, number>[]; pipes: Map<1 | 4, GPUComputePipeline[]>;
@@ -89,9 +90,7 @@ export class Optimizer extends CheckpointIO {
     const read = new Set(kernelsOf(module).flatMap((k) => k.bindings.filter((b) => b.kind === 'input').map((b) => b.name)));
     this.readInputs = module.inputs.filter((input) => read.has(input));
     this.ownedByCallers = chunks.filter((cb) => !cb.param.owned).map((cb) => ({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer }));
-    // A matrix module (matrix-optimizer.ts) dispatches its own stages.
-    if (!a.phased && !module.matrix) this.fused = new FusedDispatch(device, module, chunks, (state, wg) => a.rank1!.finalizeGroups(state, wg));
-    if (a.phased && a.rank1) a.phased.scaleGroups = (state, wg) => a.rank1!.finalizeGroups(state, wg);
+    if (!module.matrix) this.dispatch = new Dispatcher(device, module, chunks, a.phased, a.rank1 && ((state, wg) => a.rank1!.finalizeGroups(state, wg)));
     this.unwatch = watchDevice(device, this, (o) => o.describe());
   }
 
@@ -99,11 +98,7 @@ export class Optimizer extends CheckpointIO {
   get hypers(): Record<string, number> { return { ...this.groupHypers[0]! }; }
 
   /** Compute passes dispatched per step: kernels (the guard's check included) × chunks. */
-  get dispatchesPerStep(): number {
-    if (this.phased) return this.phased.dispatchesPerStep(this.chunks.length);
-    const once = kernelsOf(this.module).filter((k) => k.scalesOf);
-    return (kernelsOf(this.module).length - once.length) * this.chunks.length + once.length;
-  }
+  get dispatchesPerStep(): number { return this.dispatch?.count ?? 0; }
 
   /** Bytes allocated on the device for parameters (this runtime's own) and optimizer state. */
   memory(): MemoryReport {
@@ -175,7 +170,7 @@ export class Optimizer extends CheckpointIO {
       const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
       const groups = this.chunks.map((cb) => bindGroups(this.binds, cb, sources.map((per, i) => inputBinding(this.device, cb, this.readInputs[i]!, per, enc)), this.readInputs));
       const pass = enc.beginComputePass();
-      (this.phased ?? this.fused!).encode(pass, this.chunks, hostVals, t, (ci) => groups[ci]!, (w) => this.binds.pipes.get(w)!);
+      this.dispatch!.encode(pass, hostVals, t, (ci) => groups[ci]!, (w) => this.binds.pipes.get(w)!);
       pass.end();
       this.device.queue.submit([enc.finish()]);
     });

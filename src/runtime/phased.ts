@@ -12,10 +12,10 @@
 // Dispatch order is stage-major: every chunk's elem kernel of a stage, then its tensor stage (one
 // workgroup per tensor), then its global stage, then the next stage. WebGPU orders dispatches in a pass,
 // so each stage sees the previous one's writes.
-import { SEG, SEG_STRIDE, spillGrid, TEN, TENSOR_HEADER, TENSOR_STRIDE, type BindingSpec, type KernelModule, type PhasedInfo } from '../codegen-wgsl/index.js';
-import { uniformBytes } from '../host/index.js';
+import { SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type BindingSpec, type KernelModule, type PhasedInfo } from '../codegen-wgsl/index.js';
 import { storageBuffer, uploadBuffer } from './buffers.js';
 import { readBuffer } from './device.js';
+import type { PhasedPlan } from './dispatch.js';
 import { ShapeError, UnsupportedError } from './errors.js';
 import type { Chunk } from './layout.js';
 
@@ -29,28 +29,26 @@ export const PHASED_KINDS: ReadonlySet<string> = new Set(['segments', 'tensors',
 
 interface TensorInfo { name: string; shape: number[]; group: number; rows: number; cols: number; rowBase: number; colBase: number }
 
-export interface PhasedChunk { chunk: Chunk; width: 1 | 4; uniform: GPUBuffer }
-
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-export class PhasedRunner {
+export class PhasedRunner implements PhasedPlan {
   readonly info: PhasedInfo;
   private readonly tensors: TensorInfo[];
   private readonly index = new Map<string, number>();
   private readonly segments: GPUBuffer[] = [];
   /** Per chunk: pieces, elem-kernel workgroups (tiles), row-sum and column-sum items. */
-  private readonly counts: { nseg: number; ntiles: number; nrow: number; ncol: number }[] = [];
+  readonly counts: { nseg: number; ntiles: number; nrow: number; ncol: number }[] = [];
   private readonly ten: GPUBuffer;
   private readonly gs: GPUBuffer;
+  /** The group scalar table as the host writes it each step (reused: writeBuffer copies it at once). */
+  private readonly gsData: Float32Array<ArrayBuffer>;
   /** Buffers by `${kind}:${name}`. */
   private readonly buffers = new Map<string, GPUBuffer>();
   private readonly totalRows: number;
   private readonly totalCols: number;
-  /** Workgroups of a rank-1 state's scale copy (`scales` grids; set by the optimizer that owns the scales). */
-  scaleGroups?: (state: string, wg: number) => number;
 
   constructor(private readonly device: GPUDevice, private readonly module: KernelModule, shapes: Map<string, number[]>,
-    groupOf: (name: string) => number, chunks: PhasedChunk[], groupInits: Record<string, number>[]) {
+    groupOf: (name: string) => number, chunks: { chunk: Chunk; width: 1 | 4 }[], groupInits: Record<string, number>[]) {
     this.info = module.phased!;
     const wg = this.info.workgroupSize;
     let rowBase = 0, colBase = 0;
@@ -120,6 +118,7 @@ export class PhasedRunner {
     });
     this.ten = uploadBuffer(device, table, 'tensors');
     this.gs = storageBuffer(device, 4 * module.host.uniforms.length * groupInits.length, 'group scalars');
+    this.gsData = new Float32Array(Math.max(4, module.host.uniforms.length * groupInits.length));
 
     const T = this.tensors.length;
     for (const r of this.info.reductions) {
@@ -141,17 +140,13 @@ export class PhasedRunner {
     }
   }
 
-  /** Compute passes per step. */
-  dispatchesPerStep(_chunks: number): number {
-    let n = 0;
-    for (const d of this.info.dispatches) {
-      if (d.grid === 'elems') n += this.counts.filter((c) => c.ntiles > 0).length;
-      else if (d.grid === 'rows') n += this.counts.filter((c) => c.nrow > 0).length;
-      else if (d.grid === 'cols') n += this.counts.filter((c) => c.ncol > 0).length;
-      else if (d.grid === 'items' || d.grid === 'blocks') n += this.counts.length;
-      else n += 1;
-    }
-    return n;
+  get tensorCount(): number { return this.tensors.length; }
+
+  /** Group g's host uniforms at record g of the group scalar table (`groupInits` has one entry per group). */
+  writeGroupScalars(hostVals: readonly (readonly number[])[]): void {
+    const ids = this.module.host.uniforms;
+    hostVals.forEach((vals, g) => ids.forEach((id, k) => { this.gsData[g * ids.length + k] = vals[id]!; }));
+    this.device.queue.writeBuffer(this.gs, 0, this.gsData);
   }
 
   /** Bytes of small states (and their old copies) on the device. */
@@ -169,58 +164,6 @@ export class PhasedRunner {
     const b = this.buffers.get(`${bd.kind}:${bd.name}`);
     if (!b) throw new Error(`phased runtime: no buffer for binding ${bd.kind} '${bd.name}'`);
     return b;
-  }
-
-  /**
-   * Records one step: uniforms for every chunk and the group scalar table, then every dispatch in plan
-   * order. `groups(ci)` gives chunk ci's bind groups (one per kernel); `pipes(width)` its pipelines.
-   */
-  encode(pass: GPUComputePassEncoder, chunks: PhasedChunk[], hostVals: number[][], t: number,
-    groups: (ci: number) => GPUBindGroup[], pipes: (width: 1 | 4) => GPUComputePipeline[]): void {
-    const ids = this.module.host.uniforms;
-    const gsData = new Float32Array(Math.max(4, ids.length * hostVals.length));
-    hostVals.forEach((vals, g) => gsData.set(ids.map((i) => vals[i]!), g * ids.length));
-    this.device.queue.writeBuffer(this.gs, 0, gsData);
-    const items = chunks.map((c) => {
-      const len = c.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
-      return { len, n: Math.ceil(len / c.width) };
-    });
-    chunks.forEach((c, ci) => {
-      const cnt = this.counts[ci]!;
-      const dims = { n: items[ci]!.n, len: items[ci]!.len, nseg: cnt.nseg, nrow: cnt.nrow, ncol: cnt.ncol };
-      this.device.queue.writeBuffer(c.uniform, 0, uniformBytes(this.module.uniforms, hostVals[c.chunk.group]!, dims, t));
-    });
-    const wg = this.info.workgroupSize;
-    for (const d of this.info.dispatches) {
-      if (d.grid === 'scales') {
-        // A rank-1 state's scale copy: one invocation per scale slot of every tensor, once per step.
-        const spec = this.module.variants[chunks[0]!.width]![d.kernel]!;
-        const n = this.scaleGroups?.(spec.scalesOf!, spec.workgroupSize) ?? 0;
-        if (n === 0) continue;
-        pass.setPipeline(pipes(chunks[0]!.width)[d.kernel]!);
-        pass.setBindGroup(0, groups(0)[d.kernel]!);
-        pass.dispatchWorkgroups(...spillGrid(n, this.device.limits.maxComputeWorkgroupsPerDimension));
-        continue;
-      }
-      if (d.grid === 'tensors' || d.grid === 'one') {
-        pass.setPipeline(pipes(chunks[0]!.width)[d.kernel]!);
-        pass.setBindGroup(0, groups(0)[d.kernel]!);
-        pass.dispatchWorkgroups(d.grid === 'one' ? 1 : this.tensors.length);
-        continue;
-      }
-      chunks.forEach((c, ci) => {
-        // Elem kernels: one workgroup per tile; row and column sums, the guard's check: one invocation per item.
-        const cnt = this.counts[ci]!;
-        const count = d.grid === 'elems' ? cnt.ntiles
-          : d.grid === 'blocks' ? Math.ceil(Math.ceil(items[ci]!.len / d.elemsPerInvocation!) / d.workgroupSize!)
-            : Math.ceil((d.grid === 'rows' ? cnt.nrow : d.grid === 'cols' ? cnt.ncol : items[ci]!.n) / wg);
-        if (count === 0) return;
-        const [x, y] = spillGrid(count, this.device.limits.maxComputeWorkgroupsPerDimension);
-        pass.setPipeline(pipes(c.width)[d.kernel]!);
-        pass.setBindGroup(0, groups(ci)[d.kernel]!);
-        pass.dispatchWorkgroups(x, y);
-      });
-    }
   }
 
   isSmall(state: string): boolean { return this.info.smallStates.some((s) => s.name === state); }
