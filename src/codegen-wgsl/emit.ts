@@ -221,5 +221,5 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   const helpers = [...shared, ...(t.usesPow ? [powHelpers(v === VEC4)] : []), ...library, ...(t.usesRng ? [RNG_WGSL] : []), ...t.rank1Helpers(ctx.codecs, rank1States)];
   // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
   const body = [`  let i = ${invocationIndex(wg)};`, ...(ctx.coop || ctx.tile ? [] : ['  if (i >= u.n) { return; }']), ...main];
-  return t.assemble(p, k.name, { title: title(k.name, v), wg, uniforms: ctx.uniforms, helpers, body, usedBuiltins: true, itemsPerInvocation: ctx.tile / 4 });
+  return t.assemble(p.name, k.name, { title: title(k.name, v), wg, uniforms: ctx.uniforms, helpers, body, usedBuiltins: true, itemsPerInvocation: ctx.tile / 4 });
 }

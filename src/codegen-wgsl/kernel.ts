@@ -19,8 +19,8 @@ export interface Assembly {
   title: string;
   wg: number;
   uniforms?: UniformLayout;
-  /** Workgroup variables, declared with the bindings. */
-  shared?: string[];
+  /** Declarations after the bindings: workgroup variables (or the library of a kernel without helpers). */
+  decls?: string[];
   helpers: string[];
   body: string[];
   /** Declare only the builtins the body reads (fused kernels), not all three. */
@@ -66,14 +66,14 @@ export class KernelText {
   }
 
   /** The kernel: bindings numbered after the uniform buffer (binding 0 when there is one). */
-  assemble(p: Program, name: string, a: Assembly): KernelSpec {
+  assemble(program: string, name: string, a: Assembly): KernelSpec {
     const bindings = [...this.bindings.values()];
     bindings.forEach((b, n) => { b.binding = n + (a.uniforms ? 1 : 0); });
     const wgsl = [
-      `// ${p.name}: ${a.title}`,
+      `// ${program}: ${a.title}`,
       ...(a.uniforms ? [`struct Uniforms {\n${a.uniforms.fields.map((f) => `  ${f.name}: ${f.type},`).join('\n')}\n}`, '@group(0) @binding(0) var<uniform> u: Uniforms;'] : []),
       ...bindings.map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`),
-      ...(a.shared ?? []),
+      ...(a.decls ?? []),
       '',
       ...a.helpers,
       `@compute @workgroup_size(${a.wg})`,
@@ -90,18 +90,24 @@ export class KernelText {
   }
 }
 
-/** A step value the kernel reads from the uniform buffer (finite constants spelled inline). */
-export function uniformRef(p: Program, fieldOf: Map<ValueId, string>): (id: ValueId) => string {
+/**
+ * Step values as a kernel reads them: `field(id)` spells where (a uniform field, a table entry); finite
+ * constants without one are spelled inline.
+ */
+export function stepRef(p: Program, field: (id: ValueId) => string | undefined): (id: ValueId) => string {
   return (id) => {
     const inst = p.insts[id]!;
-    const field = fieldOf.get(id);
-    if (field === undefined) {
+    const e = field(id);
+    if (e === undefined) {
       invariant(inst.op === 'const', () => `step value %${id} is read by a kernel but is not a uniform\n${printIR(p)}`);
       return f32Literal(inst.value!);
     }
-    return inst.dtype === 'bool' ? boolUniform(`u.${field}`) : `u.${field}`;
+    return inst.dtype === 'bool' ? boolUniform(e) : e;
   };
 }
+
+/** Step values read from the uniform buffer's fields. */
+export const uniformRef = (p: Program, fieldOf: Map<ValueId, string>) => stepRef(p, (id) => (fieldOf.has(id) ? `u.${fieldOf.get(id)}` : undefined));
 
 /**
  * The non-finite guard's check kernel, first in every guarded module: raises the skip flag if any element
@@ -121,5 +127,5 @@ export function guardKernel(p: Program, v: VecTypes, a: Pick<Assembly, 'title' |
     ...ins.map((x) => `  bad = bad | any(((bitcast<${U}>(${x}[i]) & ${U}(0x7f800000u)) == ${U}(0x7f800000u)) & valid);`),
     '  if (bad) { atomicStore(&skip[0], 1u); }',
   ];
-  return t.assemble(p, 'guard', { ...a, helpers: [], body });
+  return t.assemble(p.name, 'guard', { ...a, helpers: [], body });
 }

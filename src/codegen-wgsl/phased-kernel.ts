@@ -185,9 +185,9 @@ export function assemble(plan: Plan, name: string, t: KernelText, uniforms: Unif
     t.bind('flag', 'skip', 'skip', 'u32');
     body = ['  if (lid == 0u) { optc_skip = skip[0]; }', '  if (workgroupUniformLoad(&optc_skip) != 0u) { return; }', ...body];
   }
-  return t.assemble(plan.p, name, {
+  return t.assemble(plan.p.name, name, {
     title: name, wg, uniforms, body,
-    shared: [
+    decls: [
       ...(shared === true ? [`var<workgroup> red: array<f32, ${plan.wg}>;`] : []),
       ...(typeof shared === 'number' ? Array.from({ length: shared }, (_, k) => `var<workgroup> red${k}: array<f32, ${plan.wg}>;`) : []),
       ...(plan.guard ? ['var<workgroup> optc_skip: u32;'] : []),

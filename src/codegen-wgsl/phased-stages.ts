@@ -6,8 +6,8 @@ import { printIR } from '../ir/printer.js';
 import type { Stage, ValueId } from '../ir/types.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { SEG, TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
-import { boolUniform, f32Literal, identPart, invocationIndex, SCALAR, summand, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
-import { KernelText } from './kernel.js';
+import { identPart, invocationIndex, SCALAR, summand, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
+import { KernelText, stepRef } from './kernel.js';
 import { operand, storedExpr } from './values.js';
 import {
   assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, IDENT, phasedScope, ROW_BLOCK, smallIndex, tree, treeMulti, type Plan, type PhasedScope,
@@ -138,23 +138,14 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
   const ten = 'ten';
   const gs = 'gs';
   const stage = plan.at[si]!;
-  const stepRef = (id: ValueId): string => {
-    const inst = p.insts[id]!;
-    const k = plan.scalarIndex.get(id);
-    if (k === undefined) {
-      invariant(inst.op === 'const', () => `step value %${id} is read by a tensor stage but is not a uniform\n${printIR(p)}`);
-      return f32Literal(inst.value!);
-    }
-    const e = `${gs}[grp * ${nScalars}u + ${k}u]`;
-    return inst.dtype === 'bool' ? boolUniform(e) : e;
-  };
+  const scalar = (id: ValueId) => { const k = plan.scalarIndex.get(id); return k === undefined ? undefined : `${gs}[grp * ${nScalars}u + ${k}u]`; };
   const wg = plan.wg;
   const header = [
     `  let tns = ${WORKGROUP_INDEX};`,
     `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
     ...Object.entries(TEN).map(([k, off]) => `  let ${k === 'group' ? 'grp' : k} = ${ten}[tb + ${off}u];`),
   ];
-  const scope = (indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef);
+  const scope = (indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar));
   const loop = (domain: 'row' | 'col') => domain === 'row'
     ? `  for (var r = lid; r < rows; r = r + ${wg}u) {` : `  for (var c = lid; c < cols; c = c + ${wg}u) {`;
   const barrier = ['  storageBarrier();', '  workgroupBarrier();'];

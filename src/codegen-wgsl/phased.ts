@@ -31,18 +31,19 @@ import { rank1FinalizeKernel } from './rank1.js';
 
 export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
 
-const storageOf = (k: KernelSpec) => k.bindings.filter((b) => b.kind !== 'uniform').length;
-
 /**
- * Kernels for the reductions `rs` built by `make`: one, or, while one binds more storage buffers than the
- * device is sure to have, the reductions split in halves (each reduction stands alone; kernels of one
- * stage run in order and write separate partials). Names get a suffix past the first.
+ * Kernels for the reductions `rs` built by `make`: one, or, while one binds more storage buffers than
+ * `max`, the reductions split in halves (each reduction stands alone; kernels of one stage run in order and
+ * write separate partials). Names get a suffix past the first.
  */
-function fittedWith(max: number, rs: ValueId[], make: (rs: ValueId[]) => KernelSpec, whole = rs.length ? make(rs) : undefined): KernelSpec[] {
-  if (!whole) return [];
-  if (rs.length < 2 || storageOf(whole) <= max) return [whole];
-  const half = Math.ceil(rs.length / 2);
-  return [...fittedWith(max, rs.slice(0, half), make), ...fittedWith(max, rs.slice(half), make)];
+function fitted(max: number, rs: ValueId[], make: (rs: ValueId[]) => KernelSpec): KernelSpec[] {
+  const split = (rs: ValueId[]): KernelSpec[] => {
+    if (!rs.length) return [];
+    const whole = make(rs);
+    if (rs.length < 2 || whole.bindings.filter((b) => b.kind !== 'uniform').length <= max) return [whole];
+    return [...split(rs.slice(0, Math.ceil(rs.length / 2))), ...split(rs.slice(Math.ceil(rs.length / 2)))];
+  };
+  return split(rs).map((k, j) => (j === 0 ? k : { ...k, name: `${k.name}_${j}` }));
 }
 
 export function emitPhasedModule(p: Program, options: Opts): KernelModule {
@@ -66,10 +67,6 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
   };
 
-  const fitted = (rs: ValueId[], make: (rs: ValueId[]) => KernelSpec): KernelSpec[] => {
-    const ks = fittedWith(plan.maxStorage, rs, make);
-    return ks.map((k, j) => (j === 0 ? k : { ...k, name: `${k.name}_${j}` }));
-  };
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {
     const kernels: KernelSpec[] = [];
     const dispatches: PhasedDispatch[] = [];
@@ -88,7 +85,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
         // Row and column sums first: they read the leaves (p, elem states) as they were before the step,
         // and the flat kernel stores the new values (found by the kernel fuzzer: `row_mean(p)` read the new p).
         // Row/column sum kernels are split (their reductions shared out) until each fits in plan.maxStorage.
-        for (const o of ['row', 'col'] as const) for (const k of fitted(byOver(o), (rs) => lineKernel(plan, si, rs, o, uniforms))) add(k, o === 'row' ? 'rows' : 'cols');
+        for (const o of ['row', 'col'] as const) for (const k of fitted(plan.maxStorage, byOver(o), (rs) => lineKernel(plan, si, rs, o, uniforms))) add(k, o === 'row' ? 'rows' : 'cols');
         // The elem sweep is not split: each kernel of it reads every parameter again, which costs more than
         // a device with more than 8 storage buffers per stage would need (the runtime refuses one past its limit).
         if (flat.length || flatStores.length || (!sweep && !byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, flatStores, v, uniforms), 'elems');

@@ -12,7 +12,7 @@ import { wgslF32 } from '../formats/wgsl.js';
 import { srDraw } from '../ir/rng.js';
 import { paramFormat, type Program, type StateFormat } from '../ir/types.js';
 import type { KernelText } from './kernel.js';
-import { rank1Decode, rank1EncodeLane, rank1Store, type Rank1Pass } from './rank1.js';
+import { rank1Decode, rank1EncodeLane, rank1Max, type Rank1Pass } from './rank1.js';
 import { identPart, VEC4, type VecTypes } from './wgsl.js';
 import { SR_FIELD } from './host.js';
 import { wgslU32 } from '../formats/wgsl.js';
@@ -104,8 +104,13 @@ export function decodeVec4(c: StateCodec, codes: string, scales: string, j: stri
   return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, ${base}${k}u${scale})`).join(', ')})`;
 }
 
-/** Lane k's code of `x_<tag>`, 0 for a padding lane: stochastic when `rand` is given, else with `enc`. */
-function laneCode(P: string, xv: string, enc: string, rand?: (lane: number) => string, custom?: (lane: number) => string): (k: number) => string {
+/**
+ * Lane k's code of `x_<target>`, 0 for a padding lane: rank-1 with the new maxima (rank1.ts), stochastic
+ * when `rand` is given, else with `enc`.
+ */
+function laneCode(c: StateCodec, target: string, enc: string, rand?: (lane: number) => string): (k: number) => string {
+  const P = c.info.name, xv = `x_${identPart(target)}`;
+  const custom = c.rank1 ? rank1EncodeLane(c, target) : undefined;
   return (k) => `select(0u, ${custom ? custom(k) : rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
 }
 
@@ -118,12 +123,14 @@ function packedWord(P: string, code: (k: number) => string, lanes: number[], bas
 }
 
 /**
- * Statements encoding the vec4 `x` into a compressed state. Runs in uniform control flow (it contains
+ * Statements encoding the vec4 `x` into a coded state (a rank-1 one with its new maxima, two invocations
+ * meeting in workgroup memory, `pk`, for one 4-bit word). Runs in uniform control flow (it contains
  * barriers); `live` says whether this invocation's elements exist, `valid` which of its 4 lanes hold data
  * (padding lanes count as 0 for the absmax and are written as code 0, as the CPU quantizer pads).
  * `rand(k)`: lane k's u32 for stochastic rounding (f16/bf16 only); absent: round to nearest even.
  */
-export function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, tag: string, rand?: (lane: number) => string): string[] {
+function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, target: string, rand?: (lane: number) => string): string[] {
+  const tag = identPart(target);
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const out: string[] = [];
@@ -146,7 +153,7 @@ export function encodeVec4(c: StateCodec, x: string, codes: string, scales: stri
     out.push(`  if (live && lid % ${seg}u == 0u) { ${scales}[(i * 4u) / ${c.block}u] = ${P}_scale(amax_${tag}); }`);
     enc = `, enc_${tag}`;
   }
-  const code = laneCode(P, xv, enc, rand);
+  const code = laneCode(c, target, enc, rand);
   if (bits === 16) {
     out.push(`  if (live) {`);
     out.push(`    ${codes}[2u * i] = ${packedWord(P, code, [0, 1])};`);
@@ -185,14 +192,13 @@ export interface SerialStore {
  */
 function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
   const tag = identPart(target);
-  const encodeLane = c.rank1 ? rank1EncodeLane(c, target) : undefined;
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const xv = `x_${tag}`;
   const decl: string[] = [], absmax: string[] = [], mid: string[] = [], encode: string[] = [], finish: string[] = [];
   const value = `  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`;
   let enc = '';
-  if (c.block && !encodeLane) {
+  if (c.block) {
     const per = tile / c.block;
     const am = `amax_${tag}`;
     // One accumulator per block of the tile; an array only when the tile holds several of this state's blocks.
@@ -208,7 +214,7 @@ function serialStore(c: StateCodec, x: string, codes: string, scales: string, ta
       ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < ${count}; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
   } else encode.push(value);
-  const code = laneCode(P, xv, enc, rand, encodeLane);
+  const code = laneCode(c, target, enc, rand);
   if (bits === 16) {
     encode.push(`  ${codes}[2u * j] = ${packedWord(P, code, [0, 1])};`);
     encode.push(`  ${codes}[2u * j + 1u] = ${packedWord(P, code, [2, 3])};`);
@@ -258,7 +264,7 @@ export type StoreMode = { kind: 'coop' | 'max'; origin: [string, string] } | { k
 export function storeCoded(t: KernelText, codec: StateCodec, target: string, x: () => string, mode: StoreMode, draw?: number): { lines: string[]; serial?: SerialStore } {
   if (mode.kind === 'max') {
     t.bindRank1(target, 'max');
-    return { lines: rank1Store(codec, target, x(), 'max') };
+    return { lines: rank1Max(target, x()) };
   }
   const codes = t.tensor(target, 'u32', true);
   if (codec.rank1) t.bindRank1(target, 'encode');
@@ -271,7 +277,7 @@ export function storeCoded(t: KernelText, codec: StateCodec, target: string, x: 
     const st = serialStore(codec, x(), codes, scales, target, mode.tile, rand, mode.count);
     return { lines: st.encode, serial: st };
   }
-  return { lines: codec.rank1 ? rank1Store(codec, target, x(), 'encode') : encodeVec4(codec, x(), codes, scales, identPart(target), rand) };
+  return { lines: encodeVec4(codec, x(), codes, scales, target, rand) };
 }
 
 /**
