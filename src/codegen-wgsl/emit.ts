@@ -13,7 +13,7 @@ import { emitPhasedModule } from './phased.js';
 import { manifestHead, type KernelModule, type KernelSpec, type UniformLayout } from './manifest.js';
 import { identPart, invocationIndex, powHelpers, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import {
-  fillTables, formatLibrary, LANE_GROUP, loadState, serialWalks, storagePlan, storeCoded, validLanes, workgroupFor, type SerialStore, type StateCodec, type StoreMode,
+  fillTables, formatLibrary, LANE_GROUP, loadState, serialWalks, storagePlan, storeCoded, validLanes, workgroupFor, type SerialStore, type Storage, type StoreMode,
 } from './state-io.js';
 import { rank1Problem, rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
 import { emitValues, storedExpr, type Scope } from './values.js';
@@ -117,7 +117,7 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
 }
 
 /** The context every kernel of one fused module is emitted in. */
-interface EmitCtx {
+interface EmitCtx extends Storage {
   p: Program;
   fieldOf: Map<ValueId, string>;
   temps: Set<ValueId>;
@@ -125,8 +125,6 @@ interface EmitCtx {
   uniforms: UniformLayout;
   workgroupSize: number;
   guard: boolean;
-  /** Compressed states (and an f16/bf16 `p`) by name. */
-  codecs: Map<string, StateCodec>;
   /**
    * Cooperative kernels (any compressed state): invocations past the end stay alive until the last
    * barrier, so they compute on clamped indices and only `live` invocations write.
@@ -137,8 +135,6 @@ interface EmitCtx {
    * multiple of every block size; 0 otherwise.
    */
   tile: number;
-  /** Store targets that round stochastically, with their srDraw. */
-  sr: Map<string, number>;
 }
 
 const title = (name: string, v: VecTypes) => `kernel ${name} (${v === VEC4 ? 'vec4' : 'scalar'})`;

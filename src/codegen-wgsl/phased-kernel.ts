@@ -8,7 +8,7 @@ import { LEAF_OPS, type Program, type Space, type Stage, type ValueId } from '..
 import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { KernelText, uniformRef } from './kernel.js';
-import { formatLibrary, loadState, type StateCodec } from './state-io.js';
+import { formatLibrary, loadState, type Storage } from './state-io.js';
 import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { emitValues, type Scope } from './values.js';
@@ -25,18 +25,17 @@ export const FOLD: Record<string, (a: string, b: string) => string> = {
 };
 export interface Opts { workgroupSize: number; guard?: boolean; maxStorageBuffers?: number }
 
-export interface Plan {
+/** Every stage kernel reads the plan; its storage (`codecs`) is decoded by every sweep, encoded by the store sweep. */
+export interface Plan extends Storage {
   p: Program;
   info: PhaseInfo;
+  /** The stages; each one's `at` (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2) orders what is ready when. */
   stages: Stage[];
-  /** Stage index (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2) of each entry of `stages`. */
-  at: number[];
   fieldOf: Map<ValueId, string>;
   /** Host-uniform position of each step value read by a kernel (for the per-group scalar table). */
   scalarIndex: Map<ValueId, number>;
   streamField: Map<ValueId, string>;
-  /** Small state -> stage index of its store; keepOld states. */
-  smallStoreAt: Map<string, number>;
+  /** Small states whose value before the step is kept (`info.smallStoreAt`: where each is stored). */
   keepOld: Set<string>;
   /** Value stored into a small state -> that state. */
   storedSmall: Map<ValueId, string>;
@@ -45,13 +44,6 @@ export interface Plan {
   guard: boolean;
   /** Storage buffers per kernel a tensor stage is split to fit (CodegenOptions.maxStorageBuffers). */
   maxStorage: number;
-  /**
-   * Compressed elem states and an f16/bf16 parameter (`p`), by name: every sweep decodes them from their
-   * stored codes (state-io.ts), and the last one writes them through the store sweep (phased-store.ts).
-   */
-  codecs: Map<string, StateCodec>;
-  /** Store targets that round stochastically, with their srDraw. */
-  sr: Map<string, number>;
 }
 
 // ---- the phased scope ------------------------------------------------------------------------------
@@ -113,7 +105,7 @@ function readExpr(s: PhasedScope, id: ValueId): string {
     }
     case 'state': {
       if (inst.space === 'elem') return elem(inst.name!);
-      const storedAt = s.plan.smallStoreAt.get(inst.name!);
+      const storedAt = info.smallStoreAt.get(inst.name!);
       const old = storedAt !== undefined && storedAt < s.stage;
       invariant(!old || s.plan.keepOld.has(inst.name!), () => `state '${inst.name}' is read after its store without an old copy\n${printIR(p)}`);
       const v = old ? s.t.bind('oldsmall', inst.name!, `old_${identPart(inst.name!)}`, 'f32') : s.t.bind('small', inst.name!, `sm_${identPart(inst.name!)}`, 'f32');

@@ -40,7 +40,7 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     ...(vec ? [] : ['    let r = ti / max(cols, 1u);', '    let c = ti % max(cols, 1u);']),
   ];
   const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
-  const scope = phasedScope(t, plan, plan.at[si]!, v, '      ');
+  const scope = phasedScope(t, plan, plan.stages[si]!.at, v, '      ');
   const args = reduces.map((r) => p.insts[r]!.args[0]!);
   emitRoots(scope, [...args, ...stores.map((x) => storeValue.get(x)!)]);
   const accs = reduces.map((r, k) => {
@@ -101,7 +101,7 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
   }
   const args = reduces.map((r) => p.insts[r]!.args[0]!);
   reduces.forEach((r, k) => body.push(`  var acc${k} = ${IDENT[p.insts[r]!.name!]};`));
-  const scope = phasedScope(t, plan, plan.at[si]!, SCALAR, '    ');
+  const scope = phasedScope(t, plan, plan.stages[si]!.at, SCALAR, '    ');
   emitRoots(scope, args);
   body.push(
     '  for (var k = k0; k < k1; k = k + 1u) {',
@@ -137,7 +137,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
   const begin = () => { t = new KernelText(); body = []; parts.push({ t, body }); };
   const ten = 'ten';
   const gs = 'gs';
-  const stage = plan.at[si]!;
+  const stage = plan.stages[si]!.at;
   const scalar = (id: ValueId) => { const k = plan.scalarIndex.get(id); return k === undefined ? undefined : `${gs}[grp * ${nScalars}u + ${k}u]`; };
   const wg = plan.wg;
   const header = [

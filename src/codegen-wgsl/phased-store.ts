@@ -50,7 +50,7 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   const tile = storeTile(plan);
   const per = tile / 4;
   const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
-  const stage = plan.at[si]!;
+  const stage = plan.stages[si]!.at;
   const y = (target: string) => `y_${identPart(target)}`;
 
   // The new values of the targets as vec4s `y_<target>` of vec4 j: at width 4 one vec4 scope, at width 1

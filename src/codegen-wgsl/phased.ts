@@ -51,7 +51,6 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const stages = sched.stages!;
   invariant(sched.phases, () => `phased codegen: the schedule has stages but no phase facts\n${printIR(p)}`);
   const info = phaseInfo(sched.phases);
-  const at = stages.map((s) => s.at);
 
   // Uniform fields: the u32 header, f32 host scalars (finite constants are inlined), u32 streams of `rand`.
   const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
@@ -63,8 +62,8 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const storedSmall = new Map<ValueId, string>();
   for (const s of p.stores) if (info.smallStoreAt.has(s.target)) storedSmall.set(s.value, s.target);
   const plan: Plan = {
-    p, info, stages, at, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
-    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
+    p, info, stages, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
+    keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
   };
 
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {

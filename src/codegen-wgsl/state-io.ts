@@ -35,11 +35,15 @@ export function codecOf(f: StateFormat): StateCodec | undefined {
   return { info, ...(info.blockSize ? { block: f.block ?? info.blockSize } : {}) };
 }
 
-/**
- * The coded tensors of a program (elem states, and an f16/bf16 parameter under the name `p`) and its
- * stochastically rounded store targets, with their srDraw.
- */
-export function storagePlan(p: Program): { codecs: Map<string, StateCodec>; sr: Map<string, number> } {
+/** How a module stores its tensors, which every kernel of it reads and writes through. */
+export interface Storage {
+  /** Coded tensors by name: compressed elem states, and an f16/bf16 parameter under the name `p`. */
+  codecs: Map<string, StateCodec>;
+  /** Store targets that round stochastically, with their srDraw. */
+  sr: Map<string, number>;
+}
+
+export function storagePlan(p: Program): Storage {
   const codecs = new Map<string, StateCodec>();
   for (const s of p.states) { const c = codecOf(s.format); if (c && (s.space ?? 'elem') === 'elem') codecs.set(s.name, c); }
   const pc = codecOf(paramFormat(p));
