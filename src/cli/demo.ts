@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { compile } from '../compile.js';
 import { kernelsOf } from '../codegen-wgsl/index.js';
-import { initStates, interpretStep, type StepResult } from '../ir/interp.js';
+import { initPacked, initStates, interpretStep, type StepResult } from '../ir/interp.js';
 import { adapterDescription, createOptimizer, getDevice } from '../runtime/index.js';
 
 export async function demo(file = new URL('../../examples/adam.opt', import.meta.url).pathname): Promise<void> {
@@ -26,14 +26,14 @@ export async function demo(file = new URL('../../examples/adam.opt', import.meta
   const hypers: Record<string, number> = c.module.hypers.some((h) => h.name === 'lr') ? { lr: 0.05 } : {};
   const w0 = new Float32Array(n);
   const opt = await createOptimizer(device, c.module, { w: { shape: [n], data: w0 } }, { hypers });
-  let ref: StepResult = { param: w0, states: initStates(c.program, n, hypers) };
+  let ref: StepResult = { param: w0, states: initStates(c.program, n, hypers), packed: initPacked(c.program, n, hypers) };
   let w: Float32Array = w0;
   let worst = 0;
   console.log(`step   loss (Dawn)      |Dawn - interpreter|max`);
   for (let t = 1; t <= 200; t++) {
     const g = grad(w);
     opt.step({ w: g });
-    ref = interpretStep(c.program, { hypers, t, param: ref.param, inputs: { g }, states: ref.states });
+    ref = interpretStep(c.program, { hypers, t, param: ref.param, inputs: { g }, states: ref.states, ...(ref.packed ? { packed: ref.packed } : {}) });
     w = await opt.readParam('w');
     let d = 0; for (let i = 0; i < n; i++) d = Math.max(d, Math.abs(w[i]! - ref.param[i]!));
     worst = Math.max(worst, d);

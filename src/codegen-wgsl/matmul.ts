@@ -23,6 +23,8 @@
 // step). The interpreter sums in float64 and rounds once; the two agree within the bound in
 // src/ir/interp-matrix.ts, which test/matmul-kernel.test.ts checks on Dawn.
 
+import type { StageKernel } from './matrix-kernels.js';
+
 export type MatmulTiles = 'workgroup' | 'registers';
 
 export interface MatmulOptions {
@@ -51,21 +53,8 @@ export interface MatmulOptions {
   epilogue?: { decls: string[]; fn: string };
 }
 
-/** One kernel: WGSL, how to dispatch it, and what it binds (A, B read; C written). */
-export interface MatmulKernel {
-  wgsl: string;
-  entryPoint: string;
-  workgroupSize: [number, number, number];
-  /** Workgroups to dispatch. */
-  grid: [number, number, number];
-  /** A, B and C; an epilogue's own bindings (3, 4, ...) are its caller's to list. */
-  bindings: { binding: number; name: 'a' | 'b' | 'c'; access: 'read' | 'read_write'; bytes: number }[];
-  /** 2 m k n: floating-point operations per run (multiply and add). */
-  flops: number;
-  options: Required<MatmulOptions>;
-}
-
-export function matmulKernel(opts: MatmulOptions): MatmulKernel {
+/** One kernel: WGSL, how to dispatch it, and what it binds (A, B read; C written; an epilogue's own bindings are its caller's to list). */
+export function matmulKernel(opts: MatmulOptions): StageKernel {
   const o = { tiles: 'registers', rows: 4, workgroup: [8, 8], tileK: 32, transA: false, transB: false, ...opts } as Required<MatmulOptions>;
   const { m, k, n, rows } = o;
   for (const [what, v] of [['m', m], ['k', k], ['n', n]] as const) {
@@ -95,14 +84,8 @@ export function matmulKernel(opts: MatmulOptions): MatmulKernel {
     body,
   ].join('\n');
   return {
-    wgsl, entryPoint: 'main', workgroupSize: [wx, wy, 1], grid,
-    bindings: [
-      { binding: 0, name: 'a', access: 'read', bytes: 4 * m * k },
-      { binding: 1, name: 'b', access: 'read', bytes: 4 * k * n },
-      { binding: 2, name: 'c', access: 'read_write', bytes: 4 * m * n },
-    ],
-    flops: 2 * m * k * n,
-    options: o,
+    wgsl, entryPoint: 'main', grid, label: `matmul ${m}x${k}x${n}`,
+    bindings: [{ binding: 0, buffer: 'a', access: 'read' }, { binding: 1, buffer: 'b', access: 'read' }, { binding: 2, buffer: 'c', access: 'read_write' }],
   };
 }
 

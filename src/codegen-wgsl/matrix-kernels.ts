@@ -25,7 +25,7 @@ export interface StageBinding { binding: number; buffer: string; access: 'read' 
 
 export interface StageKernel {
   wgsl: string;
-  entryPoint: 'main';
+  entryPoint: string;
   grid: [number, number, number];
   bindings: StageBinding[];
   label: string;
@@ -39,6 +39,32 @@ export interface TensorTarget {
 
 const WG = 256;
 const MAX_GRID = 65535;
+const GID = '@builtin(global_invocation_id) gid: vec3<u32>';
+
+/** Workgroups of `wg` covering `n` invocations (spilling into y past MAX_GRID), and the invocation's index. */
+export function flatGrid(n: number, wg: number): { grid: [number, number, number]; index: string } {
+  const groups = Math.max(1, Math.ceil(n / wg));
+  const gx = Math.min(groups, MAX_GRID);
+  return { grid: [gx, Math.ceil(groups / gx), 1], index: `gid.x + gid.y * ${gx * wg}u` };
+}
+
+/** A kernel's storage bindings, numbered in order: `add` declares `name: array<type>` bound to buffer key `buffer`. */
+export class StageDecls {
+  readonly decls: string[] = [];
+  readonly bindings: StageBinding[] = [];
+  constructor(private next = 0) {}
+
+  add(name: string, buffer: string, access: 'read' | 'read_write', type = 'f32'): this {
+    this.decls.push(`@group(0) @binding(${this.next}) var<storage, ${access}> ${name}: array<${type}>;`);
+    this.bindings.push({ binding: this.next++, buffer, access });
+    return this;
+  }
+}
+
+/** A kernel's WGSL: `head` (comment, declarations, helpers), then `main(params)` running `body` in workgroups of `wg`. */
+export function stageWgsl(head: string[], wg: number | string, body: string[], params = GID): string {
+  return [...head, `@compute @workgroup_size(${wg})`, `fn main(${params}) {`, ...body, '}'].join('\n');
+}
 const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ['rows', 'cols']);
 
 /** One kernel for `stage` of `variant` (not a copy: the runtime copies buffers itself). */
@@ -139,49 +165,30 @@ class ExprEmitter {
     return name;
   }
 
-  /** Declarations of what the expression needs, bindings numbered from `first`. */
-  decls(first: number, scalAccess: 'read' | 'read_write' = 'read'): { decls: string[]; helpers: string; bindings: StageBinding[] } {
-    const bindings: StageBinding[] = [];
-    const decls: string[] = [];
-    let n = first;
-    const add = (name: string, buffer: string, access: 'read' | 'read_write') => {
-      decls.push(`@group(0) @binding(${n}) var<storage, ${access}> ${name}: array<f32>;`);
-      bindings.push({ binding: n++, buffer, access });
-    };
-    if (this.usesSteps) add('steps', '#steps', 'read');
-    if (this.usesScal || scalAccess === 'read_write') add('scal', '#scal', scalAccess);
-    for (const [buffer, name] of this.reads) add(name, buffer, 'read');
-    const helpers = (this.usesPow ? powHelpers(false) : '') + (this.usesRand ? RNG_WGSL : '');
-    return { decls, helpers, bindings };
+  /** Declares in `d` what the expression reads; returns the helper functions it calls. */
+  declare(d: StageDecls, scalAccess: 'read' | 'read_write' = 'read'): string {
+    if (this.usesSteps) d.add('steps', '#steps', 'read');
+    if (this.usesScal || scalAccess === 'read_write') d.add('scal', '#scal', scalAccess);
+    for (const [buffer, name] of this.reads) d.add(name, buffer, 'read');
+    return (this.usesPow ? powHelpers(false) : '') + (this.usesRand ? RNG_WGSL : '');
   }
-}
-
-function gridFor(n: number): { grid: [number, number, number]; index: string } {
-  const groups = Math.max(1, Math.ceil(n / WG));
-  const gx = Math.min(groups, MAX_GRID), gy = Math.ceil(groups / gx);
-  return { grid: [gx, gy, 1], index: `gid.x + gid.y * ${gx * WG}u` };
 }
 
 function mapKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'map' }>, target: TensorTarget): StageKernel {
   const [R, C] = shapeSize(stage.shape, target.view);
   const e = new ExprEmitter(plan, v, target, stage.root, { outKey: stage.out, readOut: (idx) => `out[${idx}]` });
   const value = e.value(stage.root);
-  const { decls, helpers, bindings } = e.decls(1);
-  const { grid, index } = gridFor(R * C);
-  const wgsl = [
-    `// ${plan.insts[stage.root]!.label ?? `%${stage.root}`}: ${R} × ${C} entries, one per invocation.`,
-    `@group(0) @binding(0) var<storage, read_write> out: array<f32>;`,
-    ...decls, helpers,
-    `@compute @workgroup_size(${WG})`,
-    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+  const d = new StageDecls().add('out', stage.out, 'read_write');
+  const helpers = e.declare(d);
+  const { grid, index } = flatGrid(R * C, WG);
+  const wgsl = stageWgsl([`// ${plan.insts[stage.root]!.label ?? `%${stage.root}`}: ${R} × ${C} entries, one per invocation.`, ...d.decls, helpers], WG, [
     `  let i = ${index};`,
     `  if (i >= ${R * C}u) { return; }`,
     `  let r = i / ${C}u;`, `  let c = i % ${C}u;`,
     ...e.lines,
     `  out[i] = ${value};`,
-    '}',
-  ].join('\n');
-  return { wgsl, entryPoint: 'main', grid, bindings: [{ binding: 0, buffer: stage.out, access: 'read_write' }, ...bindings], label: `map %${stage.root} ${R}x${C}` };
+  ]);
+  return { wgsl, entryPoint: 'main', grid, bindings: d.bindings, label: `map %${stage.root} ${R}x${C}` };
 }
 
 // ±inf made at run time from the invocation index (WGSL rejects infinities in constant expressions).
@@ -199,15 +206,12 @@ function reduceKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixS
   const f = FOLD[inst.name!]!;
   const e = new ExprEmitter(plan, v, target, stage.root);
   const value = e.value(arg);
-  const { decls, helpers, bindings } = e.decls(0, 'read_write');
+  const d = new StageDecls();
+  const helpers = e.declare(d, 'read_write');
   // One workgroup: each invocation folds a strided share in f32, then a tree in workgroup memory. The
   // interpreter sums in float64 and rounds once; the difference is within the f32 summation bound.
-  const wgsl = [
-    `// ${inst.label ?? `%${stage.root}`}: reduce.${inst.name} over ${R} × ${C} entries into slot ${stage.slot}.`,
-    ...decls, helpers,
-    `var<workgroup> part: array<f32, ${WG}>;`,
-    `@compute @workgroup_size(${WG})`,
-    'fn main(@builtin(local_invocation_index) li: u32) {',
+  const head = [`// ${inst.label ?? `%${stage.root}`}: reduce.${inst.name} over ${R} × ${C} entries into slot ${stage.slot}.`, ...d.decls, helpers, `var<workgroup> part: array<f32, ${WG}>;`];
+  const wgsl = stageWgsl(head, WG, [
     `  var a = ${f.init};`,
     `  for (var i = li; i < ${R * C}u; i += ${WG}u) {`,
     `    let r = i / ${C}u;`, `    let c = i % ${C}u;`,
@@ -221,9 +225,8 @@ function reduceKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixS
     '    workgroupBarrier();',
     '  }',
     `  if (li == 0u) { scal[${stage.slot}] = part[0]; }`,
-    '}',
-  ].join('\n');
-  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings, label: `reduce %${stage.root} ${R}x${C}` };
+  ], '@builtin(local_invocation_index) li: u32');
+  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings: d.bindings, label: `reduce %${stage.root} ${R}x${C}` };
 }
 
 function matmulStageKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'matmul' }>, target: TensorTarget): StageKernel {
@@ -240,9 +243,10 @@ function matmulStageKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<Ma
   if (stage.root !== stage.mm) {
     const e = new ExprEmitter(plan, v, target, stage.root, { acc: stage.mm, outKey: stage.out, readOut: (idx) => `ldC(${idx})` });
     const value = e.value(stage.root);
-    const d = e.decls(3);
+    const d = new StageDecls(3);
+    const helpers = e.declare(d);
     extra = d.bindings;
-    epilogue = { decls: [...d.decls, d.helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
+    epilogue = { decls: [...d.decls, helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
   }
   const kernel = matmulKernel({ m, k, n, transA, transB, ...(epilogue ? { epilogue } : {}) });
   return {

@@ -10,7 +10,7 @@ import { printIR } from '../ir/printer.js';
 import { paramFormat, type Program } from '../ir/types.js';
 import { planHost } from './host.js';
 import { manifestHead, type KernelModule } from './manifest.js';
-import { stageKernel, type StageKernel } from './matrix-kernels.js';
+import { flatGrid, StageDecls, stageKernel, stageWgsl, type StageKernel } from './matrix-kernels.js';
 
 export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}): KernelModule {
   const m = p.schedule?.matrix;
@@ -73,16 +73,9 @@ export function matrixFoldKernel(module: KernelModule, variant: number, fold: nu
       '  }',
     ].join('\n');
   });
-  const wgsl = [
-    `// Global reductions ${f.reduces.map((r) => `%${r}`).join(', ')}: every tensor's partial folded across ${tensors} tensors.`,
-    '@group(0) @binding(0) var<storage, read_write> scal: array<f32>;',
-    '@compute @workgroup_size(64)',
-    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
-    '  let j = gid.x;',
-    ...lines,
-    '}',
-  ].join('\n');
-  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings: [{ binding: 0, buffer: '#scal', access: 'read_write' }], label: `global fold ${f.reduces.map((r) => `%${r}`).join(' ')} x${tensors}` };
+  const d = new StageDecls().add('scal', '#scal', 'read_write');
+  const wgsl = stageWgsl([`// Global reductions ${f.reduces.map((r) => `%${r}`).join(', ')}: every tensor's partial folded across ${tensors} tensors.`, ...d.decls], 64, ['  let j = gid.x;', ...lines]);
+  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings: d.bindings, label: `global fold ${f.reduces.map((r) => `%${r}`).join(' ')} x${tensors}` };
 }
 
 /**
@@ -90,20 +83,13 @@ export function matrixFoldKernel(module: KernelModule, variant: number, fold: nu
  * every invocation that finds one writes the same 1, so no atomics are needed).
  */
 export function matrixGuardKernel(n: number): StageKernel {
-  const groups = Math.max(1, Math.ceil(n / 256));
-  const gx = Math.min(groups, 65535);
-  const wgsl = [
-    `// non-finite guard: ${n} values`,
-    '@group(0) @binding(0) var<storage, read> x: array<f32>;',
-    '@group(0) @binding(1) var<storage, read_write> flag: array<u32>;',
-    '@compute @workgroup_size(256)',
-    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
-    `  let i = gid.x + gid.y * ${gx * 256}u;`,
+  const { grid, index } = flatGrid(n, 256);
+  const d = new StageDecls().add('x', 'x', 'read').add('flag', '#flag', 'read_write', 'u32');
+  const wgsl = stageWgsl([`// non-finite guard: ${n} values`, ...d.decls], 256, [
+    `  let i = ${index};`,
     `  if (i < ${n}u && (bitcast<u32>(x[i]) & 0x7f800000u) == 0x7f800000u) { flag[0] = 1u; }`,
-    '}',
-  ].join('\n');
-  return { wgsl, entryPoint: 'main', grid: [gx, Math.ceil(groups / gx), 1], label: `guard ${n}`,
-    bindings: [{ binding: 0, buffer: 'x', access: 'read' }, { binding: 1, buffer: '#flag', access: 'read_write' }] };
+  ]);
+  return { wgsl, entryPoint: 'main', grid, label: `guard ${n}`, bindings: d.bindings };
 }
 
 export type { StageKernel, StageBinding } from './matrix-kernels.js';

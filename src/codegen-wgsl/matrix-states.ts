@@ -10,11 +10,10 @@
 import { wgslLibrary, type FormatName } from '../formats/index.js';
 import { RNG_WGSL, srDraw } from '../ir/rng.js';
 import type { KernelModule } from './manifest.js';
-import type { StageKernel } from './matrix-kernels.js';
+import { flatGrid, StageDecls, stageWgsl, type StageKernel } from './matrix-kernels.js';
 import { codecOf, type StateCodec } from './state-io.js';
 
 const WG = 64;
-const MAX_GRID = 65535;
 
 /**
  * The per-element tensors of a matrix module stored compressed, with their codecs: states (leaf
@@ -36,12 +35,6 @@ export function packedMatrixStates(module: KernelModule): { name: string; leaf: 
  */
 export interface StochasticEncode { field: number; tensor: number }
 
-function grid(n: number): { grid: [number, number, number]; index: string } {
-  const groups = Math.max(1, Math.ceil(n / WG));
-  const gx = Math.min(groups, MAX_GRID);
-  return { grid: [gx, Math.ceil(groups / gx), 1], index: `gid.x + gid.y * ${gx * WG}u` };
-}
-
 /**
  * The decode and encode kernels of state `name` for a tensor of `n` elements. Bindings by key: `leaf`
  * (the f32 working matrix, `st:NAME`), `codes:NAME` (u32 words), `scales:NAME` (f32 per block, scaled formats).
@@ -51,41 +44,28 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number, l
   const perWord = 32 / codec.info.bitsPerElement;
   const B = codec.block;
   const lib = wgslLibrary([f]);
-  const decls = (access: 'read' | 'read_write', xAccess: 'read' | 'read_write') => [
-    `@group(0) @binding(0) var<storage, ${xAccess}> x: array<f32>;`,
-    `@group(0) @binding(1) var<storage, ${access}> codes: array<u32>;`,
-    ...(B ? [`@group(0) @binding(2) var<storage, ${access}> scales: array<f32>;`] : []),
-  ];
-  const bindings = (access: 'read' | 'read_write', xAccess: 'read' | 'read_write') => [
-    { binding: 0, buffer: leaf, access: xAccess },
-    { binding: 1, buffer: `codes:${name}`, access },
-    ...(B ? [{ binding: 2, buffer: `scales:${name}`, access }] : []),
-  ];
-  const d = grid(n);
-  const decode = [
-    `// ${name} (${f}): ${n} codes -> f32, one per invocation.`,
-    ...decls('read', 'read_write'), lib,
-    `@compute @workgroup_size(${WG})`,
-    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+  const declare = (access: 'read' | 'read_write', xAccess: 'read' | 'read_write') => {
+    const d = new StageDecls().add('x', leaf, xAccess).add('codes', `codes:${name}`, access, 'u32');
+    return B ? d.add('scales', `scales:${name}`, access) : d;
+  };
+  const d = flatGrid(n, WG);
+  const dec = declare('read', 'read_write');
+  const decode = stageWgsl([`// ${name} (${f}): ${n} codes -> f32, one per invocation.`, ...dec.decls, lib], WG, [
     `  let i = ${d.index};`,
     `  if (i >= ${n}u) { return; }`,
     `  x[i] = ${f}_decode(codes[i / ${perWord}u], i % ${perWord}u${B ? `, scales[i / ${B}u]` : ''});`,
-    '}',
-  ].join('\n');
+  ]);
   const units = B ? Math.ceil(n / B) : Math.ceil(n / perWord);
-  const e = grid(units);
+  const e = flatGrid(units, WG);
   const span = B ?? perWord;
-  const sBinding = B ? 3 : 2;
+  const enc = sr ? declare('read_write', 'read').add('steps', '#steps', 'read') : declare('read_write', 'read');
   const code = sr
     ? `${f}_encode_sr(x[i], optc_rng_u32(bitcast<u32>(steps[${sr.field}u]), ${sr.tensor}u, i, ${srDraw(name)}u))`
     : `${f}_encode(x[i]${B ? ', enc' : ''})`;
-  const encode = [
+  const encode = stageWgsl([
     `// ${name} (${f}): f32 -> ${B ? `codes and one scale per block of ${B}` : 'codes'}, one ${B ? 'block' : 'word'} per invocation${sr ? ', rounded stochastically' : ''}.`,
-    ...decls('read_write', 'read'),
-    ...(sr ? [`@group(0) @binding(${sBinding}) var<storage, read> steps: array<f32>;`, RNG_WGSL] : []),
-    lib,
-    `@compute @workgroup_size(${WG})`,
-    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    ...enc.decls, ...(sr ? [RNG_WGSL] : []), lib,
+  ], WG, [
     `  let b = ${e.index};`,
     `  if (b >= ${units}u) { return; }`,
     `  let start = b * ${span}u;`,
@@ -104,14 +84,9 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number, l
     '    }',
     '    codes[w] = word;',
     '  }',
-    '}',
-  ].join('\n');
+  ]);
   return {
-    decode: { wgsl: decode, entryPoint: 'main', grid: d.grid, bindings: bindings('read', 'read_write'), label: `decode ${name} ${n}` },
-    encode: {
-      wgsl: encode, entryPoint: 'main', grid: e.grid, label: `encode ${name} ${n}`,
-      bindings: [...bindings('read_write', 'read'), ...(sr ? [{ binding: sBinding, buffer: '#steps', access: 'read' as const }] : [])],
-    },
+    decode: { wgsl: decode, entryPoint: 'main', grid: d.grid, bindings: dec.bindings, label: `decode ${name} ${n}` },
+    encode: { wgsl: encode, entryPoint: 'main', grid: e.grid, bindings: enc.bindings, label: `encode ${name} ${n}` },
   };
 }
-

@@ -18,7 +18,19 @@ export interface KernelSummary {
   near: KernelResult[];
 }
 
-export async function runKernelFuzz(o: { count: number; seconds: number; seed: number; from?: number; onResult?: (r: KernelResult, n: number) => void }): Promise<KernelSummary> {
+/**
+ * Programs run on one device before it is replaced. The runtime caches pipelines per device, and a
+ * pipeline holds lavapipe's compiled code: one device over thousands of distinct programs grew by ~2 MB a
+ * program (1.8 GB after 900) and slowed down.
+ */
+const PROGRAMS_PER_DEVICE = 100;
+
+export async function runKernelFuzz(o: {
+  count: number; seconds: number; seed: number; from?: number;
+  onResult?: (r: KernelResult, n: number) => void;
+  /** Called with the summary so far every PROGRAMS_PER_DEVICE programs (a long run keeps its counts if stopped). */
+  onProgress?: (s: KernelSummary) => void;
+}): Promise<KernelSummary> {
   const t0 = Date.now();
   let device = await getDevice();
   const results: KernelResult[] = [];
@@ -27,14 +39,20 @@ export async function runKernelFuzz(o: { count: number; seconds: number; seed: n
     results.push(r);
     o.onResult?.(r, results.length);
     // A validation error or a crash may have lost the device: continue on a fresh one.
-    if (r.outcome === 'validation' || r.outcome === 'crash' || r.outcome === 'timeout') { device.destroy(); device = await getDevice(); }
+    const lost = r.outcome === 'validation' || r.outcome === 'crash' || r.outcome === 'timeout';
+    if (lost || results.length % PROGRAMS_PER_DEVICE === 0) { device.destroy(); device = await getDevice(); }
+    if (results.length % PROGRAMS_PER_DEVICE === 0) o.onProgress?.(summarize(o.seed, results, t0));
   }
   device.destroy();
   releaseGpu();
+  return summarize(o.seed, results, t0);
+}
+
+function summarize(seed: number, results: KernelResult[], t0: number): KernelSummary {
   const count = (f: (r: KernelResult) => string | undefined, rs = results) => rs.reduce<Record<string, number>>((m, r) => { const k = f(r); if (k) m[k] = (m[k] ?? 0) + 1; return m; }, {});
   const seconds = (Date.now() - t0) / 1000;
   return {
-    seed: o.seed, programs: results.length, seconds, perSecond: results.length / seconds,
+    seed, programs: results.length, seconds, perSecond: results.length / seconds,
     outcomes: count((r) => r.outcome), refusedByCode: count((r) => (r.outcome === 'refused' ? r.code : undefined)),
     invalidByCode: count((r) => (r.outcome === 'invalid' ? r.code : undefined)),
     exactAgree: results.filter((r) => r.outcome === 'agree' && r.exact && !r.near).length,
@@ -53,13 +71,15 @@ async function cli(): Promise<number> {
     from: { type: 'string', default: '0' }, out: { type: 'string', default: 'fuzz-out' },
   } });
   const seed = Number(values.seed);
+  mkdirSync(values.out!, { recursive: true });
+  const save = (s: KernelSummary) => writeFileSync(join(values.out!, `kernels-${seed}-${values.from}.json`), `${JSON.stringify(s, null, 2)}\n`);
   const s = await runKernelFuzz({ count: Number(values.count), seconds: Number(values.seconds), seed, from: Number(values.from),
     onResult: (r, n) => {
       if (['disagree', 'validation', 'crash', 'timeout'].includes(r.outcome)) process.stderr.write(`fuzz:kernels #${r.i} ${r.outcome}: ${r.detail ?? ''}\n`);
       if (n % 25 === 0) process.stderr.write(`fuzz:kernels: ${n} programs\n`);
-    } });
-  mkdirSync(values.out!, { recursive: true });
-  writeFileSync(join(values.out!, `kernels-${seed}-${values.from}.json`), `${JSON.stringify(s, null, 2)}\n`);
+    },
+    onProgress: save });
+  save(s);
   for (const f of s.failures) writeFileSync(join(values.out!, `kernel-${seed}-${f.i}.opt`), kernelSource(seed, f.i));
   console.log(`fuzz:kernels: seed ${seed}, ${s.programs} programs in ${s.seconds.toFixed(0)} s (${s.perSecond.toFixed(2)}/s): ${JSON.stringify(s.outcomes)}`);
   console.log(`  agree: ${s.exactAgree} bit for bit (exact programs), ${s.exactNear} exact programs within |d| <= ${EXACT_SLACK.rtol} (1 + |x|) (the driver's algebra), ${s.toleranceAgree} within |d| <= ${KERNEL_TOLERANCE.rtol} (1 + |x|)`);

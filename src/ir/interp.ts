@@ -115,16 +115,34 @@ export function decodeState(s: StateDecl, p: Packed, n: number, shape?: readonly
  * program's fallback for a tensor that is not a matrix, with its `FALLBACK.h` hyperparameters.
  */
 export function initStates(p0: Program, n: number, hyperOverrides: Record<string, number> = {}, shape: readonly number[] = [n]): Record<string, Float32Array> {
+  return initial(p0, n, hyperOverrides, shape).states;
+}
+
+/**
+ * The initial codes of the compressed states, to pass as `packed` with initStates' values. Encoding is not
+ * idempotent on decoded values: a block whose largest magnitude is negative decodes to the signed map's
+ * most negative entry (-0.99297 for q8), so encoding the decoded block again shrinks its scale and every
+ * value with it. A step started from the values alone reads a second rounding of the state, where the
+ * runtime reads the codes it uploaded (fuzz seed 4000 #1540, seed 4001 #5372: one code apart).
+ */
+export function initPacked(p0: Program, n: number, hyperOverrides: Record<string, number> = {}, shape: readonly number[] = [n]): Record<string, Packed> {
+  return initial(p0, n, hyperOverrides, shape).packed;
+}
+
+function initial(p0: Program, n: number, hyperOverrides: Record<string, number>, shape: readonly number[]) {
   const p = ruleFor(p0, shape);
   const split = splitHypers(p0, hyperOverrides);
   const vals = evalStepScalars(p, resolveHypers(p, p0.fallback ? (p === p0 ? split.main : split.fallback) : hyperOverrides), 1, INIT_ENV);
-  const out: Record<string, Float32Array> = {};
+  const states: Record<string, Float32Array> = {};
+  const packed: Record<string, Packed> = {};
   for (const s of p.states) {
     if (s.space === 'step') continue; // kept on the host: initStepStates
     const x = new Float32Array(stateLength(s, shape)).fill(vals[s.init]!);
-    out[s.name] = compressed(s) ? decodeState(s, encodeState(s, x), n) : x;
+    if (!compressed(s)) { states[s.name] = x; continue; }
+    packed[s.name] = encodeState(s, x, shape);
+    states[s.name] = decodeState(s, packed[s.name]!, n, shape);
   }
-  return out;
+  return { states, packed };
 }
 
 /** One optimizer step. Inputs are not modified; the result holds fresh arrays. */

@@ -12,17 +12,16 @@
 import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
 import { codecOf, isMatrix, NotAMatrixError, shapeSize, type KernelModule } from '../codegen-wgsl/index.js';
+import { writeF32 } from './buffers.js';
 import { readBuffer } from './device.js';
-import type { MemoryReport, OptimizerOptions, StepReport, TensorData, TensorSpec } from './chunks.js';
-import { MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
-import { decodeAs, encodeAs, type Packed } from '../formats/index.js';
-import { MatrixStages, type MatrixTensor } from './matrix-stages.js';
-import { NonFiniteCheck } from './matrix-guard.js';
+import { numel, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
+import { MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownStateError, UnknownTensorError } from './errors.js';
+import type { Packed } from '../formats/index.js';
+import { MatrixStages, type MatrixSpec, type MatrixTensor } from './matrix-stages.js';
+import { anyNonFinite } from './matrix-guard.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
 import { STATE_LAYOUT_VERSION } from './checkpoint-map.js';
 import { createOptimizer, Optimizer } from './optimizer.js';
-
-const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 export async function createMatrixOptimizer(device: GPUDevice, module: KernelModule, params: Record<string, TensorSpec>,
   options: OptimizerOptions = {}): Promise<MatrixOptimizer> {
@@ -48,29 +47,21 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
   const groupHypers = [base, ...groups.map((g) => overrideHypers(module, base, split(g.hypers).main))];
   const inits = groupHypers.map((h) => stateInitValues(module.host, h));
   const shapes = new Map<string, number[]>();
-  const matrices: MatrixTensor[] = [];
+  const matrices: MatrixSpec[] = [];
   const others: Record<string, TensorSpec> = {};
-  const stagesOf: MatrixTensor[] = [];
-  const work = new Map<string, GPUBuffer>();
+  Object.entries(params).forEach(([name, spec], index) => {
+    if (!Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new ShapeError(name, `parameter '${name}': shape must be a list of non-negative integers, got ${JSON.stringify(spec.shape)}`);
+    }
+    const n = numel(spec.shape);
+    if (spec.data && spec.data.length !== n) throw new ShapeError(name, `parameter '${name}': data has ${spec.data.length} elements, shape ${JSON.stringify(spec.shape)} has ${n}`);
+    shapes.set(name, [...spec.shape]);
+    if (isMatrix(spec.shape)) matrices.push({ name, index, group: groupOf.get(name) ?? 0, spec });
+    else if (fb) others[name] = spec;
+    else throw new NotAMatrixError(name, spec.shape, module.name);
+  });
+  const stages = new MatrixStages(device, module, matrices, inits);
   try {
-    Object.entries(params).forEach(([name, spec], index) => {
-      if (!Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-        throw new ShapeError(name, `parameter '${name}': shape must be a list of non-negative integers, got ${JSON.stringify(spec.shape)}`);
-      }
-      const n = numel(spec.shape);
-      if (spec.data && spec.data.length !== n) throw new ShapeError(name, `parameter '${name}': data has ${spec.data.length} elements, shape ${JSON.stringify(spec.shape)} has ${n}`);
-      shapes.set(name, [...spec.shape]);
-      if (!isMatrix(spec.shape)) {
-        if (!fb) throw new NotAMatrixError(name, spec.shape, module.name);
-        others[name] = spec;
-        return;
-      }
-      const group = groupOf.get(name) ?? 0;
-      const t = MatrixStages.tensor(device, module, name, index, spec.shape, inits[group]!, spec, work, group);
-      stagesOf.push(t);
-      matrices.push(t);
-    });
-    const stages = new MatrixStages(device, module, matrices, work);
     // Every variant is built now, so that a step never waits for a pipeline (TF.js's applyGradients is synchronous).
     await stages.prepareAll();
     const fbGroups = groups.map((g) => ({ params: g.params.filter((n) => n in others), hypers: split(g.hypers).theirs }));
@@ -83,8 +74,7 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
     for (const g of fbGroups) fbGroupOf.push(g.params.length ? ++k : -1);
     return new MatrixOptimizer(device, module, shapes, groupHypers, inits, stages, fallback, fbGroupOf);
   } catch (e) {
-    for (const t of stagesOf) for (const [k, b] of t.leaves) if (!t.foreign.has(k)) b.destroy();
-    for (const b of work.values()) b.destroy();
+    stages.dispose();
     throw e;
   }
 }
@@ -92,11 +82,10 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
 export class MatrixOptimizer extends Optimizer {
   private lastDispatches = 0;
   private guarding = false;
-  private guardCheck: NonFiniteCheck | undefined;
 
   constructor(device: GPUDevice, module: KernelModule, shapes: Map<string, number[]>, groupHypers: Record<string, number>[],
     groupInits: Record<string, number>[], readonly stages: MatrixStages, readonly fallback: Optimizer | undefined, private readonly fbGroupOf: number[]) {
-    super(device, module, [], { shapes, groupHypers, groupInits, pipes: new Map() });
+    super(device, module, stages.tensors.map((t) => t.io), { shapes, groupHypers, groupInits, pipes: new Map() });
   }
 
   /** Dispatches (and buffer copies) of the last step: matrix stages, plus the fallback's. */
@@ -128,7 +117,7 @@ export class MatrixOptimizer extends Optimizer {
     for (const k of Object.keys(scalars)) if (!declared.has(k)) throw new MissingScalarError(k, `unknown scalar input '${k}' for optimizer '${this.module.name}'; it declares: ${[...declared].join(', ') || '(none)'}`);
     for (const k of host.scalars ?? []) if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}': pass it as step(grads, inputs, { ${k}: ... })`);
     for (const k of Object.keys(grads)) if (!this.shapes.has(k)) throw new UnknownTensorError(k, `gradient for unknown parameter '${k}'; parameters: ${this.tensors.join(', ')}`);
-    const sources: { key: string; data: TensorData; n: number; t: MatrixTensor; label: string }[] = [];
+    const sources: { dst: GPUBuffer; data: TensorData; n: number }[] = [];
     for (const t of this.stages.tensors) {
       for (const input of this.module.inputs) {
         if (!t.leaves.has(`in:${input}`)) continue;
@@ -139,24 +128,23 @@ export class MatrixOptimizer extends Optimizer {
         if (data instanceof Float32Array ? data.length !== n : data.size < 4 * n) {
           throw new ShapeError(t.name, `${label} has ${data instanceof Float32Array ? `${data.length} elements` : `${data.size} bytes`}, the parameter has ${n} elements (shape ${JSON.stringify(t.shape)})`);
         }
-        sources.push({ key: `in:${input}`, data, n, t, label });
+        sources.push({ dst: t.leaves.get(`in:${input}`)!, data, n });
       }
     }
     if (this.module.guard) {
       if (this.guarding) throw new OptcRuntimeError(`optimizer '${this.module.name}' runs with the non-finite guard: await each step() before the next`);
       // Every tensor's gradient and inputs, the fallback's too: a non-finite value anywhere skips the whole step.
-      const all = [...sources.map((x) => ({ data: x.data, n: x.n })), ...this.tensors.filter((n) => !this.stages.tensors.some((m) => m.name === n))
+      const all = [...sources, ...this.tensors.filter((n) => !this.stages.tensors.some((m) => m.name === n))
         .flatMap((n) => [grads[n], ...Object.values(inputs).map((per) => per[n])].flatMap((data) => (data ? [{ data, n: numel(this.shapes.get(n)!) }] : [])))];
       this.guarding = true;
-      this.guardCheck ??= new NonFiniteCheck(this.device, this.module.name);
-      return this.guardCheck.any(all).then((bad) => (bad ? { t: this.stepCount, skipped: true } : this.launch(sources, grads, inputs, scalars)))
+      return anyNonFinite(this.device, this.module.name, all).then((bad) => (bad ? { t: this.stepCount, skipped: true } : this.launch(sources, grads, inputs, scalars)))
         .finally(() => { this.guarding = false; });
     }
     return this.launch(sources, grads, inputs, scalars);
   }
 
   /** The step itself, once the inputs are checked. */
-  private launch(sources: { key: string; data: TensorData; n: number; t: MatrixTensor }[], grads: Record<string, TensorData>,
+  private launch(sources: { dst: GPUBuffer; data: TensorData; n: number }[], grads: Record<string, TensorData>,
     inputs: Record<string, Record<string, TensorData>>, scalars: Record<string, number>): Promise<StepReport> {
     const host = this.module.host;
     const t = this.stepCount + 1;
@@ -165,9 +153,8 @@ export class MatrixOptimizer extends Optimizer {
     vals.forEach((v, g) => { if (this.stages.steps[g]) this.device.queue.writeBuffer(this.stages.steps[g]!, 0, uniformBytes(this.module.uniforms, v, {}, t)); });
     const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
     for (const s of sources) {
-      const dst = s.t.leaves.get(s.key)!;
-      if (s.data instanceof Float32Array) this.device.queue.writeBuffer(dst, 0, s.data.buffer as ArrayBuffer, s.data.byteOffset, s.data.byteLength);
-      else enc.copyBufferToBuffer(s.data, 0, dst, 0, 4 * s.n);
+      if (s.data instanceof Float32Array) writeF32(this.device, s.dst, 0, s.data);
+      else enc.copyBufferToBuffer(s.data, 0, s.dst, 0, 4 * s.n);
     }
     let dispatches = this.stages.encode(enc, (x) => variants[x.group]!);
     this.device.queue.submit([enc.finish()]);
@@ -189,77 +176,57 @@ export class MatrixOptimizer extends Optimizer {
     return done ? done.then(() => report) : Promise.resolve(report);
   }
 
-  override async readParam(name: string): Promise<Float32Array> {
-    const t = this.matrix(name);
-    if (!t) return this.fallbackFor(name).readParam(name);
-    if (this.stages.isPacked(t, 'p')) return decodeAs(this.module.param!, await this.stages.readPacked(t, 'p'), numel(t.shape));
-    return this.stages.readLeaf(t, 'p');
+  // A matrix's parameter and per-element states go through the runtime's tensor I/O (its one-piece chunk);
+  // any other tensor's through the fallback's optimizer.
+  override readParam(name: string): Promise<Float32Array> {
+    return this.matrix(name) ? super.readParam(name) : this.fallbackFor(name).readParam(name);
   }
 
   override writeParam(name: string, data: Float32Array): void {
-    const t = this.matrix(name);
-    if (!t) { this.fallbackFor(name).writeParam(name, data); return; }
-    if (this.stages.isPacked(t, 'p')) {
-      if (data.length !== numel(t.shape)) throw new ShapeError(name, `parameter '${name}': got ${data.length} elements, expected ${numel(t.shape)}`);
-      this.stages.writePacked(t, 'p', encodeAs(this.module.param!, data));
-      return;
-    }
-    this.stages.writeLeaf(t, 'p', data, `parameter '${name}'`);
+    if (this.matrix(name)) super.writeParam(name, data); else this.fallbackFor(name).writeParam(name, data);
   }
 
-  /** An f16/bf16 parameter as stored (u32 words, two elements each). */
-  override async readParamPacked(name: string): Promise<Uint32Array> {
-    const t = this.matrix(name);
-    if (!t) return this.fallbackFor(name).readParamPacked(name);
-    if (!this.stages.isPacked(t, 'p')) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
-    return (await this.stages.readPacked(t, 'p')).words;
+  override readParamPacked(name: string): Promise<Uint32Array> {
+    return this.matrix(name) ? super.readParamPacked(name) : this.fallbackFor(name).readParamPacked(name);
   }
 
   override writeParamPacked(name: string, words: Uint32Array): void {
-    const t = this.matrix(name);
-    if (!t) { this.fallbackFor(name).writeParamPacked(name, words); return; }
-    if (!this.stages.isPacked(t, 'p')) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
-    this.stages.writePacked(t, 'p', { words, scales: new Float32Array(0) });
+    if (this.matrix(name)) super.writeParamPacked(name, words); else this.fallbackFor(name).writeParamPacked(name, words);
+  }
+
+  override readStatePacked(state: string, name: string): Promise<Packed> {
+    return this.matrix(name) ? super.readStatePacked(state, name) : this.fallbackFor(name).readStatePacked(state, name);
+  }
+
+  override writeStatePacked(state: string, name: string, pk: Packed): void {
+    if (this.matrix(name)) super.writeStatePacked(state, name, pk); else this.fallbackFor(name).writeStatePacked(state, name, pk);
+  }
+
+  override paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
+    return this.matrix(name) ? super.paramRegions(name) : this.fallbackFor(name).paramRegions(name);
   }
 
   /** A state of one tensor; a matrix state has its own shape (`stateShape`), row-major. */
   override async readState(state: string, name: string): Promise<Float32Array> {
     const t = this.matrix(name);
     if (!t) return this.fallbackFor(name).readState(state, name);
-    this.stateCheck(state);
-    if (this.isStepState(state)) return Float32Array.of(this.stepState(state, t.group));
-    if (this.stages.isPacked(t, state)) return decodeAs(this.format(state), await this.stages.readPacked(t, state), this.stages.leaf(t, `st:${state}`).n, t.shape);
-    return this.stages.readLeaf(t, `st:${state}`);
-  }
-
-  override async readStatePacked(state: string, name: string): Promise<Packed> {
-    const t = this.matrix(name);
-    if (!t) return this.fallbackFor(name).readStatePacked(state, name);
-    this.stateCheck(state);
-    if (!this.stages.isPacked(t, state)) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
-    return this.stages.readPacked(t, state);
-  }
-
-  override writeStatePacked(state: string, name: string, pk: Packed): void {
-    const t = this.matrix(name);
-    if (!t) { this.fallbackFor(name).writeStatePacked(state, name, pk); return; }
-    this.stateCheck(state);
-    if (!this.stages.isPacked(t, state)) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
-    this.stages.writePacked(t, state, pk);
+    const own = this.matrixState(t, state);
+    return own ? new Float32Array(await readBuffer(this.device, own.buffer, 4 * own.n)) : super.readState(state, name);
   }
 
   override writeState(state: string, name: string, data: Float32Array): void {
     const t = this.matrix(name);
     if (!t) { this.fallbackFor(name).writeState(state, name, data); return; }
+    const own = this.matrixState(t, state);
+    if (!own) { super.writeState(state, name, data); return; }
+    if (data.length !== own.n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${own.n}`);
+    writeF32(this.device, own.buffer, 0, data);
+  }
+
+  /** A state of `t` with a shape of its own (`matrix(rows, rows)` …), which its chunk does not hold. */
+  private matrixState(t: MatrixTensor, state: string): { buffer: GPUBuffer; n: number } | undefined {
     this.stateCheck(state);
-    if (this.isStepState(state)) throw new UnsupportedError(`state '${state}' is a step state, one float64 per parameter group: set it with setStepState`);
-    if (this.stages.isPacked(t, state)) {
-      const n = this.stages.leaf(t, `st:${state}`).n;
-      if (data.length !== n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${n}`);
-      this.stages.writePacked(t, state, encodeAs(this.format(state), data, t.shape));
-      return;
-    }
-    this.stages.writeLeaf(t, `st:${state}`, data, `state '${state}' of '${name}'`);
+    return t.io.states.has(state) || this.isStepState(state) ? undefined : this.stages.leaf(t, `st:${state}`);
   }
 
   /** The states a tensor holds: the program's for a matrix, the fallback rule's for any other tensor. */
@@ -285,13 +252,6 @@ export class MatrixOptimizer extends Optimizer {
       for (const s of this.statesOf(name)) (state[s.name] ??= {})[name] = await this.readState(s.name, name);
     }
     return { params, state };
-  }
-
-  override paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
-    const t = this.matrix(name);
-    if (!t) return this.fallbackFor(name).paramRegions(name);
-    if (this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as ${this.module.param.kind}, not f32`);
-    return [{ buffer: t.leaves.get('p')!, byteOffset: 0, tensorByteOffset: 0, bytes: 4 * numel(t.shape) }];
   }
 
   /**
@@ -384,8 +344,6 @@ export class MatrixOptimizer extends Optimizer {
     if (!this.shapes.has(name)) throw new UnknownTensorError(name, `unknown parameter '${name}'; parameters: ${this.tensors.join(', ')}`);
     return this.stages.tensors.find((t) => t.name === name);
   }
-
-  private format(state: string) { return this.module.states.find((s) => s.name === state)!.format; }
 
   private fallbackFor(name: string): Optimizer {
     if (!this.fallback) throw new UnknownTensorError(name, `unknown parameter '${name}'; parameters: ${this.tensors.join(', ')}`);

@@ -9,18 +9,55 @@
 // A compressed per-element state (matrix-states.ts) keeps its codes (`codes:NAME`) and block scales
 // (`scales:NAME`) per tensor; its `st:NAME` leaf, which the stages read and write, is an f32 working matrix
 // shared by every tensor of that size (tensors run one after another): decoded before a tensor's stages,
-// encoded after them.
-import { matrixFoldKernel, matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, stateBytes, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
-import { encodeAs, type Packed } from '../formats/index.js';
-
-import { createComputePipeline, readBuffer } from './device.js';
+// encoded after them. Each tensor's parameter and per-element states are also a one-piece chunk (`io`), so
+// the runtime's tensor I/O (tensor-io.ts) reads and writes them as it does any chunk's.
+import { codecOf, matrixFoldKernel, matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
+import { encodeAs } from '../formats/index.js';
+import { storageBuffer, uploadBuffer, writeF32 } from './buffers.js';
+import { numel, type ChunkBuffers, type TensorSpec } from './chunks.js';
+import { createComputePipeline } from './device.js';
 import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
 
-interface Prepared { kernels: (StageKernel | undefined)[]; pipelines: (GPUComputePipeline | undefined)[]; groups: (GPUBindGroup | undefined)[]; resolve: (key: string) => GPUBufferBinding }
+/** A kernel bound to buffers: what one dispatch needs. */
+export interface Bound { kernel: StageKernel; pipeline: GPUComputePipeline; group: GPUBindGroup }
+
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
+/**
+ * A kernel's pipeline (one per WGSL text and device) and a bind group resolving each binding's buffer key
+ * with `resource`. The bind group layout is built from the kernel's binding list (no `layout: 'auto'`).
+ */
+export async function bindKernel(device: GPUDevice, kernel: StageKernel, resource: (key: string) => GPUBufferBinding): Promise<Bound> {
+  let cache = pipelineCache.get(device);
+  if (!cache) pipelineCache.set(device, (cache = new Map()));
+  let p = cache.get(kernel.wgsl);
+  if (!p) {
+    p = createComputePipeline(device, kernel.wgsl, kernel.entryPoint, kernel.label, kernel.bindings.map((b) => ({ binding: b.binding, kind: 'storage', access: b.access })));
+    p.catch(() => cache!.delete(kernel.wgsl));
+    cache.set(kernel.wgsl, p);
+  }
+  const pipeline = await p;
+  const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resource(b.buffer) })) });
+  return { kernel, pipeline, group };
+}
+
+/** Records one dispatch of a bound kernel. */
+export function dispatch(pass: GPUComputePassEncoder, b: Bound): void {
+  pass.setPipeline(b.pipeline);
+  pass.setBindGroup(0, b.group);
+  pass.dispatchWorkgroups(...b.kernel.grid);
+}
+
+/** A variant's stages bound for one tensor (undefined: a copy stage), and its buffer keys resolved. */
+interface Prepared { stages: (Bound | undefined)[]; resolve: (key: string) => GPUBufferBinding }
+
 /** A tensor with no elements ([0, 4]): the step leaves it alone (matmul kernels need every dimension > 0). */
 const isEmpty = (t: MatrixTensor) => t.shape.some((d) => d === 0);
+/** Bytes of an f32 buffer of `n` elements as storageBuffer rounds them (the size working matrices and temporaries share by). */
+const bytesOf = (n: number) => Math.max(16, Math.ceil((4 * n) / 16) * 16);
 
-interface Coded { kernel: StageKernel; pipeline: GPUComputePipeline; group: GPUBindGroup }
+/** A matrix parameter to allocate: its id (position among all parameters), group and caller's spec. */
+export interface MatrixSpec { name: string; index: number; group: number; spec: TensorSpec }
 
 export interface MatrixTensor {
   name: string;
@@ -31,48 +68,57 @@ export interface MatrixTensor {
   shape: number[];
   view: View;
   leaves: Map<string, GPUBuffer>;
-  /** Leaves the caller owns (a parameter buffer it passed): not destroyed here. */
+  /** Leaves the caller owns (a parameter buffer it passed) or shared working matrices: not destroyed with it. */
   foreign: Set<string>;
+  /** The parameter and per-element states as a one-piece chunk, for tensor-io.ts. */
+  io: ChunkBuffers;
   prepared: Map<number, Prepared>;
   /** Temporaries this tensor keeps across a global fold (the pool is shared only within a segment). */
   own: GPUBuffer[];
-  /** Compressed states: decode before the stages, encode after them (made by `prepare`). */
-  codecs?: { decode: Coded[]; encode: Coded[] };
+  /** Compressed states: decode before the stages, encode after them (made when the first variant is prepared). */
+  codecs?: { decode: Bound[]; encode: Bound[] };
 }
 
-const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-const bytesOf = (n: number) => Math.max(16, Math.ceil((4 * n) / 16) * 16);
-
 export class MatrixStages {
-  private readonly pipelineCache = new Map<string, Promise<GPUComputePipeline>>();
   private readonly pool = new Map<number, GPUBuffer[]>();
+  /** The f32 working matrices of compressed states, by size (or per tensor when global folds interleave tensors). */
+  private readonly work = new Map<string, GPUBuffer>();
+  readonly tensors: MatrixTensor[] = [];
 
   /** Per parameter group: the module's uniform fields (step values, stream keys), written each step. */
   readonly steps: GPUBuffer[];
   /** Every tensor's reduction slots, `scalStride` bytes apart (bound per tensor at its offset). */
   private readonly scal: GPUBuffer;
   private readonly scalStride: number;
-  private readonly folds = new Map<string, Coded>();
+  private readonly folds = new Map<string, Bound>();
 
-  /** `work`: the f32 working matrices of compressed states that `tensor` made (these stages own them). */
-  constructor(private readonly device: GPUDevice, readonly module: KernelModule, readonly tensors: MatrixTensor[],
-    private readonly work: Map<string, GPUBuffer> = new Map()) {
-    const groups = Math.max(1, ...tensors.map((t) => t.group + 1));
-    this.steps = Array.from({ length: groups }, (_, g) => device.createBuffer({ size: Math.max(16, module.uniforms.size), usage: USAGE(), label: `${module.name} steps group ${g}` }));
+  /** Allocates every matrix's leaves; `inits[g]`: the states' initial values in parameter group g. */
+  constructor(private readonly device: GPUDevice, readonly module: KernelModule, specs: MatrixSpec[], inits: Record<string, number>[]) {
+    const groups = Math.max(1, ...specs.map((s) => s.group + 1));
+    this.steps = Array.from({ length: groups }, (_, g) => storageBuffer(device, module.uniforms.size, `${module.name} steps group ${g}`));
     const slots = Math.max(1, ...module.matrix!.schedule.variants.map((v) => v.scalarSlots));
     const align = device.limits.minStorageBufferOffsetAlignment;
     this.scalStride = Math.ceil((4 * slots) / align) * align;
-    this.scal = device.createBuffer({ size: Math.max(16, this.scalStride * tensors.length), usage: USAGE(), label: `${module.name} scalars` });
+    this.scal = storageBuffer(device, this.scalStride * specs.length, `${module.name} scalars`);
+    try {
+      for (const s of specs) this.allocate(s, inits[s.group]!);
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
   }
 
-  /** Allocates one matrix tensor's leaves: p (the caller's buffer, or ours filled with `data`), inputs, states. */
-  static tensor(device: GPUDevice, module: KernelModule, name: string, index: number, shape: number[], init: Record<string, number>,
-    p: { data?: Float32Array; buffer?: GPUBuffer }, work: Map<string, GPUBuffer>, group = 0): MatrixTensor {
+  /** One matrix tensor's leaves: p (the caller's buffer, or ours filled with its data), inputs, states. */
+  private allocate({ name, index, group, spec: p }: MatrixSpec, init: Record<string, number>): void {
+    const { device, module } = this;
+    const shape = p.shape;
     const view = { rows: shape[0]!, cols: shape[1]! };
     const leaves = new Map<string, GPUBuffer>();
     const foreign = new Set<string>();
     const info = module.matrix!;
     const packed = new Map(packedMatrixStates(module).map((x) => [x.leaf, x]));
+    const t: MatrixTensor = { name, index, group, shape, view, leaves, foreign, io: undefined!, prepared: new Map(), own: [] };
+    this.tensors.push(t);
     for (const leaf of info.schedule.leaves) {
       const [r, c] = shapeSize(leaf.shape, view);
       if (leaf.key === 'p' && p.buffer) {
@@ -85,36 +131,39 @@ export class MatrixStages {
       const pk = packed.get(leaf.key);
       if (pk) {
         // Codes and scales of this tensor, holding the fill encoded as the interpreter encodes it; the f32
-        // working matrix is shared (`work`, set when the stages are made).
+        // working matrix is shared.
         const st = pk.name;
         const fill = st === 'p'
           ? encodeAs(module.param!, p.data ?? new Float32Array(r * c))
           : encodeAs(module.states.find((x) => x.name === st)!.format, new Float32Array(r * c).fill(init[st] ?? 0), [r, c]);
-        const size = stateBytes(pk.codec, r * c);
-        const codes = device.createBuffer({ size: Math.max(16, Math.ceil(size.codes / 16) * 16), usage: USAGE(), label: `${name} codes:${st}` });
-        device.queue.writeBuffer(codes, 0, fill.words.buffer as ArrayBuffer, fill.words.byteOffset, fill.words.byteLength);
-        leaves.set(`codes:${st}`, codes);
+        leaves.set(`codes:${st}`, uploadBuffer(device, fill.words, `${name} codes:${st}`));
         if (pk.codec.block) {
-          const scales = device.createBuffer({ size: Math.max(16, Math.ceil(size.scales / 16) * 16), usage: USAGE(), label: `${name} scales:${st}` });
-          device.queue.writeBuffer(scales, 0, fill.scales.buffer as ArrayBuffer, fill.scales.byteOffset, fill.scales.byteLength);
-          leaves.set(`scales:${st}`, scales);
+          leaves.set(`scales:${st}`, storageBuffer(device, fill.scales.byteLength, `${name} scales:${st}`));
+          writeF32(device, leaves.get(`scales:${st}`)!, 0, fill.scales);
         }
         // Shared by the tensors unless global folds interleave them (then each keeps its own).
         const wkey = `${leaf.key}:${bytesOf(r * c)}${info.schedule.variants.some((v) => v.folds.length) ? `:${name}` : ''}`;
-        if (!work.has(wkey)) work.set(wkey, device.createBuffer({ size: bytesOf(r * c), usage: USAGE(), label: `${leaf.key} f32 work ${r}x${c}` }));
-        leaves.set(leaf.key, work.get(wkey)!);
+        if (!this.work.has(wkey)) this.work.set(wkey, storageBuffer(device, 4 * r * c, `${leaf.key} f32 work ${r}x${c}`));
+        leaves.set(leaf.key, this.work.get(wkey)!);
         foreign.add(leaf.key);
         continue;
       }
-      const buf = device.createBuffer({ size: bytesOf(r * c), usage: USAGE(), label: `${name} ${leaf.key}` });
-      if (leaf.key === 'p' && p.data) device.queue.writeBuffer(buf, 0, p.data.buffer as ArrayBuffer, p.data.byteOffset, p.data.byteLength);
-      if (leaf.key.startsWith('st:')) {
-        const v = init[leaf.key.slice(3)] ?? 0;
-        if (v !== 0) device.queue.writeBuffer(buf, 0, new Float32Array(r * c).fill(v));
-      }
+      const buf = storageBuffer(device, 4 * r * c, `${name} ${leaf.key}`);
       leaves.set(leaf.key, buf);
+      if (leaf.key === 'p' && p.data) writeF32(device, buf, 0, p.data);
+      const v = leaf.key.startsWith('st:') ? init[leaf.key.slice(3)] ?? 0 : 0;
+      if (v !== 0) writeF32(device, buf, 0, new Float32Array(r * c).fill(v));
     }
-    return { name, index, group, shape, view, leaves, foreign, prepared: new Map(), own: [] };
+    const n = numel(shape);
+    const elemStates = module.states.filter((s) => !s.space && leaves.has(`st:${s.name}`));
+    t.io = {
+      chunk: { group, n, pieces: [{ tensor: name, tensorOffset: 0, chunkOffset: 0, length: n }] }, width: 1,
+      param: { buffer: leaves.get('codes:p') ?? leaves.get('p')!, offset: 0, owned: !p.buffer },
+      states: new Map(elemStates.map((s) => [s.name, {
+        buf: leaves.get(`codes:${s.name}`) ?? leaves.get(`st:${s.name}`)!, scales: leaves.get(`scales:${s.name}`), codec: codecOf(s.format),
+      }])),
+      inputs: new Map(), temps: new Map(), uniform: this.steps[group]!, bindGroups: new Map(),
+    };
   }
 
   /** The variant step values `vals` select (bit k: condition k holds). */
@@ -122,26 +171,19 @@ export class MatrixStages {
     return this.module.matrix!.conds.reduce((b, c, k) => (vals[c] ? b | (1 << k) : b), 0);
   }
 
-  /** Kernels, pipelines, temporaries and bind groups of one variant for every tensor (made on first use). */
-  async prepare(variant: number): Promise<void> {
-    await Promise.all(this.tensors.map((t) => this.prepareTensor(t, variant)));
-    const v = this.module.matrix!.schedule.variants[variant]!;
-    for (let f = 0; f < v.folds.length; f++) {
-      const key = `${variant}:${f}`;
-      if (this.folds.has(key)) continue;
-      const kernel = matrixFoldKernel(this.module, variant, f, this.tensors.length, this.scalStride / 4);
-      const pipeline = await this.pipeline(kernel);
-      const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: this.scal } }] });
-      this.folds.set(key, { kernel, pipeline, group });
-    }
-  }
-
-  /** Builds every variant now, so that any step can be recorded without waiting. */
+  /**
+   * Kernels, pipelines, temporaries and bind groups of every variant for every tensor, built now so that
+   * any step can be recorded without waiting.
+   */
   async prepareAll(): Promise<void> {
-    await Promise.all(this.module.matrix!.schedule.variants.map((_, v) => this.prepare(v)));
+    await Promise.all(this.module.matrix!.schedule.variants.map(async (v, variant) => {
+      await Promise.all(this.tensors.map((t) => this.prepareTensor(t, variant)));
+      for (let f = 0; f < v.folds.length; f++) {
+        const kernel = matrixFoldKernel(this.module, variant, f, this.tensors.length, this.scalStride / 4);
+        this.folds.set(`${variant}:${f}`, await bindKernel(this.device, kernel, () => ({ buffer: this.scal })));
+      }
+    }));
   }
-
-  isPrepared(variant: number): boolean { return this.tensors.every((t) => t.prepared.has(variant)); }
 
   /**
    * Records every stage of `variant` for every tensor; returns the dispatches and copies recorded. Global
@@ -162,6 +204,11 @@ export class MatrixStages {
       if (!prep) throw new OptcRuntimeError(`optimizer '${this.module.name}': variant ${vs[i]} of its matrix stages is not prepared for '${t.name}'`);
       return prep;
     });
+    const pass = (label: string, kernels: (Bound | undefined)[]) => {
+      const p = enc.beginComputePass({ label });
+      for (const k of kernels) if (k) { dispatch(p, k); n++; }
+      p.end();
+    };
     let from = 0;
     cuts.forEach((to, seg) => {
       const first = seg === 0, last = seg === cuts.length - 1;
@@ -169,17 +216,7 @@ export class MatrixStages {
         if (isEmpty(t)) return; // nothing to update; its kernels would have a zero dimension
         const prep = preps[ti]!;
         const stages = variants[vs[ti]!]!.stages;
-        const pass = enc.beginComputePass({ label: `${this.module.name} ${t.name}` });
-        const run = (c: Coded) => { pass.setPipeline(c.pipeline); pass.setBindGroup(0, c.group); pass.dispatchWorkgroups(...c.kernel.grid); n++; };
-        if (first) t.codecs?.decode.forEach(run);
-        for (let k = from; k < Math.min(to, stages.length); k++) {
-          if (stages[k]!.kind === 'copy') continue;
-          pass.setPipeline(prep.pipelines[k]!);
-          pass.setBindGroup(0, prep.groups[k]!);
-          pass.dispatchWorkgroups(...prep.kernels[k]!.grid);
-          n++;
-        }
-        pass.end();
+        pass(`${this.module.name} ${t.name}`, [...(first ? t.codecs?.decode ?? [] : []), ...prep.stages.slice(from, to)]);
         if (!last) return;
         for (const s of stages) {
           if (s.kind !== 'copy') continue;
@@ -190,21 +227,9 @@ export class MatrixStages {
         // Only what this variant stores is encoded again (an `every k` block leaves its states' codes as they are).
         const written = new Set(stages.flatMap((x) => (x.kind === 'map' || x.kind === 'matmul' ? [x.out] : x.kind === 'copy' ? [x.to] : [])));
         const encodes = t.codecs?.encode.filter((c) => written.has(c.kernel.bindings[0]!.buffer)) ?? [];
-        if (encodes.length) {
-          const after = enc.beginComputePass({ label: `${this.module.name} ${t.name} encode` });
-          for (const c of encodes) { after.setPipeline(c.pipeline); after.setBindGroup(0, c.group); after.dispatchWorkgroups(...c.kernel.grid); n++; }
-          after.end();
-        }
+        if (encodes.length) pass(`${this.module.name} ${t.name} encode`, encodes);
       });
-      if (!last) {
-        const fold = this.folds.get(`${variant}:${seg}`)!;
-        const pass = enc.beginComputePass({ label: `${this.module.name} global fold` });
-        pass.setPipeline(fold.pipeline);
-        pass.setBindGroup(0, fold.group);
-        pass.dispatchWorkgroups(...fold.kernel.grid);
-        pass.end();
-        n++;
-      }
+      if (!last) pass(`${this.module.name} global fold`, [this.folds.get(`${variant}:${seg}`)!]);
       from = to;
     });
     return n;
@@ -217,41 +242,6 @@ export class MatrixStages {
     return { buffer: t.leaves.get(key)!, n: r * c };
   }
 
-  async readLeaf(t: MatrixTensor, key: string): Promise<Float32Array> {
-    const { buffer, n } = this.leaf(t, key);
-    return new Float32Array(await readBuffer(this.device, buffer, 4 * n));
-  }
-
-  /** Whether state `st` of `t` is stored compressed (codes and scales). */
-  isPacked(t: MatrixTensor, st: string): boolean { return t.leaves.has(`codes:${st}`); }
-
-  /** A compressed state of one tensor as stored: words and block scales. */
-  async readPacked(t: MatrixTensor, st: string): Promise<Packed> {
-    const codes = t.leaves.get(`codes:${st}`)!, scales = t.leaves.get(`scales:${st}`);
-    const x = packedMatrixStates(this.module).find((y) => y.name === st)!;
-    const size = stateBytes(x.codec, this.leaf(t, x.leaf).n);
-    return {
-      words: new Uint32Array(await readBuffer(this.device, codes, size.codes)),
-      scales: scales ? new Float32Array(await readBuffer(this.device, scales, size.scales)) : new Float32Array(0),
-    };
-  }
-
-  writePacked(t: MatrixTensor, st: string, pk: Packed): void {
-    const x = packedMatrixStates(this.module).find((y) => y.name === st)!;
-    const size = stateBytes(x.codec, this.leaf(t, x.leaf).n);
-    if (pk.words.byteLength !== size.codes || pk.scales.byteLength !== size.scales) {
-      throw new ShapeError(t.name, `state '${st}' of '${t.name}': got ${pk.words.length} words and ${pk.scales.length} scales, expected ${size.codes / 4} and ${size.scales / 4}`);
-    }
-    this.device.queue.writeBuffer(t.leaves.get(`codes:${st}`)!, 0, pk.words.buffer as ArrayBuffer, pk.words.byteOffset, pk.words.byteLength);
-    if (pk.scales.length) this.device.queue.writeBuffer(t.leaves.get(`scales:${st}`)!, 0, pk.scales.buffer as ArrayBuffer, pk.scales.byteOffset, pk.scales.byteLength);
-  }
-
-  writeLeaf(t: MatrixTensor, key: string, data: Float32Array, label: string): void {
-    const { buffer, n } = this.leaf(t, key);
-    if (data.length !== n) throw new ShapeError(t.name, `${label}: got ${data.length} elements, expected ${n}`);
-    this.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-  }
-
   /**
    * Bytes of states (matrix states at their own shapes, compressed ones as codes and scales) and of the
    * temporaries (the pool, and the working matrices of compressed states).
@@ -262,16 +252,14 @@ export class MatrixStages {
       for (const leaf of this.module.matrix!.schedule.leaves) {
         const [r, c] = shapeSize(leaf.shape, t.view);
         const st = leaf.key === 'p' ? 'p' : leaf.key.slice(3);
-        if (t.leaves.has(`codes:${st}`)) {
-          const b = t.leaves.get(`codes:${st}`)!.size + (t.leaves.get(`scales:${st}`)?.size ?? 0);
-          if (st === 'p') paramBytes += b; else stateBytes += b;
-        } else if (leaf.key === 'p') { if (!t.foreign.has('p')) paramBytes += 4 * r * c; }
-        else if (leaf.key.startsWith('st:')) stateBytes += 4 * r * c;
+        const codes = t.leaves.get(`codes:${st}`);
+        const bytes = codes ? codes.size + (t.leaves.get(`scales:${st}`)?.size ?? 0) : 4 * r * c;
+        if (leaf.key === 'p') { if (codes || !t.foreign.has('p')) paramBytes += bytes; } else if (leaf.key.startsWith('st:')) stateBytes += bytes;
       }
+      for (const b of t.own) tempBytes += b.size;
     }
     for (const [bytes, list] of this.pool) tempBytes += bytes * list.length;
     for (const b of this.work.values()) tempBytes += b.size;
-    for (const t of this.tensors) for (const b of t.own) tempBytes += b.size;
     return { paramBytes, stateBytes, tempBytes };
   }
 
@@ -286,29 +274,14 @@ export class MatrixStages {
     for (const b of this.steps) b.destroy();
   }
 
-  private pipeline(k: StageKernel): Promise<GPUComputePipeline> {
-    let p = this.pipelineCache.get(k.wgsl);
-    if (!p) {
-      // Explicit bind group layouts from the kernel's binding list (no `layout: 'auto'`).
-      p = createComputePipeline(this.device, k.wgsl, k.entryPoint, k.label, k.bindings.map((b) => ({ binding: b.binding, kind: 'storage', access: b.access })));
-      p.catch(() => this.pipelineCache.delete(k.wgsl));
-      this.pipelineCache.set(k.wgsl, p);
-    }
-    return p;
-  }
-
-  private async prepareTensor(t: MatrixTensor, variant: number): Promise<Prepared> {
-    const hit = t.prepared.get(variant);
-    if (hit) return hit;
+  private async prepareTensor(t: MatrixTensor, variant: number): Promise<void> {
     if (isEmpty(t)) {
-      const empty: Prepared = { kernels: [], pipelines: [], groups: [], resolve: () => { throw new Error(`matrix stages: '${t.name}' has no elements`); } };
-      t.prepared.set(variant, empty);
-      return empty;
+      t.prepared.set(variant, { stages: [], resolve: () => { throw new Error(`matrix stages: '${t.name}' has no elements`); } });
+      return;
     }
     const kernels = matrixStageKernels(this.module, variant, t.view, t.index);
     const limit = this.device.limits.maxStorageBuffersPerShaderStage;
     for (const k of kernels) if (k && k.bindings.length > limit) throw new UnsupportedError(`kernel '${k.label}' of '${this.module.name}' needs ${k.bindings.length} storage buffers; this device allows ${limit}`);
-    const pipelines = await Promise.all(kernels.map((k) => (k ? this.pipeline(k) : undefined)));
     const temps = this.assignTemps(t, variant);
     const at = this.tensors.indexOf(t);
     const resolve = (key: string): GPUBufferBinding => {
@@ -325,29 +298,19 @@ export class MatrixStages {
         if (size > maxBinding) throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: kernel '${k!.label}' binds ${size} bytes (${b.buffer}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
       }
     }
-    const groups = kernels.map((k, i) => (k ? this.device.createBindGroup({
-      layout: pipelines[i]!.getBindGroupLayout(0),
-      entries: k.bindings.map((b) => ({ binding: b.binding, resource: resolve(b.buffer) })),
-    }) : undefined));
-    const prep: Prepared = { kernels, pipelines, groups, resolve };
-    t.codecs ??= await this.codecKernels(t, resolve);
-    t.prepared.set(variant, prep);
-    return prep;
-  }
-
-  /** The decode and encode kernels of each compressed state of `t`, with their pipelines and bind groups. */
-  private async codecKernels(t: MatrixTensor, resolve: (key: string) => GPUBufferBinding): Promise<{ decode: Coded[]; encode: Coded[] }> {
-    const decode: Coded[] = [], encode: Coded[] = [];
-    for (const { name, leaf, codec, stochastic } of packedMatrixStates(this.module)) {
-      const sr = stochastic ? { field: this.module.matrix!.srField!, tensor: t.index } : undefined;
-      const ks = matrixStateKernels(name, codec, this.leaf(t, leaf).n, leaf, sr);
-      for (const [kernel, list] of [[ks.decode, decode], [ks.encode, encode]] as const) {
-        const pipeline = await this.pipeline(kernel);
-        const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resolve(b.buffer) })) });
-        list.push({ kernel, pipeline, group });
+    const stages = await Promise.all(kernels.map((k) => (k ? bindKernel(this.device, k, resolve) : undefined)));
+    if (!t.codecs) {
+      // The decode and encode kernels of each compressed state (the parameter's too, when f16/bf16).
+      const codecs = { decode: [] as Bound[], encode: [] as Bound[] };
+      for (const { name, leaf, codec, stochastic } of packedMatrixStates(this.module)) {
+        const sr = stochastic ? { field: this.module.matrix!.srField!, tensor: t.index } : undefined;
+        const ks = matrixStateKernels(name, codec, numel(t.shape), leaf, sr);
+        codecs.decode.push(await bindKernel(this.device, ks.decode, resolve));
+        codecs.encode.push(await bindKernel(this.device, ks.encode, resolve));
       }
+      t.codecs ??= codecs;
     }
-    return { decode, encode };
+    t.prepared.set(variant, { stages, resolve });
   }
 
   /** Temporaries from the shared pool: a buffer is reused once the last stage reading it has run. */
@@ -362,7 +325,7 @@ export class MatrixStages {
         const bytes = bytesOf(r * c);
         // Live across a global fold: other tensors run in between, so this tensor keeps its own buffer.
         if (v.folds.some((f) => tmp.first <= f.after && f.after < tmp.last)) {
-          const own = this.device.createBuffer({ size: bytes, usage: USAGE(), label: `${t.name} ${tmp.key}` });
+          const own = storageBuffer(this.device, bytes, `${t.name} ${tmp.key}`);
           t.own.push(own);
           out.set(tmp.key, own);
           continue;
@@ -372,7 +335,7 @@ export class MatrixStages {
         while (used.has(slot)) slot++;
         used.add(slot);
         const list = this.pool.get(bytes) ?? this.pool.set(bytes, []).get(bytes)!;
-        while (list.length <= slot) list.push(this.device.createBuffer({ size: bytes, usage: USAGE(), label: `matrix temp ${bytes}B #${list.length}` }));
+        while (list.length <= slot) list.push(storageBuffer(this.device, bytes, `matrix temp ${bytes}B #${list.length}`));
         out.set(tmp.key, list[slot]!);
         held.push({ bytes, slot, last: tmp.last });
       }

@@ -1,6 +1,6 @@
 // Runs a trajectory on each path the differential tests compare: the IR interpreter (f32, the oracle) and
 // a float64 reference. Both take the same f32 inputs; the reference widens them to f64.
-import { initStates, interpretStep, type Program, type StepResult } from '../../src/ir/index.js';
+import { initPacked, initStates, interpretStep, type Program, type StepResult } from '../../src/ir/index.js';
 import type { Hypers, RefOptimizer, RefState } from '../ref/types.js';
 import { withDefaults } from '../ref/types.js';
 
@@ -13,7 +13,7 @@ export function runInterpreter(program: Program, p0: Float32Array, grads: Float3
   let param: Float32Array = Float32Array.from(p0);
   let states = initStates(program, p0.length, hypers);
   // Compressed states carry their codes from step to step (decode then encode is not always idempotent).
-  let packed: StepResult['packed'];
+  let packed: StepResult['packed'] = initPacked(program, p0.length, hypers);
   grads.forEach((g, k) => {
     const t = k + 1;
     const r: StepResult = interpretStep(program, { t, hypers, param, inputs: { g }, states, ...(packed ? { packed } : {}) });
