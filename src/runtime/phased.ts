@@ -156,29 +156,29 @@ export class PhasedRunner implements PhasedPlan {
 
   /** A small state of one tensor: one value (tensor), one per row or one per column. */
   readSmall(state: string, tensor: string): Promise<Float32Array> {
-    const s = this.info.smallStates.find((x) => x.name === state)!;
-    const [off, len] = this.range(s.space, this.tensor(tensor));
-    return readF32(this.device, this.buffers.get(`small:${state}`)!, off, len);
+    const { buffer, off, len } = this.slot(state, tensor);
+    return readF32(this.device, buffer, off, len);
   }
 
   writeSmall(state: string, tensor: string, data: Float32Array): void {
-    const s = this.info.smallStates.find((x) => x.name === state)!;
-    const [off, len] = this.range(s.space, this.tensor(tensor));
-    if (data.length !== len) throw new ShapeError(tensor, `state '${state}' of '${tensor}' holds ${len} values (one per ${s.space}), got ${data.length}`);
-    writeF32(this.device, this.buffers.get(`small:${state}`)!, off * 4, data, 0, len);
+    const { buffer, off, len, space } = this.slot(state, tensor);
+    if (data.length !== len) throw new ShapeError(tensor, `state '${state}' of '${tensor}' holds ${len} values (one per ${space}), got ${data.length}`);
+    writeF32(this.device, buffer, off * 4, data, 0, len);
   }
 
   /** The shape a small state has for a tensor: [1], [rows] or [cols]. */
-  smallShape(state: string, tensor: string): number[] {
-    const s = this.info.smallStates.find((x) => x.name === state)!;
-    return [this.range(s.space, this.tensor(tensor))[1]];
-  }
+  smallShape(state: string, tensor: string): number[] { return [this.slot(state, tensor).len]; }
 
   dispose(): void {
     for (const b of [...this.segments, this.ten, this.gs, ...this.buffers.values()]) b.destroy();
   }
 
-  private tensor(name: string): TensorInfo { return this.tensors[this.index.get(name)!]!; }
+  /** Where one tensor's values of a small state are: its buffer, first slot and slot count, and its space. */
+  private slot(state: string, tensor: string) {
+    const { space } = this.info.smallStates.find((x) => x.name === state)!;
+    const [off, len] = this.range(space, this.tensors[this.index.get(tensor)!]!);
+    return { buffer: this.buffers.get(`small:${state}`)!, off, len, space };
+  }
 
   private smallLength(space: 'tensor' | 'row' | 'col'): number {
     return space === 'row' ? this.totalRows : space === 'col' ? this.totalCols : this.tensors.length;
@@ -193,7 +193,6 @@ export class PhasedRunner implements PhasedPlan {
     this.buffers.set(`${kind}:${name}`, buf);
     return buf;
   }
-
 }
 
 /** Writes `values` into the record at word `at` of `table`, each field at its word in `fields`. */
