@@ -6,10 +6,11 @@ import { printIR } from '../ir/printer.js';
 import type { Stage, ValueId } from '../ir/types.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { SEG, TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
-import { f32Literal, identPart, invocationIndex, SCALAR, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
+import { identPart, invocationIndex, SCALAR, summand, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
+import { KernelText, stepRef } from './kernel.js';
+import { operand, storedExpr } from './values.js';
 import {
-  assemble, summand, COL_BLOCK, elemStepRef, ELEMS_PER_INVOCATION, emitValues, findSegment, FOLD, IDENT, KernelText, operand, ROW_BLOCK, smallIndex, storedExpr, tree, treeMulti,
-  type Plan, type Scope,
+  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, IDENT, phasedScope, ROW_BLOCK, smallIndex, tree, treeMulti, type Plan, type PhasedScope,
 } from './phased-kernel.js';
 
 // ---- elem stages --------------------------------------------------------------------------------------
@@ -39,9 +40,9 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     ...(vec ? [] : ['    let r = ti / max(cols, 1u);', '    let c = ti % max(cols, 1u);']),
   ];
   const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
-  const scope: Scope = { t, plan, stage: plan.at[si]!, domain: 'elem', v, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '      ' };
+  const scope = phasedScope(t, plan, plan.stages[si]!.at, v, '      ');
   const args = reduces.map((r) => p.insts[r]!.args[0]!);
-  emitValues(scope, [...args, ...stores.map((x) => storeValue.get(x)!)]);
+  emitRoots(scope, [...args, ...stores.map((x) => storeValue.get(x)!)]);
   const accs = reduces.map((r, k) => {
     const fn = p.insts[r]!.name!;
     body.push(`  var acc${k} = ${IDENT[fn]};`);
@@ -57,8 +58,7 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     } else body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, x, 'u.pad0'))};`);
   });
   for (const target of stores) {
-    const variable = target === 'p' ? t.bind('param', 'p', 'param', v.f, true) : t.bind('state', target, `st_${identPart(target)}`, v.f, true);
-    body.push(`      ${variable}[i] = ${storedExpr(scope, storeValue.get(target)!)};`);
+    body.push(`      ${t.tensor(target, v.f, true)}[i] = ${storedExpr(scope, storeValue.get(target)!)};`);
   }
   body.push('    }', '  }');
   // All of the stage's reductions share one tree (one set of barriers), each in its own workgroup array.
@@ -101,8 +101,8 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
   }
   const args = reduces.map((r) => p.insts[r]!.args[0]!);
   reduces.forEach((r, k) => body.push(`  var acc${k} = ${IDENT[p.insts[r]!.name!]};`));
-  const scope: Scope = { t, plan, stage: plan.at[si]!, domain: 'elem', v: SCALAR, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '    ' };
-  emitValues(scope, args);
+  const scope = phasedScope(t, plan, plan.stages[si]!.at, SCALAR, '    ');
+  emitRoots(scope, args);
   body.push(
     '  for (var k = k0; k < k1; k = k + 1u) {',
     ...(byRow ? ['    let c = k;'] : ['    let r = k;']),
@@ -137,24 +137,15 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
   const begin = () => { t = new KernelText(); body = []; parts.push({ t, body }); };
   const ten = 'ten';
   const gs = 'gs';
-  const stage = plan.at[si]!;
-  const stepRef = (id: ValueId): string => {
-    const inst = p.insts[id]!;
-    const k = plan.scalarIndex.get(id);
-    if (k === undefined) {
-      invariant(inst.op === 'const', () => `step value %${id} is read by a tensor stage but is not a uniform\n${printIR(p)}`);
-      return f32Literal(inst.value!);
-    }
-    const e = `${gs}[grp * ${nScalars}u + ${k}u]`;
-    return inst.dtype === 'bool' ? `(${e} != 0.0)` : e;
-  };
+  const stage = plan.stages[si]!.at;
+  const scalar = (id: ValueId) => { const k = plan.scalarIndex.get(id); return k === undefined ? undefined : `${gs}[grp * ${nScalars}u + ${k}u]`; };
   const wg = plan.wg;
   const header = [
     `  let tns = ${WORKGROUP_INDEX};`,
     `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
     ...Object.entries(TEN).map(([k, off]) => `  let ${k === 'group' ? 'grp' : k} = ${ten}[tb + ${off}u];`),
   ];
-  const scope = (domain: Scope['domain'], indent: string): Scope => ({ t, plan, stage, domain, v: SCALAR, stepRef, names: new Map(), out: [], indent });
+  const scope = (indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar));
   const loop = (domain: 'row' | 'col') => domain === 'row'
     ? `  for (var r = lid; r < rows; r = r + ${wg}u) {` : `  for (var c = lid; c < cols; c = c + ${wg}u) {`;
   const barrier = ['  storageBarrier();', '  workgroupBarrier();'];
@@ -185,14 +176,14 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
       // with `c` false) has no partials: fold the broadcast value along the line here, as the interpreter does.
       body.push(...lineOfNarrow(scope, loop, inst.over, argSpace, fn, a, dest));
     } else if (argSpace === 'row' || argSpace === 'col') {
-      const s = scope(argSpace, '    ');
-      emitValues(s, [a]);
+      const s = scope('    ');
+      emitRoots(s, [a]);
       body.push('  {', `  var a = ${IDENT[fn]};`, loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), `${ten}[2]`))};`, '  }',
         ...tree(wg, fn, 'a', dest, `${ten}[2]`), '  }');
     } else {
       // A global reduction of a tensor value: this tensor's term.
-      const s = scope('tensor', '    ');
-      emitValues(s, [a]);
+      const s = scope('    ');
+      emitRoots(s, [a]);
       body.push('  if (lid == 0u) {', ...s.out, `    ${dest} = ${operand(s, a, false)};`, '  }');
     }
     body.push(...barrier);
@@ -202,7 +193,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
   // then, once every loop has read what it needs, the per-tensor ones.
   const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
   const spaceOf = (x: string) => p.states.find((s) => s.name === x)!.space!;
-  const write = (s: Scope, targets: string[]) => {
+  const write = (s: PhasedScope, targets: string[]) => {
     for (const x of targets) {
       const idx = smallIndex(spaceOf(x), false);
       const sm = t.bind('small', x, `sm_${identPart(x)}`, 'f32', true);
@@ -214,16 +205,16 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
     const targets = st.stores.filter((x) => spaceOf(x) === domain);
     if (!targets.length) continue;
     begin();
-    const s = scope(domain, '    ');
-    emitValues(s, targets.map((x) => storeValue.get(x)!));
+    const s = scope('    ');
+    emitRoots(s, targets.map((x) => storeValue.get(x)!));
     write(s, targets);
     body.push(loop(domain), ...s.out, '  }');
   }
   const tensorTargets = st.stores.filter((x) => spaceOf(x) === 'tensor');
   if (tensorTargets.length) {
     begin();
-    const s = scope('tensor', '    ');
-    emitValues(s, tensorTargets.map((x) => storeValue.get(x)!));
+    const s = scope('    ');
+    emitRoots(s, tensorTargets.map((x) => storeValue.get(x)!));
     write(s, tensorTargets);
     body.push(...barrier, '  if (lid == 0u) {', ...s.out, '  }');
   }
@@ -246,7 +237,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
     k.bind('gscalars', 'gs', gs, 'f32');
     for (const part of group) {
       for (const b of part.t.bindings.values()) k.bind(b.kind, b.name, b.variable, b.type, b.access === 'read_write');
-      k.usesPow ||= part.t.usesPow; k.usesRng ||= part.t.usesRng; k.usesInf ||= part.t.usesInf;
+      k.usesPow ||= part.t.usesPow; k.usesRng ||= part.t.usesRng;
       for (const c of part.t.codecs) k.codecs.add(c);
     }
     return assemble(plan, j === 0 ? `s${si}_tensors` : `s${si}_tensors_${j}`, k, undefined, [...header, ...group.flatMap((x) => x.body)], true);
@@ -259,17 +250,17 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
  * interpreter's float64 sum of n copies rounded once, and to `x` for max/min; a value of the other line
  * space is folded element by element.
  */
-function lineOfNarrow(scope: (d: Scope['domain'], indent: string) => Scope, loop: (d: 'row' | 'col') => string,
+function lineOfNarrow(scope: (indent: string) => PhasedScope, loop: (d: 'row' | 'col') => string,
   line: 'row' | 'col', argSpace: string, fn: string, a: ValueId, dest: string): string[] {
   const [other, n, j] = line === 'row' ? ['col', 'cols', 'c'] as const : ['row', 'rows', 'r'] as const;
   if (argSpace === other) {
-    const s = scope(other, '      ');
-    emitValues(s, [a]);
+    const s = scope('      ');
+    emitRoots(s, [a]);
     return [loop(line), `    var a = ${IDENT[fn]};`, `    for (var ${j} = 0u; ${j} < ${n}; ${j} = ${j} + 1u) {`, ...s.out,
       `      a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), 'ten[2]'))};`, '    }', `    ${dest} = a;`, '  }'];
   }
-  const s = scope(argSpace === line ? line : 'tensor', '    ');
-  emitValues(s, [a]);
+  const s = scope('    ');
+  emitRoots(s, [a]);
   const x = operand(s, a, false);
   return [loop(line), ...s.out, `    ${dest} = ${fn === 'sum' ? `f32(${n}) * ${x}` : x};`, '  }'];
 }

@@ -14,14 +14,13 @@
 // computed on its own (in a block of its own, with its own `i`, `ti`, `r`, `c`) and the lanes meet in a
 // vec4 for the encoder. Elements past a tensor's end (padding lanes) are computed but never written:
 // codes there are 0, as the CPU quantizer pads, and f32 targets keep what they hold.
-import { srDraw } from '../ir/rng.js';
-import { wgslU32 } from '../formats/wgsl.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
-import { rank1EncodeLane, rank1Store, type Rank1Pass } from './rank1.js';
-import { assemble, locateRank1, elemBuffer, elemStepRef, emitValues, KernelText, scalesBuffer, storedExpr, type Plan, type Scope } from './phased-kernel.js';
-import { SR_FIELD } from './host.js';
-import { LANE_GROUP, serialStore, validLanes, type SerialStore } from './state-io.js';
+import type { Rank1Pass } from './rank1.js';
+import { KernelText } from './kernel.js';
+import { assemble, emitRoots, locateRank1, phasedScope, type Plan } from './phased-kernel.js';
+import { LANE_GROUP, serialWalks, storeCoded, validLanes, type SerialStore } from './state-io.js';
+import { storedExpr } from './values.js';
 import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 
 /** Invocations per workgroup of a store sweep (as the fused serial-block kernel). */
@@ -51,7 +50,7 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   const tile = storeTile(plan);
   const per = tile / 4;
   const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
-  const stage = plan.at[si]!;
+  const stage = plan.stages[si]!.at;
   const y = (target: string) => `y_${identPart(target)}`;
 
   // The new values of the targets as vec4s `y_<target>` of vec4 j: at width 4 one vec4 scope, at width 1
@@ -59,16 +58,16 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   const values: string[] = [];
   const roots = stores.map((x) => storeValue.get(x)!);
   if (v === VEC4) {
-    const scope: Scope = { t, plan, stage, domain: 'elem', v: VEC4, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '    ' };
+    const scope = phasedScope(t, plan, stage, VEC4, '    ');
     // Rank-1 targets find their scales through a cursor placed at this vec4 (decoding, encoding, maxima).
     for (const x of stores) if (plan.codecs.get(x)?.rank1) locateRank1(scope, x, pass);
-    emitValues(scope, roots);
+    emitRoots(scope, roots);
     values.push('    let i = j;', '    let ti = tiv;', ...scope.out, ...stores.map((x) => `    let ${y(x)} = ${storedExpr(scope, storeValue.get(x)!)};`));
   } else {
     values.push(...stores.map((x) => `    var ${y(x)}: vec4<f32>;`));
     for (let k = 0; k < 4; k++) {
-      const scope: Scope = { t, plan, stage, domain: 'elem', v: SCALAR, stepRef: elemStepRef(plan), names: new Map(), out: [], indent: '      ' };
-      emitValues(scope, roots);
+      const scope = phasedScope(t, plan, stage, SCALAR, '      ');
+      emitRoots(scope, roots);
       values.push('    {', `      let i = e0 + ${k}u;`, `      let ti = tiv + ${k}u;`, '      let r = ti / max(cols, 1u);', '      let c = ti % max(cols, 1u);',
         ...scope.out, ...stores.map((x) => `      ${y(x)}[${k}] = ${storedExpr(scope, storeValue.get(x)!)};`), '    }');
     }
@@ -78,24 +77,16 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   const writes: string[] = [];
   for (const target of stores) {
     const codec = plan.codecs.get(target);
-    if (pass === 'max') {
-      writes.push(...rank1Store(codec!, target, y(target), 'max'));
-      continue;
-    }
-    const buf = elemBuffer(t, plan, target, v, true);
     if (!codec) {
+      const buf = t.tensor(target, v.f, true);
       writes.push(v === VEC4 ? `  if (any(valid)) { ${buf}[j] = ${y(target)}; }` : `  for (var k = 0u; k < 4u; k++) { if (valid[k]) { ${buf}[e0 + k] = ${y(target)}[k]; } }`);
       continue;
     }
-    t.codecs.add(codec);
-    const draw = plan.sr.get(target);
-    if (draw !== undefined) t.usesRng = true;
     // Stochastic rounding keys lane k's bits by tensor id and in-tensor index, as srBits does on the CPU.
-    const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, tns, tiv + ${k}u, ${wgslU32(draw)})`;
-    const st = serialStore(codec, y(target), buf, scalesBuffer(t, plan, target, true), identPart(target), tile,
-      { rand, count: 'n4', ...(codec.rank1 ? { encodeLane: rank1EncodeLane(codec, target) } : {}) });
-    serial.push(st);
-    writes.push(...st.encode);
+    const origin: [string, string] = ['tns', 'tiv'];
+    const st = storeCoded(t, codec, target, () => y(target), pass === 'max' ? { kind: 'max', origin } : { kind: 'serial', origin, tile, count: 'n4' }, plan.sr.get(target));
+    if (st.serial) serial.push(st.serial);
+    writes.push(...st.lines);
   }
 
   const T = (f: keyof typeof TEN) => `${ten}[tb + ${TEN[f]}u]`;
@@ -124,18 +115,6 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
     ...lines.map((l) => `  ${l}`),
     '  }',
   ];
-  const body = [
-    ...head,
-    ...serial.flatMap((st) => st.decl),
-    ...(serial.some((st) => st.absmax.length) ? walk(serial.flatMap((st) => st.absmax)) : []),
-    ...serial.flatMap((st) => st.mid),
-    ...walk(writes),
-    ...serial.flatMap((st) => st.finish),
-  ];
+  const body = [...head, ...serialWalks(serial, walk, writes)];
   return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, false, STORE_WORKGROUP);
-}
-
-/** srDraw per stochastically rounded store target of `p` (the parameter as 'p'). */
-export function srTargets(p: Plan['p'], formatOf: (target: string) => { rounding?: string }): Map<string, number> {
-  return new Map(p.stores.filter((st) => formatOf(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)]));
 }

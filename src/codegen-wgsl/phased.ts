@@ -16,32 +16,34 @@
 // reduction or a small store made them available in a buffer (`PhaseInfo.materialized`).
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
-import { paramFormat, type Program, type ValueId } from '../ir/types.js';
+import type { Program, ValueId } from '../ir/types.js';
 import { elemPhases, phaseInfo } from '../ir/schedule.js';
 import { planHost } from './host.js';
 import { manifestHead, type KernelModule, type KernelSpec } from './manifest.js';
 import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
-import { COL_BLOCK, ELEMS_PER_INVOCATION, guardKernel, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
+import { guardKernel } from './kernel.js';
+import { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
 import { flatKernel, globalKernel, lineKernel, tensorKernels } from './phased-stages.js';
-import { needsStoreSweep, srTargets, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
-import { codecOf, type StateCodec } from './state-io.js';
+import { needsStoreSweep, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
+import { storagePlan } from './state-io.js';
 import { rank1FinalizeKernel } from './rank1.js';
 
 export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
 
-const storageOf = (k: KernelSpec) => k.bindings.filter((b) => b.kind !== 'uniform').length;
-
 /**
- * Kernels for the reductions `rs` built by `make`: one, or, while one binds more storage buffers than the
- * device is sure to have, the reductions split in halves (each reduction stands alone; kernels of one
- * stage run in order and write separate partials). Names get a suffix past the first.
+ * Kernels for the reductions `rs` built by `make`: one, or, while one binds more storage buffers than
+ * `max`, the reductions split in halves (each reduction stands alone; kernels of one stage run in order and
+ * write separate partials). Names get a suffix past the first.
  */
-function fittedWith(max: number, rs: ValueId[], make: (rs: ValueId[]) => KernelSpec, whole = rs.length ? make(rs) : undefined): KernelSpec[] {
-  if (!whole) return [];
-  if (rs.length < 2 || storageOf(whole) <= max) return [whole];
-  const half = Math.ceil(rs.length / 2);
-  return [...fittedWith(max, rs.slice(0, half), make), ...fittedWith(max, rs.slice(half), make)];
+function fitted(max: number, rs: ValueId[], make: (rs: ValueId[]) => KernelSpec): KernelSpec[] {
+  const split = (rs: ValueId[]): KernelSpec[] => {
+    if (!rs.length) return [];
+    const whole = make(rs);
+    if (rs.length < 2 || whole.bindings.filter((b) => b.kind !== 'uniform').length <= max) return [whole];
+    return [...split(rs.slice(0, Math.ceil(rs.length / 2))), ...split(rs.slice(Math.ceil(rs.length / 2)))];
+  };
+  return split(rs).map((k, j) => (j === 0 ? k : { ...k, name: `${k.name}_${j}` }));
 }
 
 export function emitPhasedModule(p: Program, options: Opts): KernelModule {
@@ -49,34 +51,25 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const stages = sched.stages!;
   invariant(sched.phases, () => `phased codegen: the schedule has stages but no phase facts\n${printIR(p)}`);
   const info = phaseInfo(sched.phases);
-  const at = stages.map((s) => s.at);
 
   // Uniform fields: the u32 header, f32 host scalars (finite constants are inlined), u32 streams of `rand`.
   const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
   // Compressed elem states and an f16/bf16 parameter: decoded by every sweep, encoded by the store sweep.
-  const codecs = new Map<string, StateCodec>();
-  for (const s of p.states) { const c = codecOf(s.format); if (c && (s.space ?? 'elem') === 'elem') codecs.set(s.name, c); }
-  const pc = codecOf(paramFormat(p));
-  if (pc) codecs.set('p', pc);
-  const sr = srTargets(p, (target) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format));
+  const { codecs, sr } = storagePlan(p);
   const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams, srKey: sr.size > 0 });
 
   const keepOld = new Set(stages.flatMap((s) => (s.kind === 'tensor' ? s.keepOld : [])));
   const storedSmall = new Map<ValueId, string>();
   for (const s of p.stores) if (info.smallStoreAt.has(s.target)) storedSmall.set(s.value, s.target);
   const plan: Plan = {
-    p, info, stages, at, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
-    smallStoreAt: info.smallStoreAt, keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
+    p, info, stages, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
+    keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
   };
 
-  const fitted = (rs: ValueId[], make: (rs: ValueId[]) => KernelSpec): KernelSpec[] => {
-    const ks = fittedWith(plan.maxStorage, rs, make);
-    return ks.map((k, j) => (j === 0 ? k : { ...k, name: `${k.name}_${j}` }));
-  };
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {
     const kernels: KernelSpec[] = [];
     const dispatches: PhasedDispatch[] = [];
-    if (plan.guard) { dispatches.push({ kernel: 0, grid: 'items', stage: -1 }); kernels.push(guardKernel(plan, v, uniforms)); }
+    if (plan.guard) { dispatches.push({ kernel: 0, grid: 'items', stage: -1 }); kernels.push(guardKernel(p, v, { title: 'guard', wg: plan.wg, uniforms })); }
     stages.forEach((st, si) => {
       const add = (k: KernelSpec, grid: PhasedDispatch['grid'], extra: Partial<PhasedDispatch> = {}) => {
         dispatches.push({ kernel: kernels.length, grid, stage: si, ...extra });
@@ -91,7 +84,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
         // Row and column sums first: they read the leaves (p, elem states) as they were before the step,
         // and the flat kernel stores the new values (found by the kernel fuzzer: `row_mean(p)` read the new p).
         // Row/column sum kernels are split (their reductions shared out) until each fits in plan.maxStorage.
-        for (const o of ['row', 'col'] as const) for (const k of fitted(byOver(o), (rs) => lineKernel(plan, si, rs, o, uniforms))) add(k, o === 'row' ? 'rows' : 'cols');
+        for (const o of ['row', 'col'] as const) for (const k of fitted(plan.maxStorage, byOver(o), (rs) => lineKernel(plan, si, rs, o, uniforms))) add(k, o === 'row' ? 'rows' : 'cols');
         // The elem sweep is not split: each kernel of it reads every parameter again, which costs more than
         // a device with more than 8 storage buffers per stage would need (the runtime refuses one past its limit).
         if (flat.length || flatStores.length || (!sweep && !byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, flatStores, v, uniforms), 'elems');

@@ -27,9 +27,10 @@
 // Pieces start at multiples of 64 elements (LANE_GROUP), so the 4 elements of an invocation share one piece.
 import { error, type Diagnostic } from '../diag.js';
 import type { Program } from '../ir/types.js';
-import type { BindingSpec, KernelSpec } from './manifest.js';
+import type { BindingKind, KernelSpec } from './manifest.js';
 import type { StateCodec } from './state-io.js';
-import { identPart, invocationIndex, mainSignature } from './wgsl.js';
+import { identPart, invocationIndex } from './wgsl.js';
+import { KernelText } from './kernel.js';
 import { FORMATS } from '../formats/index.js';
 
 export const R1_HEADER = 4;
@@ -63,7 +64,7 @@ const vars = (state: string) => {
 };
 
 /** Binding variables of a rank-1 state in a fused kernel: the scale buffer's access depends on the pass. */
-export function rank1Bindings(state: string, pass: Rank1Pass): { kind: BindingSpec['kind']; name: string; variable: string; type: string; write: boolean }[] {
+export function rank1Bindings(state: string, pass: Rank1Pass): { kind: BindingKind; name: string; variable: string; type: string; write: boolean }[] {
   const v = vars(state);
   return [
     { kind: 'r1scales', name: state, variable: v.scales, type: pass === 'max' ? 'atomic<u32>' : 'u32', write: pass === 'max' },
@@ -231,26 +232,11 @@ export function rank1EncodeLane(c: StateCodec, state: string): (k: number) => st
   return (k) => `${c.info.name}_encode(x_${v.t}[${k}], ${laneScale(state, k, `${v.table}[1]`)})`;
 }
 
-/**
- * Statements storing the vec4 `x` (uniform control flow: the encode pass has barriers). The max pass
- * folds the valid lanes into the maxima; the encode pass writes codes with the new scales, two
- * invocations meeting in workgroup memory (`pk`) for one 4-bit word, as the block-wise path does.
- */
-export function rank1Store(c: StateCodec, state: string, x: string, pass: Rank1Pass): string[] {
-  const v = vars(state);
-  const P = c.info.name;
-  const xv = `x_${v.t}`;
-  const out = [`  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`];
-  if (pass === 'max') {
-    out.push(`  let a_${v.t} = bitcast<vec4<u32>>(abs(${xv}));`);
-    for (let k = 0; k < 4; k++) out.push(`  if (valid[${k}]) { r1_max_${v.t}(r1ax_${v.t}, r1sl${k}_${v.t}, r1et_${v.t} + ${k}u, a_${v.t}[${k}]); }`);
-    return out;
-  }
-  const code = (k: number) => `select(0u, ${rank1EncodeLane(c, state)(k)}, valid[${k}])`;
-  out.push(`  pk[lid] = select(0u, ${[0, 1, 2, 3].reduce((w, k) => `${P}_pack(${w}, (i % 2u) * 4u + ${k}u, ${code(k)})`, '0u')}, live);`);
-  out.push('  workgroupBarrier();');
-  out.push(`  if (live && i % 2u == 0u) { ${v.codes}[i / 2u] = pk[lid] | pk[lid + 1u]; }`);
-  out.push('  workgroupBarrier();');
+/** Statements folding the valid lanes of the vec4 `x` into the new maxima (the max pass). */
+export function rank1Max(state: string, x: string): string[] {
+  const { t } = vars(state);
+  const out = [`  let x_${t} = select(vec4<f32>(0.0), ${x}, valid);`, `  let a_${t} = bitcast<vec4<u32>>(abs(x_${t}));`];
+  for (let k = 0; k < 4; k++) out.push(`  if (valid[${k}]) { r1_max_${t}(r1ax_${t}, r1sl${k}_${t}, r1et_${t} + ${k}u, a_${t}[${k}]); }`);
   return out;
 }
 
@@ -264,26 +250,19 @@ const FINALIZE_WG = 64;
 export function rank1FinalizeKernel(optimizer: string, c: StateCodec, state: string, guard: boolean): KernelSpec {
   const v = vars(state);
   const P = c.info.name;
-  const bindings: BindingSpec[] = [
-    { binding: 0, kind: 'r1scales', name: state, access: 'read_write' },
-    { binding: 1, kind: 'r1table', name: state, access: 'read' },
-    ...(guard ? [{ binding: 2, kind: 'flag' as const, name: 'skip', access: 'read' as const }] : []),
-  ];
-  const wgsl = [
-    `// ${optimizer}: kernel rank1_${v.t} (stored scales = flushed new maxima; maxima = 0)`,
-    `@group(0) @binding(0) var<storage, read_write> ${v.scales}: array<u32>;`,
-    `@group(0) @binding(1) var<storage, read> ${v.table}: array<u32>;`,
-    ...(guard ? ['@group(0) @binding(2) var<storage, read> skip: array<u32>;'] : []),
-    FORMATS[P].wgsl(),
-    `@compute @workgroup_size(${FINALIZE_WG})`,
-    mainSignature(),
+  const t = new KernelText();
+  t.bind('r1scales', state, v.scales, 'u32', true);
+  t.bind('r1table', state, v.table, 'u32');
+  if (guard) t.bind('flag', 'skip', 'skip', 'u32');
+  const body = [
     `  let i = ${invocationIndex(FINALIZE_WG)};`,
     `  let n = ${v.table}[1];`,
     `  if (i >= n${guard ? ' || skip[0] != 0u' : ''}) { return; }`,
     `  ${v.scales}[i] = bitcast<u32>(${P}_scale(bitcast<f32>(${v.scales}[n + i])));`,
     `  ${v.scales}[n + i] = 0u;`,
-    '}',
-    '',
-  ].join('\n');
-  return { name: `rank1_${v.t}`, wgsl, entryPoint: 'main', workgroupSize: FINALIZE_WG, bindings, scalesOf: state };
+  ];
+  const title = `kernel rank1_${v.t} (stored scales = flushed new maxima; maxima = 0)`;
+  // The format's library, declared with the bindings (the kernel has no helpers of its own).
+  const k = t.assemble(optimizer, `rank1_${v.t}`, { title, wg: FINALIZE_WG, decls: [FORMATS[P].wgsl().replace(/\n$/, '')], helpers: [], body });
+  return { ...k, scalesOf: state };
 }

@@ -1,11 +1,21 @@
-// Compressed state in a fused kernel: decode where the step reads a state, re-encode where it writes it.
-// Each invocation owns 4 consecutive elements (one vec4). A scaled format needs its block's absmax before
-// it can write a code, so the invocations of a block meet in workgroup memory: blocks never straddle a
-// workgroup (the workgroup covers 4 * WG elements, a multiple of every block size), and every read of a
-// state happens before the first barrier, so rewriting a word another invocation read is safe.
+// State storage, the table every kernel reads and writes through (`loadState`, `storeCoded`): plain f32,
+// block-scaled or 16-bit codes (stochastic rounding included; an f16/bf16 parameter is one more coded
+// tensor, `p`), and rank-1 q4u (rank1.ts), written cooperatively or serially.
+//
+// Cooperative (fused kernels with blockAbsmax 'workgroup'): each invocation owns 4 consecutive elements (one
+// vec4). A scaled format needs its block's absmax before it can write a code, so the invocations of a block
+// meet in workgroup memory: blocks never straddle a workgroup (the workgroup covers 4 * WG elements, a
+// multiple of every block size), and every read of a state happens before the first barrier, so rewriting
+// a word another invocation read is safe. Serial (`serialStore`): one invocation owns a tile of whole blocks.
 import { FORMATS, wgslLibrary, type FormatInfo, type FormatName } from '../formats/index.js';
 import { wgslF32 } from '../formats/wgsl.js';
-import type { StateFormat } from '../ir/types.js';
+import { srDraw } from '../ir/rng.js';
+import { paramFormat, type Program, type StateFormat } from '../ir/types.js';
+import type { KernelText } from './kernel.js';
+import { rank1Decode, rank1EncodeLane, rank1Max, type Rank1Pass } from './rank1.js';
+import { identPart, VEC4, type VecTypes } from './wgsl.js';
+import { SR_FIELD } from './host.js';
+import { wgslU32 } from '../formats/wgsl.js';
 
 /** Elements per group of the `lanes` table (valid-element counts); tensors start at multiples of it. */
 export const LANE_GROUP = 64;
@@ -23,6 +33,23 @@ export function codecOf(f: StateFormat): StateCodec | undefined {
   const info = FORMATS[f.kind];
   if (f.rank1) return { info, rank1: { block: f.block ?? info.blockSize! } };
   return { info, ...(info.blockSize ? { block: f.block ?? info.blockSize } : {}) };
+}
+
+/** How a module stores its tensors, which every kernel of it reads and writes through. */
+export interface Storage {
+  /** Coded tensors by name: compressed elem states, and an f16/bf16 parameter under the name `p`. */
+  codecs: Map<string, StateCodec>;
+  /** Store targets that round stochastically, with their srDraw. */
+  sr: Map<string, number>;
+}
+
+export function storagePlan(p: Program): Storage {
+  const codecs = new Map<string, StateCodec>();
+  for (const s of p.states) { const c = codecOf(s.format); if (c && (s.space ?? 'elem') === 'elem') codecs.set(s.name, c); }
+  const pc = codecOf(paramFormat(p));
+  if (pc) codecs.set('p', pc);
+  const formatOf = (target: string) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format);
+  return { codecs, sr: new Map(p.stores.filter((st) => formatOf(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)])) };
 }
 
 /** Workgroup size that lets one workgroup hold a whole block of every compressed state. */
@@ -67,33 +94,27 @@ export function fillTables(codecs: StateCodec[], wg: number): string[] {
   return out;
 }
 
-/** u32 words per vec4 of elements, and how a vec4 sits in them. */
-function wordsPerVec4(c: StateCodec): number { return (4 * c.info.bitsPerElement) / 32; }
-
-/**
- * A vec4<f32> expression decoding elements 4j..4j+3 of a compressed state. `codes`/`scales` are the
- * buffer variables.
- */
-export function decodeVec4(c: StateCodec, codes: string, scales: string, j: string): { pre: string[]; expr: string } {
+/** A vec4<f32> expression decoding elements 4j..4j+3 of a compressed state from its `codes` and `scales` buffers. */
+export function decodeVec4(c: StateCodec, codes: string, scales: string, j: string): string {
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const scale = c.block ? `, ${scales}[(${j} * 4u) / ${c.block}u]` : '';
   if (bits === 16) {
     const pre = [`${codes}[2u * ${j}]`, `${codes}[2u * ${j} + 1u]`];
-    return { pre: [], expr: `vec4<f32>(${P}_decode(${pre[0]}, 0u${scale}), ${P}_decode(${pre[0]}, 1u${scale}), ${P}_decode(${pre[1]}, 0u${scale}), ${P}_decode(${pre[1]}, 1u${scale}))` };
+    return `vec4<f32>(${P}_decode(${pre[0]}, 0u${scale}), ${P}_decode(${pre[0]}, 1u${scale}), ${P}_decode(${pre[1]}, 0u${scale}), ${P}_decode(${pre[1]}, 1u${scale}))`;
   }
-  if (bits === 8) {
-    const w = `${codes}[${j}]`;
-    return { pre: [], expr: `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, ${k}u${scale})`).join(', ')})` };
-  }
-  // 4-bit: two invocations share a word; the odd one owns lanes 4..7.
-  const w = `${codes}[${j} / 2u]`;
-  const base = `((${j} % 2u) * 4u)`;
-  return { pre: [], expr: `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, ${base} + ${k}u${scale})`).join(', ')})` };
+  // 8-bit: a word per vec4; 4-bit: two invocations share a word, the odd one owns lanes 4..7.
+  const [w, base] = bits === 8 ? [`${codes}[${j}]`, ''] : [`${codes}[${j} / 2u]`, `((${j} % 2u) * 4u) + `];
+  return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, ${base}${k}u${scale})`).join(', ')})`;
 }
 
-/** Lane k's code of `x_<tag>`, 0 for a padding lane: stochastic when `rand` is given, else with `enc`. */
-function laneCode(P: string, xv: string, enc: string, rand?: (lane: number) => string, custom?: (lane: number) => string): (k: number) => string {
+/**
+ * Lane k's code of `x_<target>`, 0 for a padding lane: rank-1 with the new maxima (rank1.ts), stochastic
+ * when `rand` is given, else with `enc`.
+ */
+function laneCode(c: StateCodec, target: string, enc: string, rand?: (lane: number) => string): (k: number) => string {
+  const P = c.info.name, xv = `x_${identPart(target)}`;
+  const custom = c.rank1 ? rank1EncodeLane(c, target) : undefined;
   return (k) => `select(0u, ${custom ? custom(k) : rand ? `${P}_encode_sr(${xv}[${k}], ${rand(k)})` : `${P}_encode(${xv}[${k}]${enc})`}, valid[${k}])`;
 }
 
@@ -106,12 +127,14 @@ function packedWord(P: string, code: (k: number) => string, lanes: number[], bas
 }
 
 /**
- * Statements encoding the vec4 `x` into a compressed state. Runs in uniform control flow (it contains
+ * Statements encoding the vec4 `x` into a coded state (a rank-1 one with its new maxima, two invocations
+ * meeting in workgroup memory, `pk`, for one 4-bit word). Runs in uniform control flow (it contains
  * barriers); `live` says whether this invocation's elements exist, `valid` which of its 4 lanes hold data
  * (padding lanes count as 0 for the absmax and are written as code 0, as the CPU quantizer pads).
  * `rand(k)`: lane k's u32 for stochastic rounding (f16/bf16 only); absent: round to nearest even.
  */
-export function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, tag: string, wg: number, rand?: (lane: number) => string): string[] {
+function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, target: string, rand?: (lane: number) => string): string[] {
+  const tag = identPart(target);
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const out: string[] = [];
@@ -134,7 +157,7 @@ export function encodeVec4(c: StateCodec, x: string, codes: string, scales: stri
     out.push(`  if (live && lid % ${seg}u == 0u) { ${scales}[(i * 4u) / ${c.block}u] = ${P}_scale(amax_${tag}); }`);
     enc = `, enc_${tag}`;
   }
-  const code = laneCode(P, xv, enc, rand);
+  const code = laneCode(c, target, enc, rand);
   if (bits === 16) {
     out.push(`  if (live) {`);
     out.push(`    ${codes}[2u * i] = ${packedWord(P, code, [0, 1])};`);
@@ -148,7 +171,6 @@ export function encodeVec4(c: StateCodec, x: string, codes: string, scales: stri
     out.push(`  if (live && i % 2u == 0u) { ${codes}[i / 2u] = pk[lid] | pk[lid + 1u]; }`);
     out.push('  workgroupBarrier();');
   }
-  void wg;
   return out;
 }
 
@@ -166,29 +188,21 @@ export interface SerialStore {
   finish: string[];
 }
 
-export interface SerialOptions {
-  /** Lane k's u32 for stochastic rounding (f16/bf16 only); absent: round to nearest even. */
-  rand?: (lane: number) => string;
-  /** Lane k's code from `x_<tag>` when the scale is not the block's (rank-1): no absmax walk. */
-  encodeLane?: (lane: number) => string;
-  /** The chunk's vec4 count (the last tile may be short): `u.n` in fused kernels. */
-  count?: string;
-}
-
 /**
  * Encoding of the vec4 `x` (elements 4j..4j+3) into a compressed state by an invocation that owns the
  * tile of vec4s j0..j1 (`tile` elements, a multiple of the block) alone: no other invocation touches
- * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0.
+ * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0. A
+ * rank-1 state encodes with its new maxima (rank1.ts): no absmax walk. `count`: the chunk's vec4s.
  */
-export function serialStore(c: StateCodec, x: string, codes: string, scales: string, tag: string, tile: number, opts: SerialOptions = {}): SerialStore {
-  const { rand, encodeLane, count = 'u.n' } = opts;
+function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
+  const tag = identPart(target);
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const xv = `x_${tag}`;
   const decl: string[] = [], absmax: string[] = [], mid: string[] = [], encode: string[] = [], finish: string[] = [];
   const value = `  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`;
   let enc = '';
-  if (c.block && !encodeLane) {
+  if (c.block) {
     const per = tile / c.block;
     const am = `amax_${tag}`;
     // One accumulator per block of the tile; an array only when the tile holds several of this state's blocks.
@@ -204,7 +218,7 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
       ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < ${count}; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
   } else encode.push(value);
-  const code = laneCode(P, xv, enc, rand, encodeLane);
+  const code = laneCode(c, target, enc, rand);
   if (bits === 16) {
     encode.push(`  ${codes}[2u * j] = ${packedWord(P, code, [0, 1])};`);
     encode.push(`  ${codes}[2u * j + 1u] = ${packedWord(P, code, [2, 3])};`);
@@ -219,6 +233,70 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
     encode.push(`  if (j % 2u == 1u || j + 1u == j1) { ${codes}[j / 2u] = ${w}; }`);
   }
   return { decl, absmax, mid, encode, finish };
+}
+
+/**
+ * The storage table, loads: the value before the step of an elem state or of `p` at `index` (an element,
+ * or a vec4 at width 4): f32 as stored, or decoded. A rank-1 state decodes with the scales of a cursor
+ * that `locate` places first (rank1.ts), its bindings for the kernel's `pass`.
+ */
+export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target: string, v: VecTypes, index: string, pass: Rank1Pass, locate?: () => void): string {
+  const codec = codecs.get(target);
+  const buf = t.tensor(target, codec ? 'u32' : v.f);
+  if (!codec) return `${buf}[${index}]`;
+  t.codecs.add(codec);
+  if (codec.rank1) {
+    t.bindRank1(target, pass);
+    locate?.();
+    return rank1Decode(codec, target, index);
+  }
+  const scales = t.scales(target, codec);
+  return v === VEC4 ? decodeVec4(codec, buf, scales, index) : decodeScalar(codec, buf, scales, index);
+}
+
+/**
+ * How a kernel writes a coded state: `coop`, the invocations of a block meeting in workgroup memory; `serial`,
+ * one invocation per tile of whole blocks (`count`: the chunk's vec4s); `max`, the rank-1 maxima sweep.
+ * `origin`: the tensor id and in-tensor index of lane 0, which stochastic rounding keys its bits by.
+ */
+export type StoreMode = { kind: 'coop' | 'max'; origin: [string, string] } | { kind: 'serial'; origin: [string, string]; tile: number; count?: string };
+
+/**
+ * The storage table, stores: lines writing the vec4 `x()` (the new value, spelled once the target is bound)
+ * to coded `target`, and for a serial store the parts around its walks. `draw`: the target's srDraw when it rounds stochastically.
+ */
+export function storeCoded(t: KernelText, codec: StateCodec, target: string, x: () => string, mode: StoreMode, draw?: number): { lines: string[]; serial?: SerialStore } {
+  if (mode.kind === 'max') {
+    t.bindRank1(target, 'max');
+    return { lines: rank1Max(target, x()) };
+  }
+  const codes = t.tensor(target, 'u32', true);
+  if (codec.rank1) t.bindRank1(target, 'encode');
+  const scales = t.scales(target, codec, true);
+  t.codecs.add(codec);
+  if (draw !== undefined) t.usesRng = true;
+  const [tensor, index] = mode.origin;
+  const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, ${tensor}, ${index} + ${k}u, ${wgslU32(draw)})`;
+  if (mode.kind === 'serial') {
+    const st = serialStore(codec, x(), codes, scales, target, mode.tile, rand, mode.count);
+    return { lines: st.encode, serial: st };
+  }
+  return { lines: encodeVec4(codec, x(), codes, scales, target, rand) };
+}
+
+/**
+ * A serial-block body around its two walks over the tile (`walk`): the first only folds each block's
+ * absmax (when a store needs one), the second recomputes the values and `writes`; scales are written
+ * last, since the second walk still decodes the old codes with the old scales.
+ */
+export function serialWalks(serial: SerialStore[], walk: (lines: string[]) => string[], writes: string[]): string[] {
+  return [
+    ...serial.flatMap((st) => st.decl),
+    ...(serial.some((st) => st.absmax.length) ? walk(serial.flatMap((st) => st.absmax)) : []),
+    ...serial.flatMap((st) => st.mid),
+    ...walk(writes),
+    ...serial.flatMap((st) => st.finish),
+  ];
 }
 
 /**
@@ -244,5 +322,3 @@ export function stateBytes(c: StateCodec | undefined, n: number): { codes: numbe
   if (!c) return { codes: n * 4, scales: 0 };
   return { codes: Math.ceil((n * c.info.bitsPerElement) / 32) * 4, scales: c.block ? Math.ceil(n / c.block) * 4 : 0 };
 }
-
-export { wordsPerVec4 };

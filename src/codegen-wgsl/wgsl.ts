@@ -1,4 +1,5 @@
-// Tables that spell IR ops in WGSL. The emitter looks things up here and makes no numeric decisions.
+// Tables that spell IR ops in WGSL, and the target's quirks (select's argument order, pow, bool uniforms,
+// infinities, what the driver may reassociate or unroll), in one place. The emitters make no numeric decisions.
 import type { Op } from '../ir/types.js';
 
 export interface VecTypes { f: string; b: string }
@@ -57,6 +58,26 @@ export function powHelpers(vec: boolean): string {
   return select(select(neg, r, a >= ${T}(0.0)), ${T}(1.0), b == ${T}(0.0));
 }
 `;
+}
+
+/** A bool step value read from its f32 uniform field (uniforms hold no bools). */
+export const boolUniform = (e: string) => `(${e} != 0.0)`;
+
+/** ±inf made at run time (WGSL rejects infinities in constant expressions). */
+export const INF_HELPERS = `fn optc_neg_inf(z: u32) -> f32 { return bitcast<f32>(0xff800000u | (z & 0u)); }
+fn optc_pos_inf(z: u32) -> f32 { return bitcast<f32>(0x7f800000u | (z & 0u)); }
+`;
+
+/**
+ * A summand the driver may not merge into the running sum. Mesa fuses `y + z * w` into an ffma, moves an
+ * addend into it (`acc + ffma(z, w, y)` -> `ffma(z, w, acc + y)`) and then lowers ffma back to a multiply
+ * and an add: `acc + (y + z * w)` becomes `(acc + y) + z * w`, a different sum (SPIR-V without
+ * NoContraction; found by test/phased-fuzz.test.ts in a row sum). A select on a run-time zero (`zero`: a
+ * u32 expression the compiler cannot see is 0) keeps the summand whole; only sums need it (max and min
+ * are exact in any order).
+ */
+export function summand(fn: string, x: string, zero: string): string {
+  return fn === 'sum' ? `select(${x}, 0.0, ${zero} != 0u)` : x;
 }
 
 /** An f32 literal for `x` rounded to f32 (x finite): WGSL parses it back to exactly Math.fround(x). */

@@ -1,0 +1,70 @@
+// Value emission for every kernel, fused and phased: `let` chains over the IR in one scope of a kernel,
+// operands splatted where a vec4 op reads a narrower value, and the values a scope reads rather than
+// computes (leaves, finished reductions, what an earlier kernel left in a buffer) through its `load`.
+import { invariant } from '../diag.js';
+import { printIR } from '../ir/printer.js';
+import type { Program, ValueId } from '../ir/types.js';
+import type { KernelText } from './kernel.js';
+import { identPart, MIXES_SCALARS, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
+
+/** Where the code being emitted runs: its kernel, how wide elem values are, how it reads values. */
+export interface Scope {
+  t: KernelText;
+  p: Program;
+  v: VecTypes;
+  /** Step values: uniform fields (elem kernels) or the per-group scalar table (tensor stages). */
+  stepRef: (id: ValueId) => string;
+  /** Whether a value listed to `emitValues` is read (`load`) rather than computed; operands not yet named are always read. */
+  reads?: (id: ValueId) => boolean;
+  /** The expression reading value `id` (it may push lines it needs, and bind buffers, first). */
+  load: (id: ValueId) => string;
+  names: Map<ValueId, string>;
+  out: string[];
+  indent: string;
+  /**
+   * The fused kernels' spelling, kept as it was: a uniform operand of + - * / is not splatted (WGSL mixes
+   * scalars and vectors there) and scalar 0/1 literals are typed (`f32(0.0)`).
+   */
+  fused?: boolean;
+}
+
+const vname = (p: Program, id: ValueId) => `v${id}${p.insts[id]!.label ? `_${identPart(p.insts[id]!.label!)}` : ''}`;
+
+function define(s: Scope, id: ValueId, e: string): string {
+  const name = vname(s.p, id);
+  s.out.push(`${s.indent}let ${name} = ${e};`);
+  s.names.set(id, name);
+  return name;
+}
+
+/** Emits `let` lines for `ids` (in order: topological) not yet named in this scope. */
+export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
+  for (const id of ids) {
+    if (s.names.has(id)) continue;
+    if (s.reads?.(id)) { define(s, id, s.load(id)); continue; }
+    const inst = s.p.insts[id]!;
+    const spell = wgslOp[inst.op];
+    invariant(spell, () => `no WGSL spelling for '${inst.op}' (%${id})\n${printIR(s.p)}`);
+    if (inst.op === 'pow') s.t.usesPow = true;
+    const vec = s.v === VEC4 && inst.space === 'elem';
+    const args = inst.args.map((a) => operand(s, a, vec && !(s.fused && MIXES_SCALARS.has(inst.op))));
+    define(s, id, spell(args, vec ? VEC4 : SCALAR));
+  }
+}
+
+/** An operand: by name (read first if need be), or a step value; splatted to vec4 when `wantVec` and narrower. */
+export function operand(s: Scope, id: ValueId, wantVec: boolean): string {
+  const inst = s.p.insts[id]!;
+  const e = inst.space === 'step' ? s.stepRef(id) : s.names.get(id) ?? define(s, id, s.load(id));
+  if (!wantVec || (s.v === VEC4 && inst.space === 'elem')) return e;
+  return inst.dtype === 'bool' ? `vec4<bool>(${e})` : `vec4<f32>(${e})`;
+}
+
+/** A value as an f32 expression to store, full width (bools as 0/1). */
+export function storedExpr(s: Scope, id: ValueId): string {
+  const vec = s.v === VEC4;
+  const e = operand(s, id, vec);
+  if (s.p.insts[id]!.dtype !== 'bool') return e;
+  const k = (x: string) => (vec || s.fused ? `${vec ? 'vec4<f32>' : 'f32'}(${x})` : x);
+  return `select(${k('0.0')}, ${k('1.0')}, ${e})`;
+}
