@@ -151,10 +151,16 @@ export function treeMulti(wg: number, fns: string[], accs: string[], dests: stri
   ];
 }
 
-/** Workgroup tree over `red` (size wg); `dest` receives the total from invocation 0. */
-export function tree(wg: number, fn: string, acc: string, dest: string, zero: string): string[] {
+/**
+ * `a` folded by this invocation's `lines`, then across the workgroup by a tree over `red` (size wg);
+ * `dest` receives the total from invocation 0. In a block of its own.
+ */
+export function foldTree(wg: number, fn: string, lines: string[], dest: string, zero: string): string[] {
   return [
-    `  red[lid] = ${acc};`,
+    '  {',
+    `  var a = ${IDENT[fn]};`,
+    ...lines,
+    '  red[lid] = a;',
     '  workgroupBarrier();',
     `  for (var s = ${firstLevel(wg, zero)}; s > 0u; s = s >> 1u) {`,
     `    if (lid < s) { red[lid] = ${FOLD[fn]!('red[lid]', 'red[lid + s]')}; }`,
@@ -162,8 +168,12 @@ export function tree(wg: number, fn: string, acc: string, dest: string, zero: st
     '  }',
     `  if (lid == 0u) { ${dest} = red[0]; }`,
     '  workgroupBarrier();',
+    '  }',
   ];
 }
+
+/** Folds `item` (of `k`) into `a` for k = lid, lid + wg, ... below `count`. */
+export const strided = (wg: number, fn: string, count: string, item: string) => `  for (var k = lid; k < ${count}; k = k + ${wg}u) { a = ${FOLD[fn]!('a', item)}; }`;
 
 /**
  * A phased kernel. `shared`: true for one workgroup array `red`, a count n for arrays `red0` .. `red{n-1}`.
