@@ -160,11 +160,15 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   const write = (variable: string, e: string) => writes.push(ctx.coop ? `  if (live) { ${variable}[i] = ${e}; }` : `  ${variable}[${ix}] = ${e};`);
   if (pass === 'encode') for (const id of k.insts) if (ctx.temps.has(id)) write(temp(id, true), storedExpr(s, id));
   let usesRed = false, usesPk = false, usesValid = false;
-  for (const target of k.stores) {
+  // The maxima sweep stores nothing but the rank-1 maxima.
+  const targets = k.stores.filter((target) => pass !== 'max' || ctx.codecs.get(target)?.rank1);
+  // Every stored value is named before the first store is written: a value that reads a state another
+  // store overwrites (`let old = s0; s0 = ...; s1 = old;`) must load it first (fuzz seed 4002 #8849: s1
+  // got the new value of an f16 s0).
+  const stored = new Map(targets.map((target) => [target, storedExpr(s, ctx.storeValue.get(target)!)]));
+  for (const target of targets) {
     const codec = ctx.codecs.get(target);
-    const x = () => storedExpr(s, ctx.storeValue.get(target)!);
-    // The maxima sweep stores nothing but the rank-1 maxima.
-    if (pass === 'max' && !codec?.rank1) continue;
+    const x = () => stored.get(target)!;
     if (!codec) { write(t.tensor(target, v.f, true), x()); continue; }
     usesValid = true;
     const origin: [string, string] = ['o_tensor', 'o_index'];
