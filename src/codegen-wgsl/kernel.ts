@@ -8,10 +8,19 @@ import { printIR } from '../ir/printer.js';
 import type { Program, ValueId } from '../ir/types.js';
 import type { BindingKind, BindingSpec, KernelSpec, UniformLayout } from './manifest.js';
 import { rank1Helpers, vars as rank1Vars, type Rank1Pass } from './rank1.js';
-import type { StateCodec } from './state-io.js';
+import type { StateCodec, Storage } from './state-io.js';
 import { boolUniform, f32Literal, identPart, invocationIndex, mainSignature, VEC4, type VecTypes } from './wgsl.js';
 
 export interface Binding extends BindingSpec { variable: string; type: string }
+
+/** What every kernel of one module is emitted with. */
+export interface ModuleCtx extends Storage {
+  p: Program;
+  /** WGSL field of each step value kernels read from the uniform buffer (finite constants are inlined). */
+  fieldOf: Map<ValueId, string>;
+  /** The non-finite guard: a first kernel raises the skip flag; every other kernel skips the step when it is set. */
+  guard: boolean;
+}
 
 /** What assembly puts around a body. */
 export interface Assembly {

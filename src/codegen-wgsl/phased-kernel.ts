@@ -4,11 +4,11 @@
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import { RNG_WGSL } from '../ir/rng.js';
-import { LEAF_OPS, type Program, type Space, type Stage, type ValueId } from '../ir/types.js';
+import { LEAF_OPS, type Space, type Stage, type ValueId } from '../ir/types.js';
 import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
-import { KernelText, uniformRef } from './kernel.js';
-import { formatLibrary, loadState, type Storage } from './state-io.js';
+import { KernelText, uniformRef, type ModuleCtx } from './kernel.js';
+import { formatLibrary, loadState } from './state-io.js';
 import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { emitValues, type Scope } from './values.js';
@@ -26,12 +26,10 @@ export const FOLD: Record<string, (a: string, b: string) => string> = {
 export interface Opts { workgroupSize: number; guard?: boolean; maxStorageBuffers?: number }
 
 /** Every stage kernel reads the plan; its storage (`codecs`) is decoded by every sweep, encoded by the store sweep. */
-export interface Plan extends Storage {
-  p: Program;
+export interface Plan extends ModuleCtx {
   info: PhaseInfo;
   /** The stages; each one's `at` (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2) orders what is ready when. */
   stages: Stage[];
-  fieldOf: Map<ValueId, string>;
   /** Host-uniform position of each step value read by a kernel (for the per-group scalar table). */
   scalarIndex: Map<ValueId, number>;
   streamField: Map<ValueId, string>;
@@ -40,8 +38,6 @@ export interface Plan extends Storage {
   /** Value stored into a small state -> that state. */
   storedSmall: Map<ValueId, string>;
   wg: number;
-  /** The non-finite guard: a first kernel raises the skip flag; every other kernel returns when it is set. */
-  guard: boolean;
   /** Storage buffers per kernel a tensor stage is split to fit (CodegenOptions.maxStorageBuffers). */
   maxStorage: number;
 }
