@@ -1,4 +1,5 @@
-// `node --import tsx bench/step-checks.ts [--steps 200] [--rounds 5] [--js-steps 50000]`
+// `node --import tsx bench/step-checks.ts [--steps 200] [--rounds 5] [--js-steps 50000] [--example adamw]`
+// (`--example lamb`: the same on examples/lamb.opt, a phased module: three dispatches a step)
 //
 // What the runtime-fault guards (src/runtime/guards.ts) cost a step: host time of `await opt.step(...)` on
 // AdamW with 1,024 parameters, with the gradient as a Float32Array (nothing checked: the baseline), as a
@@ -19,9 +20,10 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const STEPS = arg('steps', 200), ROUNDS = arg('rounds', 5), JS_STEPS = arg('js-steps', 50000), N = 1024;
+const EXAMPLE = process.argv.includes('--example') ? process.argv[process.argv.indexOf('--example') + 1]! : 'adamw';
 
 const device = await getDevice();
-const opt = await createOptimizer(device, compile(readFileSync(new URL('../examples/adamw.opt', import.meta.url), 'utf8')), { w: { shape: [N], data: new Float32Array(N) } });
+const opt = await createOptimizer(device, compile(readFileSync(new URL(`../examples/${EXAMPLE}.opt`, import.meta.url), 'utf8')), { w: { shape: [N], data: new Float32Array(N) } });
 const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const gradient = () => {
   const b = device.createBuffer({ size: N * 4, usage });
@@ -49,7 +51,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const base = median(times.array);
-console.log(`await step(), AdamW, ${N} parameters, ${STEPS * ROUNDS} steps of each kind, interleaved (median host ms; ratio to Float32Array)`);
+console.log(`await step(), ${EXAMPLE}, ${N} parameters, ${STEPS * ROUNDS} steps of each kind, interleaved (median host ms; ratio to Float32Array)`);
 for (const [kind, label] of [['array', 'Float32Array gradient (unchecked)'], ['known', 'known GPUBuffer (scoped)'], ['fresh', 'new GPUBuffer each step (probed + scoped)']] as const) {
   console.log(`  ${label.padEnd(44)} ${median(times[kind]).toFixed(3)} ms  ${(median(times[kind]) / base).toFixed(2)}x`);
 }

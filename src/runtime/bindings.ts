@@ -3,6 +3,7 @@
 import type { BindingKind, BindingSpec, KernelModule } from '../codegen-wgsl/index.js';
 import { STORAGE_RW, writeF32 } from './buffers.js';
 import type { ChunkBuffers, TensorData } from './chunks.js';
+import type { DispatchChunk } from './dispatch.js';
 import { BufferError } from './errors.js';
 import type { PhasedRunner } from './phased.js';
 import type { Rank1Runner } from './rank1.js';
@@ -16,24 +17,28 @@ export interface BindCtx {
   phased?: PhasedRunner;
   rank1?: Rank1Runner;
   flag?: GPUBuffer;
-  /** Chunk ci's uniform buffer and vector width, where they are not the chunk's own (entry points). */
-  uniform?: (ci: number) => GPUBuffer;
-  width?: (ci: number) => 1 | 4;
+  /** The chunks as this module runs them, where not as the step does (entry points: own width and uniform). */
+  own?: DispatchChunk[];
 }
 
-export interface Range { buffer: GPUBuffer; offset: number }
+/** A binding's buffer and offset; `elems`: it covers the chunk's elements, not its whole buffer. */
+export interface Range { buffer: GPUBuffer; offset: number; elems?: boolean }
 type Resolve = (ctx: BindCtx, cb: ChunkBuffers, ci: number, bd: BindingSpec, inputs: Map<string, Range>) => Range;
 
 const whole = (buffer: GPUBuffer): Range => ({ buffer, offset: 0 });
 const phasedTable: Resolve = (ctx, _cb, ci, bd) => whole(ctx.phased!.resource(ci, bd));
 const rank1Table: Resolve = (ctx, _cb, ci, bd) => whole(ctx.rank1!.resource(ci, bd));
 
+/**
+ * Per kind, the buffer a binding resolves to in chunk ci. The parameter, inputs, f32 states and temporaries
+ * cover the chunk's elements; code words, scales and tables are bound whole (their length is not the count).
+ */
 const RESOLVE: Record<BindingKind, Resolve> = {
-  uniform: (ctx, cb, ci) => whole(ctx.uniform?.(ci) ?? cb.uniform),
-  param: (_ctx, cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset }),
-  input: (_ctx, _cb, _ci, bd, inputs) => inputs.get(bd.name)!,
-  state: (_ctx, cb, _ci, bd) => whole(cb.states.get(bd.name)!.buf),
-  temp: (_ctx, cb, _ci, bd) => whole(cb.temps.get(bd.name)!),
+  uniform: (ctx, cb, ci) => whole((ctx.own?.[ci] ?? cb).uniform),
+  param: (ctx, cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset, elems: !ctx.module.param }),
+  input: (_ctx, _cb, _ci, bd, inputs) => ({ ...inputs.get(bd.name)!, elems: true }),
+  state: (_ctx, cb, _ci, bd) => ({ ...whole(cb.states.get(bd.name)!.buf), elems: !cb.states.get(bd.name)!.codec }),
+  temp: (_ctx, cb, _ci, bd) => ({ ...whole(cb.temps.get(bd.name)!), elems: true }),
   flag: (ctx) => whole(ctx.flag!),
   scales: (_ctx, cb, _ci, bd) => whole(cb.states.get(bd.name)!.scales!),
   lanes: (_ctx, cb) => whole(cb.lanes!),
@@ -42,19 +47,6 @@ const RESOLVE: Record<BindingKind, Resolve> = {
   totals: phasedTable, small: phasedTable, oldsmall: phasedTable,
   r1scales: rank1Table, r1table: rank1Table,
 };
-
-/**
- * Whether a binding covers the chunk's elements (param, inputs, f32 states, temporaries) rather than its
- * whole buffer: code words, scales and tables are bound whole, their length is not the element count.
- */
-function perElement(ctx: BindCtx, cb: ChunkBuffers, bd: BindingSpec): boolean {
-  switch (bd.kind) {
-    case 'param': return !ctx.module.param;
-    case 'state': return !cb.states.get(bd.name)!.codec;
-    case 'input': case 'temp': return true;
-    default: return false;
-  }
-}
 
 /** A binding covers the chunk's elements (rounded up to whole vec4s), never past its buffer. */
 function bindSize(cb: ChunkBuffers, r: Range): number {
@@ -77,13 +69,13 @@ export function bindGroups(ctx: BindCtx, cb: ChunkBuffers, inputs: Range[], inpu
 /** The bind groups (one per kernel of `ctx.module`) of chunk `ci`, every binding resolved by its kind. */
 export function createBindGroups(ctx: BindCtx, ci: number, inputs: Map<string, Range>): GPUBindGroup[] {
   const cb = ctx.chunks[ci]!;
-  const width = ctx.width?.(ci) ?? cb.width;
+  const width = (ctx.own?.[ci] ?? cb).width;
   const pipes = ctx.pipes.get(width)!;
   return ctx.module.variants[width]!.map((k, ki) => ctx.device.createBindGroup({
     layout: pipes[ki]!.getBindGroupLayout(0),
     entries: k.bindings.map((bd) => {
       const r = RESOLVE[bd.kind](ctx, cb, ci, bd, inputs);
-      return { binding: bd.binding, resource: { buffer: r.buffer, offset: r.offset, ...(perElement(ctx, cb, bd) ? { size: bindSize(cb, r) } : {}) } };
+      return { binding: bd.binding, resource: { buffer: r.buffer, offset: r.offset, ...(r.elems ? { size: bindSize(cb, r) } : {}) } };
     }),
   }));
 }

@@ -12,6 +12,9 @@ import { TensorIO } from './tensor-io.js';
 /** Version of how this runtime lays out state in checkpoints (bump when the packing changes). */
 export const STATE_LAYOUT_VERSION = 1;
 
+/** A state tensor of a checkpoint: its data only when read for a save (a load checks dtype and shape). */
+interface StateTensor { dtype: 'F32' | 'U32'; shape: number[]; data?: Float32Array | Uint32Array }
+
 export abstract class CheckpointIO extends TensorIO {
   /**
    * Saves optimizer state, step count, hyperparameters (group 0) and, by default, the parameters, as a
@@ -19,30 +22,8 @@ export abstract class CheckpointIO extends TensorIO {
    */
   async save(file: string, options: { params?: boolean; ops?: WriteOps } = {}): Promise<void> {
     await this.sync();
-    const tensors: Record<string, CheckpointTensor> = {};
-    for (const name of this.tensors) {
-      const shape = this.shapes.get(name)!;
-      if (options.params !== false) tensors[`param/${name}`] = await this.paramTensor(name, shape);
-      for (const s of this.module.states) {
-        if (s.space === 'step') continue;
-        if (this.phased?.isSmall(s.name)) {
-          tensors[`state/${s.name}/${name}`] = { dtype: 'F32', shape: this.phased.smallShape(s.name, name), data: await this.readState(s.name, name) };
-          continue;
-        }
-        if (s.format.kind === 'f32') {
-          tensors[`state/${s.name}/${name}`] = { dtype: 'F32', shape, data: await this.readState(s.name, name) };
-          continue;
-        }
-        // Compressed state is saved as stored, so a restore is bit-exact (decode then encode is not always).
-        const pk = await this.readStatePacked(s.name, name);
-        tensors[`state/${s.name}/${name}/codes`] = { dtype: 'U32', shape: [pk.words.length], data: pk.words };
-        if (pk.scales.length) tensors[`state/${s.name}/${name}/scales`] = { dtype: 'F32', shape: [pk.scales.length], data: pk.scales };
-      }
-    }
-    // Step states: the float64 bits as two u32 words, per parameter group.
-    for (const [g, states] of this.stepStates.entries()) {
-      for (const [s, v] of Object.entries(states)) tensors[`stepstate/${s}/${g}`] = { dtype: 'U32', shape: [2], data: new Uint32Array(new Float64Array([v]).buffer) };
-    }
+    const tensors = await this.stateTensors(/* read */ true) as Record<string, CheckpointTensor>;
+    if (options.params !== false) for (const name of this.tensors) tensors[`param/${name}`] = await this.paramTensor(name, this.shapes.get(name)!);
     await saveCheckpoint(file, this.checkpointHeader(tensors), options.ops ? { ops: options.ops } : {});
   }
 
@@ -52,24 +33,9 @@ export abstract class CheckpointIO extends TensorIO {
    */
   async load(file: string): Promise<void> {
     this.live();
-    const want: Record<string, { dtype: 'F32' | 'U32'; shape: number[] }> = {};
-    for (const name of this.tensors) {
-      const shape = this.shapes.get(name)!;
-      for (const s of this.module.states) {
-        if (s.space === 'step') continue;
-        if (this.phased?.isSmall(s.name)) { want[`state/${s.name}/${name}`] = { dtype: 'F32', shape: this.phased.smallShape(s.name, name) }; continue; }
-        const codec = codecOf(s.format);
-        if (!codec) { want[`state/${s.name}/${name}`] = { dtype: 'F32', shape }; continue; }
-        const n = numel(shape);
-        want[`state/${s.name}/${name}/codes`] = { dtype: 'U32', shape: [Math.ceil((n * codec.info.bitsPerElement) / 32)] };
-        const scales = scaleCountAs(s.format, shape);
-        if (scales) want[`state/${s.name}/${name}/scales`] = { dtype: 'F32', shape: [scales] };
-      }
-    }
-    for (const [g, states] of this.stepStates.entries()) for (const s of Object.keys(states)) want[`stepstate/${s}/${g}`] = { dtype: 'U32', shape: [2] };
     const ck = await loadCheckpoint(file, {
       optimizer: this.module.name, programHash: this.module.programHash, formatVersion: STATE_LAYOUT_VERSION,
-      hypers: this.module.hypers.map((h) => h.name), tensors: want, allowExtraTensors: true,
+      hypers: this.module.hypers.map((h) => h.name), tensors: await this.stateTensors(/* read */ false), allowExtraTensors: true,
     });
     const params = this.tensors.filter((n) => ck.tensors[`param/${n}`]);
     const pdtype = this.module.param ? PARAM_DTYPE[this.module.param.kind]! : 'F32';
@@ -98,6 +64,37 @@ export abstract class CheckpointIO extends TensorIO {
     }
     this.groupHypers[0] = hypers;
     this.stepCount = ck.step;
+  }
+
+  /**
+   * Every state tensor a checkpoint holds, with its dtype and shape (and with `read`, its data): per tensor
+   * `state/<s>/<p>`, F32 at the state's shape, or for compressed state its codes and scales as stored, so a
+   * restore is bit-exact (decode then encode is not always); per parameter group each step state's float64
+   * bits as two u32 words (`stepstate/<s>/<g>`).
+   */
+  private async stateTensors(read: boolean): Promise<Record<string, StateTensor>> {
+    const out: Record<string, StateTensor> = {};
+    for (const name of this.tensors) {
+      const shape = this.shapes.get(name)!;
+      for (const s of this.module.states) {
+        if (s.space === 'step') continue;
+        const key = `state/${s.name}/${name}`;
+        const codec = codecOf(s.format);
+        if (!codec) {
+          const own = this.phased?.isSmall(s.name) ? this.phased.smallShape(s.name, name) : shape;
+          out[key] = { dtype: 'F32', shape: own, ...(read ? { data: await this.readState(s.name, name) } : {}) };
+          continue;
+        }
+        const pk = read ? await this.readStatePacked(s.name, name) : undefined;
+        out[`${key}/codes`] = { dtype: 'U32', shape: [Math.ceil((numel(shape) * codec.info.bitsPerElement) / 32)], ...(pk ? { data: pk.words } : {}) };
+        const scales = scaleCountAs(s.format, shape);
+        if (scales) out[`${key}/scales`] = { dtype: 'F32', shape: [scales], ...(pk ? { data: pk.scales } : {}) };
+      }
+    }
+    for (const [g, states] of this.stepStates.entries()) {
+      for (const [s, v] of Object.entries(states)) out[`stepstate/${s}/${g}`] = { dtype: 'U32', shape: [2], ...(read ? { data: new Uint32Array(new Float64Array([v]).buffer) } : {}) };
+    }
+    return out;
   }
 
   /** `param/<name>`: F32, or the stored 16-bit patterns as safetensors F16/BF16 (bit-exact, half the bytes). */

@@ -5,15 +5,14 @@
 import { overrideHypers } from '../diag.js';
 import { stateInitValues } from '../host/index.js';
 import { codecOf, kernelsOf, LANE_GROUP, stateBytes, type KernelModule, type StateCodec } from '../codegen-wgsl/index.js';
-import { encodeAs } from '../formats/index.js';
-import { storageBuffer, uploadBuffer, writeF32 } from './buffers.js';
+import { storageBuffer, uploadBuffer } from './buffers.js';
 import { createComputePipeline } from './device.js';
 import { EntryRunner } from './entries.js';
 import { ShapeError, UnknownTensorError, UnsupportedError } from './errors.js';
 import type { AllocationGuard } from './guards.js';
-import { planLayout, type Chunk } from './layout.js';
+import { planLayout, type Chunk, type Piece } from './layout.js';
 import { checkModuleLimits } from './limits.js';
-import { phasedAlign, phasedSplit, PhasedRunner } from './phased.js';
+import { phasedSplit, PhasedRunner } from './phased.js';
 import { Rank1Runner } from './rank1.js';
 
 export interface TensorSpec {
@@ -70,23 +69,28 @@ export interface ChunkBuffers {
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline[]>>>();
 
-export function pipelines(device: GPUDevice, module: KernelModule, width: 1 | 4): Promise<GPUComputePipeline[]> {
+/** The module's pipelines at each vector width the chunks run at (built once per device and module). */
+export async function pipelines(device: GPUDevice, module: KernelModule, chunks: readonly { width: 1 | 4 }[]): Promise<Map<1 | 4, GPUComputePipeline[]>> {
   let cache = pipelineCache.get(device);
   if (!cache) pipelineCache.set(device, (cache = new Map()));
-  const key = `${module.key}:${width}`;
-  let hit = cache.get(key);
-  if (!hit) {
-    hit = Promise.all(module.variants[width]!.map((k) => createComputePipeline(device, k.wgsl, k.entryPoint, `${module.name}.${k.name}.w${width}`, k.bindings)));
-    hit.catch(() => cache!.delete(key));
-    cache.set(key, hit);
+  const pipes = new Map<1 | 4, GPUComputePipeline[]>();
+  for (const width of new Set(chunks.map((c) => c.width))) {
+    const key = `${module.key}:${width}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = Promise.all(module.variants[width]!.map((k) => createComputePipeline(device, k.wgsl, k.entryPoint, `${module.name}.${k.name}.w${width}`, k.bindings)));
+      hit.catch(() => cache!.delete(key));
+      cache.set(key, hit);
+    }
+    pipes.set(width, await hit);
   }
-  return hit;
+  return pipes;
 }
 
 export const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A state with one value per parameter element (the others live per tensor/row/column or on the host). */
-const isElemState = (s: { space?: string }) => (s.space ?? 'elem') === 'elem';
+export const isElemState = (s: { space?: string }) => (s.space ?? 'elem') === 'elem';
 
 
 
@@ -141,9 +145,8 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
   const codecs = new Map(module.states.map((st) => [st.name, codecOf(st.format)] as const));
   const maxBlock = Math.max(0, ...[...codecs.values()].map((c) => c?.block ?? 0));
   const compressed = [...codecs.values()].some((c) => c) || !!paramCodec;
-  // Phased modules (reductions, per-tensor values): tensors start on workgroup tiles, so no tile spans two.
-  const align = Math.max(4, device.limits.minStorageBufferOffsetAlignment / 4, compressed ? LANE_GROUP : 0, maxBlock,
-    ...[module, ...Object.values(module.entries ?? {})].map((m) => (m.phased ? phasedAlign(m.phased) : 0)));
+  // Tensors start at vec4s (phased modules number tiles per piece, so a workgroup never sees two tensors).
+  const align = Math.max(4, device.limits.minStorageBufferOffsetAlignment / 4, compressed ? LANE_GROUP : 0, maxBlock);
   const splitAlign = Math.max(1, ...[module, ...Object.values(module.entries ?? {})].map((m) => (m.phased ? phasedSplit(m.phased) : 1)));
   const maxElements = Math.floor(Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize, options.maxBindingBytes ?? Infinity) / 4);
   const entries = [...shapes].map(([name, shape]) => ({ name, n: numel(shape), group: groupOf.get(name) ?? 0 }));
@@ -153,14 +156,14 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
     ...planLayout(entries.filter((t) => params[t.name]!.buffer), { maxElements, align, separate: true, splitAlign }),
   ];
 
-  const inits = stateInitValues(module.host, groupHypers[0]!);
+  const groupInits = groupHypers.map((h) => stateInitValues(module.host, h));
   // Stochastic rounding and phased store sweeps read each 64-element group's tensor id and in-tensor index.
   const needsOrigins = [module, ...Object.values(module.entries ?? {})].some((m) => kernelsOf(m).some((k) => k.bindings.some((b) => b.kind === 'origins')));
+  const tensors = [...shapes.keys()];
   alloc.begin();
   for (const [ci, chunk] of chunks.entries()) {
     const bytes = chunk.n * 4;
     const caller = params[chunk.pieces[0]!.tensor]!.buffer;
-    const pbytes = paramBytesPer(paramCodec);
     let param: ChunkBuffers['param'];
     if (caller) {
       if (paramCodec && chunk.pieces[0]!.tensorOffset > 0) {
@@ -169,61 +172,31 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
       param = { buffer: caller, offset: chunk.pieces[0]!.tensorOffset * 4, owned: false };
     } else {
       param = { buffer: storageBuffer(device, paramCodec ? stateBytes(paramCodec, chunk.n).codes : bytes, `chunk${ci}.p`), offset: 0, owned: true };
-      for (const pc of chunk.pieces) {
-        const data = params[pc.tensor]!.data;
-        if (!data) continue;
-        if (!paramCodec) { writeF32(device, param.buffer, pc.chunkOffset * 4, data, pc.tensorOffset, pc.length); continue; }
-        // An f32 upload is stored rounded to nearest even; pieces start at 64-element groups, so on a word.
-        const { words } = encodeAs(module.param!, data.subarray(pc.tensorOffset, pc.tensorOffset + pc.length));
-        if (words.length) device.queue.writeBuffer(param.buffer, pc.chunkOffset * pbytes, words.buffer as ArrayBuffer, words.byteOffset, words.byteLength);
-      }
     }
-    const padded = Math.ceil(chunk.pieces.reduce((s, p) => s + p.length, 0) / 4) * 4 * pbytes;
+    const padded = Math.ceil(chunk.pieces.reduce((s, p) => s + p.length, 0) / 4) * 4 * (paramCodec ? paramCodec.info.bitsPerElement / 8 : 4);
     const fits4 = param.buffer.size - param.offset >= padded;
     const width: 1 | 4 = module.variants[4] && fits4 && (options.vectorize !== false || !module.variants[1]) ? 4 : 1;
     if (!module.variants[width]) {
       throw new UnsupportedError(`parameter '${chunk.pieces[0]!.tensor}': '${module.name}' keeps compressed state, whose kernels read whole groups of 4 elements; its buffer must be padded to a multiple of 16 bytes`);
     }
-    const stateInit = stateInitValues(module.host, groupHypers[chunk.group]!);
+    // Initial values are written through tensor I/O once the optimizer exists (optimizer.ts).
     const states = new Map(module.states.filter(isElemState).map((s) => {
       const codec = codecs.get(s.name);
       const size = stateBytes(codec, chunk.n);
-      const buf = storageBuffer(device, size.codes, `chunk${ci}.${s.name}`);
-      const v = stateInit[s.name] ?? inits[s.name]!;
-      const store: StateStore = { buf };
-      if (codec) {
-        // The initial codes and scales: the chunk's fill encoded, as the interpreter encodes its fill, with
-        // code 0 in lanes that hold no element (the CPU quantizer's padding, which the kernel also writes).
-        const packed = encodeAs(s.format, new Float32Array(chunk.n).fill(v));
-        clearPaddingLanes(packed.words, chunk, codec.info.bitsPerElement);
-        device.queue.writeBuffer(buf, 0, packed.words.buffer as ArrayBuffer, packed.words.byteOffset, packed.words.byteLength);
-        store.codec = codec;
-        if (codec.block) {
-          store.scales = storageBuffer(device, size.scales, `chunk${ci}.${s.name}.scales`);
-          writeF32(device, store.scales, 0, packed.scales);
-        }
-      } else if (v !== 0) writeF32(device, buf, 0, new Float32Array(chunk.n).fill(v));
+      const store: StateStore = { buf: storageBuffer(device, size.codes, `chunk${ci}.${s.name}`), ...(codec ? { codec } : {}) };
+      if (codec?.block) store.scales = storageBuffer(device, size.scales, `chunk${ci}.${s.name}.scales`);
       return [s.name, store];
     }));
-    let lanes: GPUBuffer | undefined;
-    if (compressed) {
-      const counts = new Uint32Array(Math.ceil(chunk.n / LANE_GROUP));
-      for (const pc of chunk.pieces) {
-        for (let e = 0; e < pc.length; e += LANE_GROUP) counts[(pc.chunkOffset + e) / LANE_GROUP] = Math.min(LANE_GROUP, pc.length - e);
-      }
-      lanes = uploadBuffer(device, counts, `chunk${ci}.lanes`, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
-    }
-    const origins = needsOrigins ? originTable(device, chunk, [...shapes.keys()], ci) : undefined;
+    const lanes = compressed ? groupTable(device, chunk, `chunk${ci}.lanes`, 1, (pc, e) => [Math.min(LANE_GROUP, pc.length - e)]) : undefined;
+    const origins = needsOrigins ? groupTable(device, chunk, `chunk${ci}.origins`, 2, (pc, e) => [tensors.indexOf(pc.tensor), pc.tensorOffset + e]) : undefined;
     const temps = new Map(module.temps.map((t) => [t, device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE, label: `chunk${ci}.${t}` })]));
     const uniform = device.createBuffer({ size: module.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `chunk${ci}.u` });
     bufs.push({ chunk, width, param, inputs: new Map(), states, ...(lanes ? { lanes } : {}), ...(origins ? { origins } : {}), temps, uniform, bindGroups: new Map() });
   }
   alloc.end();
-  const pipes = new Map<1 | 4, GPUComputePipeline[]>();
-  for (const w of new Set(bufs.map((b) => b.width))) pipes.set(w, await pipelines(device, module, w));
+  const pipes = await pipelines(device, module, bufs);
   alloc.begin();
   const flag = module.guard ? device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'skip' }) : undefined;
-  const groupInits = groupHypers.map((h) => stateInitValues(module.host, h));
   const phased = module.phased ? new PhasedRunner(device, module, shapes, (n) => groupOf.get(n) ?? 0, bufs, groupInits) : undefined;
   const entryRunner = module.entries ? new EntryRunner(device, module.entries, shapes, (n) => groupOf.get(n) ?? 0, bufs) : undefined;
   const rank1 = [...codecs.values()].some((c) => c?.rank1) ? new Rank1Runner(device, module, shapes, bufs) : undefined;
@@ -240,20 +213,6 @@ export function destroyChunk(cb: ChunkBuffers): void {
   for (const buf of [...cb.inputs.values(), ...cb.temps.values(), cb.uniform]) buf.destroy();
 }
 
-/** Zeroes the code lanes of elements outside every piece of the chunk (`bits` per element, packed in u32 words). */
-function clearPaddingLanes(words: Uint32Array, chunk: Chunk, bits: number): void {
-  const perWord = 32 / bits;
-  const live = new Uint8Array(words.length * perWord);
-  for (const pc of chunk.pieces) live.fill(1, pc.chunkOffset, pc.chunkOffset + pc.length);
-  const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
-  for (let e = 0; e < live.length; e++) {
-    if (!live[e]) words[Math.floor(e / perWord)]! &= ~(mask << (bits * (e % perWord)));
-  }
-}
-
-/** Bytes per parameter element on the device: 4 for f32, 2 for f16/bf16. */
-const paramBytesPer = (c: StateCodec | undefined) => (c ? c.info.bitsPerElement / 8 : 4);
-
 /**
  * A caller's buffer for an f16/bf16 parameter holds the packed words the kernel reads: whole groups of 4
  * elements, 8 bytes each, padded to at most 16 bytes. An f32-sized buffer is refused rather than misread.
@@ -265,13 +224,15 @@ function checkPackedParam(name: string, buffer: GPUBuffer, n: number, c: StateCo
   }
 }
 
-/** Per 64-element group of a chunk: the tensor's id (its position in `tensors`) and the group's first in-tensor index. */
-function originTable(device: GPUDevice, chunk: Chunk, tensors: string[], ci: number): GPUBuffer {
-  const table = new Uint32Array(2 * Math.ceil(chunk.n / LANE_GROUP));
+/**
+ * A table with one record of `words` u32 per 64-element group of a chunk, `record(piece, e)` giving the
+ * group at element e of a piece: the real elements of each group (compressed states), or the tensor's id (its
+ * position in the parameter list) and the group's first in-tensor index (stochastic rounding).
+ */
+function groupTable(device: GPUDevice, chunk: Chunk, label: string, words: number, record: (pc: Piece, e: number) => number[]): GPUBuffer {
+  const table = new Uint32Array(words * Math.ceil(chunk.n / LANE_GROUP));
   for (const pc of chunk.pieces) {
-    const id = tensors.indexOf(pc.tensor);
-    for (let e = 0; e < pc.length; e += LANE_GROUP) table.set([id, pc.tensorOffset + e], (2 * (pc.chunkOffset + e)) / LANE_GROUP);
+    for (let e = 0; e < pc.length; e += LANE_GROUP) table.set(record(pc, e), (words * (pc.chunkOffset + e)) / LANE_GROUP);
   }
-  return uploadBuffer(device, table, `chunk${ci}.origins`, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+  return uploadBuffer(device, table, label, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
 }
-

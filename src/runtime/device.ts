@@ -86,3 +86,8 @@ export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, size: num
   staging.destroy();
   return out;
 }
+
+/** `count` f32 values of `buffer` from element `start`, read back (no read for none). */
+export async function readF32(device: GPUDevice, buffer: GPUBuffer, start: number, count: number): Promise<Float32Array> {
+  return count ? new Float32Array(await readBuffer(device, buffer, count * 4, start * 4)) : new Float32Array(0);
+}

@@ -22,15 +22,15 @@ export interface PhasedPlan {
   writeGroupScalars(hostVals: readonly (readonly number[])[]): void;
 }
 
-interface Run { ci: number; kernel: number; width: 1 | 4; x: number; y: number }
+interface Run { ci: number; kernel: number; pipeline: GPUComputePipeline; x: number; y: number }
 
 export class Dispatcher {
   private readonly runs: Run[] = [];
   private readonly writers: { group: number; uniform: GPUBuffer; write: ReturnType<typeof uniformWriter> }[];
 
-  /** `scaleGroups(state, wg)`: workgroups of a rank-1 state's scale copy (rank1.ts). */
+  /** `pipes`: the module's pipelines by width; `scaleGroups(state, wg)`: workgroups of a rank-1 state's scale copy (rank1.ts). */
   constructor(private readonly device: GPUDevice, module: KernelModule, chunks: DispatchChunk[],
-    private readonly phased?: PhasedPlan, scaleGroups?: (state: string, wg: number) => number) {
+    pipes: ReadonlyMap<1 | 4, GPUComputePipeline[]>, private readonly phased?: PhasedPlan, scaleGroups?: (state: string, wg: number) => number) {
     const maxX = device.limits.maxComputeWorkgroupsPerDimension;
     const items = chunks.map((c) => {
       const len = c.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
@@ -41,7 +41,7 @@ export class Dispatcher {
       ?? kernelsOf(module).map((k, kernel) => ({ kernel, grid: k.scalesOf ? 'scales' : 'items', stage: 0 }));
     // Once-per-step dispatches bind chunk 0's tables (phased), or the first chunk that holds elements (fused).
     const once = phased ? 0 : items.findIndex((it) => it.n > 0);
-    const push = (ci: number, kernel: number, [x, y]: [number, number]) => { if (x > 0) this.runs.push({ ci, kernel, width: chunks[ci]!.width, x, y }); };
+    const push = (ci: number, kernel: number, [x, y]: [number, number]) => { if (x > 0) this.runs.push({ ci, kernel, pipeline: pipes.get(chunks[ci]!.width)![kernel]!, x, y }); };
     for (const d of list) {
       if (d.grid === 'scales' || d.grid === 'tensors' || d.grid === 'one') {
         if (once < 0) continue;
@@ -70,15 +70,13 @@ export class Dispatcher {
 
   /**
    * Records one step: every chunk's uniform for step `t` (`hostVals[g]`: group g's host values), a phased
-   * module's group scalars, then the planned dispatches; `groups(ci)` are chunk ci's bind groups,
-   * `pipes(width)` the pipelines.
+   * module's group scalars, then the planned dispatches; `groups(ci)` are chunk ci's bind groups.
    */
-  encode(pass: GPUComputePassEncoder, hostVals: readonly (readonly number[])[], t: number,
-    groups: (ci: number) => GPUBindGroup[], pipes: (width: 1 | 4) => GPUComputePipeline[]): void {
+  encode(pass: GPUComputePassEncoder, hostVals: readonly (readonly number[])[], t: number, groups: (ci: number) => GPUBindGroup[]): void {
     for (const w of this.writers) this.device.queue.writeBuffer(w.uniform, 0, w.write(hostVals[w.group]!, t));
     this.phased?.writeGroupScalars(hostVals);
     for (const r of this.runs) {
-      pass.setPipeline(pipes(r.width)[r.kernel]!);
+      pass.setPipeline(r.pipeline);
       pass.setBindGroup(0, groups(r.ci)[r.kernel]!);
       pass.dispatchWorkgroups(r.x, r.y);
     }

@@ -10,15 +10,8 @@ import { Dispatcher, type DispatchChunk } from './dispatch.js';
 import { MissingScalarError, UnsupportedError } from './errors.js';
 import { PHASED_KINDS, PhasedRunner } from './phased.js';
 
-interface Prepared {
-  /** The chunks as this entry point runs them: its own width and uniform buffer. */
-  own: DispatchChunk[];
-  pipes: Map<1 | 4, GPUComputePipeline[]>;
-  groups: GPUBindGroup[][];
-  run: Dispatcher;
-  /** A phased entry point's tables. */
-  phased?: PhasedRunner;
-}
+/** An entry point bound to the chunks: what records a call, and what releases its own buffers. */
+interface Prepared { encode(pass: GPUComputePassEncoder, hostVals: number[][], t: number): void; dispose(): void }
 
 /** What an entry point may bind of a chunk: its uniform, parameter and per-element states, and phased tables. */
 const ENTRY_KINDS: ReadonlySet<string> = new Set(['uniform', 'param', 'state', 'scales', 'lanes', 'origins', ...PHASED_KINDS]);
@@ -45,20 +38,20 @@ export class EntryRunner {
     const p = await prep;
     const vals = groupHypers.map((h, g) => evalHost(m.host, h, t, { scalars, states: stepStates[g] }));
     const pass = enc.beginComputePass();
-    p.run.encode(pass, vals, t, (ci) => p.groups[ci]!, (w) => p.pipes.get(w)!);
+    p.encode(pass, vals, t);
     pass.end();
   }
 
   dispose(): void {
     for (const prep of this.prepared.values()) {
-      void prep.then((p) => { for (const c of p.own) c.uniform.destroy(); p.phased?.dispose(); }, () => undefined);
+      void prep.then((p) => p.dispose(), () => undefined);
     }
   }
 
   /** The width chunk `c` runs entry `m` at: 4 only where the chunk and the module both have vec4. */
   private width(m: KernelModule, c: ChunkBuffers): 1 | 4 { return c.width === 4 && m.variants[4] ? 4 : m.variants[1] ? 1 : 4; }
 
-  private async prepare(m: KernelModule, groups: number): Promise<Prepared> {
+  private async prepare(m: KernelModule, groupCount: number): Promise<Prepared> {
     // The program's declared inputs are listed on every entry module; only a kernel that binds one needs it
     // (the front end refuses an entry point that reads one: E0316).
     if (kernelsOf(m).some((k) => k.bindings.some((b) => b.kind === 'input'))) {
@@ -67,14 +60,18 @@ export class EntryRunner {
     if (m.phased?.smallStates.length) throw new UnsupportedError(`entry point '${m.name}' has tensor, row or column state, which entry points cannot share yet`);
     const other = [...(m.variants[1] ?? []), ...(m.variants[4] ?? [])].flatMap((k) => k.bindings).find((b) => !ENTRY_KINDS.has(b.kind));
     if (other) throw new UnsupportedError(`entry point binds '${other.kind}' buffers, which entry points cannot use`);
-    const pipes = new Map<1 | 4, GPUComputePipeline[]>();
-    for (const w of new Set(this.chunks.map((c) => this.width(m, c)))) pipes.set(w, await pipelines(this.device, m, w));
-    const own = this.chunks.map((c, ci) => ({
+    const pipes = await pipelines(this.device, m, this.chunks.map((c) => ({ width: this.width(m, c) })));
+    // The chunks as this entry point runs them: its own width and uniform buffer.
+    const own: DispatchChunk[] = this.chunks.map((c, ci) => ({
       chunk: c.chunk, width: this.width(m, c), uniform: this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }),
     }));
-    const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, Array.from({ length: groups }, () => ({}))) : undefined;
-    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, uniform: (ci: number) => own[ci]!.uniform, width: (ci: number) => own[ci]!.width };
-    const bindGroups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
-    return { own, pipes, groups: bindGroups, run: new Dispatcher(this.device, m, own, phased), phased };
+    const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, Array.from({ length: groupCount }, () => ({}))) : undefined;
+    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, own };
+    const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
+    const run = new Dispatcher(this.device, m, own, pipes, phased);
+    return {
+      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, (ci) => groups[ci]!),
+      dispose: () => { for (const c of own) c.uniform.destroy(); phased?.dispose(); },
+    };
   }
 }

@@ -2,21 +2,18 @@
 // "bind" are separate on purpose: the same module binds to buffers this runtime allocates (packed into
 // arena chunks, one dispatch per kernel per chunk) or to GPUBuffers a caller owns (one chunk per tensor).
 // Jobs live in their own files: allocation (chunks.ts), tensor I/O (tensor-io.ts), checkpoint mapping
-// (checkpoint-map.ts), binding resolution (bindings.ts); this file dispatches.
+// (checkpoint-map.ts), binding resolution (bindings.ts), dispatch (dispatch.ts); this file checks and submits steps.
 import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost } from '../host/index.js';
-import { kernelsOf, type KernelModule } from '../codegen-wgsl/index.js';
-import { encodeAs } from '../formats/index.js';
+import { codecOf, kernelsOf, type KernelModule } from '../codegen-wgsl/index.js';
 import { bindGroups, inputBinding, type BindCtx } from './bindings.js';
 import { CheckpointIO } from './checkpoint-map.js';
-import { allocate, destroyChunk, numel, type ChunkBuffers, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
+import { allocate, destroyChunk, isElemState, numel, type Allocation, type ChunkBuffers, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
 import { readBuffer } from './device.js';
 import { Dispatcher } from './dispatch.js';
 import type { EntryRunner } from './entries.js';
 import { AllocationGuard, checkDevice, checkUsage, probeBuffers, submitChecked, watchDevice, type CallerBuffer } from './guards.js';
 import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownTensorError, UnsupportedError } from './errors.js';
-import type { PhasedRunner } from './phased.js';
-import type { Rank1Runner } from './rank1.js';
 
 /** How errors name a per-element input of a tensor. */
 const inputLabel = (input: string, tensor: string) => (input === 'g' ? `gradient of '${tensor}'` : `input '${input}' of '${tensor}'`);
@@ -55,11 +52,16 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   return alloc.run(async () => {
     const a = await allocate(device, module, params, options, bufs, alloc);
     const opt = new Optimizer(device, module, bufs, a);
-    // Rank-1 scales depend on each tensor's shape: encode every tensor's fill on its own.
+    // Initial values go in as a restore writes them, per tensor: the caller's data (rounded to nearest even
+    // for an f16/bf16 parameter), each state's fill (a compressed one encoded as the interpreter encodes it,
+    // rank-1 scales by the tensor's shape). Lanes past a tensor keep the buffer's zeros, the kernels' padding.
     alloc.begin();
-    for (const s of module.states.filter((st) => a.rank1?.has(st.name))) {
-      for (const [name, shape] of a.shapes) {
-        opt.writeStatePacked(s.name, name, encodeAs(s.format, new Float32Array(numel(shape)).fill(a.groupInits[a.groupOf.get(name) ?? 0]![s.name]!), shape));
+    for (const [name, shape] of a.shapes) {
+      const data = params[name]!.data;
+      if (data && !params[name]!.buffer) opt.writeParam(name, data);
+      for (const s of module.states.filter(isElemState)) {
+        const v = a.groupInits[a.groupOf.get(name) ?? 0]![s.name]!;
+        if (v !== 0 || codecOf(s.format)) opt.writeState(s.name, name, new Float32Array(numel(shape)).fill(v));
       }
     }
     alloc.end();
@@ -81,23 +83,21 @@ export class Optimizer extends CheckpointIO {
   /** One step's dispatches, planned (none in a matrix module, which dispatches its own stages). */
   private readonly dispatch?: Dispatcher;
 
-  constructor(device: GPUDevice, module: KernelModule, chunks: ChunkBuffers[],
-    a: { shapes: Map<string, number[]>; groupHypers: Record<string, number>[]; groupInits?: Record<string, number>[]; pipes: Map<1 | 4, GPUComputePipeline[]>;
-      flag?: GPUBuffer; phased?: PhasedRunner; entries?: EntryRunner; rank1?: Rank1Runner }) {
+  constructor(device: GPUDevice, module: KernelModule, chunks: ChunkBuffers[], a: Pick<Allocation, 'shapes' | 'groupHypers' | 'pipes'> & Partial<Allocation>) {
     super(device, module, a.shapes, chunks, a.groupHypers, a.phased, a.rank1, a.groupInits);
     this.entries = a.entries;
     this.binds = { device, module, chunks, pipes: a.pipes, phased: a.phased, rank1: a.rank1, flag: a.flag };
     const read = new Set(kernelsOf(module).flatMap((k) => k.bindings.filter((b) => b.kind === 'input').map((b) => b.name)));
     this.readInputs = module.inputs.filter((input) => read.has(input));
     this.ownedByCallers = chunks.filter((cb) => !cb.param.owned).map((cb) => ({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer }));
-    if (!module.matrix) this.dispatch = new Dispatcher(device, module, chunks, a.phased, a.rank1 && ((state, wg) => a.rank1!.finalizeGroups(state, wg)));
+    if (!module.matrix) this.dispatch = new Dispatcher(device, module, chunks, a.pipes, a.phased, a.rank1 && ((state, wg) => a.rank1!.finalizeGroups(state, wg)));
     this.unwatch = watchDevice(device, this, (o) => o.describe());
   }
 
   /** Hyperparameter values of group 0 (tensors in no group). */
   get hypers(): Record<string, number> { return { ...this.groupHypers[0]! }; }
 
-  /** Compute passes dispatched per step: kernels (the guard's check included) × chunks. */
+  /** Compute passes dispatched per step (the guard's check included), as planned (dispatch.ts). */
   get dispatchesPerStep(): number { return this.dispatch?.count ?? 0; }
 
   /** Bytes allocated on the device for parameters (this runtime's own) and optimizer state. */
@@ -138,7 +138,9 @@ export class Optimizer extends CheckpointIO {
     if (this.pendingGuard) throw new OptcRuntimeError(`optimizer '${this.module.name}' runs with the non-finite guard: await each step() before the next`);
     for (const k in grads) if (!this.shapes.has(k)) throw new UnknownTensorError(k, `gradient for unknown parameter '${k}'; parameters: ${this.tensors.join(', ')}`);
     for (const k in inputs) if (!this.module.inputs.includes(k) || k === 'g') throw new UnknownTensorError(k, `unknown input '${k}' for optimizer '${this.module.name}'; it declares: ${this.module.inputs.slice(1).join(', ') || '(none)'}`);
-    // Only the inputs some kernel reads are required (a zeroth-order method never reads g).
+    // Only the inputs some kernel reads are required (a zeroth-order method never reads g). A step that
+    // touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
+    const callers = this.ownedByCallers.slice();
     const sources = this.readInputs.map((input) => {
       const per = input === 'g' ? grads : inputs[input] ?? {};
       for (const [name, shape] of this.shapes) {
@@ -148,29 +150,21 @@ export class Optimizer extends CheckpointIO {
         if (src instanceof Float32Array ? src.length !== n : src.size < n * 4) {
           throw new ShapeError(name, `${inputLabel(input, name)} has ${src instanceof Float32Array ? `${src.length} elements` : `${src.size} bytes`}, the parameter has ${n} elements (shape ${JSON.stringify(shape)})`);
         }
+        if (src instanceof Float32Array) continue;
+        const b = { tensor: name, label: inputLabel(input, name), buffer: src };
+        checkUsage(b, 0, 'STORAGE or COPY_SRC');
+        callers.push(b);
       }
       return per;
     });
     const t = this.stepCount + 1;
     const hostVals = this.groupHypers.map((h, g) => evalHost(host, h, t, { scalars, states: this.stepStates[g] }));
     if (this.binds.flag) this.device.queue.writeBuffer(this.binds.flag, 0, ZERO_WORD);
-    // A step that touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
-    const callers = this.ownedByCallers.slice();
-    sources.forEach((per, i) => {
-      const input = this.readInputs[i]!;
-      for (const name of this.shapes.keys()) {
-        const buffer = per[name];
-        if (buffer instanceof Float32Array || !buffer) continue;
-        const b = { tensor: name, label: inputLabel(input, name), buffer };
-        checkUsage(b, 0, 'STORAGE or COPY_SRC');
-        callers.push(b);
-      }
-    });
     const refused = submitChecked(this.device, callers, `step ${t} of '${this.module.name}'`, () => {
       const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
       const groups = this.chunks.map((cb) => bindGroups(this.binds, cb, sources.map((per, i) => inputBinding(this.device, cb, this.readInputs[i]!, per, enc)), this.readInputs));
       const pass = enc.beginComputePass();
-      this.dispatch!.encode(pass, hostVals, t, (ci) => groups[ci]!, (w) => this.binds.pipes.get(w)!);
+      this.dispatch!.encode(pass, hostVals, t, (ci) => groups[ci]!);
       pass.end();
       this.device.queue.submit([enc.finish()]);
     });

@@ -1,5 +1,5 @@
 // The runtime side of phased modules (src/codegen-wgsl/phased.ts): the tables that tell kernels where each
-// tensor lives, the buffers reductions and small states live in, and one step's dispatches in plan order.
+// tensor lives and the buffers reductions and small states live in; dispatch.ts runs the stage plan.
 //
 // Layout. Tensors are packed into chunks as usual. Elem kernels run one workgroup per tile, and tiles are
 // numbered per piece (a tensor, or the part of one in this chunk), so a workgroup never sees two tensors and
@@ -8,26 +8,23 @@
 // piece (see SEG in phased-manifest.ts); one global tensor table (TEN)
 // serves the tensor and global stages. Row and column values of all tensors are concatenated (rowBase,
 // colBase), as are the partials of each reduction (one per tile, per row block, per column block).
-//
-// Dispatch order is stage-major: every chunk's elem kernel of a stage, then its tensor stage (one
-// workgroup per tensor), then its global stage, then the next stage. WebGPU orders dispatches in a pass,
-// so each stage sees the previous one's writes.
 import { SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type BindingSpec, type KernelModule, type PhasedInfo } from '../codegen-wgsl/index.js';
-import { storageBuffer, uploadBuffer } from './buffers.js';
-import { readBuffer } from './device.js';
+import { storageBuffer, uploadBuffer, writeF32 } from './buffers.js';
+import { readF32 } from './device.js';
 import type { PhasedPlan } from './dispatch.js';
 import { ShapeError, UnsupportedError } from './errors.js';
 import type { Chunk } from './layout.js';
-
-/** Tensors start at multiples of 4 elements (a vec4): tiles are numbered per piece, so no more is needed. */
-export function phasedAlign(_info: PhasedInfo): number { return 4; }
 
 /** A tensor split over chunks is cut at multiples of a vec4 tile, so its tiles (and sums) do not move. */
 export function phasedSplit(info: PhasedInfo): number { return info.workgroupSize * 4 * info.elemsPerInvocation; }
 
 export const PHASED_KINDS: ReadonlySet<string> = new Set(['segments', 'tensors', 'gscalars', 'partials', 'result', 'totals', 'small', 'oldsmall']);
 
-interface TensorInfo { name: string; shape: number[]; group: number; rows: number; cols: number; rowBase: number; colBase: number }
+/**
+ * A tensor as the tables see it: its [rows, cols] view, where its row and column values start, its row and
+ * column blocks and where their partials start, and its tiles' partials (the fields of a TEN record).
+ */
+interface TensorInfo extends Record<keyof typeof TEN, number> { name: string; shape: number[] }
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -51,15 +48,19 @@ export class PhasedRunner implements PhasedPlan {
     groupOf: (name: string) => number, chunks: { chunk: Chunk; width: 1 | 4 }[], groupInits: Record<string, number>[]) {
     this.info = module.phased!;
     const wg = this.info.workgroupSize;
-    let rowBase = 0, colBase = 0;
+    const { rowBlock, colBlock } = this.info;
+    let rowBase = 0, colBase = 0, rowParts = 0, colParts = 0;
     this.tensors = [...shapes].map(([name, shape], k) => {
       this.index.set(name, k);
       // The [rows, cols] view: rows = prod(shape[:-1]), cols = shape[-1]; a scalar is [1, 1].
       const rows = shape.length ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
       const cols = shape.length ? shape[shape.length - 1]! : 1;
-      const t = { name, shape, group: groupOf(name), rows, cols, rowBase, colBase };
-      rowBase += t.rows;
-      colBase += t.cols;
+      const t = { name, shape, group: groupOf(name), rows, cols, rowBase, colBase, rowBlocks: ceilDiv(cols, rowBlock), colBlocks: ceilDiv(rows, colBlock),
+        rowPartStart: rowParts, colPartStart: colParts, partStart: -1, partCount: 0 };
+      rowBase += rows;
+      colBase += cols;
+      rowParts += rows * t.rowBlocks;
+      colParts += cols * t.colBlocks;
       return t;
     });
     this.totalRows = rowBase;
@@ -69,19 +70,11 @@ export class PhasedRunner implements PhasedPlan {
     }
 
     // Global partial indices: tiles in chunk order (a split tensor's pieces are in consecutive chunks).
-    const partStart = new Array<number>(this.tensors.length).fill(-1);
-    const partCount = new Array<number>(this.tensors.length).fill(0);
-    const rowBlocks = (t: TensorInfo) => ceilDiv(t.cols, this.info.rowBlock);
-    const colBlocks = (t: TensorInfo) => ceilDiv(t.rows, this.info.colBlock);
-    const rowPartStart: number[] = [], colPartStart: number[] = [];
-    let rp = 0, cp = 0;
-    for (const t of this.tensors) { rowPartStart.push(rp); colPartStart.push(cp); rp += t.rows * rowBlocks(t); cp += t.cols * colBlocks(t); }
     let tiles = 0;
     chunks.forEach((c, ci) => {
       const tileElems = wg * c.width * this.info.elemsPerInvocation;
-      let chunkTiles = 0;
+      let chunkTiles = 0, rowItems = 0, colItems = 0;
       const rec = new Uint32Array(Math.max(1, c.chunk.pieces.length) * SEG_STRIDE);
-      let rowItems = 0, colItems = 0;
       c.chunk.pieces.forEach((pc, k) => {
         const ti = this.index.get(pc.tensor)!;
         const t = this.tensors[ti]!;
@@ -90,17 +83,16 @@ export class PhasedRunner implements PhasedPlan {
         }
         if (pc.chunkOffset % 4) throw new Error(`phased runtime: piece of '${pc.tensor}' at ${pc.chunkOffset} is not vec4-aligned`);
         const tileCount = ceilDiv(pc.length, tileElems);
-        if (partStart[ti] === -1) partStart[ti] = tiles;
-        partCount[ti] += tileCount;
-        const r = rec.subarray(k * SEG_STRIDE, (k + 1) * SEG_STRIDE);
-        r[SEG.chunkOffset] = pc.chunkOffset; r[SEG.length] = pc.length; r[SEG.tensor] = ti; r[SEG.tensorOffset] = pc.tensorOffset;
-        r[SEG.tileStart] = chunkTiles; r[SEG.tileCount] = tileCount; r[SEG.partBase] = tiles;
+        if (t.partStart === -1) t.partStart = tiles;
+        t.partCount += tileCount;
+        writeRecord(rec, k * SEG_STRIDE, SEG, {
+          chunkOffset: pc.chunkOffset, length: pc.length, tensor: ti, tensorOffset: pc.tensorOffset, tileStart: chunkTiles, tileCount, partBase: tiles,
+          rows: t.rows, cols: t.cols, rowBase: t.rowBase, colBase: t.colBase, rowItemStart: rowItems, rowBlocks: t.rowBlocks, rowPartBase: t.rowPartStart,
+          colItemStart: colItems, colPartBase: t.colPartStart,
+        });
         chunkTiles += tileCount;
-        r[SEG.rows] = t.rows; r[SEG.cols] = t.cols; r[SEG.rowBase] = t.rowBase; r[SEG.colBase] = t.colBase;
-        r[SEG.rowItemStart] = rowItems; r[SEG.rowBlocks] = rowBlocks(t); r[SEG.rowPartBase] = rowPartStart[ti]!;
-        r[SEG.colItemStart] = colItems; r[SEG.colPartBase] = colPartStart[ti]!;
         tiles += tileCount;
-        if (this.info.rowsCols) { rowItems += t.rows * rowBlocks(t); colItems += t.cols * colBlocks(t); }
+        if (this.info.rowsCols) { rowItems += t.rows * t.rowBlocks; colItems += t.cols * t.colBlocks; }
       });
       this.segments.push(uploadBuffer(device, rec, `chunk${ci}.seg`));
       this.counts.push({ nseg: c.chunk.pieces.length, ntiles: chunkTiles, nrow: rowItems, ncol: colItems });
@@ -109,13 +101,7 @@ export class PhasedRunner implements PhasedPlan {
     const table = new Uint32Array(TENSOR_HEADER + TENSOR_STRIDE * this.tensors.length);
     table[0] = this.tensors.length;
     table[1] = module.host.uniforms.length;
-    this.tensors.forEach((t, k) => {
-      const r = table.subarray(TENSOR_HEADER + k * TENSOR_STRIDE);
-      r[TEN.group] = t.group; r[TEN.partStart] = Math.max(0, partStart[k]!); r[TEN.partCount] = partCount[k]!;
-      r[TEN.rows] = t.rows; r[TEN.cols] = t.cols; r[TEN.rowBase] = t.rowBase; r[TEN.colBase] = t.colBase;
-      r[TEN.rowPartStart] = rowPartStart[k]!; r[TEN.colPartStart] = colPartStart[k]!;
-      r[TEN.rowBlocks] = rowBlocks(t); r[TEN.colBlocks] = colBlocks(t);
-    });
+    this.tensors.forEach((t, k) => writeRecord(table, TENSOR_HEADER + k * TENSOR_STRIDE, TEN, { ...t, partStart: Math.max(0, t.partStart) }));
     this.ten = uploadBuffer(device, table, 'tensors');
     this.gs = storageBuffer(device, 4 * module.host.uniforms.length * groupInits.length, 'group scalars');
     this.gsData = new Float32Array(Math.max(4, module.host.uniforms.length * groupInits.length));
@@ -125,7 +111,7 @@ export class PhasedRunner implements PhasedPlan {
       const slots = r.over === 'row' ? this.totalRows : r.over === 'col' ? this.totalCols : r.over === 'global' ? 1 : T;
       this.alloc('result', r.name, slots);
       if (r.over === 'global') this.alloc('totals', r.name, T);
-      if (r.fromElem) this.alloc('partials', r.name, r.over === 'row' ? rp : r.over === 'col' ? cp : tiles);
+      if (r.fromElem) this.alloc('partials', r.name, r.over === 'row' ? rowParts : r.over === 'col' ? colParts : tiles);
     }
     for (const s of this.info.smallStates) {
       const n = this.smallLength(s.space);
@@ -169,31 +155,30 @@ export class PhasedRunner implements PhasedPlan {
   isSmall(state: string): boolean { return this.info.smallStates.some((s) => s.name === state); }
 
   /** A small state of one tensor: one value (tensor), one per row or one per column. */
-  async readSmall(state: string, tensor: string): Promise<Float32Array> {
-    const s = this.info.smallStates.find((x) => x.name === state)!;
-    const [off, len] = this.range(s.space, this.tensor(tensor));
-    if (len === 0) return new Float32Array(0);
-    return new Float32Array(await readBuffer(this.device, this.buffers.get(`small:${state}`)!, len * 4, off * 4));
+  readSmall(state: string, tensor: string): Promise<Float32Array> {
+    const { buffer, off, len } = this.slot(state, tensor);
+    return readF32(this.device, buffer, off, len);
   }
 
   writeSmall(state: string, tensor: string, data: Float32Array): void {
-    const s = this.info.smallStates.find((x) => x.name === state)!;
-    const [off, len] = this.range(s.space, this.tensor(tensor));
-    if (data.length !== len) throw new ShapeError(tensor, `state '${state}' of '${tensor}' holds ${len} values (one per ${s.space}), got ${data.length}`);
-    if (len) this.device.queue.writeBuffer(this.buffers.get(`small:${state}`)!, off * 4, data.buffer as ArrayBuffer, data.byteOffset, len * 4);
+    const { buffer, off, len, space } = this.slot(state, tensor);
+    if (data.length !== len) throw new ShapeError(tensor, `state '${state}' of '${tensor}' holds ${len} values (one per ${space}), got ${data.length}`);
+    writeF32(this.device, buffer, off * 4, data, 0, len);
   }
 
   /** The shape a small state has for a tensor: [1], [rows] or [cols]. */
-  smallShape(state: string, tensor: string): number[] {
-    const s = this.info.smallStates.find((x) => x.name === state)!;
-    return [this.range(s.space, this.tensor(tensor))[1]];
-  }
+  smallShape(state: string, tensor: string): number[] { return [this.slot(state, tensor).len]; }
 
   dispose(): void {
     for (const b of [...this.segments, this.ten, this.gs, ...this.buffers.values()]) b.destroy();
   }
 
-  private tensor(name: string): TensorInfo { return this.tensors[this.index.get(name)!]!; }
+  /** Where one tensor's values of a small state are: its buffer, first slot and slot count, and its space. */
+  private slot(state: string, tensor: string) {
+    const { space } = this.info.smallStates.find((x) => x.name === state)!;
+    const [off, len] = this.range(space, this.tensors[this.index.get(tensor)!]!);
+    return { buffer: this.buffers.get(`small:${state}`)!, off, len, space };
+  }
 
   private smallLength(space: 'tensor' | 'row' | 'col'): number {
     return space === 'row' ? this.totalRows : space === 'col' ? this.totalCols : this.tensors.length;
@@ -208,5 +193,9 @@ export class PhasedRunner implements PhasedPlan {
     this.buffers.set(`${kind}:${name}`, buf);
     return buf;
   }
+}
 
+/** Writes `values` into the record at word `at` of `table`, each field at its word in `fields`. */
+function writeRecord<K extends string>(table: Uint32Array, at: number, fields: Readonly<Record<K, number>>, values: NoInfer<Readonly<Record<K, number>>>): void {
+  for (const f in fields) table[at + fields[f]] = values[f];
 }

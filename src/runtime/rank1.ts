@@ -6,8 +6,8 @@
 // over chunks shares them and checkpoints save them as one array.
 import { codecOf, R1_AXIS, R1_HEADER, R1_PIECE, type BindingSpec, type KernelModule } from '../codegen-wgsl/index.js';
 import { rank1Layout } from '../formats/index.js';
-import { storageBuffer, uploadBuffer } from './buffers.js';
-import { readBuffer } from './device.js';
+import { storageBuffer, uploadBuffer, writeF32 } from './buffers.js';
+import { readF32 } from './device.js';
 import type { Chunk } from './layout.js';
 
 
@@ -68,11 +68,10 @@ export class Rank1Runner {
   finalizeGroups(state: string, wg: number): number { return Math.ceil(this.states.get(state)!.slots / wg); }
 
   /** The stored scales of one tensor. */
-  async readScales(state: string, tensor: string): Promise<Float32Array> {
+  readScales(state: string, tensor: string): Promise<Float32Array> {
     const st = this.states.get(state)!;
     const [start, count] = st.ranges.get(tensor)!;
-    if (count === 0) return new Float32Array(0);
-    return new Float32Array(await readBuffer(this.device, st.scales, count * 4, start * 4));
+    return readF32(this.device, st.scales, start, count);
   }
 
   scaleCount(state: string, tensor: string): number { return this.states.get(state)!.ranges.get(tensor)![1]; }
@@ -80,7 +79,7 @@ export class Rank1Runner {
   writeScales(state: string, tensor: string, scales: Float32Array): void {
     const st = this.states.get(state)!;
     const [start, count] = st.ranges.get(tensor)!;
-    if (count) this.device.queue.writeBuffer(st.scales, start * 4, scales.buffer as ArrayBuffer, scales.byteOffset, count * 4);
+    writeF32(this.device, st.scales, start * 4, scales, 0, count);
   }
 
   /** Device bytes of the scale buffers (both halves: the new maxima are state the step needs too). */

@@ -1,9 +1,11 @@
 // Tensor I/O: parameters and states read and written by tensor name, whatever chunks, pieces, packing or
-// compression hold them on the device. The Optimizer extends this (with checkpoints, then steps).
+// compression hold them on the device; the parameter is one more stored tensor (key 'p', f32 or 16-bit
+// codes). The Optimizer extends this (with checkpoints, then steps).
 import { codecOf, type KernelModule } from '../codegen-wgsl/index.js';
 import { HyperError } from '../diag.js';
 import type { Packed } from '../formats/blockwise.js';
-import { decodeAs, encodeAs, FORMATS } from '../formats/index.js';
+import { decodeAs, encodeAs } from '../formats/index.js';
+import type { StateFormat } from '../ir/types.js';
 import { numel, type ChunkBuffers } from './chunks.js';
 import { readBuffer } from './device.js';
 import { ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
@@ -11,11 +13,10 @@ import type { Piece } from './layout.js';
 import type { PhasedRunner } from './phased.js';
 import type { Rank1Runner } from './rank1.js';
 
-/** Where a tensor's pieces live in each chunk: a buffer and the byte offset of the chunk's element 0. */
+/** Where a stored tensor's pieces live in a chunk: a buffer and the byte offset of the chunk's element 0. */
 type Where = (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number };
-const paramAt: Where = (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset });
-const stateAt = (state: string): Where => (cb) => ({ buffer: cb.states.get(state)!.buf, offset: 0 });
-const scalesAt = (state: string): Where => (cb) => ({ buffer: cb.states.get(state)!.scales!, offset: 0 });
+/** The parameter's key among stored tensors (a state cannot be named `p`: it is the parameter's name). */
+const PARAM = 'p';
 
 export abstract class TensorIO {
   /** Steps taken so far; the next step runs with t = stepCount + 1. */
@@ -43,8 +44,7 @@ export abstract class TensorIO {
 
   /** A parameter's values as f32 (decoded from f16/bf16 when the optimizer stores it so). */
   async readParam(name: string): Promise<Float32Array> {
-    if (!this.module.param) return this.gather(name, paramAt);
-    return decodeAs(this.module.param, { words: await this.readParamPacked(name), scales: new Float32Array(0) }, numel(this.shapes.get(name)!));
+    return this.readStored(PARAM, name);
   }
 
   /**
@@ -52,21 +52,14 @@ export abstract class TensorIO {
    * as one tensor. Checkpoints save these bits.
    */
   async readParamPacked(name: string): Promise<Uint32Array> {
-    return this.gatherWords(name, this.packedParamBits(), paramAt);
+    this.packedParam();
+    return (await this.readPacked(PARAM, name)).words;
   }
 
   /** Overwrites an f16/bf16 parameter with stored words (checkpoint restore). */
   writeParamPacked(name: string, words: Uint32Array): void {
-    const bits = this.packedParamBits();
-    const n = numel(this.shapes.get(name)!);
-    if (words.length !== Math.ceil((n * bits) / 32)) throw new ShapeError(name, `parameter '${name}': got ${words.length} words, expected ${Math.ceil((n * bits) / 32)}`);
-    this.scatterWords(name, bits, words, paramAt);
-  }
-
-  protected packedParamBits(): number {
-    this.live();
-    if (!this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
-    return FORMATS[this.module.param.kind].bitsPerElement;
+    this.packedParam();
+    this.writePacked(PARAM, name, { words, scales: new Float32Array(0) }, `parameter '${name}'`);
   }
 
   /** A state tensor's values (decoded, for a compressed state). */
@@ -74,11 +67,7 @@ export abstract class TensorIO {
     this.stateCheck(state);
     if (this.phased?.isSmall(state)) { this.piecesOf(name); return this.phased.readSmall(state, name); }
     if (this.isStepState(state)) return Float32Array.of(this.stepState(state, this.groupOfTensor(name)));
-    const format = this.module.states.find((s) => s.name === state)!.format;
-    if (!codecOf(format)) return this.gather(name, stateAt(state));
-    const pk = await this.readStatePacked(state, name);
-    const shape = this.shapes.get(name)!;
-    return decodeAs(format, pk, numel(shape), shape);
+    return this.readStored(state, name);
   }
 
   /**
@@ -87,29 +76,15 @@ export abstract class TensorIO {
    */
   async readStatePacked(state: string, name: string): Promise<Packed> {
     this.stateCheck(state);
-    const codec = codecOf(this.module.states.find((s) => s.name === state)!.format);
-    if (!codec) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
-    const words = await this.gatherWords(name, codec.info.bitsPerElement, stateAt(state));
-    // Rank-1 scales are per tensor, not per chunk (rank1.ts); block scales are one f32 per block of a piece.
-    const scales = this.rank1?.has(state) ? await this.rank1.readScales(state, name)
-      : new Float32Array(codec.block ? (await this.gatherWords(name, 32 / codec.block, scalesAt(state))).buffer : new ArrayBuffer(0));
-    return { words, scales };
+    if (!codecOf(this.formatOf(state))) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
+    return this.readPacked(state, name);
   }
 
   /** Overwrites a compressed state tensor with codes and scales (checkpoint restore). */
   writeStatePacked(state: string, name: string, pk: Packed): void {
     this.stateCheck(state);
-    const codec = codecOf(this.module.states.find((s) => s.name === state)!.format);
-    if (!codec) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
-    const n = numel(this.shapes.get(name)!);
-    const bits = codec.info.bitsPerElement;
-    const nScales = this.rank1?.has(state) ? this.rank1.scaleCount(state, name) : codec.block ? Math.ceil(n / codec.block) : 0;
-    if (pk.words.length !== Math.ceil((n * bits) / 32) || pk.scales.length !== nScales) {
-      throw new ShapeError(name, `state '${state}' of '${name}': got ${pk.words.length} words and ${pk.scales.length} scales, expected ${Math.ceil((n * bits) / 32)} and ${nScales}`);
-    }
-    this.scatterWords(name, bits, pk.words, stateAt(state));
-    if (codec.block) this.scatterWords(name, 32 / codec.block, new Uint32Array(pk.scales.buffer, pk.scales.byteOffset, pk.scales.length), scalesAt(state));
-    if (this.rank1?.has(state)) this.rank1.writeScales(state, name, pk.scales);
+    if (!codecOf(this.formatOf(state))) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
+    this.writePacked(state, name, pk, `state '${state}' of '${name}'`);
   }
 
   /**
@@ -159,26 +134,12 @@ export abstract class TensorIO {
     this.stateCheck(state);
     if (this.phased?.isSmall(state)) { this.piecesOf(name); this.phased.writeSmall(state, name, data); return; }
     if (this.isStepState(state)) throw new UnsupportedError(`state '${state}' is a step state, one float64 per parameter group: set it with setStepState`);
-    const format = this.module.states.find((s) => s.name === state)!.format;
-    if (codecOf(format)) {
-      const n = numel(this.shapes.get(name)!);
-      if (data.length !== n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${n}`);
-      this.writeStatePacked(state, name, encodeAs(format, data, this.shapes.get(name)!));
-      return;
-    }
-    this.scatter(name, data, `state '${state}' of '${name}'`, stateAt(state));
+    this.writeStored(state, name, data, `state '${state}' of '${name}'`);
   }
 
   /** Overwrites a parameter tensor (an f16/bf16 one is stored rounded to nearest even). */
   writeParam(name: string, data: Float32Array): void {
-    if (this.module.param) {
-      this.piecesOf(name);
-      const n = numel(this.shapes.get(name)!);
-      if (data.length !== n) throw new ShapeError(name, `parameter '${name}': got ${data.length} elements, expected ${n}`);
-      this.writeParamPacked(name, encodeAs(this.module.param, data).words);
-      return;
-    }
-    this.scatter(name, data, `parameter '${name}'`, paramAt);
+    this.writeStored(PARAM, name, data, `parameter '${name}'`);
   }
 
   /**
@@ -206,15 +167,66 @@ export abstract class TensorIO {
     return ps;
   }
 
-  protected async gather(name: string, where: Where): Promise<Float32Array> {
-    return new Float32Array((await this.gatherWords(name, 32, where)).buffer);
+  private packedParam(): void {
+    this.live();
+    if (!this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
+  }
+
+  /** How stored tensor `key` (the parameter, or a per-element state) is kept: f32 when the format has no codec. */
+  private formatOf(key: string): StateFormat {
+    return key === PARAM ? this.module.param ?? { kind: 'f32' } : this.module.states.find((s) => s.name === key)!.format;
+  }
+
+  /** Where stored tensor `key`'s values (or code words), or with `scales` its block scales, are in a chunk. */
+  private where(key: string, scales = false): Where {
+    if (key === PARAM) return (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset });
+    return (cb) => ({ buffer: scales ? cb.states.get(key)!.scales! : cb.states.get(key)!.buf, offset: 0 });
+  }
+
+  private async readStored(key: string, name: string): Promise<Float32Array> {
+    const format = this.formatOf(key);
+    if (!codecOf(format)) return new Float32Array((await this.gatherWords(name, 32, this.where(key))).buffer);
+    const shape = this.shapes.get(name)!;
+    return decodeAs(format, await this.readPacked(key, name), numel(shape), shape);
+  }
+
+  private writeStored(key: string, name: string, data: Float32Array, label: string): void {
+    this.piecesOf(name); // an unknown name fails here, by name
+    const shape = this.shapes.get(name)!;
+    if (data.length !== numel(shape)) throw new ShapeError(name, `${label}: got ${data.length} elements, expected ${numel(shape)}`);
+    const format = this.formatOf(key);
+    if (codecOf(format)) this.writePacked(key, name, encodeAs(format, data, shape), label);
+    else this.scatterWords(name, 32, new Uint32Array(data.buffer, data.byteOffset, data.length), this.where(key));
+  }
+
+  private async readPacked(key: string, name: string): Promise<Packed> {
+    const codec = codecOf(this.formatOf(key))!;
+    const words = await this.gatherWords(name, codec.info.bitsPerElement, this.where(key));
+    // Rank-1 scales are per tensor, not per chunk (rank1.ts); block scales are one f32 per block of a piece.
+    const scales = this.rank1?.has(key) ? await this.rank1.readScales(key, name)
+      : new Float32Array(codec.block ? (await this.gatherWords(name, 32 / codec.block, this.where(key, true))).buffer : new ArrayBuffer(0));
+    return { words, scales };
+  }
+
+  private writePacked(key: string, name: string, pk: Packed, label: string): void {
+    this.piecesOf(name);
+    const codec = codecOf(this.formatOf(key))!;
+    const n = numel(this.shapes.get(name)!);
+    const bits = codec.info.bitsPerElement;
+    const nScales = this.rank1?.has(key) ? this.rank1.scaleCount(key, name) : codec.block ? Math.ceil(n / codec.block) : 0;
+    if (pk.words.length !== Math.ceil((n * bits) / 32) || pk.scales.length !== nScales) {
+      throw new ShapeError(name, `${label}: got ${pk.words.length} words and ${pk.scales.length} scales, expected ${Math.ceil((n * bits) / 32)} and ${nScales}`);
+    }
+    this.scatterWords(name, bits, pk.words, this.where(key));
+    if (codec.block) this.scatterWords(name, 32 / codec.block, new Uint32Array(pk.scales.buffer, pk.scales.byteOffset, pk.scales.length), this.where(key, true));
+    if (this.rank1?.has(key)) this.rank1.writeScales(key, name, pk.scales);
   }
 
   /**
-   * A packed tensor (`bits` per element, u32 words; 32 / block for one f32 scale per block) as one tensor's words. Pieces start at 64-element
-   * groups, so each starts on a word of the chunk's buffer and of the tensor.
+   * A packed tensor (`bits` per element, u32 words; 32 / block for one f32 scale per block) as one tensor's
+   * words. Pieces start at 64-element groups, so each starts on a word of the chunk's buffer and of the tensor.
    */
-  protected async gatherWords(name: string, bits: number, where: Where): Promise<Uint32Array> {
+  private async gatherWords(name: string, bits: number, where: Where): Promise<Uint32Array> {
     const words = new Uint32Array(Math.ceil((numel(this.shapes.get(name)!) * bits) / 32));
     for (const { cb, piece } of this.piecesOf(name)) {
       if (piece.length === 0) continue;
@@ -226,19 +238,12 @@ export abstract class TensorIO {
   }
 
   /** Writes one tensor's packed words into its pieces (the inverse of gatherWords). */
-  protected scatterWords(name: string, bits: number, words: Uint32Array, where: Where): void {
+  private scatterWords(name: string, bits: number, words: Uint32Array, where: Where): void {
     for (const { cb, piece } of this.piecesOf(name)) {
       if (piece.length === 0) continue;
       const { buffer, offset } = where(cb);
       const w0 = (piece.tensorOffset * bits) / 32, wn = Math.ceil((piece.length * bits) / 32);
       this.device.queue.writeBuffer(buffer, offset + (piece.chunkOffset * bits) / 8, words.buffer as ArrayBuffer, words.byteOffset + w0 * 4, wn * 4);
     }
-  }
-
-  protected scatter(name: string, data: Float32Array, label: string, where: Where): void {
-    this.piecesOf(name); // an unknown name fails here, by name
-    const n = numel(this.shapes.get(name)!);
-    if (data.length !== n) throw new ShapeError(name, `${label}: got ${data.length} elements, expected ${n}`);
-    this.scatterWords(name, 32, new Uint32Array(data.buffer, data.byteOffset, data.length), where);
   }
 }
