@@ -7,13 +7,13 @@ import { printIR } from '../ir/printer.js';
 import { RNG_WGSL } from '../ir/rng.js';
 import type { KernelGroup, Program, ValueId } from '../ir/types.js';
 import { planHost } from './host.js';
-import { guardKernel, KernelText, uniformRef } from './kernel.js';
+import { guardKernel, KernelText, uniformRef, type ModuleCtx } from './kernel.js';
 import { emitMatrixModule } from './matrix-module.js';
 import { emitPhasedModule } from './phased.js';
 import { manifestHead, type KernelModule, type KernelSpec, type UniformLayout } from './manifest.js';
 import { identPart, invocationIndex, powHelpers, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import {
-  fillTables, formatLibrary, LANE_GROUP, loadState, serialWalks, storagePlan, storeCoded, validLanes, workgroupFor, type SerialStore, type Storage, type StoreMode,
+  fillTables, formatLibrary, LANE_GROUP, loadState, serialWalks, storagePlan, storeCoded, validLanes, workgroupFor, type SerialStore, type StoreMode,
 } from './state-io.js';
 import { rank1Problem, rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
 import { emitValues, storedExpr, type Scope } from './values.js';
@@ -117,14 +117,11 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
 }
 
 /** The context every kernel of one fused module is emitted in. */
-interface EmitCtx extends Storage {
-  p: Program;
-  fieldOf: Map<ValueId, string>;
+interface EmitCtx extends ModuleCtx {
   temps: Set<ValueId>;
   storeValue: Map<string, ValueId>;
   uniforms: UniformLayout;
   workgroupSize: number;
-  guard: boolean;
   /**
    * Cooperative kernels (any compressed state): invocations past the end stay alive until the last
    * barrier, so they compute on clamped indices and only `live` invocations write.

@@ -7,11 +7,20 @@ import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import type { Program, ValueId } from '../ir/types.js';
 import type { BindingKind, BindingSpec, KernelSpec, UniformLayout } from './manifest.js';
-import { rank1Bindings, rank1Helpers, type Rank1Pass } from './rank1.js';
-import type { StateCodec } from './state-io.js';
+import { rank1Helpers, vars as rank1Vars, type Rank1Pass } from './rank1.js';
+import type { StateCodec, Storage } from './state-io.js';
 import { boolUniform, f32Literal, identPart, invocationIndex, mainSignature, VEC4, type VecTypes } from './wgsl.js';
 
 export interface Binding extends BindingSpec { variable: string; type: string }
+
+/** What every kernel of one module is emitted with. */
+export interface ModuleCtx extends Storage {
+  p: Program;
+  /** WGSL field of each step value kernels read from the uniform buffer (finite constants are inlined). */
+  fieldOf: Map<ValueId, string>;
+  /** The non-finite guard: a first kernel raises the skip flag; every other kernel skips the step when it is set. */
+  guard: boolean;
+}
 
 /** What assembly puts around a body. */
 export interface Assembly {
@@ -54,10 +63,12 @@ export class KernelText {
     return codec?.block ? this.bind('scales', target, `sc_${identPart(target)}`, 'f32', write) : '';
   }
 
-  /** A rank-1 state's scales and table, for the pass the kernel first bound them for. */
+  /** A rank-1 state's scales (atomic in the maxima sweep) and table, for the pass the kernel first bound them for. */
   bindRank1(state: string, pass: Rank1Pass): void {
     if (!this.rank1.has(state)) this.rank1.set(state, pass);
-    for (const { write, ...b } of rank1Bindings(state, this.rank1.get(state)!)) this.bind(b.kind, b.name, b.variable, b.type, write);
+    const max = this.rank1.get(state) === 'max', v = rank1Vars(state);
+    this.bind('r1scales', state, v.scales, max ? 'atomic<u32>' : 'u32', max);
+    this.bind('r1table', state, v.table, 'u32');
   }
 
   /** The helpers of the rank-1 states this kernel binds, in `order` (default: as bound). */

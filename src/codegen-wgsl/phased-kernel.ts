@@ -4,11 +4,11 @@
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import { RNG_WGSL } from '../ir/rng.js';
-import { LEAF_OPS, type Program, type Space, type Stage, type ValueId } from '../ir/types.js';
+import { LEAF_OPS, type Space, type Stage, type ValueId } from '../ir/types.js';
 import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
-import { KernelText, uniformRef } from './kernel.js';
-import { formatLibrary, loadState, type Storage } from './state-io.js';
+import { KernelText, uniformRef, type ModuleCtx } from './kernel.js';
+import { formatLibrary, loadState } from './state-io.js';
 import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { emitValues, type Scope } from './values.js';
@@ -26,12 +26,10 @@ export const FOLD: Record<string, (a: string, b: string) => string> = {
 export interface Opts { workgroupSize: number; guard?: boolean; maxStorageBuffers?: number }
 
 /** Every stage kernel reads the plan; its storage (`codecs`) is decoded by every sweep, encoded by the store sweep. */
-export interface Plan extends Storage {
-  p: Program;
+export interface Plan extends ModuleCtx {
   info: PhaseInfo;
   /** The stages; each one's `at` (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2) orders what is ready when. */
   stages: Stage[];
-  fieldOf: Map<ValueId, string>;
   /** Host-uniform position of each step value read by a kernel (for the per-group scalar table). */
   scalarIndex: Map<ValueId, number>;
   streamField: Map<ValueId, string>;
@@ -40,8 +38,6 @@ export interface Plan extends Storage {
   /** Value stored into a small state -> that state. */
   storedSmall: Map<ValueId, string>;
   wg: number;
-  /** The non-finite guard: a first kernel raises the skip flag; every other kernel returns when it is set. */
-  guard: boolean;
   /** Storage buffers per kernel a tensor stage is split to fit (CodegenOptions.maxStorageBuffers). */
   maxStorage: number;
 }
@@ -151,10 +147,16 @@ export function treeMulti(wg: number, fns: string[], accs: string[], dests: stri
   ];
 }
 
-/** Workgroup tree over `red` (size wg); `dest` receives the total from invocation 0. */
-export function tree(wg: number, fn: string, acc: string, dest: string, zero: string): string[] {
+/**
+ * `a` folded by this invocation's `lines`, then across the workgroup by a tree over `red` (size wg);
+ * `dest` receives the total from invocation 0. In a block of its own.
+ */
+export function foldTree(wg: number, fn: string, lines: string[], dest: string, zero: string): string[] {
   return [
-    `  red[lid] = ${acc};`,
+    '  {',
+    `  var a = ${IDENT[fn]};`,
+    ...lines,
+    '  red[lid] = a;',
     '  workgroupBarrier();',
     `  for (var s = ${firstLevel(wg, zero)}; s > 0u; s = s >> 1u) {`,
     `    if (lid < s) { red[lid] = ${FOLD[fn]!('red[lid]', 'red[lid + s]')}; }`,
@@ -162,8 +164,12 @@ export function tree(wg: number, fn: string, acc: string, dest: string, zero: st
     '  }',
     `  if (lid == 0u) { ${dest} = red[0]; }`,
     '  workgroupBarrier();',
+    '  }',
   ];
 }
+
+/** Folds `item` (of `k`) into `a` for k = lid, lid + wg, ... below `count`. */
+export const strided = (wg: number, fn: string, count: string, item: string) => `  for (var k = lid; k < ${count}; k = k + ${wg}u) { a = ${FOLD[fn]!('a', item)}; }`;
 
 /**
  * A phased kernel. `shared`: true for one workgroup array `red`, a count n for arrays `red0` .. `red{n-1}`.

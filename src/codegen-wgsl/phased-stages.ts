@@ -10,7 +10,7 @@ import { identPart, invocationIndex, SCALAR, summand, VEC4, WORKGROUP_INDEX, typ
 import { KernelText, stepRef } from './kernel.js';
 import { operand, storedExpr } from './values.js';
 import {
-  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, IDENT, phasedScope, ROW_BLOCK, smallIndex, tree, treeMulti, type Plan, type PhasedScope,
+  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, foldTree, IDENT, phasedScope, ROW_BLOCK, smallIndex, strided, treeMulti, type Plan, type PhasedScope,
 } from './phased-kernel.js';
 
 // ---- elem stages --------------------------------------------------------------------------------------
@@ -167,9 +167,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
           `    for (var b = 0u; b < ${n}; b = b + 1u) { a = ${FOLD[fn]!('a', `${part}[${base} + ${idx} * ${n} + b]`)}; }`,
           `    ${dest} = a;`, '  }');
       } else {
-        body.push('  {', `  var a = ${IDENT[fn]};`,
-          `  for (var k = lid; k < partCount; k = k + ${wg}u) { a = ${FOLD[fn]!('a', `${part}[partStart + k]`)}; }`,
-          ...tree(wg, fn, 'a', dest, `${ten}[2]`), '  }');
+        body.push(...foldTree(wg, fn, [strided(wg, fn, 'partCount', `${part}[partStart + k]`)], dest, `${ten}[2]`));
       }
     } else if (inst.over === 'row' || inst.over === 'col') {
       // A line reduction of a value narrower than elem (constant folding can leave one: `row_mean(c ? h : g)`
@@ -178,8 +176,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
     } else if (argSpace === 'row' || argSpace === 'col') {
       const s = scope('    ');
       emitRoots(s, [a]);
-      body.push('  {', `  var a = ${IDENT[fn]};`, loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), `${ten}[2]`))};`, '  }',
-        ...tree(wg, fn, 'a', dest, `${ten}[2]`), '  }');
+      body.push(...foldTree(wg, fn, [loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), `${ten}[2]`))};`, '  }'], dest, `${ten}[2]`));
     } else {
       // A global reduction of a tensor value: this tensor's term.
       const s = scope('    ');
@@ -274,9 +271,7 @@ export function globalKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
     const fn = p.insts[r]!.name!;
     const tot = t.bind('totals', `r${r}`, `tot_r${r}`, 'f32');
     const res = t.bind('result', `r${r}`, `res_r${r}`, 'f32', true);
-    body.push('  {', `  var a = ${IDENT[fn]};`,
-      `  for (var k = lid; k < ntensors; k = k + ${plan.wg}u) { a = ${FOLD[fn]!('a', `${tot}[k]`)}; }`,
-      ...tree(plan.wg, fn, 'a', `${res}[0]`, `${ten}[2]`), '  }');
+    body.push(...foldTree(plan.wg, fn, [strided(plan.wg, fn, 'ntensors', `${tot}[k]`)], `${res}[0]`, `${ten}[2]`));
   }
   return assemble(plan, `s${si}_global`, t, undefined, body, true);
 }

@@ -1,5 +1,6 @@
 // The store sweep of a phased program with compressed state or an f16/bf16 parameter: the last element
-// sweep's stores, written with the fused kernel's serial-block lowerings (state-io.ts `serialStore`).
+// sweep's stores, written through the storage table's serial lowering (state-io.ts `storeCoded`), as the
+// fused serial-block kernel writes them.
 //
 // Each invocation owns a tile of whole blocks (`storeTile`: the largest block of the program's formats, at
 // least one LANE_GROUP) and walks it twice, as the fused serial kernel does: the first walk folds each

@@ -27,7 +27,7 @@
 // Pieces start at multiples of 64 elements (LANE_GROUP), so the 4 elements of an invocation share one piece.
 import { error, type Diagnostic } from '../diag.js';
 import type { Program } from '../ir/types.js';
-import type { BindingKind, KernelSpec } from './manifest.js';
+import type { KernelSpec } from './manifest.js';
 import type { StateCodec } from './state-io.js';
 import { identPart, invocationIndex } from './wgsl.js';
 import { KernelText } from './kernel.js';
@@ -58,19 +58,11 @@ export function rank1Problem(p: Program, entry?: string): Diagnostic | undefined
   return error('E0315', `state '${s.name}' uses rank-1 normalization, which is not implemented ${why}`, s.span, 'drop `rank1 = 1` (block-wise q4u)');
 }
 
-const vars = (state: string) => {
+/** WGSL names of a rank-1 state: its identifier part, codes, scales [stored | new maxima] and table. */
+export const vars = (state: string) => {
   const t = identPart(state);
   return { t, codes: `st_${t}`, scales: `r1s_${t}`, table: `r1t_${t}` };
 };
-
-/** Binding variables of a rank-1 state in a fused kernel: the scale buffer's access depends on the pass. */
-export function rank1Bindings(state: string, pass: Rank1Pass): { kind: BindingKind; name: string; variable: string; type: string; write: boolean }[] {
-  const v = vars(state);
-  return [
-    { kind: 'r1scales', name: state, variable: v.scales, type: pass === 'max' ? 'atomic<u32>' : 'u32', write: pass === 'max' },
-    { kind: 'r1table', name: state, variable: v.table, type: 'u32', write: false },
-  ];
-}
 
 /**
  * WGSL helpers for one rank-1 state. An element's scale slots come from a cursor, not from dividing its
