@@ -81,7 +81,7 @@ describe('a compressed state read from its initial codes', () => {
   // Encoding the decoded block again takes 0.99297 as its scale and shrinks every value: the CLI's and the
   // fuzzer's interpreter runs started from the decoded initial values and read a second rounding at step 1,
   // one code off Dawn, which reads the codes it uploaded (seed 4000 #1540, seed 4001 #5372). They start from
-  // initPacked's codes now.
+  // initialState's codes now.
   it.each([
     ['a q8 state no step writes (seed 4001 #5372)', 'optimizer qa { hyper lr = 0.01; state s: q8(block = 64) = -1; state r: row = 0; update { if (t > 3) { s = g; } r = row_max(g); p = p - lr * (s + r); } }'],
     ['a q8 state written from itself (seed 4000 #1540)', 'optimizer qb { hyper lr = 0.01; state s: q8 = -1; update { s = 0.002 - s; p = p - lr * s * g; } }'],

@@ -1,7 +1,7 @@
 // Trajectory replay: a CASE.json (hypers, params, one gradient set per step) run on the GPU or on the
 // interpreter, giving a RESULT.json. Every malformed case is an error that names the culprit.
 import { HyperError } from '../diag.js';
-import { initPacked, initStates, resolveHypers } from '../ir/interp.js';
+import { initialState, resolveHypers } from '../ir/interp.js';
 import { interpretTensors, matrixView, stateLength, type TensorIO } from '../ir/interp-tensors.js';
 import { ruleFor, shapeSize, splitHypers } from '../ir/matrix.js';
 import { paramFormat, type Program, type StateDecl } from '../ir/types.js';
@@ -149,7 +149,7 @@ export function runCaseInterp(program: Program, c: Case): Result {
   // The tensor's id (its position, as the webgpu backend numbers it) keys randomness and stochastic rounding.
   let tensors: TensorIO[] = entries.map(([name, p], index) => ({
     name, index, shape: p.shape, param: Float32Array.from(p.data), inputs: {},
-    states: initStates(program, p.data.length, c.hyper, p.shape), packed: initPacked(program, p.data.length, c.hyper, p.shape),
+    ...initialState(program, p.data.length, c.hyper, p.shape),
   }));
   c.grads.forEach((g, k) => {
     tensors = tensors.map((tio) => {

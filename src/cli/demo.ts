@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { compile } from '../compile.js';
 import { kernelsOf } from '../codegen-wgsl/index.js';
-import { initPacked, initStates, interpretStep, type StepResult } from '../ir/interp.js';
+import { initialState, interpretStep, type StepResult } from '../ir/interp.js';
 import { adapterDescription, createOptimizer, getDevice } from '../runtime/index.js';
 
 export async function demo(file = new URL('../../examples/adam.opt', import.meta.url).pathname): Promise<void> {
@@ -26,7 +26,7 @@ export async function demo(file = new URL('../../examples/adam.opt', import.meta
   const hypers: Record<string, number> = c.module.hypers.some((h) => h.name === 'lr') ? { lr: 0.05 } : {};
   const w0 = new Float32Array(n);
   const opt = await createOptimizer(device, c.module, { w: { shape: [n], data: w0 } }, { hypers });
-  let ref: StepResult = { param: w0, states: initStates(c.program, n, hypers), packed: initPacked(c.program, n, hypers) };
+  let ref: StepResult = { param: w0, ...initialState(c.program, n, hypers) };
   let w: Float32Array = w0;
   let worst = 0;
   console.log(`step   loss (Dawn)      |Dawn - interpreter|max`);

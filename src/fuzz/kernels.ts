@@ -13,7 +13,7 @@ import type { Case } from '../cli/case.js';
 import { validateCase } from '../cli/case.js';
 import { compile, compileIR } from '../compile.js';
 import { CompileError } from '../diag.js';
-import { initPacked, initStates } from '../ir/interp.js';
+import { initialState } from '../ir/interp.js';
 import { interpretTensors, type TensorIO } from '../ir/interp-tensors.js';
 import type { Program } from '../ir/types.js';
 import { createOptimizer } from '../runtime/index.js';
@@ -45,8 +45,7 @@ export interface Values { params: Record<string, Float32Array>; state: Record<st
 /** The interpreter's parameters and states after STEPS steps of `c`, running `entries` after step 2. */
 export function runInterp(program: Program, c: Case, entries: string[]): Values {
   let tensors: TensorIO[] = Object.entries(c.params).map(([name, p], index) => ({
-    name, index, shape: p.shape, param: Float32Array.from(p.data), inputs: {}, states: initStates(program, p.data.length, c.hyper, p.shape),
-    packed: initPacked(program, p.data.length, c.hyper, p.shape),
+    name, index, shape: p.shape, param: Float32Array.from(p.data), inputs: {}, ...initialState(program, p.data.length, c.hyper, p.shape),
   }));
   const advance = (t: number, k: number, entry?: string) => {
     tensors = tensors.map((tio) => {

@@ -4,7 +4,7 @@ export { Builder, type Value, type Arg } from './builder.js';
 export { printIR, printInst, fmtNumber } from './printer.js';
 export { verify } from './verify.js';
 export {
-  interpretStep, initStates, initPacked, evalStepScalars, resolveHypers, encodeState, decodeState, storedParam, storeRand, type StepInputs, type StepResult,
+  interpretStep, initStates, initialState, evalStepScalars, resolveHypers, encodeState, decodeState, storedParam, storeRand, type StepInputs, type StepResult,
 } from './interp.js';
 export { srBits, srDraw, rngU32 } from './rng.js';
 export { applyOp } from './numerics.js';

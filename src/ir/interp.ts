@@ -115,21 +115,18 @@ export function decodeState(s: StateDecl, p: Packed, n: number, shape?: readonly
  * program's fallback for a tensor that is not a matrix, with its `FALLBACK.h` hyperparameters.
  */
 export function initStates(p0: Program, n: number, hyperOverrides: Record<string, number> = {}, shape: readonly number[] = [n]): Record<string, Float32Array> {
-  return initial(p0, n, hyperOverrides, shape).states;
+  return initialState(p0, n, hyperOverrides, shape).states;
 }
 
 /**
- * The initial codes of the compressed states, to pass as `packed` with initStates' values. Encoding is not
+ * initStates' values with the compressed states' initial codes, to pass as `packed`. Encoding is not
  * idempotent on decoded values: a block whose largest magnitude is negative decodes to the signed map's
  * most negative entry (-0.99297 for q8), so encoding the decoded block again shrinks its scale and every
  * value with it. A step started from the values alone reads a second rounding of the state, where the
  * runtime reads the codes it uploaded (fuzz seed 4000 #1540, seed 4001 #5372: one code apart).
  */
-export function initPacked(p0: Program, n: number, hyperOverrides: Record<string, number> = {}, shape: readonly number[] = [n]): Record<string, Packed> {
-  return initial(p0, n, hyperOverrides, shape).packed;
-}
-
-function initial(p0: Program, n: number, hyperOverrides: Record<string, number>, shape: readonly number[]) {
+export function initialState(p0: Program, n: number, hyperOverrides: Record<string, number> = {}, shape: readonly number[] = [n]):
+  { states: Record<string, Float32Array>; packed: Record<string, Packed> } {
   const p = ruleFor(p0, shape);
   const split = splitHypers(p0, hyperOverrides);
   const vals = evalStepScalars(p, resolveHypers(p, p0.fallback ? (p === p0 ? split.main : split.fallback) : hyperOverrides), 1, INIT_ENV);

@@ -2,7 +2,7 @@
 // carried from step to step (as the kernel carries them), starting from the parameter as the runtime stores
 // an f32 upload; and bit-for-bit comparison of what the device holds.
 import { expect } from 'vitest';
-import { initPacked, initStates, interpretStep, storedParam, type Program, type StepResult } from '../../src/ir/index.js';
+import { initialState, interpretStep, storedParam, type Program, type StepResult } from '../../src/ir/index.js';
 
 export interface InterpRunOptions {
   /** The tensor's id (its position among the optimizer's parameters), which keys stochastic rounding. */
@@ -16,7 +16,7 @@ export class InterpRun {
   t = 0;
   constructor(readonly program: Program, p0: Float32Array, readonly hypers: Record<string, number> = {}, readonly opts: InterpRunOptions = {}) {
     // A bf16 parameter starts as the runtime stores an f32 upload: rounded to nearest even.
-    this.cur = { param: Float32Array.from(storedParam(program, p0)), states: initStates(program, p0.length, hypers), packed: initPacked(program, p0.length, hypers, opts.shape) };
+    this.cur = { param: Float32Array.from(storedParam(program, p0)), ...initialState(program, p0.length, hypers, opts.shape) };
   }
   step(g: Float32Array): StepResult {
     this.t++;

@@ -1,6 +1,6 @@
 // Runs a trajectory on each path the differential tests compare: the IR interpreter (f32, the oracle) and
 // a float64 reference. Both take the same f32 inputs; the reference widens them to f64.
-import { initPacked, initStates, interpretStep, type Program, type StepResult } from '../../src/ir/index.js';
+import { initialState, interpretStep, type Program, type StepResult } from '../../src/ir/index.js';
 import type { Hypers, RefOptimizer, RefState } from '../ref/types.js';
 import { withDefaults } from '../ref/types.js';
 
@@ -11,9 +11,8 @@ export function runInterpreter(program: Program, p0: Float32Array, grads: Float3
   at: readonly number[] = [grads.length]): Map<number, Snapshot<Float32Array>> {
   const out = new Map<number, Snapshot<Float32Array>>();
   let param: Float32Array = Float32Array.from(p0);
-  let states = initStates(program, p0.length, hypers);
   // Compressed states carry their codes from step to step (decode then encode is not always idempotent).
-  let packed: StepResult['packed'] = initPacked(program, p0.length, hypers);
+  let { states, packed }: { states: StepResult['states']; packed: StepResult['packed'] } = initialState(program, p0.length, hypers);
   grads.forEach((g, k) => {
     const t = k + 1;
     const r: StepResult = interpretStep(program, { t, hypers, param, inputs: { g }, states, ...(packed ? { packed } : {}) });
