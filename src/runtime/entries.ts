@@ -70,7 +70,7 @@ export class EntryRunner {
     const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
     const run = new Dispatcher(this.device, m, own, pipes, phased);
     return {
-      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, (ci) => groups[ci]!),
+      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, groups),
       dispose: () => { for (const c of own) c.uniform.destroy(); phased?.dispose(); },
     };
   }

@@ -66,10 +66,10 @@ function lostError(device: GPUDevice, info: LostInfo, context: string): DeviceLo
     'create a new device and optimizer, and load the last checkpoint');
 }
 
-/** Throws DeviceLostError if `device` is known to be lost. `context` says what was being done. */
-export function checkDevice(device: GPUDevice, context: string): void {
+/** Throws DeviceLostError if `device` is known to be lost. `context()` says what was being done. */
+export function checkDevice(device: GPUDevice, context: () => string): void {
   const info = lostDevices.get(device);
-  if (info) throw lostError(device, info, context);
+  if (info) throw lostError(device, info, context());
 }
 
 /**
@@ -234,7 +234,7 @@ function bufferProblem(b: CallerBuffer, message: string): BufferError {
  * device; resolves to the error that made the device refuse the step, or undefined. A refused step ran
  * nothing. With no caller buffers nothing is checked and undefined is returned at once.
  */
-export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[], what: string,
+export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[], what: () => string,
   encode: () => void): Promise<OptcRuntimeError | undefined> | undefined {
   // The scope's answer costs a round trip to the device, on lavapipe a visible part of a small step
   // (docs/performance.md), so trusted buffers go without: the scope would find nothing to refuse. A buffer
@@ -258,7 +258,7 @@ export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[
     if (bad || !e) return bad;
     // A buffer the probe passed (say, destroyed since): Dawn's message quotes its label, when it has one.
     const named = callers.find((c) => c.buffer.label && e.message.includes(`"${c.buffer.label}"`));
-    return named ? bufferProblem(named, e.message) : new DeviceError(`the device refused ${what}, so none of it ran: ${e.message.split('\n')[0]}`);
+    return named ? bufferProblem(named, e.message) : new DeviceError(`the device refused ${what()}, so none of it ran: ${e.message.split('\n')[0]}`);
   };
   // Buffers seen before (every step after the first) need no probe: wait on the scope alone.
   return probe ? Promise.all([probe, scope]).then(([bad, e]) => check(bad, e)) : scope.then((e) => check(undefined, e));
