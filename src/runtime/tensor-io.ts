@@ -121,10 +121,10 @@ export abstract class TensorIO {
   async read(): Promise<{ params: Record<string, Float32Array>; state: Record<string, Record<string, Float32Array>> }> {
     const params: Record<string, Float32Array> = {};
     const state: Record<string, Record<string, Float32Array>> = {};
-    for (const name of this.tensors) params[name] = await this.readParam(name);
-    for (const s of this.module.states) {
-      state[s.name] = {};
-      for (const name of this.tensors) state[s.name]![name] = await this.readState(s.name, name);
+    for (const s of this.module.states) state[s.name] = {};
+    for (const name of this.tensors) {
+      params[name] = await this.readParam(name);
+      for (const s of this.statesOf(name)) (state[s.name] ??= {})[name] = await this.readState(s.name, name);
     }
     return { params, state };
   }
