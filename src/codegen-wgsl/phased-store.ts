@@ -117,5 +117,5 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
     '  }',
   ];
   const body = [...head, ...serialWalks(serial, walk, writes)];
-  return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, false, STORE_WORKGROUP);
+  return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, 0, STORE_WORKGROUP);
 }
