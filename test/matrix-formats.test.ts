@@ -11,7 +11,7 @@ import { compile, compileIR } from '../src/compile.js';
 import { initStates, interpretTensors, type TensorIO } from '../src/ir/index.js';
 import { getDevice, releaseGpu } from '../src/runtime/dawn.js';
 import { createOptimizer, type TensorData } from '../src/runtime/optimizer.js';
-import { CheckpointError } from '../src/checkpoint/index.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/checkpoint/index.js';
 import type { MatrixOptimizer } from '../src/runtime/matrix-optimizer.js';
 import type { Optimizer } from '../src/runtime/optimizer.js';
 import { numel, randomTensor } from './helpers/data.js';
@@ -137,6 +137,18 @@ describe('an f16/bf16 parameter in a matrix program', () => {
     expect(Array.from(await opt.readParam('b'))).toEqual(Array.from(tensors[2]!.param));
     // Two bytes per matrix parameter (padded to 16 bytes), four for the vector.
     expect(opt.memory().paramBytes).toBeLessThan(4 * (24 * 16 + 10 * 30) / 2 + 64 + 4 * 64);
+    // A checkpoint keeps the matrices' stored bits (BF16) and the vector's f32; a file that saved a matrix
+    // decoded (F32, as matrix programs once did) loads to the same state.
+    const file = join(mkdtempSync(join(tmpdir(), 'optc-mbf-')), 'muon.safetensors');
+    await opt.save(file);
+    const ck = await loadCheckpoint(file);
+    expect([ck.tensors['param/w1']!.dtype, ck.tensors['param/b']!.dtype]).toEqual(['BF16', 'F32']);
+    await saveCheckpoint(file, { ...ck, tensors: { ...ck.tensors, 'param/w1': { dtype: 'F32', shape: [24, 16], data: await opt.readParam('w1') } } });
+    const fresh = await createOptimizer(device, opt.module, { w1: { shape: [24, 16] }, w2: { shape: [10, 30] }, b: { shape: [16] } });
+    await fresh.load(file);
+    expect(await fresh.read()).toEqual(await opt.read());
+    expect(Array.from(await fresh.readParamPacked('w1'))).toEqual(Array.from(await opt.readParamPacked('w1')));
+    fresh.dispose();
     opt.dispose();
   }, 120_000);
 });

@@ -68,7 +68,7 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
     values.push(...stores.map((x) => `    var ${y(x)}: vec4<f32>;`));
     // Rank-1 targets encode (or fold maxima) through a cursor at vec4 j, which lane k decodes them with.
     const located = stores.filter((x) => plan.codecs.get(x)?.rank1);
-    for (const x of located) { t.bindRank1(x, pass); values.push(...rank1LocateOnce(x, 'j').map((l) => `  ${l}`)); }
+    for (const x of located) { t.bindRank1(x, plan.codecs.get(x)!, pass); values.push(...rank1LocateOnce(x, 'j').map((l) => `  ${l}`)); }
     for (let k = 0; k < 4; k++) {
       const scope = phasedScope(t, plan, stage, SCALAR, '      ');
       for (const x of located) scope.located.set(x, k);
@@ -121,5 +121,5 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
     '  }',
   ];
   const body = [...head, ...serialWalks(serial, walk, writes)];
-  return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, false, STORE_WORKGROUP);
+  return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, 0, STORE_WORKGROUP);
 }

@@ -242,6 +242,6 @@ export function rank1FinalizeKernel(optimizer: string, c: StateCodec, state: str
   ];
   const title = `kernel rank1_${v.t} (stored scales = flushed new maxima; maxima = 0)`;
   // The format's library, declared with the bindings (the kernel has no helpers of its own).
-  const k = t.assemble(optimizer, `rank1_${v.t}`, { title, wg: FINALIZE_WG, decls: [FORMATS[P].wgsl().replace(/\n$/, '')], helpers: [], body });
+  const k = t.assemble(optimizer, `rank1_${v.t}`, { title, wg: FINALIZE_WG, decls: [FORMATS[P].wgsl().replace(/\n$/, '')], body });
   return { ...k, scalesOf: state };
 }

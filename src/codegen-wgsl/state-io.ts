@@ -247,7 +247,7 @@ export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target
   if (!codec) return `${buf}[${index}]`;
   t.codecs.add(codec);
   if (codec.rank1) {
-    t.bindRank1(target, pass);
+    t.bindRank1(target, codec, pass);
     const lane = locate?.() ?? 0;
     return rank1Decode(codec, target, index, v === VEC4 ? 4 : 1, lane);
   }
@@ -268,11 +268,11 @@ export type StoreMode = { kind: 'coop' | 'max'; origin: [string, string] } | { k
  */
 export function storeCoded(t: KernelText, codec: StateCodec, target: string, x: () => string, mode: StoreMode, draw?: number): { lines: string[]; serial?: SerialStore } {
   if (mode.kind === 'max') {
-    t.bindRank1(target, 'max');
+    t.bindRank1(target, codec, 'max');
     return { lines: rank1Max(target, x()) };
   }
   const codes = t.tensor(target, 'u32', true);
-  if (codec.rank1) t.bindRank1(target, 'encode');
+  if (codec.rank1) t.bindRank1(target, codec, 'encode');
   const scales = t.scales(target, codec, true);
   t.codecs.add(codec);
   if (draw !== undefined) t.usesRng = true;

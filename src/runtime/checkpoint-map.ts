@@ -5,6 +5,7 @@ import { codecOf } from '../codegen-wgsl/index.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
 import { overrideHypers } from '../diag.js';
 import { scaleCountAs } from '../formats/index.js';
+import type { StateFormat } from '../ir/types.js';
 import { numel } from './chunks.js';
 import { ShapeError } from './errors.js';
 import { TensorIO } from './tensor-io.js';
@@ -35,16 +36,19 @@ export abstract class CheckpointIO extends TensorIO {
     this.live();
     const ck = await loadCheckpoint(file, {
       optimizer: this.module.name, programHash: this.module.programHash, formatVersion: STATE_LAYOUT_VERSION,
-      hypers: this.module.hypers.map((h) => h.name), tensors: await this.stateTensors(/* read */ false), allowExtraTensors: true,
+      hypers: Object.keys(this.checkpointHypers()), tensors: await this.stateTensors(/* read */ false), allowExtraTensors: true,
     });
     const params = this.tensors.filter((n) => ck.tensors[`param/${n}`]);
-    const pdtype = this.module.param ? PARAM_DTYPE[this.module.param.kind]! : 'F32';
     for (const n of params) {
       const t = ck.tensors[`param/${n}`]!;
       const shape = this.shapes.get(n)!;
-      if (t.dtype !== pdtype || t.shape.join() !== shape.join()) throw new ShapeError(n, `checkpoint parameter '${n}' is ${t.dtype}${JSON.stringify(t.shape)}, expected ${pdtype}${JSON.stringify(shape)}`);
+      const pdtype = PARAM_DTYPE[this.paramFormatOf(n)?.kind ?? 'f32'] ?? 'F32';
+      // F32 for a 16-bit parameter: a file that saved it decoded (matrix programs did); it encodes back exactly.
+      if ((t.dtype !== pdtype && t.dtype !== 'F32') || t.shape.join() !== shape.join()) {
+        throw new ShapeError(n, `checkpoint parameter '${n}' is ${t.dtype}${JSON.stringify(t.shape)}, expected ${pdtype}${JSON.stringify(shape)}`);
+      }
     }
-    const hypers = overrideHypers(this.module, this.groupHypers[0]!, ck.hypers);
+    const commitHypers = this.restoreHypers(ck.hypers);
     // Validated: from here on nothing can fail, so the state is replaced whole.
     for (const n of params) {
       const data = ck.tensors[`param/${n}`]!.data;
@@ -52,19 +56,31 @@ export abstract class CheckpointIO extends TensorIO {
       else this.writeParam(n, data as Float32Array);
     }
     for (const name of this.tensors) {
-      for (const s of this.module.states) {
+      for (const s of this.statesOf(name)) {
         if (s.space === 'step') continue;
         const key = `state/${s.name}/${name}`;
-        if (s.format.kind === 'f32') this.writeState(s.name, name, ck.tensors[key]!.data as Float32Array);
+        if (!codecOf(s.format)) this.writeState(s.name, name, ck.tensors[key]!.data as Float32Array);
         else this.writeStatePacked(s.name, name, { words: ck.tensors[`${key}/codes`]!.data as Uint32Array, scales: (ck.tensors[`${key}/scales`]?.data as Float32Array | undefined) ?? new Float32Array(0) });
       }
     }
     for (const [g, states] of this.stepStates.entries()) {
       for (const s of Object.keys(states)) states[s] = new Float64Array(new Uint32Array(ck.tensors[`stepstate/${s}/${g}`]!.data as Uint32Array).buffer)[0]!;
     }
-    this.groupHypers[0] = hypers;
+    commitHypers();
     this.stepCount = ck.step;
   }
+
+  /** The hyperparameters a checkpoint holds: group 0's. */
+  protected checkpointHypers(): Record<string, number> { return { ...this.groupHypers[0]! }; }
+
+  /** Checks a checkpoint's hyperparameters; returns what puts them in place once nothing else can fail. */
+  protected restoreHypers(h: Record<string, number>): () => void {
+    const hypers = overrideHypers(this.module, this.groupHypers[0]!, h);
+    return () => { this.groupHypers[0] = hypers; };
+  }
+
+  /** How parameter `name` is stored (undefined: f32). */
+  private paramFormatOf(name: string): StateFormat | undefined { return (this.holder(name) ?? this).module.param; }
 
   /**
    * Every state tensor a checkpoint holds, with its dtype and shape (and with `read`, its data): per tensor
@@ -76,13 +92,12 @@ export abstract class CheckpointIO extends TensorIO {
     const out: Record<string, StateTensor> = {};
     for (const name of this.tensors) {
       const shape = this.shapes.get(name)!;
-      for (const s of this.module.states) {
+      for (const s of this.statesOf(name)) {
         if (s.space === 'step') continue;
         const key = `state/${s.name}/${name}`;
         const codec = codecOf(s.format);
         if (!codec) {
-          const own = this.phased?.isSmall(s.name) ? this.phased.smallShape(s.name, name) : shape;
-          out[key] = { dtype: 'F32', shape: own, ...(read ? { data: await this.readState(s.name, name) } : {}) };
+          out[key] = { dtype: 'F32', shape: this.stateShape(s.name, name), ...(read ? { data: await this.readState(s.name, name) } : {}) };
           continue;
         }
         const pk = read ? await this.readStatePacked(s.name, name) : undefined;
@@ -99,15 +114,16 @@ export abstract class CheckpointIO extends TensorIO {
 
   /** `param/<name>`: F32, or the stored 16-bit patterns as safetensors F16/BF16 (bit-exact, half the bytes). */
   protected async paramTensor(name: string, shape: number[]): Promise<CheckpointTensor> {
-    if (!this.module.param) return { dtype: 'F32', shape, data: await this.readParam(name) };
+    const format = this.paramFormatOf(name);
+    if (!format) return { dtype: 'F32', shape, data: await this.readParam(name) };
     const words = await this.readParamPacked(name);
-    return { dtype: PARAM_DTYPE[this.module.param.kind]!, shape, data: new Uint16Array(words.buffer, words.byteOffset, numel(shape)) };
+    return { dtype: PARAM_DTYPE[format.kind]!, shape, data: new Uint16Array(words.buffer, words.byteOffset, numel(shape)) };
   }
 
   protected checkpointHeader(tensors: Record<string, CheckpointTensor>): Checkpoint {
     return {
       optimizer: this.module.name, programHash: this.module.programHash, formatVersion: STATE_LAYOUT_VERSION,
-      step: this.stepCount, hypers: { ...this.groupHypers[0]! }, tensors,
+      step: this.stepCount, hypers: this.checkpointHypers(), tensors,
     };
   }
 }

@@ -92,7 +92,28 @@ export const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 /** A state with one value per parameter element (the others live per tensor/row/column or on the host). */
 export const isElemState = (s: { space?: string }) => (s.space ?? 'elem') === 'elem';
 
+/** Each grouped parameter's group (g + 1 for `groups[g]`; absent: none), every name checked against `params`. */
+export function groupsOf(params: Record<string, TensorSpec>, groups: ParamGroup[] = []): Map<string, number> {
+  const groupOf = new Map<string, number>();
+  groups.forEach((g, gi) => {
+    for (const name of g.params) {
+      if (!(name in params)) throw new UnknownTensorError(name, `parameter group ${gi} names unknown parameter '${name}'`);
+      if (groupOf.has(name)) throw new ShapeError(name, `parameter '${name}' is in two parameter groups`);
+      groupOf.set(name, gi + 1);
+    }
+  });
+  return groupOf;
+}
 
+/** A parameter's shape and initial data, checked; returns its element count. */
+export function checkSpec(name: string, spec: TensorSpec): number {
+  if (!Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ShapeError(name, `parameter '${name}': shape must be a list of non-negative integers, got ${JSON.stringify(spec.shape)}`);
+  }
+  const n = numel(spec.shape);
+  if (spec.data && spec.data.length !== n) throw new ShapeError(name, `parameter '${name}': data has ${spec.data.length} elements, shape ${JSON.stringify(spec.shape)} has ${n}`);
+  return n;
+}
 
 /** Everything an Optimizer holds on the device, allocated and initialized. */
 export interface Allocation {
@@ -116,27 +137,16 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
   checkModuleLimits(device, module);
   const defaults = Object.fromEntries(module.hypers.map((h) => [h.name, h.default]));
   const groupHypers = [overrideHypers(module, defaults, options.hypers ?? {})];
-  const groupOf = new Map<string, number>();
-  for (const [gi, g] of (options.groups ?? []).entries()) {
-    groupHypers.push(overrideHypers(module, groupHypers[0]!, g.hypers));
-    for (const name of g.params) {
-      if (!(name in params)) throw new UnknownTensorError(name, `parameter group ${gi} names unknown parameter '${name}'`);
-      if (groupOf.has(name)) throw new ShapeError(name, `parameter '${name}' is in two parameter groups`);
-      groupOf.set(name, gi + 1);
-    }
-  }
+  for (const g of options.groups ?? []) groupHypers.push(overrideHypers(module, groupHypers[0]!, g.hypers));
+  const groupOf = groupsOf(params, options.groups);
 
   // An f16/bf16 parameter is stored as packed u32 words, two elements per word, like a 16-bit state.
   const paramCodec = module.param ? codecOf(module.param) : undefined;
   const shapes = new Map<string, number[]>();
   for (const [name, spec] of Object.entries(params)) {
-    if (!Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ShapeError(name, `parameter '${name}': shape must be a list of non-negative integers, got ${JSON.stringify(spec.shape)}`);
-    }
-    const n = numel(spec.shape);
+    const n = checkSpec(name, spec);
     if (spec.buffer && paramCodec) checkPackedParam(name, spec.buffer, n, paramCodec);
     else if (spec.buffer && spec.buffer.size < n * 4) throw new ShapeError(name, `parameter '${name}': buffer holds ${spec.buffer.size} bytes, shape ${JSON.stringify(spec.shape)} needs ${n * 4}`);
-    if (spec.data && spec.data.length !== n) throw new ShapeError(name, `parameter '${name}': data has ${spec.data.length} elements, shape ${JSON.stringify(spec.shape)} has ${n}`);
     shapes.set(name, [...spec.shape]);
   }
 

@@ -71,7 +71,8 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
 
 export class Optimizer extends CheckpointIO {
   private disposed = false;
-  private pendingGuard = false;
+  /** A guarded step is in flight (its flag not yet read back). */
+  protected pendingGuard = false;
   private readonly entries?: EntryRunner;
   private readonly unwatch: () => void;
   /** The module's pipelines and buffers as binding resolution sees them (flag: the guard's skip flag). */
@@ -129,27 +130,15 @@ export class Optimizer extends CheckpointIO {
    */
   step(grads: Record<string, TensorData>, inputs: Record<string, Record<string, TensorData>> = {},
     scalars: Record<string, number> = {}): Promise<StepReport> {
-    this.live();
     const host = this.module.host;
-    for (const k in scalars) if (!(host.declaredScalars ?? []).includes(k)) throw new MissingScalarError(k, `unknown scalar input '${k}' for optimizer '${this.module.name}'; it declares: ${(host.declaredScalars ?? []).join(', ') || '(none)'}`);
-    for (const k of host.scalars ?? []) {
-      if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}': pass it as step(grads, inputs, { ${k}: ... })`);
-    }
-    if (this.pendingGuard) throw new OptcRuntimeError(`optimizer '${this.module.name}' runs with the non-finite guard: await each step() before the next`);
-    for (const k in grads) if (!this.shapes.has(k)) throw new UnknownTensorError(k, `gradient for unknown parameter '${k}'; parameters: ${this.tensors.join(', ')}`);
-    for (const k in inputs) if (!this.module.inputs.includes(k) || k === 'g') throw new UnknownTensorError(k, `unknown input '${k}' for optimizer '${this.module.name}'; it declares: ${this.module.inputs.slice(1).join(', ') || '(none)'}`);
+    this.checkStepArgs(grads, inputs, scalars, host.declaredScalars ?? [], this.module.inputs);
     // Only the inputs some kernel reads are required (a zeroth-order method never reads g). A step that
     // touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
     const callers = this.ownedByCallers.slice();
     const sources = this.readInputs.map((input) => {
       const per = input === 'g' ? grads : inputs[input] ?? {};
-      for (const [name, shape] of this.shapes) {
-        const src = per[name];
-        if (!src) throw new MissingTensorError(name, `missing ${inputLabel(input, name)}`);
-        const n = numel(shape);
-        if (src instanceof Float32Array ? src.length !== n : src.size < n * 4) {
-          throw new ShapeError(name, `${inputLabel(input, name)} has ${src instanceof Float32Array ? `${src.length} elements` : `${src.size} bytes`}, the parameter has ${n} elements (shape ${JSON.stringify(shape)})`);
-        }
+      for (const name of this.shapes.keys()) {
+        const src = this.tensorInput(per, input, name);
         if (src instanceof Float32Array) continue;
         const b = { tensor: name, label: inputLabel(input, name), buffer: src };
         checkUsage(b, 0, 'STORAGE or COPY_SRC');
@@ -186,6 +175,35 @@ export class Optimizer extends CheckpointIO {
       if (!skipped) { this.stepCount = t; advance(); }
       return { t: skipped ? t - 1 : t, skipped };
     }).finally(() => { this.pendingGuard = false; });
+  }
+
+  /**
+   * What every step checks before anything is queued: scalars by the names `declared` (the module's required
+   * ones present), no step in flight under the guard, gradients of known parameters, inputs the module takes.
+   */
+  protected checkStepArgs(grads: Record<string, TensorData>, inputs: Record<string, unknown>, scalars: Record<string, number>,
+    declared: readonly string[], inputNames: readonly string[]): void {
+    this.live();
+    for (const k in scalars) if (!declared.includes(k)) throw new MissingScalarError(k, `unknown scalar input '${k}' for optimizer '${this.module.name}'; it declares: ${declared.join(', ') || '(none)'}`);
+    for (const k of this.module.host.scalars ?? []) {
+      if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}': pass it as step(grads, inputs, { ${k}: ... })`);
+    }
+    if (this.pendingGuard) throw new OptcRuntimeError(`optimizer '${this.module.name}' runs with the non-finite guard: await each step() before the next`);
+    for (const k in grads) if (!this.shapes.has(k)) throw new UnknownTensorError(k, `gradient for unknown parameter '${k}'; parameters: ${this.tensors.join(', ')}`);
+    const named = inputNames.filter((k) => k !== 'g');
+    for (const k in inputs) if (!named.includes(k)) throw new UnknownTensorError(k, `unknown input '${k}' for optimizer '${this.module.name}'; it declares: ${named.join(', ') || '(none)'}`);
+  }
+
+  /** `per[name]`, input `input` of tensor `name`: present and as long as the tensor, or a typed error naming it. */
+  protected tensorInput(per: Record<string, TensorData>, input: string, name: string): TensorData {
+    const src = per[name];
+    if (!src) throw new MissingTensorError(name, `missing ${inputLabel(input, name)}`);
+    const shape = this.shapes.get(name)!;
+    const n = numel(shape);
+    if (src instanceof Float32Array ? src.length !== n : src.size < n * 4) {
+      throw new ShapeError(name, `${inputLabel(input, name)} has ${src instanceof Float32Array ? `${src.length} elements` : `${src.size} bytes`}, the parameter has ${n} elements (shape ${JSON.stringify(shape)})`);
+    }
+    return src;
   }
 
   /**
