@@ -2,20 +2,19 @@
 // element (or one vec4 of elements). Step values arrive through one uniform struct; elem values that cross
 // kernels (unfused schedules only) go through temporaries. Kernels are built with the one kernel builder
 // (kernel.ts), values and state storage as every phased stage emits them (values.ts, state-io.ts).
-import { CompileError, invariant } from '../diag.js';
+import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
-import { RNG_WGSL } from '../ir/rng.js';
 import type { KernelGroup, Program, ValueId } from '../ir/types.js';
 import { planHost } from './host.js';
 import { guardKernel, KernelText, uniformRef, type ModuleCtx } from './kernel.js';
 import { emitMatrixModule } from './matrix-module.js';
 import { emitPhasedModule } from './phased.js';
 import { manifestHead, type KernelModule, type KernelSpec, type UniformLayout } from './manifest.js';
-import { identPart, invocationIndex, powHelpers, SCALAR, VEC4, type VecTypes } from './wgsl.js';
+import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import {
-  fillTables, formatLibrary, LANE_GROUP, loadState, serialWalks, storagePlan, storeCoded, validLanes, workgroupFor, type SerialStore, type StoreMode,
+  fillTables, LANE_GROUP, loadState, serialWalks, storagePlan, storeCoded, validLanes, workgroupFor, type SerialStore, type StoreMode,
 } from './state-io.js';
-import { rank1Problem, rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
+import { rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
 import { emitValues, storedExpr, type Scope } from './values.js';
 
 export interface CodegenOptions {
@@ -63,8 +62,6 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   if (sched.matrix) return emitMatrixModule(p, { guard: opts.guard });
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
   if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard, maxStorageBuffers: options.maxStorageBuffers ?? DEFAULTS.maxStorageBuffers });
-  const rank1Error = rank1Problem(p);
-  if (rank1Error) throw new CompileError([rank1Error], '');
 
   // Compressed states need whole blocks inside one workgroup, 4 elements per invocation (vec4 only). An
   // f16/bf16 parameter is one more packed tensor, under the name 'p'. Stochastic rounding keys its bits by
@@ -89,9 +86,11 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
     }
   });
 
-  // Rank-1 states the step writes: a maxima sweep before the step and a scale copy after it (rank1.ts).
-  // One it only reads gets neither: copying its (empty) maxima over its scales would zero them.
+  // Rank-1 states the step writes: a maxima sweep before the kernel that stores them and a scale copy after
+  // the step (rank1.ts). One it only reads gets neither: copying its (empty) maxima over its scales would
+  // zero them.
   const rank1Stored = [...codecs].filter(([name, c]) => c.rank1 && p.stores.some((st) => st.target === name));
+  const maxima = (k: KernelGroup) => k.stores.some((x) => codecs.get(x)?.rank1);
   const blocks = [...codecs.values()].map((c) => c.block ?? 0);
   // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple
   // of the others).
@@ -101,9 +100,11 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
     : tile ? opts.workgroupSize ?? SERIAL_WORKGROUP : opts.workgroupSize ?? DEFAULTS.workgroupSize;
   const ctx: EmitCtx = { p, fieldOf, temps, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop, tile, sr };
   const variant = (v: VecTypes) => [
-    ...(opts.guard ? [guardKernel(p, v, { title: title('guard', v), wg: workgroupSize, uniforms, usedBuiltins: true })] : []),
-    ...(rank1Stored.length ? [emitKernel(ctx, { ...sched.kernels[0]!, name: 'rank1max' }, v, 'max')] : []),
-    ...sched.kernels.map((k) => emitKernel(ctx, k, v)),
+    ...(opts.guard ? [guardKernel(p, v, { title: title('guard', v), wg: workgroupSize, uniforms })] : []),
+    ...sched.kernels.flatMap((k) => [
+      ...(maxima(k) ? [emitKernel(ctx, { ...k, name: sched.kernels.length > 1 ? `rank1max_${k.name}` : 'rank1max' }, v, 'max')] : []),
+      emitKernel(ctx, k, v),
+    ]),
     ...rank1Stored.map(([name, c]) => rank1FinalizeKernel(p.name, c, name, opts.guard)),
   ];
   return {
@@ -139,6 +140,8 @@ const title = (name: string, v: VecTypes) => `kernel ${name} (${v === VEC4 ? 've
 function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass = 'encode'): KernelSpec {
   const { p } = ctx;
   const t = new KernelText();
+  // Compressed-state kernels carry the library of every format of the module (the code tables they fill).
+  for (const c of ctx.codecs.values()) t.codecs.add(c);
   // Loads index with `ix`: in cooperative kernels a dead invocation reads a clamped (real) element.
   const ix = ctx.coop || ctx.tile ? 'j' : 'i';
   const temp = (id: ValueId, write = false) => t.bind('temp', `t${id}`, `tmp${id}`, v.f, write);
@@ -182,9 +185,8 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   };
 
   const head: string[] = [];
-  const rank1States = [...ctx.codecs.keys()].filter((name) => t.rank1.has(name));
   if (ctx.coop) {
-    head.push(...fillTables([...ctx.codecs.values()], ctx.workgroupSize));
+    head.push(...fillTables([...t.codecs], ctx.workgroupSize));
     head.push(`  let live = i < u.n${ctx.guard ? ' && skip[0] == 0u' : ''};`, '  let j = min(i, u.n - 1u);');
     if (usesValid) {
       // Which of this invocation's 4 elements hold data: tensors start at multiples of LANE_GROUP
@@ -193,7 +195,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
       head.push(`  let e0 = i * 4u;`, `  let valid = (${validLanes('e0')}) & vec4<bool>(live);`);
     }
     if (t.usesRng) head.push(...originLines());
-    for (const name of rank1States) { const at = rank1Locate(name, 'j'); head.push(...at.decl, ...at.each); }
+    for (const name of t.rank1.keys()) { const at = rank1Locate(name, 'j'); head.push(...at.decl, ...at.each); }
   } else if (ctx.guard) head.push('  if (skip[0] != 0u) { return; }');
   let main = [...head, ...s.out];
   if (ctx.tile) {
@@ -202,7 +204,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
     const lanes = serial.length || usesValid;
     if (lanes) t.bind('lanes', 'lanes', 'lanes', 'u32');
     const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = ${validLanes('e0')};`, ...(t.usesRng ? originLines() : [])] : [];
-    const located = rank1States.map((name) => rank1Locate(name, 'j'));
+    const located = [...t.rank1.keys()].map((name) => rank1Locate(name, 'j'));
     for (const at of located) valid.push(...at.each);
     // Each walk places its own rank-1 cursors (rank1.ts) at j0.
     const loop = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...valid, ...s.out, ...lines].map((l) => `  ${l}`), '  }'];
@@ -213,10 +215,9 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   }
   if (ctx.guard) t.bind('flag', 'skip', 'skip', 'u32');
   const wg = ctx.workgroupSize;
-  const shared = [...(usesRed ? [`var<workgroup> red: array<f32, ${wg}>;`] : []), ...(usesPk ? [`var<workgroup> pk: array<u32, ${wg}>;`] : [])];
-  const library = ctx.coop ? [formatLibrary([...ctx.codecs.values()])] : ctx.tile ? [formatLibrary([...ctx.codecs.values()], 'const')] : [];
-  const helpers = [...shared, ...(t.usesPow ? [powHelpers(v === VEC4)] : []), ...library, ...(t.usesRng ? [RNG_WGSL] : []), ...t.rank1Helpers(ctx.codecs, rank1States)];
+  const decls = [...(usesRed ? [`var<workgroup> red: array<f32, ${wg}>;`] : []), ...(usesPk ? [`var<workgroup> pk: array<u32, ${wg}>;`] : [])];
   // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
   const body = [`  let i = ${invocationIndex(wg)};`, ...(ctx.coop || ctx.tile ? [] : ['  if (i >= u.n) { return; }']), ...main];
-  return t.assemble(p.name, k.name, { title: title(k.name, v), wg, uniforms: ctx.uniforms, helpers, body, usedBuiltins: true, itemsPerInvocation: ctx.tile / 4 });
+  const tables = ctx.coop ? 'workgroup' : 'const';
+  return t.assemble(p.name, k.name, { title: title(k.name, v), wg, uniforms: ctx.uniforms, decls, tables, body, itemsPerInvocation: ctx.tile / 4 });
 }

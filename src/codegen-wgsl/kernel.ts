@@ -5,11 +5,12 @@
 // Value emission over it is values.ts; the storage lowerings it binds through are state-io.ts.
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
+import { RNG_WGSL } from '../ir/rng.js';
 import type { Program, ValueId } from '../ir/types.js';
 import type { BindingKind, BindingSpec, KernelSpec, UniformLayout } from './manifest.js';
 import { rank1Helpers, vars as rank1Vars, type Rank1Pass } from './rank1.js';
-import type { StateCodec, Storage } from './state-io.js';
-import { boolUniform, f32Literal, identPart, invocationIndex, mainSignature, VEC4, type VecTypes } from './wgsl.js';
+import { formatLibrary, type StateCodec, type Storage } from './state-io.js';
+import { boolUniform, f32Literal, identPart, INF_HELPERS, invocationIndex, mainSignature, powHelpers, VEC4, type VecTypes } from './wgsl.js';
 
 export interface Binding extends BindingSpec { variable: string; type: string }
 
@@ -30,21 +31,21 @@ export interface Assembly {
   uniforms?: UniformLayout;
   /** Declarations after the bindings: workgroup variables (or the library of a kernel without helpers). */
   decls?: string[];
-  helpers: string[];
   body: string[];
-  /** Declare only the builtins the body reads (fused kernels), not all three. */
-  usedBuiltins?: boolean;
+  /** Where the format library keeps its code tables: `const` arrays, or workgroup copies (`fillTables`). */
+  tables?: 'workgroup' | 'const';
   itemsPerInvocation?: number;
 }
 
 export class KernelText {
   readonly bindings = new Map<string, Binding>();
-  usesPow = false;
+  /** Widths of the pow helpers the body calls (`optc_pow`: false, `optc_pow4`: true). */
+  readonly pow = new Set<boolean>();
   usesRng = false;
   /** Formats whose decode/encode functions the kernel calls. */
   readonly codecs = new Set<StateCodec>();
-  /** Rank-1 states the kernel binds, with the pass their bindings and helpers are for (rank1.ts). */
-  readonly rank1 = new Map<string, Rank1Pass>();
+  /** Rank-1 states the kernel binds, with their codec and the pass their bindings and helpers are for (rank1.ts). */
+  readonly rank1 = new Map<string, { codec: StateCodec; pass: Rank1Pass }>();
 
   bind(kind: BindingKind, name: string, variable: string, type: string, write = false): string {
     const b = this.bindings.get(variable);
@@ -64,19 +65,17 @@ export class KernelText {
   }
 
   /** A rank-1 state's scales (atomic in the maxima sweep) and table, for the pass the kernel first bound them for. */
-  bindRank1(state: string, pass: Rank1Pass): void {
-    if (!this.rank1.has(state)) this.rank1.set(state, pass);
-    const max = this.rank1.get(state) === 'max', v = rank1Vars(state);
+  bindRank1(state: string, codec: StateCodec, pass: Rank1Pass): void {
+    if (!this.rank1.has(state)) this.rank1.set(state, { codec, pass });
+    const max = this.rank1.get(state)!.pass === 'max', v = rank1Vars(state);
     this.bind('r1scales', state, v.scales, max ? 'atomic<u32>' : 'u32', max);
     this.bind('r1table', state, v.table, 'u32');
   }
 
-  /** The helpers of the rank-1 states this kernel binds, in `order` (default: as bound). */
-  rank1Helpers(codecs: Map<string, StateCodec>, order: Iterable<string> = this.rank1.keys()): string[] {
-    return [...order].filter((s) => this.rank1.has(s)).map((s) => rank1Helpers(codecs.get(s)!, s, this.rank1.get(s)!));
-  }
-
-  /** The kernel: bindings numbered after the uniform buffer (binding 0 when there is one). */
+  /**
+   * The kernel: bindings numbered after the uniform buffer (binding 0 when there is one), then what the body
+   * calls, in one order for every kernel: pow, the format library, the RNG, ±inf, rank-1 states (as bound).
+   */
   assemble(program: string, name: string, a: Assembly): KernelSpec {
     const bindings = [...this.bindings.values()];
     bindings.forEach((b, n) => { b.binding = n + (a.uniforms ? 1 : 0); });
@@ -86,9 +85,13 @@ export class KernelText {
       ...bindings.map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`),
       ...(a.decls ?? []),
       '',
-      ...a.helpers,
+      ...[false, true].filter((vec) => this.pow.has(vec)).map(powHelpers),
+      ...(this.codecs.size ? [formatLibrary([...this.codecs], a.tables ?? 'const')] : []),
+      ...(this.usesRng ? [RNG_WGSL] : []),
+      ...(a.body.some((l) => /optc_(neg|pos)_inf/.test(l)) ? [INF_HELPERS] : []),
+      ...[...this.rank1].map(([s, r]) => rank1Helpers(r.codec, s, r.pass)),
       `@compute @workgroup_size(${a.wg})`,
-      mainSignature(a.usedBuiltins ? a.body : undefined),
+      mainSignature(a.body),
       ...a.body,
       '}',
       '',
@@ -125,7 +128,7 @@ export const uniformRef = (p: Program, fieldOf: Map<ValueId, string>) => stepRef
  * with data of any input is NaN or ±inf (exponent bits all ones). Lanes past `u.len` (vec4 padding, a
  * caller's slack) are not looked at.
  */
-export function guardKernel(p: Program, v: VecTypes, a: Pick<Assembly, 'title' | 'wg' | 'uniforms' | 'usedBuiltins'>): KernelSpec {
+export function guardKernel(p: Program, v: VecTypes, a: Pick<Assembly, 'title' | 'wg' | 'uniforms'>): KernelSpec {
   const t = new KernelText();
   const U = v === VEC4 ? 'vec4<u32>' : 'u32';
   const ins = p.inputs.map((inp) => t.bind('input', inp.name, `in_${identPart(inp.name)}`, v.f));
@@ -138,5 +141,5 @@ export function guardKernel(p: Program, v: VecTypes, a: Pick<Assembly, 'title' |
     ...ins.map((x) => `  bad = bad | any(((bitcast<${U}>(${x}[i]) & ${U}(0x7f800000u)) == ${U}(0x7f800000u)) & valid);`),
     '  if (bad) { atomicStore(&skip[0], 1u); }',
   ];
-  return t.assemble(p.name, 'guard', { ...a, helpers: [], body });
+  return t.assemble(p.name, 'guard', { ...a, body });
 }

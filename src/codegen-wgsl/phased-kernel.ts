@@ -3,16 +3,15 @@
 // reductions, small states), workgroup trees, and assembly with the guard's early return.
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
-import { RNG_WGSL } from '../ir/rng.js';
 import { LEAF_OPS, type Space, type Stage, type ValueId } from '../ir/types.js';
 import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { KernelText, uniformRef, type ModuleCtx } from './kernel.js';
-import { formatLibrary, loadState } from './state-io.js';
+import { loadState } from './state-io.js';
 import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { emitValues, type Scope } from './values.js';
-import { identPart, INF_HELPERS, powHelpers, VEC4, type VecTypes } from './wgsl.js';
+import { identPart, VEC4, type VecTypes } from './wgsl.js';
 
 export const ROW_BLOCK = 256;
 /** Elements (or vec4s) each invocation of an elem kernel handles: more per workgroup, fewer trees. */
@@ -44,8 +43,11 @@ export interface Plan extends ModuleCtx {
 
 // ---- the phased scope ------------------------------------------------------------------------------
 
-/** A scope of a phased kernel: values of stage `stage`; `located`: rank-1 cursors placed at vec4 `i`. */
-export interface PhasedScope extends Scope { plan: Plan; stage: number; located: Set<string> }
+/**
+ * A scope of a phased kernel: values of stage `stage`; `located`: rank-1 states whose cursor is placed, each
+ * with the lane of it that `i` is (0: placed at `i` by this scope; k: lane k of an enclosing walk's vec4).
+ */
+export interface PhasedScope extends Scope { plan: Plan; stage: number; located: Map<string, number> }
 
 /** A scope reading leaves, finished reductions, small states and `rand` draws; step values from the uniform unless `stepRef`. */
 export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecTypes, indent: string, stepRef = uniformRef(plan.p, plan.fieldOf)): PhasedScope {
@@ -54,7 +56,7 @@ export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecType
     const op = p.insts[id]!.op, m = info.materialized.get(id);
     return LEAF_OPS.has(op) || op === 'reduce' || op === 'rand' || (m !== undefined && m < stage);
   };
-  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => loadExpr(s, id), names: new Map(), out: [], indent, located: new Set() };
+  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => loadExpr(s, id), names: new Map(), out: [], indent, located: new Map() };
   return s;
 }
 
@@ -112,14 +114,17 @@ function readExpr(s: PhasedScope, id: ValueId): string {
 }
 
 /**
- * Places a rank-1 state's scale cursor at vec4 `i` in this scope (once), binding its scales and table for
- * `pass` (the maxima sweep folds into them atomically). Vec4 kernels only: rank-1 programs run at width 4.
+ * Places a rank-1 state's scale cursor at `i` (a vec4, or at width 1 an element) in this scope unless it is
+ * placed, binding its scales and table for `pass` (the maxima sweep folds into them atomically); returns
+ * the lane of the cursor that `i` is.
  */
-export function locateRank1(s: PhasedScope, target: string, pass: Rank1Pass): void {
-  s.t.bindRank1(target, pass);
-  if (s.located.has(target)) return;
-  s.located.add(target);
-  s.out.push(...rank1LocateOnce(target, 'i').map((l) => `${s.indent}${l.trimStart()}`));
+export function locateRank1(s: PhasedScope, target: string, pass: Rank1Pass): number {
+  s.t.bindRank1(target, s.plan.codecs.get(target)!, pass);
+  if (!s.located.has(target)) {
+    s.located.set(target, 0);
+    s.out.push(...rank1LocateOnce(target, 'i', s.v === VEC4 ? 4 : 1).map((l) => `${s.indent}${l.trimStart()}`));
+  }
+  return s.located.get(target)!;
 }
 
 /**
@@ -130,8 +135,11 @@ export function locateRank1(s: PhasedScope, target: string, pass: Rank1Pass): vo
  */
 const firstLevel = (wg: number, zero: string) => `${wg / 2}u + ${zero}`;
 
-/** Workgroup trees over `red0`, `red1`, ... side by side (one barrier per level for all of them). */
-export function treeMulti(wg: number, fns: string[], accs: string[], dests: string[], cond: string, zero: string): string[] {
+/**
+ * Workgroup trees folding `accs[k]` by `fns[k]` in arrays `red0`, `red1`, ... side by side (one barrier per
+ * level for all of them); invocation 0 writes the totals to `dests` when `cond` holds.
+ */
+export function tree(wg: number, fns: string[], accs: string[], dests: string[], zero: string, cond = ''): string[] {
   return [
     ...accs.map((a, k) => `  red${k}[lid] = ${a};`),
     '  workgroupBarrier();',
@@ -141,64 +149,58 @@ export function treeMulti(wg: number, fns: string[], accs: string[], dests: stri
     '    }',
     '    workgroupBarrier();',
     '  }',
-    `  if (lid == 0u && ${cond}) {`,
+    `  if (lid == 0u${cond && ` && ${cond}`}) {`,
     ...dests.map((d, k) => `    ${d} = red${k}[0];`),
     '  }',
   ];
 }
 
-/**
- * `a` folded by this invocation's `lines`, then across the workgroup by a tree over `red` (size wg);
- * `dest` receives the total from invocation 0. In a block of its own.
- */
+/** `a` folded by this invocation's `lines`, then across the workgroup (`red0`) into `dest`. In a block of its own. */
 export function foldTree(wg: number, fn: string, lines: string[], dest: string, zero: string): string[] {
-  return [
-    '  {',
-    `  var a = ${IDENT[fn]};`,
-    ...lines,
-    '  red[lid] = a;',
-    '  workgroupBarrier();',
-    `  for (var s = ${firstLevel(wg, zero)}; s > 0u; s = s >> 1u) {`,
-    `    if (lid < s) { red[lid] = ${FOLD[fn]!('red[lid]', 'red[lid + s]')}; }`,
-    '    workgroupBarrier();',
-    '  }',
-    `  if (lid == 0u) { ${dest} = red[0]; }`,
-    '  workgroupBarrier();',
-    '  }',
-  ];
+  return ['  {', `  var a = ${IDENT[fn]};`, ...lines, ...tree(wg, [fn], ['a'], [dest], zero), '  workgroupBarrier();', '  }'];
+}
+
+/**
+ * Kernels for `parts` built by `make`: consecutive parts share a kernel while it binds at most `max` storage
+ * buffers (each part stands alone; kernels of one stage run in order and see each other's writes). A part
+ * that alone does not fit gets a kernel of its own, which the runtime refuses with a typed error naming it.
+ * Names get a suffix (`make`'s second argument) past the first.
+ */
+export function packed<T>(max: number, parts: T[], make: (parts: T[], suffix: string) => KernelSpec): KernelSpec[] {
+  const storage = (k: KernelSpec) => k.bindings.filter((b) => b.kind !== 'uniform').length;
+  const groups: T[][] = [];
+  for (const part of parts) {
+    const last = groups[groups.length - 1];
+    if (last && storage(make([...last, part], '')) <= max) last.push(part); else groups.push([part]);
+  }
+  return groups.map((g, j) => make(g, j === 0 ? '' : `_${j}`));
 }
 
 /** Folds `item` (of `k`) into `a` for k = lid, lid + wg, ... below `count`. */
 export const strided = (wg: number, fn: string, count: string, item: string) => `  for (var k = lid; k < ${count}; k = k + ${wg}u) { a = ${FOLD[fn]!('a', item)}; }`;
 
 /**
- * A phased kernel. `shared`: true for one workgroup array `red`, a count n for arrays `red0` .. `red{n-1}`.
- * Under the guard every kernel returns when the flag is up. The flag is read through workgroupUniformLoad,
- * so the return is uniform and the workgroup trees' barriers after it stay valid.
+ * A phased kernel, with `trees` workgroup arrays `red0` .. for its reductions. Under the guard every kernel
+ * returns when the flag is up. The flag is read through workgroupUniformLoad, so the return is uniform and
+ * the workgroup trees' barriers after it stay valid.
  */
-export function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayout | undefined, body0: string[], shared: boolean | number,
+export function assemble(plan: Plan, name: string, t: KernelText, uniforms: UniformLayout | undefined, body: string[], trees: number,
   wg = plan.wg): KernelSpec {
-  let body = body0;
-  if (plan.guard) {
-    t.bind('flag', 'skip', 'skip', 'u32');
-    body = ['  if (lid == 0u) { optc_skip = skip[0]; }', '  if (workgroupUniformLoad(&optc_skip) != 0u) { return; }', ...body];
-  }
+  if (plan.guard) t.bind('flag', 'skip', 'skip', 'u32');
+  const guard = plan.guard ? ['  if (lid == 0u) { optc_skip = skip[0]; }', '  if (workgroupUniformLoad(&optc_skip) != 0u) { return; }'] : [];
   return t.assemble(plan.p.name, name, {
-    title: name, wg, uniforms, body,
+    title: name, wg, uniforms, body: [...guard, ...body],
     decls: [
-      ...(shared === true ? [`var<workgroup> red: array<f32, ${plan.wg}>;`] : []),
-      ...(typeof shared === 'number' ? Array.from({ length: shared }, (_, k) => `var<workgroup> red${k}: array<f32, ${plan.wg}>;`) : []),
+      ...Array.from({ length: trees }, (_, k) => `var<workgroup> red${k}: array<f32, ${plan.wg}>;`),
       ...(plan.guard ? ['var<workgroup> optc_skip: u32;'] : []),
-    ],
-    helpers: [
-      ...(t.usesPow ? [powHelpers(false), powHelpers(true)] : []),
-      ...(t.usesRng ? [RNG_WGSL] : []),
-      ...(body.some((l) => /optc_(neg|pos)_inf/.test(l)) ? [INF_HELPERS] : []),
-      ...(t.codecs.size ? [formatLibrary([...t.codecs], 'const')] : []),
-      ...t.rank1Helpers(plan.codecs),
     ],
   });
 }
+
+/** What a kernel names the words of the segment record it found. */
+const SEG_LETS = {
+  chunkOffset: 'chunkOffset', length: 'seglen', tensor: 'tns', tensorOffset: 'tensorOffset', rows: 'rows', cols: 'cols', rowBase: 'rowBase', colBase: 'colBase',
+} as const;
 
 /** Binary search of the chunk's segment table for the record whose range (field `start`, `count`) holds `key`. */
 export function findSegment(key: string, startField: number): string[] {
@@ -211,13 +213,6 @@ export function findSegment(key: string, startField: number): string[] {
     `    if (seg[mid * ${SEG_STRIDE}u + ${startField}u] <= ${key}) { lo = mid; } else { hi = mid; }`,
     '  }',
     `  let sb = lo * ${SEG_STRIDE}u;`,
-    `  let chunkOffset = seg[sb + ${SEG.chunkOffset}u];`,
-    `  let seglen = seg[sb + ${SEG.length}u];`,
-    `  let tns = seg[sb + ${SEG.tensor}u];`,
-    `  let tensorOffset = seg[sb + ${SEG.tensorOffset}u];`,
-    `  let rows = seg[sb + ${SEG.rows}u];`,
-    `  let cols = seg[sb + ${SEG.cols}u];`,
-    `  let rowBase = seg[sb + ${SEG.rowBase}u];`,
-    `  let colBase = seg[sb + ${SEG.colBase}u];`,
+    ...Object.entries(SEG_LETS).map(([f, name]) => `  let ${name} = seg[sb + ${SEG[f as keyof typeof SEG_LETS]}u];`),
   ];
 }

@@ -58,6 +58,8 @@ export const SEG = {
 
 /** The tensor table: a header [tensors, scalars per group, 0, 0], then one record per tensor. */
 export const TENSOR_HEADER = 4;
+/** Header word 2 of the tensor table as kernels read it: a zero the compiler cannot see (wgsl.ts `summand`). */
+export const TEN_ZERO = 'ten[2]';
 export const TENSOR_STRIDE = 12;
 export const TEN = {
   group: 0, partStart: 1, partCount: 2, rows: 3, cols: 4, rowBase: 5, colBase: 6, rowPartStart: 7,

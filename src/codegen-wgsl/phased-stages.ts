@@ -5,12 +5,13 @@ import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import type { Stage, ValueId } from '../ir/types.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
-import { SEG, TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
+import { SEG, TEN, TEN_ZERO, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
 import { identPart, invocationIndex, SCALAR, summand, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
 import { KernelText, stepRef } from './kernel.js';
 import { operand, storedExpr } from './values.js';
 import {
-  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, foldTree, IDENT, phasedScope, ROW_BLOCK, smallIndex, strided, treeMulti, type Plan, type PhasedScope,
+  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, foldTree, IDENT, packed, phasedScope, ROW_BLOCK, smallIndex, strided, tree,
+  type Plan, type PhasedScope,
 } from './phased-kernel.js';
 
 // ---- elem stages --------------------------------------------------------------------------------------
@@ -64,14 +65,14 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
   // All of the stage's reductions share one tree (one set of barriers), each in its own workgroup array.
   if (reduces.length) {
     const parts = reduces.map((r) => t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true));
-    body.push(...treeMulti(plan.wg, accs, accs.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'inSeg', 'u.pad0'));
+    body.push(...tree(plan.wg, accs, accs.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'u.pad0', 'inSeg'));
   }
   const name = `s${si}_elems`;
   return assemble(plan, name, t, uniforms, body, reduces.length);
 }
 
 /** Row sums (`row`: each invocation one block of ROW_BLOCK columns of a row) or column sums (`col`). */
-export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'row' | 'col', uniforms: UniformLayout): KernelSpec {
+export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'row' | 'col', uniforms: UniformLayout, suffix = ''): KernelSpec {
   const { p } = plan;
   const t = new KernelText();
   t.bind('segments', 'seg', 'seg', 'u32');
@@ -119,7 +120,7 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
     const part = t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true);
     body.push(byRow ? `  ${part}[seg[sb + ${SEG.rowPartBase}u] + r * nb + b] = acc${k};` : `  ${part}[seg[sb + ${SEG.colPartBase}u] + c * mb + b] = acc${k};`);
   });
-  return assemble(plan, `s${si}_${which}s`, t, uniforms, body, false);
+  return assemble(plan, `s${si}_${which}s${suffix}`, t, uniforms, body, 0);
 }
 
 // ---- tensor and global stages --------------------------------------------------------------------------
@@ -130,115 +131,80 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
  * consecutive kernels (dispatches in order see each other's writes), so no kernel exceeds the device limit.
  */
 export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor' }>, nScalars: number): KernelSpec[] {
-  const { p } = plan;
-  const parts: { t: KernelText; body: string[] }[] = [];
-  let t = new KernelText();
-  let body: string[] = [];
-  const begin = () => { t = new KernelText(); body = []; parts.push({ t, body }); };
-  const ten = 'ten';
-  const gs = 'gs';
+  const { p, wg } = plan;
   const stage = plan.stages[si]!.at;
-  const scalar = (id: ValueId) => { const k = plan.scalarIndex.get(id); return k === undefined ? undefined : `${gs}[grp * ${nScalars}u + ${k}u]`; };
-  const wg = plan.wg;
-  const header = [
-    `  let tns = ${WORKGROUP_INDEX};`,
-    `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
-    ...Object.entries(TEN).map(([k, off]) => `  let ${k === 'group' ? 'grp' : k} = ${ten}[tb + ${off}u];`),
-  ];
-  const scope = (indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar));
+  const scalar = (id: ValueId) => { const k = plan.scalarIndex.get(id); return k === undefined ? undefined : `gs[grp * ${nScalars}u + ${k}u]`; };
+  const scope = (t: KernelText, indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar));
   const loop = (domain: 'row' | 'col') => domain === 'row'
     ? `  for (var r = lid; r < rows; r = r + ${wg}u) {` : `  for (var c = lid; c < cols; c = c + ${wg}u) {`;
   const barrier = ['  storageBarrier();', '  workgroupBarrier();'];
+  /** The parts, each writing its lines into the kernel it lands in. */
+  const parts: ((t: KernelText) => string[])[] = [];
 
-  for (const r of st.reduces) {
-    begin();
+  for (const r of st.reduces) parts.push((t) => {
     const inst = p.insts[r]!;
     const fn = inst.name!;
     const a = inst.args[0]!;
     const argSpace = p.insts[a]!.space;
-    const global = inst.over === 'global';
-    const dest = global ? `${t.bind('totals', `r${r}`, `tot_r${r}`, 'f32', true)}[tns]`
+    const dest = inst.over === 'global' ? `${t.bind('totals', `r${r}`, `tot_r${r}`, 'f32', true)}[tns]`
       : `${t.bind('result', `r${r}`, `res_r${r}`, 'f32', true)}[${smallIndex(inst.space, false)}]`;
     if (argSpace === 'elem') {
       const part = t.bind('partials', `r${r}`, `part_r${r}`, 'f32');
       if (inst.over === 'row' || inst.over === 'col') {
         const [n, base, idx] = inst.over === 'row' ? ['rowBlocks', 'rowPartStart', 'r'] : ['colBlocks', 'colPartStart', 'c'];
-        body.push(loop(inst.over), `    var a = ${IDENT[fn]};`,
+        return [loop(inst.over), `    var a = ${IDENT[fn]};`,
           `    for (var b = 0u; b < ${n}; b = b + 1u) { a = ${FOLD[fn]!('a', `${part}[${base} + ${idx} * ${n} + b]`)}; }`,
-          `    ${dest} = a;`, '  }');
-      } else {
-        body.push(...foldTree(wg, fn, [strided(wg, fn, 'partCount', `${part}[partStart + k]`)], dest, `${ten}[2]`));
+          `    ${dest} = a;`, '  }', ...barrier];
       }
-    } else if (inst.over === 'row' || inst.over === 'col') {
-      // A line reduction of a value narrower than elem (constant folding can leave one: `row_mean(c ? h : g)`
-      // with `c` false) has no partials: fold the broadcast value along the line here, as the interpreter does.
-      body.push(...lineOfNarrow(scope, loop, inst.over, argSpace, fn, a, dest));
-    } else if (argSpace === 'row' || argSpace === 'col') {
-      const s = scope('    ');
-      emitRoots(s, [a]);
-      body.push(...foldTree(wg, fn, [loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), `${ten}[2]`))};`, '  }'], dest, `${ten}[2]`));
-    } else {
-      // A global reduction of a tensor value: this tensor's term.
-      const s = scope('    ');
-      emitRoots(s, [a]);
-      body.push('  if (lid == 0u) {', ...s.out, `    ${dest} = ${operand(s, a, false)};`, '  }');
+      return [...foldTree(wg, fn, [strided(wg, fn, 'partCount', `${part}[partStart + k]`)], dest, TEN_ZERO), ...barrier];
     }
-    body.push(...barrier);
-  }
+    // A line reduction of a value narrower than elem (constant folding can leave one: `row_mean(c ? h : g)`
+    // with `c` false) has no partials: fold the broadcast value along the line here, as the interpreter does.
+    if (inst.over === 'row' || inst.over === 'col') return [...lineOfNarrow((indent) => scope(t, indent), loop, inst.over, argSpace, fn, a, dest), ...barrier];
+    const s = scope(t, '    ');
+    emitRoots(s, [a]);
+    const x = operand(s, a, false);
+    if (argSpace === 'row' || argSpace === 'col') {
+      return [...foldTree(wg, fn, [loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, x, TEN_ZERO))};`, '  }'], dest, TEN_ZERO), ...barrier];
+    }
+    // A global reduction of a tensor value: this tensor's term.
+    return ['  if (lid == 0u) {', ...s.out, `    ${dest} = ${x};`, '  }', ...barrier];
+  });
 
   // Small stores: rows, then columns (each invocation computes every value of its index before writing any),
   // then, once every loop has read what it needs, the per-tensor ones.
   const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
   const spaceOf = (x: string) => p.states.find((s) => s.name === x)!.space!;
-  const write = (s: PhasedScope, targets: string[]) => {
+  const small = (t: KernelText, targets: string[]) => {
+    const s = scope(t, '    ');
+    emitRoots(s, targets.map((x) => storeValue.get(x)!));
+    const sm = (x: string) => `${t.bind('small', x, `sm_${identPart(x)}`, 'f32', true)}[${smallIndex(spaceOf(x), false)}]`;
     for (const x of targets) {
-      const idx = smallIndex(spaceOf(x), false);
-      const sm = t.bind('small', x, `sm_${identPart(x)}`, 'f32', true);
-      if (plan.keepOld.has(x)) s.out.push(`${s.indent}${t.bind('oldsmall', x, `old_${identPart(x)}`, 'f32', true)}[${idx}] = ${sm}[${idx}];`);
+      const now = sm(x);
+      if (plan.keepOld.has(x)) s.out.push(`    ${t.bind('oldsmall', x, `old_${identPart(x)}`, 'f32', true)}[${smallIndex(spaceOf(x), false)}] = ${now};`);
     }
-    for (const x of targets) s.out.push(`${s.indent}${t.bind('small', x, `sm_${identPart(x)}`, 'f32', true)}[${smallIndex(spaceOf(x), false)}] = ${storedExpr(s, storeValue.get(x)!)};`);
+    for (const x of targets) s.out.push(`    ${sm(x)} = ${storedExpr(s, storeValue.get(x)!)};`);
+    return s.out;
   };
   for (const domain of ['row', 'col'] as const) {
     const targets = st.stores.filter((x) => spaceOf(x) === domain);
-    if (!targets.length) continue;
-    begin();
-    const s = scope('    ');
-    emitRoots(s, targets.map((x) => storeValue.get(x)!));
-    write(s, targets);
-    body.push(loop(domain), ...s.out, '  }');
+    if (targets.length) parts.push((t) => [loop(domain), ...small(t, targets), '  }']);
   }
   const tensorTargets = st.stores.filter((x) => spaceOf(x) === 'tensor');
-  if (tensorTargets.length) {
-    begin();
-    const s = scope('    ');
-    emitRoots(s, tensorTargets.map((x) => storeValue.get(x)!));
-    write(s, tensorTargets);
-    body.push(...barrier, '  if (lid == 0u) {', ...s.out, '  }');
-  }
-  // Consecutive parts share a kernel while its storage buffers (the tensor table, the scalar table, the
-  // guard's flag and the parts' own) fit; a part that alone does not fit gets a kernel of its own, which
-  // the runtime refuses with a typed error naming it.
-  const fixed = 2 + (plan.guard ? 1 : 0);
-  const groups: (typeof parts)[] = [];
-  let vars = new Set<string>();
-  for (const part of parts) {
-    const union = new Set([...vars, ...part.t.bindings.keys()]);
-    if (groups.length && fixed + union.size <= plan.maxStorage) { groups[groups.length - 1]!.push(part); vars = union; continue; }
-    groups.push([part]);
-    vars = new Set(part.t.bindings.keys());
-  }
-  if (!groups.length) groups.push([]);
-  return groups.map((group, j) => {
-    const k = new KernelText();
-    k.bind('tensors', 'ten', ten, 'u32');
-    k.bind('gscalars', 'gs', gs, 'f32');
-    for (const part of group) {
-      for (const b of part.t.bindings.values()) k.bind(b.kind, b.name, b.variable, b.type, b.access === 'read_write');
-      k.usesPow ||= part.t.usesPow; k.usesRng ||= part.t.usesRng;
-      for (const c of part.t.codecs) k.codecs.add(c);
-    }
-    return assemble(plan, j === 0 ? `s${si}_tensors` : `s${si}_tensors_${j}`, k, undefined, [...header, ...group.flatMap((x) => x.body)], true);
-  });
+  if (tensorTargets.length) parts.push((t) => [...barrier, '  if (lid == 0u) {', ...small(t, tensorTargets), '  }']);
+
+  const header = [
+    `  let tns = ${WORKGROUP_INDEX};`,
+    `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
+    ...Object.entries(TEN).map(([k, off]) => `  let ${k === 'group' ? 'grp' : k} = ten[tb + ${off}u];`),
+  ];
+  const kernel = (group: typeof parts, suffix = '') => {
+    const t = new KernelText();
+    t.bind('tensors', 'ten', 'ten', 'u32');
+    t.bind('gscalars', 'gs', 'gs', 'f32');
+    return assemble(plan, `s${si}_tensors${suffix}`, t, undefined, [...header, ...group.flatMap((part) => part(t))], 1);
+  };
+  return parts.length ? packed(plan.maxStorage, parts, kernel) : [kernel([])];
 }
 
 /**
@@ -254,7 +220,7 @@ function lineOfNarrow(scope: (indent: string) => PhasedScope, loop: (d: 'row' | 
     const s = scope('      ');
     emitRoots(s, [a]);
     return [loop(line), `    var a = ${IDENT[fn]};`, `    for (var ${j} = 0u; ${j} < ${n}; ${j} = ${j} + 1u) {`, ...s.out,
-      `      a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), 'ten[2]'))};`, '    }', `    ${dest} = a;`, '  }'];
+      `      a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), TEN_ZERO))};`, '    }', `    ${dest} = a;`, '  }'];
   }
   const s = scope('    ');
   emitRoots(s, [a]);
@@ -271,7 +237,7 @@ export function globalKernel(plan: Plan, si: number, st: Extract<Stage, { kind: 
     const fn = p.insts[r]!.name!;
     const tot = t.bind('totals', `r${r}`, `tot_r${r}`, 'f32');
     const res = t.bind('result', `r${r}`, `res_r${r}`, 'f32', true);
-    body.push(...foldTree(plan.wg, fn, [strided(plan.wg, fn, 'ntensors', `${tot}[k]`)], `${res}[0]`, `${ten}[2]`));
+    body.push(...foldTree(plan.wg, fn, [strided(plan.wg, fn, 'ntensors', `${tot}[k]`)], `${res}[0]`, TEN_ZERO));
   }
-  return assemble(plan, `s${si}_global`, t, undefined, body, true);
+  return assemble(plan, `s${si}_global`, t, undefined, body, 1);
 }

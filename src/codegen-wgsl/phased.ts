@@ -23,28 +23,13 @@ import { manifestHead, type KernelModule, type KernelSpec } from './manifest.js'
 import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { guardKernel } from './kernel.js';
-import { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
+import { COL_BLOCK, ELEMS_PER_INVOCATION, packed, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
 import { flatKernel, globalKernel, lineKernel, tensorKernels } from './phased-stages.js';
 import { needsStoreSweep, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
 import { storagePlan } from './state-io.js';
 import { rank1FinalizeKernel } from './rank1.js';
 
 export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
-
-/**
- * Kernels for the reductions `rs` built by `make`: one, or, while one binds more storage buffers than
- * `max`, the reductions split in halves (each reduction stands alone; kernels of one stage run in order and
- * write separate partials). Names get a suffix past the first.
- */
-function fitted(max: number, rs: ValueId[], make: (rs: ValueId[]) => KernelSpec): KernelSpec[] {
-  const split = (rs: ValueId[]): KernelSpec[] => {
-    if (!rs.length) return [];
-    const whole = make(rs);
-    if (rs.length < 2 || whole.bindings.filter((b) => b.kind !== 'uniform').length <= max) return [whole];
-    return [...split(rs.slice(0, Math.ceil(rs.length / 2))), ...split(rs.slice(Math.ceil(rs.length / 2)))];
-  };
-  return split(rs).map((k, j) => (j === 0 ? k : { ...k, name: `${k.name}_${j}` }));
-}
 
 export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   const sched = p.schedule!;
@@ -84,7 +69,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
         // Row and column sums first: they read the leaves (p, elem states) as they were before the step,
         // and the flat kernel stores the new values (found by the kernel fuzzer: `row_mean(p)` read the new p).
         // Row/column sum kernels are split (their reductions shared out) until each fits in plan.maxStorage.
-        for (const o of ['row', 'col'] as const) for (const k of fitted(plan.maxStorage, byOver(o), (rs) => lineKernel(plan, si, rs, o, uniforms))) add(k, o === 'row' ? 'rows' : 'cols');
+        for (const o of ['row', 'col'] as const) for (const k of packed(plan.maxStorage, byOver(o), (rs, suffix) => lineKernel(plan, si, rs, o, uniforms, suffix))) add(k, o === 'row' ? 'rows' : 'cols');
         // The elem sweep is not split: each kernel of it reads every parameter again, which costs more than
         // a device with more than 8 storage buffers per stage would need (the runtime refuses one past its limit).
         if (flat.length || flatStores.length || (!sweep && !byOver('row').length && !byOver('col').length)) add(flatKernel(plan, si, flat, flatStores, v, uniforms), 'elems');
@@ -102,17 +87,13 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     });
     return { kernels, dispatches };
   };
-  // Rank-1 states are located per vec4 (rank1.ts): such modules run at width 4 only, as fused ones with
-  // compressed state do.
-  const rank1Only = [...codecs.values()].some((c) => c.rank1);
-  invariant(!rank1Only || sched.vectorWidth === 4, () => `phased codegen: rank-1 state at width 1 (splitPhases reports E0315)\n${printIR(p)}`);
-  const scalarVariant = rank1Only ? undefined : variant(SCALAR);
+  const scalarVariant = variant(SCALAR);
   const vec = sched.vectorWidth === 4 ? variant(VEC4) : undefined;
 
   const reductions = p.insts.flatMap((inst, id) => (inst.op === 'reduce'
     ? [{ name: `r${id}`, fn: inst.name as 'sum', over: inst.over!, fromElem: p.insts[inst.args[0]!]!.space === 'elem' }] : []));
   const phased: PhasedInfo = {
-    dispatches: (scalarVariant ?? vec)!.dispatches,
+    dispatches: scalarVariant.dispatches,
     reductions,
     smallStates: p.states.filter((s) => s.space === 'tensor' || s.space === 'row' || s.space === 'col')
       .map((s) => ({ name: s.name, space: s.space as 'tensor', keepOld: keepOld.has(s.name) })),
@@ -128,7 +109,7 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
     host,
     uniforms,
     temps: [],
-    variants: { ...(scalarVariant ? { 1: scalarVariant.kernels } : {}), ...(vec ? { 4: vec.kernels } : {}) },
+    variants: { 1: scalarVariant.kernels, ...(vec ? { 4: vec.kernels } : {}) },
     guard: plan.guard,
     phased,
   };

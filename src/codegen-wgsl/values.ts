@@ -45,8 +45,8 @@ export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
     const inst = s.p.insts[id]!;
     const spell = wgslOp[inst.op];
     invariant(spell, () => `no WGSL spelling for '${inst.op}' (%${id})\n${printIR(s.p)}`);
-    if (inst.op === 'pow') s.t.usesPow = true;
     const vec = s.v === VEC4 && inst.space === 'elem';
+    if (inst.op === 'pow') s.t.pow.add(vec);
     const args = inst.args.map((a) => operand(s, a, vec && !(s.fused && MIXES_SCALARS.has(inst.op))));
     define(s, id, spell(args, vec ? VEC4 : SCALAR));
   }

@@ -106,12 +106,12 @@ export const GRID_X = 65535;
  * 20 ms for AdamW at 4M, docs/performance.md). `wid`/`lid` serve per-workgroup indices and trees; given the
  * body, only the builtins it reads are declared (as a hand-written kernel would).
  */
-export function mainSignature(body?: readonly string[]): string {
-  const text = body?.join('\n');
+export function mainSignature(body: readonly string[]): string {
+  const text = body.join('\n');
   const params = [
     '@builtin(global_invocation_id) gid: vec3<u32>',
-    ...(text === undefined || /\bwid\./.test(text) ? ['@builtin(workgroup_id) wid: vec3<u32>'] : []),
-    ...(text === undefined || /\blid\b/.test(text) ? ['@builtin(local_invocation_index) lid: u32'] : []),
+    ...(/\bwid\./.test(text) ? ['@builtin(workgroup_id) wid: vec3<u32>'] : []),
+    ...(/\blid\b/.test(text) ? ['@builtin(local_invocation_index) lid: u32'] : []),
   ];
   return `fn main(${params.join(', ')}) {`;
 }

@@ -24,7 +24,7 @@ struct Uniforms {
 @group(0) @binding(3) var<storage, read_write> part_r21: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let item = gid.x + gid.y * 16776960u;
   if (item >= u.nrow) { return; }
   var lo = 0u;
@@ -88,7 +88,7 @@ struct Uniforms {
 @group(0) @binding(3) var<storage, read_write> part_r27: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let item = gid.x + gid.y * 16776960u;
   if (item >= u.ncol) { return; }
   var lo = 0u;
@@ -210,7 +210,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(5) var<storage, read> part_r27: array<f32>;
 @group(0) @binding(6) var<storage, read_write> res_r32: array<f32>;
 @group(0) @binding(7) var<storage, read> sm_r: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -253,13 +253,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let v25 = (v19 + v24);
     a = (a + select(v25, 0.0, ten[2] != 0u));
   }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r32[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r32[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -276,7 +280,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(5) var<storage, read> res_r21: array<f32>;
 @group(0) @binding(6) var<storage, read_write> sm_c: array<f32>;
 @group(0) @binding(7) var<storage, read> res_r27: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -296,13 +300,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r59[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r59[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r59[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -422,7 +430,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(1) var<storage, read> gs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> res_r40: array<f32>;
 @group(0) @binding(3) var<storage, read> part_r40: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -442,13 +450,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r40[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r40[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r40[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();

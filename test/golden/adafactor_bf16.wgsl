@@ -25,7 +25,7 @@ struct Uniforms {
 @group(0) @binding(3) var<storage, read_write> part_r21: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let item = gid.x + gid.y * 16776960u;
   if (item >= u.nrow) { return; }
   var lo = 0u;
@@ -90,7 +90,7 @@ struct Uniforms {
 @group(0) @binding(3) var<storage, read_write> part_r27: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let item = gid.x + gid.y * 16776960u;
   if (item >= u.ncol) { return; }
   var lo = 0u;
@@ -229,7 +229,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(5) var<storage, read> part_r27: array<f32>;
 @group(0) @binding(6) var<storage, read_write> res_r32: array<f32>;
 @group(0) @binding(7) var<storage, read> sm_r: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -272,13 +272,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let v25 = (v19 + v24);
     a = (a + select(v25, 0.0, ten[2] != 0u));
   }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r32[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r32[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -295,7 +299,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(5) var<storage, read> res_r21: array<f32>;
 @group(0) @binding(6) var<storage, read_write> sm_c: array<f32>;
 @group(0) @binding(7) var<storage, read> res_r27: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -315,13 +319,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r59[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r59[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r59[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -442,7 +450,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(1) var<storage, read> gs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> res_r40: array<f32>;
 @group(0) @binding(3) var<storage, read> part_r40: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -462,13 +470,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r40[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r40[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r40[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -508,6 +520,22 @@ struct Uniforms {
 @group(0) @binding(9) var<storage, read_write> param: array<u32>;
 @group(0) @binding(10) var<storage, read> res_r59: array<f32>;
 
+// ---- bf16: bfloat16 (the top 16 bits of an f32), 2 per u32 word (element 2k in the low half) ----
+const bf16_BITS = 16u;
+const bf16_LANES = 2u;
+fn bf16_encode(x: f32) -> u32 {
+  let b = bitcast<u32>(x);
+  if ((b & 0x7fffffffu) > 0x7f800000u) { return (b >> 16u) | 0x40u; } // quiet NaN, sign kept
+  return (b + 0x7fffu + ((b >> 16u) & 1u)) >> 16u; // a carry into the exponent is the next value (or Inf)
+}
+fn bf16_encode_sr(x: f32, rand: u32) -> u32 {
+  let b = bitcast<u32>(x);
+  if ((b & 0x7fffffffu) > 0x7f800000u) { return (b >> 16u) | 0x40u; }
+  return (b + (rand & 0xffffu)) >> 16u;
+}
+fn bf16_decode(word: u32, lane: u32) -> f32 { return bitcast<f32>(((word >> (lane * 16u)) & 0xffffu) << 16u); }
+fn bf16_pack(word: u32, lane: u32, code: u32) -> u32 { return word | (code << (lane * 16u)); }
+
 fn optc_fmix32(h0: u32) -> u32 {
   var h = h0;
   h = h ^ (h >> 16u);
@@ -534,24 +562,8 @@ fn optc_rand_normal(stream: u32, tensor: u32, index: u32) -> f32 {
   return -r * cos(6.2831854820251465 * (u2 - 0.5));
 }
 
-// ---- bf16: bfloat16 (the top 16 bits of an f32), 2 per u32 word (element 2k in the low half) ----
-const bf16_BITS = 16u;
-const bf16_LANES = 2u;
-fn bf16_encode(x: f32) -> u32 {
-  let b = bitcast<u32>(x);
-  if ((b & 0x7fffffffu) > 0x7f800000u) { return (b >> 16u) | 0x40u; } // quiet NaN, sign kept
-  return (b + 0x7fffu + ((b >> 16u) & 1u)) >> 16u; // a carry into the exponent is the next value (or Inf)
-}
-fn bf16_encode_sr(x: f32, rand: u32) -> u32 {
-  let b = bitcast<u32>(x);
-  if ((b & 0x7fffffffu) > 0x7f800000u) { return (b >> 16u) | 0x40u; }
-  return (b + (rand & 0xffffu)) >> 16u;
-}
-fn bf16_decode(word: u32, lane: u32) -> f32 { return bitcast<f32>(((word >> (lane * 16u)) & 0xffffu) << 16u); }
-fn bf16_pack(word: u32, lane: u32, code: u32) -> u32 { return word | (code << (lane * 16u)); }
-
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let inv = gid.x + gid.y * 4194240u;
   let n4 = (u.len + 3u) / 4u;
   let j0 = inv * 16u;

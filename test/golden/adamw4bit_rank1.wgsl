@@ -665,7 +665,7 @@ fn q4u_pack(word: u32, lane: u32, code: u32) -> u32 { return word | (code << (la
 fn q4u_rank1_scale(row_max: f32, col_max: f32) -> f32 { return min(row_max, col_max); }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 4194240u;
   let n = r1t_v[1];
   if (i >= n) { return; }

@@ -81,7 +81,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(1) var<storage, read> gs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> tot_r15: array<f32>;
 @group(0) @binding(3) var<storage, read> part_r15: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -101,13 +101,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r15[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { tot_r15[tns] = red[0]; }
+  if (lid == 0u) {
+    tot_r15[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -119,21 +123,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(0) var<storage, read> ten: array<u32>;
 @group(0) @binding(1) var<storage, read> tot_r15: array<f32>;
 @group(0) @binding(2) var<storage, read_write> res_r15: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let ntensors = ten[0];
   {
   var a = 0.0;
   for (var k = lid; k < ntensors; k = k + 256u) { a = (a + tot_r15[k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r15[0] = red[0]; }
+  if (lid == 0u) {
+    res_r15[0] = red0[0];
+  }
   workgroupBarrier();
   }
 }
@@ -313,7 +321,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(1) var<storage, read> gs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> tot_r15: array<f32>;
 @group(0) @binding(3) var<storage, read> part_r15: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -333,13 +341,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r15[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { tot_r15[tns] = red[0]; }
+  if (lid == 0u) {
+    tot_r15[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -351,21 +363,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(0) var<storage, read> ten: array<u32>;
 @group(0) @binding(1) var<storage, read> tot_r15: array<f32>;
 @group(0) @binding(2) var<storage, read_write> res_r15: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let ntensors = ten[0];
   {
   var a = 0.0;
   for (var k = lid; k < ntensors; k = k + 256u) { a = (a + tot_r15[k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r15[0] = red[0]; }
+  if (lid == 0u) {
+    res_r15[0] = red0[0];
+  }
   workgroupBarrier();
   }
 }

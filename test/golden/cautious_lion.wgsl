@@ -85,7 +85,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(1) var<storage, read> gs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> res_r17: array<f32>;
 @group(0) @binding(3) var<storage, read> part_r17: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -105,13 +105,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r17[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r17[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r17[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -287,7 +291,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(1) var<storage, read> gs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> res_r17: array<f32>;
 @group(0) @binding(3) var<storage, read> part_r17: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -307,13 +311,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r17[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r17[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r17[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();

@@ -465,7 +465,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(3) var<storage, read> part_r33: array<f32>;
 @group(0) @binding(4) var<storage, read_write> res_r36: array<f32>;
 @group(0) @binding(5) var<storage, read> part_r36: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -485,13 +485,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r33[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r33[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r33[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -499,13 +503,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r36[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r36[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r36[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -901,7 +909,7 @@ fn q8u_decode(word: u32, lane: u32, scale: f32) -> f32 {
 fn q8u_pack(word: u32, lane: u32, code: u32) -> u32 { return word | (code << (lane * q8u_BITS)); }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let inv = gid.x + gid.y * 4194240u;
   let n4 = (u.len + 3u) / 4u;
   let j0 = inv * 64u;
@@ -1729,7 +1737,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(3) var<storage, read> part_r33: array<f32>;
 @group(0) @binding(4) var<storage, read_write> res_r36: array<f32>;
 @group(0) @binding(5) var<storage, read> part_r36: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -1749,13 +1757,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r33[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r33[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r33[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -1763,13 +1775,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r36[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r36[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r36[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -2165,7 +2181,7 @@ fn q8u_decode(word: u32, lane: u32, scale: f32) -> f32 {
 fn q8u_pack(word: u32, lane: u32, code: u32) -> u32 { return word | (code << (lane * q8u_BITS)); }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let inv = gid.x + gid.y * 4194240u;
   let n4 = (u.len + 3u) / 4u;
   let j0 = inv * 64u;

@@ -86,7 +86,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(3) var<storage, read> part_r8: array<f32>;
 @group(0) @binding(4) var<storage, read_write> res_r12: array<f32>;
 @group(0) @binding(5) var<storage, read> part_r12: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -106,13 +106,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r8[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r8[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r8[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -120,13 +124,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r12[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r12[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r12[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -338,7 +346,7 @@ fn q8_decode(word: u32, lane: u32, scale: f32) -> f32 {
 fn q8_pack(word: u32, lane: u32, code: u32) -> u32 { return word | (code << (lane * q8_BITS)); }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let inv = gid.x + gid.y * 4194240u;
   let n4 = (u.len + 3u) / 4u;
   let j0 = inv * 64u;
@@ -705,7 +713,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(3) var<storage, read> part_r8: array<f32>;
 @group(0) @binding(4) var<storage, read_write> res_r12: array<f32>;
 @group(0) @binding(5) var<storage, read> part_r12: array<f32>;
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -725,13 +733,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r8[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r8[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r8[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -739,13 +751,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var k = lid; k < partCount; k = k + 256u) { a = (a + part_r12[partStart + k]); }
-  red[lid] = a;
+  red0[lid] = a;
   workgroupBarrier();
   for (var s = 128u + ten[2]; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = (red[lid] + red[lid + s]); }
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (lid == 0u) { res_r12[tns] = red[0]; }
+  if (lid == 0u) {
+    res_r12[tns] = red0[0];
+  }
   workgroupBarrier();
   }
   storageBarrier();
@@ -957,7 +973,7 @@ fn q8_decode(word: u32, lane: u32, scale: f32) -> f32 {
 fn q8_pack(word: u32, lane: u32, code: u32) -> u32 { return word | (code << (lane * q8_BITS)); }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let inv = gid.x + gid.y * 4194240u;
   let n4 = (u.len + 3u) / 4u;
   let j0 = inv * 64u;
