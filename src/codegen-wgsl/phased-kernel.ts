@@ -43,8 +43,11 @@ export interface Plan extends ModuleCtx {
 
 // ---- the phased scope ------------------------------------------------------------------------------
 
-/** A scope of a phased kernel: values of stage `stage`; `located`: rank-1 cursors placed at vec4 `i`. */
-export interface PhasedScope extends Scope { plan: Plan; stage: number; located: Set<string> }
+/**
+ * A scope of a phased kernel: values of stage `stage`; `located`: rank-1 states whose cursor is placed, each
+ * with the lane of it that `i` is (0: placed at `i` by this scope; k: lane k of an enclosing walk's vec4).
+ */
+export interface PhasedScope extends Scope { plan: Plan; stage: number; located: Map<string, number> }
 
 /** A scope reading leaves, finished reductions, small states and `rand` draws; step values from the uniform unless `stepRef`. */
 export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecTypes, indent: string, stepRef = uniformRef(plan.p, plan.fieldOf)): PhasedScope {
@@ -53,7 +56,7 @@ export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecType
     const op = p.insts[id]!.op, m = info.materialized.get(id);
     return LEAF_OPS.has(op) || op === 'reduce' || op === 'rand' || (m !== undefined && m < stage);
   };
-  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => loadExpr(s, id), names: new Map(), out: [], indent, located: new Set() };
+  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => loadExpr(s, id), names: new Map(), out: [], indent, located: new Map() };
   return s;
 }
 
@@ -111,14 +114,17 @@ function readExpr(s: PhasedScope, id: ValueId): string {
 }
 
 /**
- * Places a rank-1 state's scale cursor at vec4 `i` in this scope (once), binding its scales and table for
- * `pass` (the maxima sweep folds into them atomically). Vec4 kernels only: rank-1 programs run at width 4.
+ * Places a rank-1 state's scale cursor at `i` (a vec4, or at width 1 an element) in this scope unless it is
+ * placed, binding its scales and table for `pass` (the maxima sweep folds into them atomically); returns
+ * the lane of the cursor that `i` is.
  */
-export function locateRank1(s: PhasedScope, target: string, pass: Rank1Pass): void {
+export function locateRank1(s: PhasedScope, target: string, pass: Rank1Pass): number {
   s.t.bindRank1(target, s.plan.codecs.get(target)!, pass);
-  if (s.located.has(target)) return;
-  s.located.add(target);
-  s.out.push(...rank1LocateOnce(target, 'i').map((l) => `${s.indent}${l.trimStart()}`));
+  if (!s.located.has(target)) {
+    s.located.set(target, 0);
+    s.out.push(...rank1LocateOnce(target, 'i', s.v === VEC4 ? 4 : 1).map((l) => `${s.indent}${l.trimStart()}`));
+  }
+  return s.located.get(target)!;
 }
 
 /**

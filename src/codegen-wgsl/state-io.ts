@@ -238,17 +238,18 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
 /**
  * The storage table, loads: the value before the step of an elem state or of `p` at `index` (an element,
  * or a vec4 at width 4): f32 as stored, or decoded. A rank-1 state decodes with the scales of a cursor
- * that `locate` places first (rank1.ts), its bindings for the kernel's `pass`.
+ * that `locate` places first (rank1.ts), its bindings for the kernel's `pass`; `locate` returns the lane
+ * of the cursor that `index` is (width 1).
  */
-export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target: string, v: VecTypes, index: string, pass: Rank1Pass, locate?: () => void): string {
+export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target: string, v: VecTypes, index: string, pass: Rank1Pass, locate?: () => number): string {
   const codec = codecs.get(target);
   const buf = t.tensor(target, codec ? 'u32' : v.f);
   if (!codec) return `${buf}[${index}]`;
   t.codecs.add(codec);
   if (codec.rank1) {
     t.bindRank1(target, codec, pass);
-    locate?.();
-    return rank1Decode(codec, target, index);
+    const lane = locate?.() ?? 0;
+    return rank1Decode(codec, target, index, v === VEC4 ? 4 : 1, lane);
   }
   const scales = t.scales(target, codec);
   return v === VEC4 ? decodeVec4(codec, buf, scales, index) : decodeScalar(codec, buf, scales, index);
