@@ -73,7 +73,7 @@ export class EntryRunner {
     // An entry point that writes a rank-1 state runs its maxima sweep and scale copy as a step does (rank1.ts).
     const run = new Dispatcher(this.device, m, own, pipes, phased, rank1 && ((state, wg) => rank1.finalizeGroups(state, wg)));
     return {
-      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, (ci) => groups[ci]!),
+      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, groups),
       dispose: () => { for (const c of own) c.uniform.destroy(); phased?.dispose(); },
     };
   }
