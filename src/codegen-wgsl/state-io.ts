@@ -194,7 +194,7 @@ export interface SerialStore {
  * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0. A
  * rank-1 state encodes with its new maxima (rank1.ts): no absmax walk. `count`: the chunk's vec4s.
  */
-function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
+export function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
   const tag = identPart(target);
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
