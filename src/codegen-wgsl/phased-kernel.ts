@@ -11,7 +11,7 @@ import { loadState } from './state-io.js';
 import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { emitValues, type Scope } from './values.js';
-import { identPart, VEC4, type VecTypes } from './wgsl.js';
+import { identPart, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 
 export const ROW_BLOCK = 256;
 /** Elements (or vec4s) each invocation of an elem kernel handles: more per workgroup, fewer trees. */
@@ -19,10 +19,8 @@ export const ELEMS_PER_INVOCATION = 8;
 export const COL_BLOCK = 32;
 
 export const IDENT: Record<string, string> = { sum: '0.0', max: 'optc_neg_inf(lid)', min: 'optc_pos_inf(lid)' };
-export const FOLD: Record<string, (a: string, b: string) => string> = {
-  sum: (a, b) => `(${a} + ${b})`, max: (a, b) => `max(${a}, ${b})`, min: (a, b) => `min(${a}, ${b})`,
-};
-export interface Opts { workgroupSize: number; guard?: boolean; maxStorageBuffers?: number }
+/** `a` and `b` folded by reduction `fn`, spelled as the IR op would be. */
+export const fold = (fn: string, a: string, b: string) => wgslOp[fn === 'sum' ? 'add' : (fn as 'max' | 'min')]!([a, b], SCALAR);
 
 /** Every stage kernel reads the plan; its storage (`codecs`) is decoded by every sweep, encoded by the store sweep. */
 export interface Plan extends ModuleCtx {
@@ -139,7 +137,7 @@ export function tree(wg: number, fns: string[], accs: string[], dests: string[],
     '  workgroupBarrier();',
     `  for (var s = ${firstLevel(wg, zero)}; s > 0u; s = s >> 1u) {`,
     '    if (lid < s) {',
-    ...fns.map((fn, k) => `      red${k}[lid] = ${FOLD[fn]!(`red${k}[lid]`, `red${k}[lid + s]`)};`),
+    ...fns.map((fn, k) => `      red${k}[lid] = ${fold(fn, `red${k}[lid]`, `red${k}[lid + s]`)};`),
     '    }',
     '    workgroupBarrier();',
     '  }',
@@ -171,7 +169,7 @@ export function packed<T>(max: number, parts: T[], make: (parts: T[], suffix: st
 }
 
 /** Folds `item` (of `k`) into `a` for k = lid, lid + wg, ... below `count`. */
-export const strided = (wg: number, fn: string, count: string, item: string) => `  for (var k = lid; k < ${count}; k = k + ${wg}u) { a = ${FOLD[fn]!('a', item)}; }`;
+export const strided = (wg: number, fn: string, count: string, item: string) => `  for (var k = lid; k < ${count}; k = k + ${wg}u) { a = ${fold(fn, 'a', item)}; }`;
 
 /**
  * A phased kernel, with `trees` workgroup arrays `red0` .. for its reductions. Under the guard every kernel

@@ -10,14 +10,14 @@ import { identPart, invocationIndex, SCALAR, summand, VEC4, WORKGROUP_INDEX, typ
 import { KernelText, stepRef } from './kernel.js';
 import { operand, storedExpr } from './values.js';
 import {
-  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, foldTree, IDENT, packed, phasedScope, ROW_BLOCK, smallIndex, strided, tree,
+  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, fold, foldTree, IDENT, packed, phasedScope, ROW_BLOCK, smallIndex, strided, tree,
   type Plan, type PhasedScope,
 } from './phased-kernel.js';
 
 // ---- elem stages --------------------------------------------------------------------------------------
 
 export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: string[], v: VecTypes, uniforms: UniformLayout): KernelSpec {
-  const { p } = plan;
+  const { p, storeValue } = plan;
   const t = new KernelText();
   t.bind('segments', 'seg', 'seg', 'u32');
   const vec = v === VEC4;
@@ -40,7 +40,6 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     '    let ti = tensorOffset + li;',
     ...(vec ? [] : ['    let r = ti / max(cols, 1u);', '    let c = ti % max(cols, 1u);']),
   ];
-  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
   const scope = phasedScope(t, plan, plan.stages[si]!.at, v, '      ');
   const args = reduces.map((r) => p.insts[r]!.args[0]!);
   emitRoots(scope, [...args, ...stores.map((x) => storeValue.get(x)!)]);
@@ -55,8 +54,8 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     const x = operand(scope, args[k]!, vec);
     if (vec) {
       body.push(`      let m${k} = select(vec4<f32>(${IDENT[fn]}), ${x}, vec4<u32>(li) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(seglen));`);
-      body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, FOLD[fn]!(FOLD[fn]!(`m${k}.x`, `m${k}.y`), FOLD[fn]!(`m${k}.z`, `m${k}.w`)))};`);
-    } else body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, x, 'u.pad0'))};`);
+      body.push(`      acc${k} = ${fold(fn, `acc${k}`, fold(fn, fold(fn, `m${k}.x`, `m${k}.y`), fold(fn, `m${k}.z`, `m${k}.w`)))};`);
+    } else body.push(`      acc${k} = ${fold(fn, `acc${k}`, summand(fn, x, 'u.pad0'))};`);
   });
   for (const target of stores) {
     body.push(`      ${t.tensor(target, v.f, true)}[i] = ${storedExpr(scope, storeValue.get(target)!)};`);
@@ -67,8 +66,7 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     const parts = reduces.map((r) => t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true));
     body.push(...tree(plan.wg, accs, accs.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'u.pad0', 'inSeg'));
   }
-  const name = `s${si}_elems`;
-  return assemble(plan, name, t, uniforms, body, reduces.length);
+  return assemble(plan, `s${si}_elems`, t, uniforms, body, reduces.length);
 }
 
 /** Row sums (`row`: each invocation one block of ROW_BLOCK columns of a row) or column sums (`col`). */
@@ -77,29 +75,18 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
   const t = new KernelText();
   t.bind('segments', 'seg', 'seg', 'u32');
   const byRow = which === 'row';
+  // A row item is block b of row r (nb blocks per row); a column item, block b of column c (mb per column).
+  const [start, block, along] = byRow ? [SEG.rowItemStart, ROW_BLOCK, 'cols'] : [SEG.colItemStart, COL_BLOCK, 'rows'];
   const body: string[] = [
     `  let item = ${invocationIndex(plan.wg)};`,
     `  if (item >= u.${byRow ? 'nrow' : 'ncol'}) { return; }`,
-    ...findSegment('item', byRow ? SEG.rowItemStart : SEG.colItemStart),
-    `  let local = item - seg[sb + ${byRow ? SEG.rowItemStart : SEG.colItemStart}u];`,
+    ...findSegment('item', start),
+    `  let local = item - seg[sb + ${start}u];`,
+    ...(byRow ? [`  let nb = seg[sb + ${SEG.rowBlocks}u];`, '  let r = local / nb;', '  let b = local % nb;']
+      : [`  let mb = (rows + ${COL_BLOCK - 1}u) / ${COL_BLOCK}u;`, '  let b = local / cols;', '  let c = local % cols;']),
+    `  let k0 = b * ${block}u;`,
+    `  let k1 = min(${along}, k0 + ${block}u);`,
   ];
-  if (byRow) {
-    body.push(
-      `  let nb = seg[sb + ${SEG.rowBlocks}u];`,
-      '  let r = local / nb;',
-      '  let b = local % nb;',
-      `  let k0 = b * ${ROW_BLOCK}u;`,
-      `  let k1 = min(cols, k0 + ${ROW_BLOCK}u);`,
-    );
-  } else {
-    body.push(
-      `  let mb = (rows + ${COL_BLOCK - 1}u) / ${COL_BLOCK}u;`,
-      '  let b = local / cols;',
-      '  let c = local % cols;',
-      `  let k0 = b * ${COL_BLOCK}u;`,
-      `  let k1 = min(rows, k0 + ${COL_BLOCK}u);`,
-    );
-  }
   const args = reduces.map((r) => p.insts[r]!.args[0]!);
   reduces.forEach((r, k) => body.push(`  var acc${k} = ${IDENT[p.insts[r]!.name!]};`));
   const scope = phasedScope(t, plan, plan.stages[si]!.at, SCALAR, '    ');
@@ -113,7 +100,7 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
   );
   reduces.forEach((r, k) => {
     const fn = p.insts[r]!.name!;
-    body.push(`    acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, operand(scope, args[k]!, false), 'u.pad0'))};`);
+    body.push(`    acc${k} = ${fold(fn, `acc${k}`, summand(fn, operand(scope, args[k]!, false), 'u.pad0'))};`);
   });
   body.push('  }');
   reduces.forEach((r, k) => {
@@ -131,7 +118,7 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
  * consecutive kernels (dispatches in order see each other's writes), so no kernel exceeds the device limit.
  */
 export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor' }>, nScalars: number): KernelSpec[] {
-  const { p, wg } = plan;
+  const { p, wg, storeValue } = plan;
   const stage = plan.stages[si]!.at;
   const scalar = (id: ValueId) => { const k = plan.scalarIndex.get(id); return k === undefined ? undefined : `gs[grp * ${nScalars}u + ${k}u]`; };
   const scope = (t: KernelText, indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar));
@@ -153,7 +140,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
       if (inst.over === 'row' || inst.over === 'col') {
         const [n, base, idx] = inst.over === 'row' ? ['rowBlocks', 'rowPartStart', 'r'] : ['colBlocks', 'colPartStart', 'c'];
         return [loop(inst.over), `    var a = ${IDENT[fn]};`,
-          `    for (var b = 0u; b < ${n}; b = b + 1u) { a = ${FOLD[fn]!('a', `${part}[${base} + ${idx} * ${n} + b]`)}; }`,
+          `    for (var b = 0u; b < ${n}; b = b + 1u) { a = ${fold(fn, 'a', `${part}[${base} + ${idx} * ${n} + b]`)}; }`,
           `    ${dest} = a;`, '  }', ...barrier];
       }
       return [...foldTree(wg, fn, [strided(wg, fn, 'partCount', `${part}[partStart + k]`)], dest, TEN_ZERO), ...barrier];
@@ -165,7 +152,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
     emitRoots(s, [a]);
     const x = operand(s, a, false);
     if (argSpace === 'row' || argSpace === 'col') {
-      return [...foldTree(wg, fn, [loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, x, TEN_ZERO))};`, '  }'], dest, TEN_ZERO), ...barrier];
+      return [...foldTree(wg, fn, [loop(argSpace), ...s.out, `    a = ${fold(fn, 'a', summand(fn, x, TEN_ZERO))};`, '  }'], dest, TEN_ZERO), ...barrier];
     }
     // A global reduction of a tensor value: this tensor's term.
     return ['  if (lid == 0u) {', ...s.out, `    ${dest} = ${x};`, '  }', ...barrier];
@@ -173,7 +160,6 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
 
   // Small stores: rows, then columns (each invocation computes every value of its index before writing any),
   // then, once every loop has read what it needs, the per-tensor ones.
-  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
   const spaceOf = (x: string) => p.states.find((s) => s.name === x)!.space!;
   const small = (t: KernelText, targets: string[]) => {
     const s = scope(t, '    ');
@@ -220,7 +206,7 @@ function lineOfNarrow(scope: (indent: string) => PhasedScope, loop: (d: 'row' | 
     const s = scope('      ');
     emitRoots(s, [a]);
     return [loop(line), `    var a = ${IDENT[fn]};`, `    for (var ${j} = 0u; ${j} < ${n}; ${j} = ${j} + 1u) {`, ...s.out,
-      `      a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), TEN_ZERO))};`, '    }', `    ${dest} = a;`, '  }'];
+      `      a = ${fold(fn, 'a', summand(fn, operand(s, a, false), TEN_ZERO))};`, '    }', `    ${dest} = a;`, '  }'];
   }
   const s = scope('    ');
   emitRoots(s, [a]);
