@@ -1,6 +1,6 @@
 // The whole compiler as one call: source (or an IR Program) -> passes -> WGSL module.
 import { CompileError, error, hasErrors, type Diagnostic } from './diag.js';
-import { emitModule, rank1Problem, type CodegenOptions, type KernelModule } from './codegen-wgsl/index.js';
+import { emitModule, type CodegenOptions, type KernelModule } from './codegen-wgsl/index.js';
 import type { Program } from './ir/types.js';
 import { verify } from './ir/verify.js';
 import { postOrder } from './ir/walk.js';
@@ -88,8 +88,6 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
   const out = runPipeline(main, entries?.length ? { ...options, keepStates: statesUsedBy(program, entries) } : options);
   diagnostics.push(...out.diagnostics);
   if (hasErrors(out.diagnostics)) throw new CompileError(diagnostics, source, options.file);
-  const rank1Main = rank1Problem(out.program);
-  if (rank1Main) throw new CompileError([...diagnostics, rank1Main], source, options.file);
   const module = emitModule(out.program, options);
   if (main.fallback) {
     // The fallback rule steps the tensors that are not matrices: a module of its own (docs/matrix.md).
@@ -105,8 +103,6 @@ export function compile(input: string | Program, options: CompileOptions = {}): 
       const ep = runPipeline({ ...main, stores: e.stores }, { ...options, dumpAfter: undefined });
       // Warnings about what an entry point leaves alone (states it never reads) are not the user's concern.
       if (hasErrors(ep.diagnostics)) throw new CompileError([...diagnostics, ...ep.diagnostics], source, options.file);
-      const rank1 = rank1Problem(ep.program, e.name);
-      if (rank1) throw new CompileError([...diagnostics, rank1], source, options.file);
       // No guard: an entry point reads no gradient or per-element input for it to check.
       module.entries[e.name] = emitModule(ep.program, { ...options, guard: false });
     }

@@ -65,11 +65,10 @@ function randomCase(index: number): Case {
   for (const name of Object.keys(states)) if (rnd() < 0.8) b.store(name, mix(states[name]!, late()));
   b.store('p', b.op('sub', p, b.op('mul', lr, clamp(late()))));
   const program = b.finish();
-  const rank1 = Object.values(formats).some((f) => f.rank1);
   const options: CompileOptions = {
     blockAbsmax: rnd() < 0.6 ? 'serial' : 'workgroup',
     guard: rnd() < 0.25,
-    fuse: rank1 || rnd() < 0.8, // rank-1 needs the fused step (E0315)
+    fuse: rnd() < 0.8,
   };
   const shapes = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(SHAPES));
   return { program, options, shapes, split: rnd() < 0.25, hypers: { lr: 0.05 + rnd() * 0.1, beta: 0.5 + rnd() * 0.45 } };

@@ -662,29 +662,15 @@ describe('parameter storage and rounding (E0211-E0214)', () => {
   });
 });
 
-describe('rank-1 normalization where it is not implemented (E0315, reported by compile)', () => {
-  it('with row or column values, with entry points, without fusion', () => {
+describe('rank-1 normalization composes with everything (E0315 retired)', () => {
+  it('with row or column values, without vectorization, in entry points, without fusion', () => {
     const rank1 = 'hyper lr = 0.1;\n  state v: q4u(rank1 = 1) = 0;';
-    // With a reduction it compiles (the phased store sweep); with row or column values it does not.
-    expect(compile(body('v = 0.9 * v + g * g;\n    p = p - lr * v / norm(v);', rank1), { file: 'x.opt' }).module.phased).toBeDefined();
-    expect(() => compile(body('v = 0.9 * v + g * g;\n    p = p - lr * v / (1 + row_mean(v));', rank1), { file: 'x.opt' })).toThrow(/E0315.*row or column values/);
-    // An entry point that leaves the rank-1 state alone is fine; one that writes it is not.
-    const withEntry = (stmt: string) => `${body('v = 0.9 * v + g * g;\n    p = p - lr * v;', rank1).replace(/}\s*$/, '')}  update nudge {\n    ${stmt}\n  }\n}\n`;
-    expect(compile(withEntry('p = p + lr;'), { file: 'x.opt' }).module.entries?.nudge).toBeDefined();
-    expect(() => compile(withEntry('v = v * 0.5;\n    p = p - v;'), { file: 'x.opt' })).toThrowErrorMatchingInlineSnapshot(`
-      [CompileError: x.opt:3:3: error[E0315]: state 'v' uses rank-1 normalization, which is not implemented in an entry point (\`update nudge { }\`)
-        |
-      3 |   state v: q4u(rank1 = 1) = 0;
-        |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-        = hint: drop \`rank1 = 1\` (block-wise q4u)]
-    `);
-    expect(() => compile(body('v = 0.9 * v + g * g;\n    p = p - lr * v;', rank1), { file: 'x.opt', fuse: false })).toThrowErrorMatchingInlineSnapshot(`
-      [CompileError: x.opt:3:3: error[E0315]: state 'v' uses rank-1 normalization, which is not implemented without fusion (one kernel per step)
-        |
-      3 |   state v: q4u(rank1 = 1) = 0;
-        |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-        = hint: drop \`rank1 = 1\` (block-wise q4u)]
-    `);
+    const rowCol = compile(body('v = 0.9 * v + g * g;\n    p = p - lr * v / (1 + row_mean(v));', rank1), { file: 'x.opt' });
+    expect(Object.keys(rowCol.module.variants)).toEqual(['1']);
+    expect(compile(body('v = 0.9 * v + g * g;\n    p = p - lr * v / norm(v);', rank1), { file: 'x.opt', vectorize: false }).module.phased).toBeDefined();
+    const withEntry = `${body('v = 0.9 * v + g * g;\n    p = p - lr * v;', rank1).replace(/}\s*$/, '')}  update nudge {\n    v = v * 0.5;\n    p = p - v;\n  }\n}\n`;
+    expect(compile(withEntry, { file: 'x.opt' }).module.entries!.nudge!.variants[4]!.map((k) => k.name)).toEqual(['rank1max', 'fused', 'rank1_v']);
+    expect(compile(body('v = 0.9 * v + g * g;\n    p = p - lr * v;', rank1), { file: 'x.opt', fuse: false }).module.variants[4]!.some((k) => k.name.startsWith('rank1max_'))).toBe(true);
   });
 });
 

@@ -43,11 +43,9 @@ function randomCase(index: number): Case {
   const pf = pick(PARAM_FORMATS);
   b.paramFormat(pf);
   const p = b.param(), g = b.grad();
-  // Rank-1 q4u is located per vec4: programs with it run at width 4, so they keep to per-tensor and global
-  // values (row and column values run at width 1: E0315).
   // m's format cycles through every format (so any 15 programs in a row cover them); v's is random.
   const mFormat = M_FORMATS[index % M_FORMATS.length]!;
-  const flat = mFormat.rank1 === true || rnd() < 0.15;
+  const flat = rnd() < 0.15;
   const formats = { m: mFormat, v: pick(STATE_FORMATS) };
   const elemStates = Object.fromEntries(Object.entries(formats).map(([name, format]) => [name, b.state(name, { format, init: rnd() < 0.5 ? 0 : 0.25 })]));
   // Small states: one per row, per column, per tensor, each present or not.
@@ -102,7 +100,7 @@ function randomCase(index: number): Case {
   const options: CompileOptions = { guard: rnd() < 0.3 };
   if (options.guard) features.add('guard');
   const shapes = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(SHAPES));
-  return { program: b.finish(), options, shapes, vectorize: flat || rnd() < 0.7, hypers: { lr: 0.05 + rnd() * 0.1, beta: 0.5 + rnd() * 0.45 }, features: [...features].sort() };
+  return { program: b.finish(), options, shapes, vectorize: rnd() < 0.7, hypers: { lr: 0.05 + rnd() * 0.1, beta: 0.5 + rnd() * 0.45 }, features: [...features].sort() };
 }
 
 let device: GPUDevice;

@@ -2,7 +2,7 @@
 // element (or one vec4 of elements). Step values arrive through one uniform struct; elem values that cross
 // kernels (unfused schedules only) go through temporaries. Kernels are built with the one kernel builder
 // (kernel.ts), values and state storage as every phased stage emits them (values.ts, state-io.ts).
-import { CompileError, invariant } from '../diag.js';
+import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import type { KernelGroup, Program, ValueId } from '../ir/types.js';
 import { planHost } from './host.js';
@@ -14,7 +14,7 @@ import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.
 import {
   fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, workgroupFor, type StoreMode,
 } from './state-io.js';
-import { rank1Problem, rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
+import { rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
 import { emitValues, storedExpr, type Scope } from './values.js';
 
 export interface CodegenOptions {
@@ -62,8 +62,6 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   if (sched.matrix) return emitMatrixModule(p, { guard: opts.guard });
   // Reductions, per-tensor/row/column values, randomness: the stage plan's kernels (phased.ts).
   if (sched.stages) return emitPhasedModule(p, { workgroupSize: opts.workgroupSize ?? DEFAULTS.workgroupSize, guard: opts.guard, maxStorageBuffers: options.maxStorageBuffers ?? DEFAULTS.maxStorageBuffers });
-  const rank1Error = rank1Problem(p);
-  if (rank1Error) throw new CompileError([rank1Error], '');
 
   // Compressed states need whole blocks inside one workgroup, 4 elements per invocation (vec4 only). An
   // f16/bf16 parameter is one more packed tensor, under the name 'p'. Stochastic rounding keys its bits by
@@ -81,9 +79,11 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const temps = new Set(sched.kernels.flatMap((k, ki) => [...k.insts.flatMap((id) => p.insts[id]!.args), ...k.stores.map((t) => storeValue.get(t)!)]
     .filter((a) => defKernel.has(a) && defKernel.get(a) !== ki)));
 
-  // Rank-1 states the step writes: a maxima sweep before the step and a scale copy after it (rank1.ts).
-  // One it only reads gets neither: copying its (empty) maxima over its scales would zero them.
+  // Rank-1 states the step writes: a maxima sweep before the kernel that stores them and a scale copy after
+  // the step (rank1.ts). One it only reads gets neither: copying its (empty) maxima over its scales would
+  // zero them.
   const rank1Stored = [...codecs].filter(([name, c]) => c.rank1 && p.stores.some((st) => st.target === name));
+  const maxima = (k: KernelGroup) => k.stores.some((x) => codecs.get(x)?.rank1);
   const blocks = [...codecs.values()].map((c) => c.block ?? 0);
   // A tile of whole blocks of every scaled state (block sizes are powers of two: the largest is a multiple
   // of the others).
@@ -94,8 +94,10 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const ctx: EmitCtx = { p, fieldOf, temps, uniforms, workgroupSize, guard: opts.guard, coop, tile, ...storage };
   const variant = (v: VecTypes) => [
     ...(opts.guard ? [guardKernel(p, v, { title: title('guard', v), wg: workgroupSize, uniforms })] : []),
-    ...(rank1Stored.length ? [emitKernel(ctx, { ...sched.kernels[0]!, name: 'rank1max' }, v, 'max')] : []),
-    ...sched.kernels.map((k) => emitKernel(ctx, k, v)),
+    ...sched.kernels.flatMap((k) => [
+      ...(maxima(k) ? [emitKernel(ctx, { ...k, name: sched.kernels.length > 1 ? `rank1max_${k.name}` : 'rank1max' }, v, 'max')] : []),
+      emitKernel(ctx, k, v),
+    ]),
     ...rank1Stored.map(([name, c]) => rank1FinalizeKernel(p.name, c, name, opts.guard)),
   ];
   return {

@@ -19,8 +19,9 @@ export const ELEMS_PER_INVOCATION = 8;
 export const COL_BLOCK = 32;
 
 export const IDENT: Record<string, string> = { sum: '0.0', max: 'optc_neg_inf(lid)', min: 'optc_pos_inf(lid)' };
-/** `a` and `b` folded by reduction `fn`, spelled as the IR op would be. */
-export const fold = (fn: string, a: string, b: string) => wgslOp[fn === 'sum' ? 'add' : (fn as 'max' | 'min')]!([a, b], SCALAR);
+/** Each reduction's fold of two values, spelled as the IR op is (wgsl.ts). */
+export const FOLD: Record<string, (a: string, b: string) => string> = Object.fromEntries((['sum', 'max', 'min'] as const)
+  .map((fn) => [fn, (a: string, b: string) => wgslOp[fn === 'sum' ? 'add' : fn]!([a, b], SCALAR)]));
 
 /** Every stage kernel reads the plan; its storage (`codecs`) is decoded by every sweep, encoded by the store sweep. */
 export interface Plan extends ModuleCtx {
@@ -41,8 +42,11 @@ export interface Plan extends ModuleCtx {
 
 // ---- the phased scope ------------------------------------------------------------------------------
 
-/** A scope of a phased kernel: values of stage `stage`; `located`: rank-1 cursors placed at vec4 `i`. */
-export interface PhasedScope extends Scope { plan: Plan; stage: number; located: Set<string> }
+/**
+ * A scope of a phased kernel: values of stage `stage`; `located`: rank-1 states whose cursor is placed, each
+ * with the lane of it that `i` is (0: placed at `i` by this scope; k: lane k of an enclosing walk's vec4).
+ */
+export interface PhasedScope extends Scope { plan: Plan; stage: number; located: Map<string, number> }
 
 /** A scope reading leaves, finished reductions, small states and `rand` draws; step values from the uniform unless `stepRef`. */
 export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecTypes, indent: string, stepRef = uniformRef(plan.p, plan.fieldOf)): PhasedScope {
@@ -51,7 +55,7 @@ export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecType
     const op = p.insts[id]!.op, m = info.materialized.get(id);
     return LEAF_OPS.has(op) || op === 'reduce' || op === 'rand' || (m !== undefined && m < stage);
   };
-  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => loadExpr(s, id), names: new Map(), out: [], indent, located: new Set() };
+  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => loadExpr(s, id), names: new Map(), out: [], indent, located: new Map() };
   return s;
 }
 
@@ -109,14 +113,17 @@ function readExpr(s: PhasedScope, id: ValueId): string {
 }
 
 /**
- * Places a rank-1 state's scale cursor at vec4 `i` in this scope (once), binding its scales and table for
- * `pass` (the maxima sweep folds into them atomically). Vec4 kernels only: rank-1 programs run at width 4.
+ * Places a rank-1 state's scale cursor at `i` (a vec4, or at width 1 an element) in this scope unless it is
+ * placed, binding its scales and table for `pass` (the maxima sweep folds into them atomically); returns
+ * the lane of the cursor that `i` is.
  */
-export function locateRank1(s: PhasedScope, target: string, pass: Rank1Pass): void {
+export function locateRank1(s: PhasedScope, target: string, pass: Rank1Pass): number {
   s.t.bindRank1(target, s.plan.codecs.get(target)!, pass);
-  if (s.located.has(target)) return;
-  s.located.add(target);
-  s.out.push(...rank1LocateOnce(target, 'i').map((l) => `${s.indent}${l.trimStart()}`));
+  if (!s.located.has(target)) {
+    s.located.set(target, 0);
+    s.out.push(...rank1LocateOnce(target, 'i', s.v === VEC4 ? 4 : 1).map((l) => `${s.indent}${l.trimStart()}`));
+  }
+  return s.located.get(target)!;
 }
 
 /**
@@ -137,7 +144,7 @@ export function tree(wg: number, fns: string[], accs: string[], dests: string[],
     '  workgroupBarrier();',
     `  for (var s = ${firstLevel(wg, zero)}; s > 0u; s = s >> 1u) {`,
     '    if (lid < s) {',
-    ...fns.map((fn, k) => `      red${k}[lid] = ${fold(fn, `red${k}[lid]`, `red${k}[lid + s]`)};`),
+    ...fns.map((fn, k) => `      red${k}[lid] = ${FOLD[fn]!(`red${k}[lid]`, `red${k}[lid + s]`)};`),
     '    }',
     '    workgroupBarrier();',
     '  }',
@@ -169,7 +176,7 @@ export function packed<T>(max: number, parts: T[], make: (parts: T[], suffix: st
 }
 
 /** Folds `item` (of `k`) into `a` for k = lid, lid + wg, ... below `count`. */
-export const strided = (wg: number, fn: string, count: string, item: string) => `  for (var k = lid; k < ${count}; k = k + ${wg}u) { a = ${fold(fn, 'a', item)}; }`;
+export const strided = (wg: number, fn: string, count: string, item: string) => `  for (var k = lid; k < ${count}; k = k + ${wg}u) { a = ${FOLD[fn]!('a', item)}; }`;
 
 /**
  * A phased kernel, with `trees` workgroup arrays `red0` .. for its reductions. Under the guard every kernel

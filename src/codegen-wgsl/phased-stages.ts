@@ -10,7 +10,7 @@ import { identPart, invocationIndex, SCALAR, summand, VEC4, WORKGROUP_INDEX, typ
 import { KernelText, stepRef } from './kernel.js';
 import { operand, storedExpr } from './values.js';
 import {
-  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, fold, foldTree, IDENT, packed, phasedScope, ROW_BLOCK, smallIndex, strided, tree,
+  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, foldTree, IDENT, packed, phasedScope, ROW_BLOCK, smallIndex, strided, tree,
   type Plan, type PhasedScope,
 } from './phased-kernel.js';
 
@@ -54,8 +54,8 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     const x = operand(scope, args[k]!, vec);
     if (vec) {
       body.push(`      let m${k} = select(vec4<f32>(${IDENT[fn]}), ${x}, vec4<u32>(li) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(seglen));`);
-      body.push(`      acc${k} = ${fold(fn, `acc${k}`, fold(fn, fold(fn, `m${k}.x`, `m${k}.y`), fold(fn, `m${k}.z`, `m${k}.w`)))};`);
-    } else body.push(`      acc${k} = ${fold(fn, `acc${k}`, summand(fn, x, 'u.pad0'))};`);
+      body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, FOLD[fn]!(FOLD[fn]!(`m${k}.x`, `m${k}.y`), FOLD[fn]!(`m${k}.z`, `m${k}.w`)))};`);
+    } else body.push(`      acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, x, 'u.pad0'))};`);
   });
   for (const target of stores) {
     body.push(`      ${t.tensor(target, v.f, true)}[i] = ${storedExpr(scope, storeValue.get(target)!)};`);
@@ -100,7 +100,7 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
   );
   reduces.forEach((r, k) => {
     const fn = p.insts[r]!.name!;
-    body.push(`    acc${k} = ${fold(fn, `acc${k}`, summand(fn, operand(scope, args[k]!, false), 'u.pad0'))};`);
+    body.push(`    acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, operand(scope, args[k]!, false), 'u.pad0'))};`);
   });
   body.push('  }');
   reduces.forEach((r, k) => {
@@ -140,7 +140,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
       if (inst.over === 'row' || inst.over === 'col') {
         const [n, base, idx] = inst.over === 'row' ? ['rowBlocks', 'rowPartStart', 'r'] : ['colBlocks', 'colPartStart', 'c'];
         return [loop(inst.over), `    var a = ${IDENT[fn]};`,
-          `    for (var b = 0u; b < ${n}; b = b + 1u) { a = ${fold(fn, 'a', `${part}[${base} + ${idx} * ${n} + b]`)}; }`,
+          `    for (var b = 0u; b < ${n}; b = b + 1u) { a = ${FOLD[fn]!('a', `${part}[${base} + ${idx} * ${n} + b]`)}; }`,
           `    ${dest} = a;`, '  }', ...barrier];
       }
       return [...foldTree(wg, fn, [strided(wg, fn, 'partCount', `${part}[partStart + k]`)], dest, TEN_ZERO), ...barrier];
@@ -152,7 +152,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
     emitRoots(s, [a]);
     const x = operand(s, a, false);
     if (argSpace === 'row' || argSpace === 'col') {
-      return [...foldTree(wg, fn, [loop(argSpace), ...s.out, `    a = ${fold(fn, 'a', summand(fn, x, TEN_ZERO))};`, '  }'], dest, TEN_ZERO), ...barrier];
+      return [...foldTree(wg, fn, [loop(argSpace), ...s.out, `    a = ${FOLD[fn]!('a', summand(fn, x, TEN_ZERO))};`, '  }'], dest, TEN_ZERO), ...barrier];
     }
     // A global reduction of a tensor value: this tensor's term.
     return ['  if (lid == 0u) {', ...s.out, `    ${dest} = ${x};`, '  }', ...barrier];
@@ -206,7 +206,7 @@ function lineOfNarrow(scope: (indent: string) => PhasedScope, loop: (d: 'row' | 
     const s = scope('      ');
     emitRoots(s, [a]);
     return [loop(line), `    var a = ${IDENT[fn]};`, `    for (var ${j} = 0u; ${j} < ${n}; ${j} = ${j} + 1u) {`, ...s.out,
-      `      a = ${fold(fn, 'a', summand(fn, operand(s, a, false), TEN_ZERO))};`, '    }', `    ${dest} = a;`, '  }'];
+      `      a = ${FOLD[fn]!('a', summand(fn, operand(s, a, false), TEN_ZERO))};`, '    }', `    ${dest} = a;`, '  }'];
   }
   const s = scope('    ');
   emitRoots(s, [a]);

@@ -11,13 +11,13 @@
 // `origins` table, its rows, columns and row/column bases from the tensor table, and reduction results,
 // small states, `dim` and `rand` read through the same loads as every other phased kernel.
 //
-// Programs with row or column values run at width 1: a vec4 may straddle rows, so each of its 4 lanes is
-// computed on its own (in a block of its own, with its own `i`, `ti`, `r`, `c`) and the lanes meet in a
+// Programs with row or column values (or compiled without vectorization) run at width 1: a vec4 may
+// straddle rows, so each of its 4 lanes is computed on its own (in a block of its own, with its own `i`, `ti`, `r`, `c`) and the lanes meet in a
 // vec4 for the encoder. Elements past a tensor's end (padding lanes) are computed but never written:
 // codes there are 0, as the CPU quantizer pads, and f32 targets keep what they hold.
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
-import type { Rank1Pass } from './rank1.js';
+import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { KernelText } from './kernel.js';
 import { assemble, emitRoots, locateRank1, phasedScope, type Plan } from './phased-kernel.js';
 import { LANE_GROUP, storeAll, tileWalks, validLanes } from './state-io.js';
@@ -64,8 +64,12 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
     values.push('  let i = j;', '  let ti = tiv;', ...scope.out, ...stores.map((x) => `  let ${y(x)} = ${storedExpr(scope, storeValue.get(x)!)};`));
   } else {
     values.push(...stores.map((x) => `  var ${y(x)}: vec4<f32>;`));
+    // Rank-1 targets encode (or fold maxima) through a cursor at vec4 j, which lane k decodes them with.
+    const located = stores.filter((x) => plan.codecs.get(x)?.rank1);
+    for (const x of located) { t.bindRank1(x, plan.codecs.get(x)!, pass); values.push(...rank1LocateOnce(x, 'j')); }
     for (let k = 0; k < 4; k++) {
       const scope = phasedScope(t, plan, stage, SCALAR, '    ');
+      for (const x of located) scope.located.set(x, k);
       emitRoots(scope, roots);
       values.push('  {', `    let i = e0 + ${k}u;`, `    let ti = tiv + ${k}u;`, '    let r = ti / max(cols, 1u);', '    let c = ti % max(cols, 1u);',
         ...scope.out, ...stores.map((x) => `    ${y(x)}[${k}] = ${storedExpr(scope, storeValue.get(x)!)};`), '  }');

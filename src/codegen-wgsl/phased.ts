@@ -86,17 +86,13 @@ export function emitPhasedModule(p: Program, options: { workgroupSize: number; g
     });
     return { kernels, dispatches };
   };
-  // Rank-1 states are located per vec4 (rank1.ts): such modules run at width 4 only, as fused ones with
-  // compressed state do.
-  const rank1Only = [...codecs.values()].some((c) => c.rank1);
-  invariant(!rank1Only || sched.vectorWidth === 4, () => `phased codegen: rank-1 state at width 1 (splitPhases reports E0315)\n${printIR(p)}`);
-  const scalarVariant = rank1Only ? undefined : variant(SCALAR);
+  const scalarVariant = variant(SCALAR);
   const vec = sched.vectorWidth === 4 ? variant(VEC4) : undefined;
 
   const reductions = p.insts.flatMap((inst, id) => (inst.op === 'reduce'
     ? [{ name: `r${id}`, fn: inst.name as 'sum', over: inst.over!, fromElem: p.insts[inst.args[0]!]!.space === 'elem' }] : []));
   const phased: PhasedInfo = {
-    dispatches: (scalarVariant ?? vec)!.dispatches,
+    dispatches: scalarVariant.dispatches,
     reductions,
     smallStates: p.states.filter((s) => s.space === 'tensor' || s.space === 'row' || s.space === 'col')
       .map((s) => ({ name: s.name, space: s.space as 'tensor', keepOld: keepOld.has(s.name) })),
@@ -112,7 +108,7 @@ export function emitPhasedModule(p: Program, options: { workgroupSize: number; g
     host,
     uniforms,
     temps: [],
-    variants: { ...(scalarVariant ? { 1: scalarVariant.kernels } : {}), ...(vec ? { 4: vec.kernels } : {}) },
+    variants: { 1: scalarVariant.kernels, ...(vec ? { 4: vec.kernels } : {}) },
     guard: plan.guard,
     phased,
   };

@@ -1,4 +1,4 @@
-// Rank-1 normalization of q4u states inside the fused step (Li et al. 2023, §4.2; docs/formats.md).
+// Rank-1 normalization of q4u states (Li et al. 2023, §4.2; docs/formats.md), in every kind of step.
 //
 // Element e of a tensor is encoded with the min over the tensor's axes of the absmax of the *new* values
 // across the other axes (rank 0 and 1: one axis of blocks). Those maxima span the whole tensor, and a
@@ -15,8 +15,11 @@
 //   rank1_<s>  one dispatch per state over its scale slots: stored = flush(max), max = 0 for the next step.
 //
 // The old scales must stay readable until every chunk's main kernel has run, which is why the copy is a
-// third sweep rather than a write in the main kernel. Phased programs (src/codegen-wgsl/phased-store.ts) run
-// the same three around their last element sweep: a maxima sweep, the store sweep, the copy.
+// third sweep rather than a write in the main kernel. Unfused steps run a maxima sweep before each kernel
+// that stores a rank-1 state (it reads the temporaries the kernels before it wrote); phased programs
+// (src/codegen-wgsl/phased-store.ts) run the three around their last element sweep: a maxima sweep, the
+// store sweep, the copy; entry points (`update NAME { }`) are steps of their own and do the same. Cursors
+// work at either width: at width 1 a group is one element.
 //
 // Where an element finds its scales: a per-chunk, per-state table (u32 words):
 //   header  [pieces, scale slots of the state (all tensors), 0, 0]
@@ -25,8 +28,6 @@
 //   axes    R1_AXIS words each: [dim, stride, base]; element et of the tensor reads slot
 //           base + (et / stride) % dim (formats' `rank1Layout`, with base offset by the tensor's first slot).
 // Pieces start at multiples of 64 elements (LANE_GROUP), so the 4 elements of an invocation share one piece.
-import { error, type Diagnostic } from '../diag.js';
-import type { Program } from '../ir/types.js';
 import type { KernelSpec } from './manifest.js';
 import type { StateCodec } from './state-io.js';
 import { identPart, invocationIndex } from './wgsl.js';
@@ -39,24 +40,6 @@ export const R1_AXIS = 3;
 
 /** Which sweep a fused kernel is emitted for: the maxima (`max`) or the step itself (`encode`). */
 export type Rank1Pass = 'max' | 'encode';
-
-/**
- * Rank-1 states need the one fused kernel of a step: anything else is a diagnostic. `entry` names the
- * entry point (`update NAME { }`) that `p` is compiled for: entry points run without the maxima sweep, so
- * they may not read or write a rank-1 state.
- */
-export function rank1Problem(p: Program, entry?: string): Diagnostic | undefined {
-  const names = new Set(p.states.filter((s) => s.format.rank1).map((s) => s.name));
-  const used = entry === undefined ? [...names]
-    : [...names].filter((n) => p.stores.some((st) => st.target === n) || p.insts.some((i) => i.op === 'state' && i.name === n));
-  if (!used.length) return undefined;
-  // Phased programs (stages) run rank-1 states through their store sweep (phased-store.ts).
-  const why = entry !== undefined ? `in an entry point (\`update ${entry} { }\`)`
-    : !p.schedule?.stages && (p.schedule?.kernels.length ?? 1) !== 1 ? 'without fusion (one kernel per step)' : undefined;
-  if (!why) return undefined;
-  const s = p.states.find((x) => x.name === used[0])!;
-  return error('E0315', `state '${s.name}' uses rank-1 normalization, which is not implemented ${why}`, s.span, 'drop `rank1 = 1` (block-wise q4u)');
-}
 
 /** WGSL names of a rank-1 state: its identifier part, codes, scales [stored | new maxima] and table. */
 export const vars = (state: string) => {
@@ -173,49 +156,53 @@ ${lanes.slice(2).map((l) => `    r1_fold_${t}(h + s.${l}, bits);`).join('\n')}
 }
 
 /**
- * Statements locating chunk elements 4j..4j+3 in their tensor: the piece, the element index `r1et` of the
- * first, and each lane's slots `r1sl<k>`. `decl` goes before a walk over consecutive vec4s (a zero `end`
- * opens the cursor at the first), `each` inside it; the cursor moves on by the 4 elements.
+ * Statements locating chunk elements w*j .. w*j+w-1 (`width` w: 4, or 1 in scalar kernels) in their
+ * tensor: the piece, the element index `r1et` of the first, and each lane's slots `r1sl<k>`. `decl` goes
+ * before a walk over consecutive groups (a zero `end` opens the cursor at the first), `each` inside it;
+ * the cursor moves on by the w elements.
  */
-export function rank1Locate(state: string, j: string): { decl: string[]; each: string[] } {
+export function rank1Locate(state: string, j: string, width: 1 | 4 = 4): { decl: string[]; each: string[] } {
   const { t } = vars(state);
   const ax = `r1ax_${t}`, cur = `r1c_${t}`;
   return {
     decl: [`  var ${ax}: R1Piece_${t};`, `  var ${cur}: R1At_${t};`],
     each: [
-      `  let r1e0_${t} = ${j} * 4u;`,
+      `  let r1e0_${t} = ${j} * ${width}u;`,
       `  if (r1e0_${t} >= ${ax}.end) { ${ax} = r1_open_${t}(r1e0_${t}); ${cur} = r1_at_${t}(${ax}, r1e0_${t} + ${ax}.off); }`,
       `  let r1et_${t} = r1e0_${t} + ${ax}.off;`,
       `  let r1sl0_${t} = ${cur}.slot;`,
-      ...[1, 2, 3, 4].flatMap((k) => [`  ${k === 1 ? 'var ' : ''}r1n_${t} = r1_next_${t}(${ax}, ${k === 1 ? cur : `r1n_${t}`});`, ...(k < 4 ? [`  let r1sl${k}_${t} = r1n_${t}.slot;`] : [])]),
+      ...Array.from({ length: width }, (_, n) => n + 1).flatMap((k) => [`  ${k === 1 ? 'var ' : ''}r1n_${t} = r1_next_${t}(${ax}, ${k === 1 ? cur : `r1n_${t}`});`, ...(k < width ? [`  let r1sl${k}_${t} = r1n_${t}.slot;`] : [])]),
       `  ${cur} = r1n_${t};`,
     ],
   };
 }
 
 /**
- * `rank1Locate` for one vec4 on its own (phased kernels, whose loops jump between vec4s): the cursor is
- * opened at vec4 `j` where it is declared. (A `var` without initializer inside a loop is not reset each
+ * `rank1Locate` for one group on its own (phased kernels, whose loops jump between groups): the cursor is
+ * opened at group `j` where it is declared. (A `var` without initializer inside a loop is not reset each
  * iteration on every compiler: found in a phased norm sweep, whose second round kept the first's cursor.)
  */
-export function rank1LocateOnce(state: string, j: string): string[] {
+export function rank1LocateOnce(state: string, j: string, width: 1 | 4 = 4): string[] {
   const { t } = vars(state);
-  const at = rank1Locate(state, j);
-  return [`  var r1ax_${t} = r1_open_${t}(${j} * 4u);`, `  var r1c_${t} = r1_at_${t}(r1ax_${t}, ${j} * 4u + r1ax_${t}.off);`, ...at.each];
+  const at = rank1Locate(state, j, width);
+  return [`  var r1ax_${t} = r1_open_${t}(${j} * ${width}u);`, `  var r1c_${t} = r1_at_${t}(r1ax_${t}, ${j} * ${width}u + r1ax_${t}.off);`, ...at.each];
 }
 
-/** The scale of lane k of the located vec4: stored (`half` 0) or new (the maxima). */
+/** The scale of lane k of the located group: stored (`half` 0) or new (the maxima). */
 function laneScale(state: string, k: number, half: string): string {
   const { t } = vars(state);
   return `r1_scale_${t}(r1ax_${t}, r1sl${k}_${t}, r1et_${t} + ${k}u, ${half})`;
 }
 
-/** A vec4<f32> expression decoding elements 4j..4j+3 with the stored scales. */
-export function rank1Decode(c: StateCodec, state: string, j: string): string {
+/**
+ * Decoding with the stored scales: at width 4 the located vec4 `j` (a vec4<f32>), at width 1 element `j`,
+ * lane `lane` of the located group (an f32).
+ */
+export function rank1Decode(c: StateCodec, state: string, j: string, width: 1 | 4 = 4, lane = 0): string {
   const v = vars(state);
   const P = c.info.name;
-  const w = `${v.codes}[${j} / 2u]`;
-  return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, (${j} % 2u) * 4u + ${k}u, ${laneScale(state, k, '0u')})`).join(', ')})`;
+  if (width === 1) return `${P}_decode(${v.codes}[${j} / 8u], ${j} % 8u, ${laneScale(state, lane, '0u')})`;
+  return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${v.codes}[${j} / 2u], (${j} % 2u) * 4u + ${k}u, ${laneScale(state, k, '0u')})`).join(', ')})`;
 }
 
 /** Lane k's code of `x_<state>` with the new maxima (the second half of the scale buffer). */

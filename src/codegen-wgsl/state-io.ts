@@ -197,7 +197,7 @@ export interface SerialStore {
  * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0. A
  * rank-1 state encodes with its new maxima (rank1.ts): no absmax walk. `count`: the chunk's vec4s.
  */
-function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
+export function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
   const tag = identPart(target);
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
@@ -237,17 +237,18 @@ function serialStore(c: StateCodec, x: string, codes: string, scales: string, ta
 /**
  * The storage table, loads: the value before the step of an elem state or of `p` at `index` (an element,
  * or a vec4 at width 4): f32 as stored, or decoded. A rank-1 state decodes with the scales of a cursor
- * that `locate` places first (rank1.ts), its bindings for the kernel's `pass`.
+ * that `locate` places first (rank1.ts), its bindings for the kernel's `pass`; `locate` returns the lane
+ * of the cursor that `index` is (width 1).
  */
-export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target: string, v: VecTypes, index: string, pass: Rank1Pass, locate?: () => void): string {
+export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target: string, v: VecTypes, index: string, pass: Rank1Pass, locate?: () => number): string {
   const codec = codecs.get(target);
   const buf = t.tensor(target, codec ? 'u32' : v.f);
   if (!codec) return `${buf}[${index}]`;
   t.codecs.add(codec);
   if (codec.rank1) {
     t.bindRank1(target, codec, pass);
-    locate?.();
-    return rank1Decode(codec, target, index);
+    const lane = locate?.() ?? 0;
+    return rank1Decode(codec, target, index, v === VEC4 ? 4 : 1, lane);
   }
   const scales = t.scales(target, codec);
   return v === VEC4 ? decodeVec4(codec, buf, scales, index) : decodeScalar(codec, buf, scales, index);
@@ -301,7 +302,6 @@ function storeCoded(t: KernelText, codec: StateCodec, target: string, x: string,
  * walk opens with (rank-1 cursors, rank1.ts, placed at j0 by each walk).
  */
 export function tileWalks(o: { index: string; per: number; count: string; head?: string[]; each: string[]; serial: SerialStore[]; writes: string[]; cursors?: string[] }): string[] {
-  const { serial } = o;
   const loop = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...o.each, ...lines].map((l) => `  ${l}`), '  }'];
   const walk = (lines: string[]) => (o.cursors?.length ? ['  {', ...[...o.cursors, ...loop(lines)].map((l) => `  ${l}`), '  }'] : loop(lines));
   return [
@@ -309,10 +309,17 @@ export function tileWalks(o: { index: string; per: number; count: string; head?:
     `  if (j0 >= ${o.count}) { return; }`,
     `  let j1 = min(j0 + ${o.per}u, ${o.count});`,
     ...(o.head ?? []),
+    ...serialWalks(o.serial, walk, o.writes),
+  ];
+}
+
+/** A serial-block body around its two walks over the tile (`walk`): see `tileWalks`. */
+export function serialWalks(serial: SerialStore[], walk: (lines: string[]) => string[], writes: string[]): string[] {
+  return [
     ...serial.flatMap((st) => st.decl),
     ...(serial.some((st) => st.absmax.length) ? walk(serial.flatMap((st) => st.absmax)) : []),
     ...serial.flatMap((st) => st.mid),
-    ...walk(o.writes),
+    ...walk(writes),
     ...serial.flatMap((st) => st.finish),
   ];
 }

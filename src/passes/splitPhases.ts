@@ -80,16 +80,7 @@ export function analyzePhases(p: Program): PhaseInfo {
 export const splitPhases: Pass = (p, ctx) => {
   if (!needsPhases(p)) return p;
   // Compressed state and f16/bf16 parameters are decoded by every sweep and encoded by the last one
-  // (src/codegen-wgsl/phased-store.ts). Rank-1 scales are located per vec4 (codegen-wgsl/rank1.ts), so a
-  // rank-1 state needs the program to run at width 4: row and column values (indexed per lane) or
-  // `vectorize: false` run at width 1.
-  const rowCol = p.insts.some((i) => i.space === 'row' || i.space === 'col') || p.states.some((s) => s.space === 'row' || s.space === 'col');
-  for (const s of p.states) {
-    if (s.format.rank1 && (rowCol || !ctx.options.vectorize)) {
-      ctx.diagnostics.push(error('E0315', `state '${s.name}' uses rank-1 normalization, which is not implemented yet in optimizers with row or column values${ctx.options.vectorize ? '' : ' or without vectorization'}`,
-        s.span, 'drop `rank1 = 1` (block-wise q4u)'));
-    }
-  }
+  // (src/codegen-wgsl/phased-store.ts), at either width.
   return withSchedule(p, { kernels: [], stages: planStages(p), phases: phaseFacts(analyzePhases(p)) });
 };
 

@@ -80,12 +80,7 @@ export abstract class CheckpointIO extends TensorIO {
   }
 
   /** How parameter `name` is stored (undefined: f32). */
-  protected paramFormatOf(_name: string): StateFormat | undefined { return this.module.param; }
-
-  /** The shape of a state of one tensor: the parameter's, or a small state's own ([len]). */
-  stateShape(state: string, name: string): number[] {
-    return this.phased?.isSmall(state) ? this.phased.smallShape(state, name) : this.shapes.get(name)!;
-  }
+  private paramFormatOf(name: string): StateFormat | undefined { return (this.holder(name) ?? this).module.param; }
 
   /**
    * Every state tensor a checkpoint holds, with its dtype and shape (and with `read`, its data): per tensor

@@ -208,8 +208,8 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
   alloc.begin();
   const flag = module.guard ? device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'skip' }) : undefined;
   const phased = module.phased ? new PhasedRunner(device, module, shapes, (n) => groupOf.get(n) ?? 0, bufs, groupInits) : undefined;
-  const entryRunner = module.entries ? new EntryRunner(device, module.entries, shapes, (n) => groupOf.get(n) ?? 0, bufs) : undefined;
   const rank1 = [...codecs.values()].some((c) => c?.rank1) ? new Rank1Runner(device, module, shapes, bufs) : undefined;
+  const entryRunner = module.entries ? new EntryRunner(device, module.entries, shapes, (n) => groupOf.get(n) ?? 0, bufs, rank1) : undefined;
   alloc.end();
   return { shapes, groupOf, groupHypers, groupInits, pipes, ...(flag ? { flag } : {}), ...(phased ? { phased } : {}), ...(entryRunner ? { entries: entryRunner } : {}), ...(rank1 ? { rank1 } : {}) };
 }

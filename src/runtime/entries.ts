@@ -9,19 +9,20 @@ import { pipelines, type ChunkBuffers } from './chunks.js';
 import { Dispatcher, type DispatchChunk } from './dispatch.js';
 import { MissingScalarError, UnsupportedError } from './errors.js';
 import { PHASED_KINDS, PhasedRunner } from './phased.js';
+import type { Rank1Runner } from './rank1.js';
 
 /** An entry point bound to the chunks: what records a call, and what releases its own buffers. */
 interface Prepared { encode(pass: GPUComputePassEncoder, hostVals: number[][], t: number): void; dispose(): void }
 
-/** What an entry point may bind of a chunk: its uniform, parameter and per-element states, and phased tables. */
-const ENTRY_KINDS: ReadonlySet<string> = new Set(['uniform', 'param', 'state', 'scales', 'lanes', 'origins', ...PHASED_KINDS]);
+/** What an entry point may bind of a chunk: its uniform, parameter and per-element states (rank-1 scales too), and phased tables. */
+const ENTRY_KINDS: ReadonlySet<string> = new Set(['uniform', 'param', 'state', 'scales', 'lanes', 'origins', 'r1scales', 'r1table', ...PHASED_KINDS]);
 
 export class EntryRunner {
   private readonly prepared = new Map<string, Promise<Prepared>>();
 
   constructor(private readonly device: GPUDevice, private readonly entries: Record<string, KernelModule>,
     private readonly shapes: Map<string, number[]>, private readonly groupOf: (name: string) => number,
-    private readonly chunks: ChunkBuffers[]) {}
+    private readonly chunks: ChunkBuffers[], private readonly rank1?: Rank1Runner) {}
 
   get names(): string[] { return Object.keys(this.entries); }
 
@@ -66,11 +67,13 @@ export class EntryRunner {
       chunk: c.chunk, width: this.width(m, c), uniform: this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }),
     }));
     const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, Array.from({ length: groupCount }, () => ({}))) : undefined;
-    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, own };
+    const { rank1 } = this;
+    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, rank1, own };
     const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
-    const run = new Dispatcher(this.device, m, own, pipes, phased);
+    // An entry point that writes a rank-1 state runs its maxima sweep and scale copy as a step does (rank1.ts).
+    const run = new Dispatcher(this.device, m, own, pipes, phased, rank1 && ((state, wg) => rank1.finalizeGroups(state, wg)));
     return {
-      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, (ci) => groups[ci]!),
+      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, groups),
       dispose: () => { for (const c of own) c.uniform.destroy(); phased?.dispose(); },
     };
   }

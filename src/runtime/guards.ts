@@ -7,10 +7,11 @@
 // - allocation: buffers are created inside out-of-memory and validation error scopes; a failure releases
 //   everything the call made and throws AllocationError naming the tensor;
 // - caller buffers: usage flags are checked at once; the device a buffer belongs to can only be checked by
-//   the device, so each new buffer is probed once (a bind group or a copy inside an error scope), and every
-//   step that touches a caller's buffer is submitted inside a validation scope (the caller may also have
-//   destroyed it since): a refused step ran nothing, so the step count is rolled back and parameters and
-//   state are as they were.
+//   the device, so each new buffer is probed once (a bind group or a copy inside an error scope), and a
+//   step that touches a caller's buffer is submitted inside a validation scope until the buffer has passed
+//   one (the caller may also have destroyed it since): a refused step ran nothing, so the step count is
+//   rolled back and parameters and state are as they were. A buffer that passed stays trusted, with no
+//   scope and no round trip, while it is unmapped and its destroy() has not been called (wrapped to tell).
 // Error scopes are a per-device stack shared by all callers, so every scope here is pushed and popped within
 // one synchronous stretch of code; only the results are awaited.
 
@@ -65,10 +66,10 @@ function lostError(device: GPUDevice, info: LostInfo, context: string): DeviceLo
     'create a new device and optimizer, and load the last checkpoint');
 }
 
-/** Throws DeviceLostError if `device` is known to be lost. `context` says what was being done. */
-export function checkDevice(device: GPUDevice, context: string): void {
+/** Throws DeviceLostError if `device` is known to be lost. `context()` says what was being done. */
+export function checkDevice(device: GPUDevice, context: () => string): void {
   const info = lostDevices.get(device);
-  if (info) throw lostError(device, info, context);
+  if (info) throw lostError(device, info, context());
 }
 
 /**
@@ -203,6 +204,23 @@ export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): 
   });
 }
 
+/**
+ * Caller buffers by what is known of them: 'watched' (destroy() wrapped), the device a scoped submit used
+ * them on without error (trusted there), or 'destroyed'. WebGPU cannot say whether a buffer was destroyed,
+ * so the buffer's own destroy() tells; one destroyed through the prototype is missed, as it would be by
+ * any object-level check, and a buffer whose destroy() cannot be wrapped is never trusted.
+ */
+const trust = new WeakMap<GPUBuffer, GPUDevice | 'watched' | 'destroyed'>();
+
+function watchDestroy(b: GPUBuffer): void {
+  if (trust.has(b)) return;
+  const destroy = b.destroy;
+  try {
+    Object.defineProperty(b, 'destroy', { configurable: true, writable: true, value(this: GPUBuffer) { trust.set(b, 'destroyed'); return destroy.call(this); } });
+    trust.set(b, 'watched');
+  } catch { /* not extensible: every step that uses it stays scoped */ }
+}
+
 /** The BufferError for `b`, given the device's message about it. */
 function bufferProblem(b: CallerBuffer, message: string): BufferError {
   const why = /associated with|cannot be used with/i.test(message) ? 'belongs to another GPUDevice'
@@ -216,10 +234,18 @@ function bufferProblem(b: CallerBuffer, message: string): BufferError {
  * device; resolves to the error that made the device refuse the step, or undefined. A refused step ran
  * nothing. With no caller buffers nothing is checked and undefined is returned at once.
  */
-export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[], what: string,
+export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[], what: () => string,
   encode: () => void): Promise<OptcRuntimeError | undefined> | undefined {
-  if (callers.length === 0) { encode(); return undefined; }
+  // The scope's answer costs a round trip to the device, on lavapipe a visible part of a small step
+  // (docs/performance.md), so trusted buffers go without: the scope would find nothing to refuse. A buffer
+  // bound twice (a parameter also passed as its gradient) may alias a writable binding: always checked.
+  if (callers.every((c) => trust.get(c.buffer) === device && c.buffer.mapState === 'unmapped')
+    && (callers.length < 2 || new Set(callers.map((c) => c.buffer)).size === callers.length)) {
+    encode();
+    return undefined;
+  }
   const probe = probeBuffers(device, callers);
+  for (const c of callers) watchDestroy(c.buffer);
   device.pushErrorScope('validation');
   let scope: Promise<GPUError | null>;
   try {
@@ -228,10 +254,11 @@ export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[
     scope = pop(device);
   }
   const check = (bad: BufferError | undefined, e: GPUError | null) => {
+    if (!bad && !e) for (const c of callers) if (trust.get(c.buffer) === 'watched') trust.set(c.buffer, device);
     if (bad || !e) return bad;
     // A buffer the probe passed (say, destroyed since): Dawn's message quotes its label, when it has one.
     const named = callers.find((c) => c.buffer.label && e.message.includes(`"${c.buffer.label}"`));
-    return named ? bufferProblem(named, e.message) : new DeviceError(`the device refused ${what}, so none of it ran: ${e.message.split('\n')[0]}`);
+    return named ? bufferProblem(named, e.message) : new DeviceError(`the device refused ${what()}, so none of it ran: ${e.message.split('\n')[0]}`);
   };
   // Buffers seen before (every step after the first) need no probe: wait on the scope alone.
   return probe ? Promise.all([probe, scope]).then(([bad, e]) => check(bad, e)) : scope.then((e) => check(undefined, e));

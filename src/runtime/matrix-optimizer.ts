@@ -16,10 +16,8 @@ import { writeF32 } from './buffers.js';
 import { readBuffer } from './device.js';
 import { checkSpec, groupsOf, numel, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
 import { ShapeError, UnknownStateError, UnknownTensorError } from './errors.js';
-import type { Packed } from '../formats/index.js';
 import { MatrixStages, type MatrixSpec, type MatrixTensor } from './matrix-stages.js';
 import { anyNonFinite } from './matrix-guard.js';
-import type { StateFormat } from '../ir/types.js';
 import { createOptimizer, Optimizer } from './optimizer.js';
 
 export async function createMatrixOptimizer(device: GPUDevice, module: KernelModule, params: Record<string, TensorSpec>,
@@ -74,9 +72,8 @@ export class MatrixOptimizer extends Optimizer {
   override get dispatchesPerStep(): number { return this.lastDispatches; }
 
   override memory(): MemoryReport & { tempBytes: number } {
-    const m = this.stages.memory();
-    const f = this.fallback?.memory() ?? { paramBytes: 0, stateBytes: 0 };
-    return { paramBytes: m.paramBytes + f.paramBytes, stateBytes: m.stateBytes + f.stateBytes, tempBytes: m.tempBytes };
+    const [own, m, f] = [super.memory(), this.stages.memory(), this.fallback?.memory() ?? { paramBytes: 0, stateBytes: 0 }];
+    return { paramBytes: own.paramBytes + f.paramBytes, stateBytes: own.stateBytes + m.stateBytes + f.stateBytes, tempBytes: m.tempBytes };
   }
 
   override setHyper(name: string, value: number, group?: number): void {
@@ -141,48 +138,16 @@ export class MatrixOptimizer extends Optimizer {
     return done ? done.then(() => report) : Promise.resolve(report);
   }
 
-  // A matrix's parameter and per-element states go through the runtime's tensor I/O (its one-piece chunk);
-  // any other tensor's through the fallback's optimizer.
-  override readParam(name: string): Promise<Float32Array> {
-    return this.matrix(name) ? super.readParam(name) : this.fallbackFor(name).readParam(name);
-  }
-
-  override writeParam(name: string, data: Float32Array): void {
-    if (this.matrix(name)) super.writeParam(name, data); else this.fallbackFor(name).writeParam(name, data);
-  }
-
-  override readParamPacked(name: string): Promise<Uint32Array> {
-    return this.matrix(name) ? super.readParamPacked(name) : this.fallbackFor(name).readParamPacked(name);
-  }
-
-  override writeParamPacked(name: string, words: Uint32Array): void {
-    if (this.matrix(name)) super.writeParamPacked(name, words); else this.fallbackFor(name).writeParamPacked(name, words);
-  }
-
-  override readStatePacked(state: string, name: string): Promise<Packed> {
-    return this.matrix(name) ? super.readStatePacked(state, name) : this.fallbackFor(name).readStatePacked(state, name);
-  }
-
-  override writeStatePacked(state: string, name: string, pk: Packed): void {
-    if (this.matrix(name)) super.writeStatePacked(state, name, pk); else this.fallbackFor(name).writeStatePacked(state, name, pk);
-  }
-
-  override paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
-    return this.matrix(name) ? super.paramRegions(name) : this.fallbackFor(name).paramRegions(name);
-  }
-
   /** A state of one tensor; a matrix state has its own shape (`stateShape`), row-major. */
   override async readState(state: string, name: string): Promise<Float32Array> {
     const t = this.matrix(name);
-    if (!t) return this.fallbackFor(name).readState(state, name);
-    const own = this.matrixState(t, state);
+    const own = t && this.matrixState(t, state);
     return own ? new Float32Array(await readBuffer(this.device, own.buffer, 4 * own.n)) : super.readState(state, name);
   }
 
   override writeState(state: string, name: string, data: Float32Array): void {
     const t = this.matrix(name);
-    if (!t) { this.fallbackFor(name).writeState(state, name, data); return; }
-    const own = this.matrixState(t, state);
+    const own = t && this.matrixState(t, state);
     if (!own) { super.writeState(state, name, data); return; }
     if (data.length !== own.n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${own.n}`);
     writeF32(this.device, own.buffer, 0, data);
@@ -194,24 +159,21 @@ export class MatrixOptimizer extends Optimizer {
     return t.io.states.has(state) || this.isStepState(state) ? undefined : this.stages.leaf(t, `st:${state}`);
   }
 
-  /** The states a tensor holds: the program's for a matrix, the fallback rule's for any other tensor. */
-  override statesOf(name: string): KernelModule['states'] {
-    if (this.matrix(name)) return this.module.states;
-    return this.fallbackFor(name).module.states;
-  }
-
   /** The shape of a state of one tensor: the parameter's, or a matrix state's own ([short, rank] …). */
   override stateShape(state: string, name: string): number[] {
     const t = this.matrix(name);
-    if (!t) return this.fallbackFor(name).stateShape(state, name);
+    if (!t) return super.stateShape(state, name);
     const leaf = this.module.matrix!.schedule.leaves.find((l) => l.key === `st:${state}`);
     if (!leaf) throw new UnknownStateError(state, `optimizer '${this.module.name}' has no matrix state '${state}'`);
     return shapeSize(leaf.shape, t.view);
   }
 
-  /** The parameter's format: the program's for a matrix, the fallback's (f32) for any other tensor. */
-  protected override paramFormatOf(name: string): StateFormat | undefined {
-    return this.matrix(name) ? this.module.param : this.fallbackFor(name).module.param;
+  /**
+   * A matrix's parameter and per-element states go through the runtime's tensor I/O (its one-piece chunk);
+   * any other tensor's through the fallback's optimizer.
+   */
+  protected override holder(name: string): Optimizer | undefined {
+    return this.matrix(name) ? undefined : this.fallbackFor(name);
   }
 
   /** Checkpoints hold group 0's hyperparameters, the fallback's as `NAME.h`. */

@@ -232,24 +232,18 @@ export class MatrixStages {
   }
 
   /**
-   * Bytes of states (matrix states at their own shapes, compressed ones as codes and scales) and of the
-   * temporaries (the pool, and the working matrices of compressed states).
+   * Bytes of the matrix states (at their own shapes; the parameter and per-element states are the chunks'
+   * `io`) and of the temporaries (the pool, and the working matrices of compressed states).
    */
-  memory(): { paramBytes: number; stateBytes: number; tempBytes: number } {
-    let paramBytes = 0, stateBytes = 0, tempBytes = 0;
+  memory(): { stateBytes: number; tempBytes: number } {
+    let stateBytes = 0, tempBytes = 0;
     for (const t of this.tensors) {
-      for (const leaf of this.module.matrix!.schedule.leaves) {
-        const [r, c] = shapeSize(leaf.shape, t.view);
-        const st = leaf.key === 'p' ? 'p' : leaf.key.slice(3);
-        const codes = t.leaves.get(`codes:${st}`);
-        const bytes = codes ? codes.size + (t.leaves.get(`scales:${st}`)?.size ?? 0) : 4 * r * c;
-        if (leaf.key === 'p') { if (codes || !t.foreign.has('p')) paramBytes += bytes; } else if (leaf.key.startsWith('st:')) stateBytes += bytes;
-      }
+      for (const key of t.leaves.keys()) if (key.startsWith('st:') && !t.io.states.has(key.slice(3))) stateBytes += 4 * this.leaf(t, key).n;
       for (const b of t.own) tempBytes += b.size;
     }
     for (const [bytes, list] of this.pool) tempBytes += bytes * list.length;
     for (const b of this.work.values()) tempBytes += b.size;
-    return { paramBytes, stateBytes, tempBytes };
+    return { stateBytes, tempBytes };
   }
 
   dispose(): void {

@@ -44,7 +44,7 @@ export abstract class TensorIO {
 
   /** A parameter's values as f32 (decoded from f16/bf16 when the optimizer stores it so). */
   async readParam(name: string): Promise<Float32Array> {
-    return this.readStored(PARAM, name);
+    return this.holder(name)?.readParam(name) ?? this.readStored(PARAM, name);
   }
 
   /**
@@ -52,18 +52,24 @@ export abstract class TensorIO {
    * as one tensor. Checkpoints save these bits.
    */
   async readParamPacked(name: string): Promise<Uint32Array> {
+    const other = this.holder(name);
+    if (other) return other.readParamPacked(name);
     this.packedParam();
     return (await this.readPacked(PARAM, name)).words;
   }
 
   /** Overwrites an f16/bf16 parameter with stored words (checkpoint restore). */
   writeParamPacked(name: string, words: Uint32Array): void {
+    const other = this.holder(name);
+    if (other) return other.writeParamPacked(name, words);
     this.packedParam();
     this.writePacked(PARAM, name, { words, scales: new Float32Array(0) }, `parameter '${name}'`);
   }
 
   /** A state tensor's values (decoded, for a compressed state). */
   async readState(state: string, name: string): Promise<Float32Array> {
+    const other = this.holder(name);
+    if (other) return other.readState(state, name);
     this.stateCheck(state);
     if (this.phased?.isSmall(state)) { this.piecesOf(name); return this.phased.readSmall(state, name); }
     if (this.isStepState(state)) return Float32Array.of(this.stepState(state, this.groupOfTensor(name)));
@@ -75,6 +81,8 @@ export abstract class TensorIO {
    * quantizer lays out one tensor (the kernel and the interpreter agree on these bit for bit).
    */
   async readStatePacked(state: string, name: string): Promise<Packed> {
+    const other = this.holder(name);
+    if (other) return other.readStatePacked(state, name);
     this.stateCheck(state);
     if (!codecOf(this.formatOf(state))) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
     return this.readPacked(state, name);
@@ -82,6 +90,8 @@ export abstract class TensorIO {
 
   /** Overwrites a compressed state tensor with codes and scales (checkpoint restore). */
   writeStatePacked(state: string, name: string, pk: Packed): void {
+    const other = this.holder(name);
+    if (other) return other.writeStatePacked(state, name, pk);
     this.stateCheck(state);
     if (!codecOf(this.formatOf(state))) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
     this.writePacked(state, name, pk, `state '${state}' of '${name}'`);
@@ -110,7 +120,17 @@ export abstract class TensorIO {
   protected groupOfTensor(name: string): number { return this.piecesOf(name)[0]?.cb.chunk.group ?? 0; }
 
   /** The states parameter `name` holds (every one here; a matrix program's other tensors hold its fallback's). */
-  statesOf(_name: string): KernelModule['states'] { return this.module.states; }
+  statesOf(name: string): KernelModule['states'] { return (this.holder(name) ?? this).module.states; }
+
+  /** The shape of a state of one tensor: the parameter's, or a small state's own ([len]). */
+  stateShape(state: string, name: string): number[] {
+    const other = this.holder(name);
+    if (other) return other.stateShape(state, name);
+    return this.phased?.isSmall(state) ? this.phased.smallShape(state, name) : this.shapes.get(name)!;
+  }
+
+  /** The tensor I/O that holds tensor `name` when it is not this one (a matrix program's fallback holds its other tensors). */
+  protected holder(_name: string): TensorIO | undefined { return undefined; }
 
   /** Every state tensor, read back (decoded): state name -> parameter name -> values. */
   async state(): Promise<Record<string, Record<string, Float32Array>>> {
@@ -131,6 +151,8 @@ export abstract class TensorIO {
 
   /** Overwrites a state tensor (checkpoint restore, tests). */
   writeState(state: string, name: string, data: Float32Array): void {
+    const other = this.holder(name);
+    if (other) return other.writeState(state, name, data);
     this.stateCheck(state);
     if (this.phased?.isSmall(state)) { this.piecesOf(name); this.phased.writeSmall(state, name, data); return; }
     if (this.isStepState(state)) throw new UnsupportedError(`state '${state}' is a step state, one float64 per parameter group: set it with setStepState`);
@@ -139,6 +161,8 @@ export abstract class TensorIO {
 
   /** Overwrites a parameter tensor (an f16/bf16 one is stored rounded to nearest even). */
   writeParam(name: string, data: Float32Array): void {
+    const other = this.holder(name);
+    if (other) return other.writeParam(name, data);
     this.writeStored(PARAM, name, data, `parameter '${name}'`);
   }
 
@@ -147,6 +171,8 @@ export abstract class TensorIO {
    * binding spans chunks). Framework adapters copy these on the GPU (param-copy.ts); nothing is read back.
    */
   paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
+    const other = this.holder(name);
+    if (other) return other.paramRegions(name);
     if (this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as ${this.module.param.kind}, not f32`);
     return this.piecesOf(name).filter(({ piece }) => piece.length > 0).map(({ cb, piece }) => ({
       buffer: cb.param.buffer, byteOffset: cb.param.offset + piece.chunkOffset * 4, tensorByteOffset: piece.tensorOffset * 4, bytes: piece.length * 4,
