@@ -9,30 +9,22 @@
 // tensor) swaps the coordinates its argument is read at, down to the buffers, the identity and the counter
 // RNG (whose numbering is row-major in the value's own shape, as in the interpreter).
 //
-// Kernels are assembled by the one kernel builder (kernel.ts), each binding named by its buffer key: every
-// buffer a kernel reads is an `array<f32>` (read-only; the output's key is read through the output binding,
-// never bound twice), `steps` holds the module's uniform fields (the step values, then the u32 stream keys,
-// written by the runtime through the uniform layout), `scal` the tensor's reduction slots.
+// Kernels are assembled by the one kernel builder (kernel.ts); a binding's spec names its buffer key, its WGSL
+// variable its role: every buffer a kernel reads is an `array<f32>` (read-only; the output's key is read
+// through the output binding, never bound twice), `steps` holds the module's uniform fields (the step values,
+// then the u32 stream keys, written by the runtime through the uniform layout), `scal` the tensor's reduction slots.
 import { shapeSize, type View } from '../ir/matrix.js';
 import { RNG_WGSL } from '../ir/rng.js';
 import type { Inst, MatShape, MatrixStage, MatrixVariant, ValueId } from '../ir/types.js';
 import { KernelText, type Assembly } from './kernel.js';
-import { spillGrid, type MatrixInfo } from './manifest.js';
+import { spillGrid, type BindingSpec, type KernelSpec, type MatrixInfo } from './manifest.js';
 import { matmulKernel } from './matmul.js';
 import { FOLD, foldTree } from './phased-kernel.js';
 import { unknownStage } from '../ir/schedule.js';
 import { f32Literal, GRID_X, invocationIndex, powHelpers, SCALAR, wgslOp } from './wgsl.js';
 
-/** A buffer binding: a plan buffer key (`p`, `in:g`, `st:L`, `t12`), or `#steps` / `#scal`. */
-export interface StageBinding { binding: number; buffer: string; access: 'read' | 'read_write' }
-
-export interface StageKernel {
-  wgsl: string;
-  entryPoint: string;
-  grid: [number, number, number];
-  bindings: StageBinding[];
-  label: string;
-}
+/** A matrix kernel: its spec (bindings of kind 'matrix', each named by its buffer key) and its grid. */
+export interface StageKernel extends KernelSpec { grid: [number, number, number] }
 
 export interface TensorTarget {
   view: View;
@@ -46,9 +38,8 @@ const WG = 256;
 export const flatGrid = (n: number, wg: number): [number, number, number] => [...spillGrid(Math.max(1, Math.ceil(n / wg)), GRID_X), 1];
 
 /** A kernel from the one kernel builder, its bindings by buffer key (each binding's name). */
-export function stageKernel(t: KernelText, label: string, grid: [number, number, number], a: Assembly): StageKernel {
-  const k = t.assemble('matrix', 'main', a);
-  return { wgsl: k.wgsl, entryPoint: 'main', grid, label, bindings: k.bindings.map(({ binding, name, access }) => ({ binding, buffer: name, access })) };
+export function stageKernel(t: KernelText, name: string, grid: [number, number, number], a: Assembly): StageKernel {
+  return { ...t.assemble('matrix', name, a), grid };
 }
 
 /**
@@ -199,26 +190,22 @@ function matmulStageKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<Ma
   const transA = stage.a.transpose !== (stage.a.orient && tall);
   const transB = stage.b.transpose !== (stage.b.orient && tall);
   let epilogue: { decls: string[]; fn: string } | undefined;
-  let extra: StageBinding[] = [];
+  let extra: BindingSpec[] = [];
   if (stage.root !== stage.mm) {
     // The epilogue's buffers are bound after the product's A, B and C.
     const t = new KernelText();
     const e = new ExprEmitter(plan, v, target, t, stage.root, { acc: stage.mm, outKey: stage.out, readOut: (idx) => `ldC(${idx})` });
     const value = e.value(stage.root);
-    extra = [...t.bindings.values()].map((b, n) => ({ binding: n + 3, buffer: b.name, access: b.access }));
+    extra = [...t.bindings.values()].map((b, n) => ({ binding: n + 3, kind: 'matrix', name: b.name, access: b.access }));
     const decls = [...t.bindings.values()].map((b, n) => `@group(0) @binding(${n + 3}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`);
     const helpers = (t.pow.size ? powHelpers(false) : '') + (t.usesRng ? RNG_WGSL : '');
     epilogue = { decls: [...decls, helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
   }
   const kernel = matmulKernel({ m, k, n, transA, transB, ...(epilogue ? { epilogue } : {}) });
+  // The product's A, B and C bound to the stage's buffers, then the epilogue's.
+  const [a, b, c] = kernel.bindings.map((x, i) => ({ ...x, name: [stage.a.buffer, stage.b.buffer, stage.out][i]! }));
   return {
-    wgsl: kernel.wgsl, entryPoint: 'main', grid: kernel.grid,
-    bindings: [
-      { binding: 0, buffer: stage.a.buffer, access: 'read' },
-      { binding: 1, buffer: stage.b.buffer, access: 'read' },
-      { binding: 2, buffer: stage.out, access: 'read_write' },
-      ...extra,
-    ],
-    label: `matmul %${stage.root} ${m}x${k}x${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`,
+    ...kernel, bindings: [a!, b!, c!, ...extra],
+    name: `matmul %${stage.root} ${m}x${k}x${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`,
   };
 }

@@ -93,4 +93,4 @@ export function matrixGuardKernel(n: number): StageKernel {
   ] });
 }
 
-export type { StageKernel, StageBinding } from './matrix-kernels.js';
+export type { StageKernel } from './matrix-kernels.js';

@@ -31,13 +31,13 @@ export function adapterDescription(device: GPUDevice): string {
   return info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : 'unknown adapter';
 }
 
-/** Compiles WGSL into a compute pipeline; compile errors become a WgslCompileError with the failing line. */
 /** A binding as a pipeline layout needs it (the manifest's BindingSpec is one). */
 export interface LayoutBinding { binding: number; kind: string; access: 'read' | 'read_write' }
 
 /**
- * A compute pipeline. With `bindings`, its bind group layout is built from them (the manifest's binding
- * specs) rather than inferred from the WGSL, so a binding the code does not touch still has its slot.
+ * Compiles WGSL into a compute pipeline; compile errors become a WgslCompileError with the failing line. With
+ * `bindings`, its bind group layout is built from them (the manifest's binding specs) rather than inferred
+ * from the WGSL, so a binding the code does not touch still has its slot.
  */
 export async function createComputePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
   bindings?: readonly LayoutBinding[]): Promise<GPUComputePipeline> {

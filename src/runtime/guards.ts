@@ -21,20 +21,16 @@ import { AllocationError, BufferError, DeviceError, DeviceLostError, type OptcRu
 
 interface LostInfo { reason: string; message: string }
 const lostDevices = new WeakMap<GPUDevice, LostInfo>();
-const watched = new WeakSet<GPUDevice>();
 /**
- * What lives on each device, for the DeviceLostError message: one describer per live optimizer. Held weakly, so
- * an optimizer dropped without dispose() is still collected.
+ * What lives on each watched device, for the DeviceLostError message: one describer per live optimizer. Held
+ * weakly, so an optimizer dropped without dispose() is still collected.
  */
 interface Owner { ref: WeakRef<object>; describe: (owner: never) => string }
 const owners = new WeakMap<GPUDevice, Set<Owner>>();
 
 function markLost(device: GPUDevice, info: { reason?: string; message?: string }): LostInfo {
-  const known = lostDevices.get(device);
-  if (known) return known;
-  const li = { reason: info.reason ?? 'unknown', message: info.message || '(no message)' };
-  lostDevices.set(device, li);
-  return li;
+  if (!lostDevices.has(device)) lostDevices.set(device, { reason: info.reason ?? 'unknown', message: info.message || '(no message)' });
+  return lostDevices.get(device)!;
 }
 
 /**
@@ -44,12 +40,11 @@ function markLost(device: GPUDevice, info: { reason?: string; message?: string }
  */
 export function watchDevice<T extends object>(device: GPUDevice, owner: T, describe: (owner: T) => string): () => void {
   const entry: Owner = { ref: new WeakRef(owner), describe: describe as (owner: never) => string };
-  if (!watched.has(device)) {
-    watched.add(device);
+  let set = owners.get(device);
+  if (!set) {
+    owners.set(device, (set = new Set()));
     device.lost.then((info) => markLost(device, info), () => {});
   }
-  let set = owners.get(device);
-  if (!set) owners.set(device, (set = new Set()));
   for (const e of set) if (!e.ref.deref()) set.delete(e); // optimizers collected without dispose()
   set.add(entry);
   return () => set!.delete(entry);
@@ -154,8 +149,8 @@ export class AllocationGuard {
 
 /** Buffers already shown to work on a device (a buffer belongs to exactly one device). */
 const vetted = new WeakMap<GPUBuffer, GPUDevice>();
-const probeLayouts = new WeakMap<GPUDevice, GPUBindGroupLayout>();
-const probeTargets = new WeakMap<GPUDevice, GPUBuffer>();
+/** Per device, what a probe binds a STORAGE buffer with, and copies another buffer's first word into. */
+const probes = new WeakMap<GPUDevice, { layout: GPUBindGroupLayout; target: GPUBuffer }>();
 
 export interface CallerBuffer { tensor: string; label: string; buffer: GPUBuffer }
 
@@ -176,23 +171,21 @@ export function checkUsage(b: CallerBuffer, need: number, needText: string): voi
 export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): Promise<BufferError | undefined> | undefined {
   const fresh = bufs.filter((b) => vetted.get(b.buffer) !== device && b.buffer.size >= 4);
   if (fresh.length === 0) return undefined;
-  let layout = probeLayouts.get(device);
-  if (!layout) {
-    layout = device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] });
-    probeLayouts.set(device, layout);
+  let probe = probes.get(device);
+  if (!probe) {
+    probes.set(device, probe = {
+      layout: device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] }),
+      target: device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' }),
+    });
   }
-  let target = probeTargets.get(device);
-  if (!target) {
-    target = device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' });
-    probeTargets.set(device, target);
-  }
+  const { layout, target } = probe;
   const checks = fresh.map((b) => {
     device.pushErrorScope('validation');
     if (b.buffer.usage & GPUBufferUsage.STORAGE) {
-      device.createBindGroup({ layout: layout!, entries: [{ binding: 0, resource: { buffer: b.buffer, offset: 0, size: 4 } }] });
+      device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: b.buffer, offset: 0, size: 4 } }] });
     } else {
       const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(b.buffer, 0, target!, 0, 4);
+      enc.copyBufferToBuffer(b.buffer, 0, target, 0, 4);
       enc.finish();
     }
     return pop(device).then((e) => ({ b, e }));
