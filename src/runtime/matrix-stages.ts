@@ -22,21 +22,12 @@ import { kernelOverLimit } from './limits.js';
 /** A kernel bound to buffers: what one dispatch needs. */
 export interface Bound { kernel: StageKernel; pipeline: GPUComputePipeline; group: GPUBindGroup }
 
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
-
 /**
  * A kernel's pipeline (one per WGSL text and device) and a bind group resolving each binding's buffer key
  * with `resource`. The bind group layout is built from the kernel's binding list (no `layout: 'auto'`).
  */
 export async function bindKernel(device: GPUDevice, kernel: StageKernel, resource: (key: string) => GPUBufferBinding): Promise<Bound> {
-  const cache = pipelineCache.get(device) ?? pipelineCache.set(device, new Map()).get(device)!;
-  let p = cache.get(kernel.wgsl);
-  if (!p) {
-    p = createComputePipeline(device, kernel.wgsl, kernel.entryPoint, kernel.name, kernel.bindings);
-    p.catch(() => cache.delete(kernel.wgsl));
-    cache.set(kernel.wgsl, p);
-  }
-  const pipeline = await p;
+  const pipeline = await createComputePipeline(device, kernel.wgsl, kernel.entryPoint, kernel.name, kernel.bindings);
   const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resource(b.name) })) });
   return { kernel, pipeline, group };
 }
