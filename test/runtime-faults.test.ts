@@ -278,7 +278,7 @@ describe('misuse', () => {
     // One tensor per chunk, each a whole number of vec4s: the gradients are bound where they are.
     const make = () => createOptimizer(device, compile(ADAMW), { w: { shape: [N], data: grad(9) }, b: { shape: [12], data: grad(3, 12) } }, { pack: false });
     const [opt, twin] = await Promise.all([make(), make()]);
-    const buf = (data: Float32Array) => {
+    const buf = (data: Float32Array<ArrayBuffer>) => {
       const b = device.createBuffer({ size: data.byteLength, usage: STORAGE_RW() });
       device.queue.writeBuffer(b, 0, data);
       return b;
