@@ -171,14 +171,10 @@ export function checkUsage(b: CallerBuffer, need: number, needText: string): voi
 export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): Promise<BufferError | undefined> | undefined {
   const fresh = bufs.filter((b) => vetted.get(b.buffer) !== device && b.buffer.size >= 4);
   if (fresh.length === 0) return undefined;
-  let probe = probes.get(device);
-  if (!probe) {
-    probes.set(device, probe = {
-      layout: device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] }),
-      target: device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' }),
-    });
-  }
-  const { layout, target } = probe;
+  const { layout, target } = probes.get(device) ?? probes.set(device, {
+    layout: device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] }),
+    target: device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' }),
+  }).get(device)!;
   const checks = fresh.map((b) => {
     device.pushErrorScope('validation');
     if (b.buffer.usage & GPUBufferUsage.STORAGE) {
