@@ -14,6 +14,11 @@ import { createOptimizer, type TensorData } from '../src/runtime/optimizer.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/checkpoint/index.js';
 import type { MatrixOptimizer } from '../src/runtime/matrix-optimizer.js';
 import type { Optimizer } from '../src/runtime/optimizer.js';
+import { codecOf, matrixStateKernels } from '../src/codegen-wgsl/index.js';
+import { bindKernel, dispatch } from '../src/runtime/matrix-stages.js';
+import { readBuffer } from '../src/runtime/device.js';
+import { decodeAs, encodeAs } from '../src/formats/index.js';
+import type { StateFormat } from '../src/ir/types.js';
 import { numel, randomTensor } from './helpers/data.js';
 import { Rng } from './helpers/prng.js';
 
@@ -83,6 +88,43 @@ describe('Muon with a compressed momentum buffer: Dawn = the interpreter', () =>
     expect(() => compile(muonWith('q4u(rank1 = 1)'))).toThrow(/E0331.*rank-1 scales.*need the maxima of every row and column first/);
   });
 });
+
+describe('the codec kernels alone, at sizes that end inside a vec4, a word and a block', () => {
+  it('encode = the CPU quantizer (codes and scales, bit for bit); decode = its values', async () => {
+    const rng = new Rng(5);
+    for (const f of [{ kind: 'q8' }, { kind: 'q4', block: 8 }, { kind: 'q4' }, { kind: 'bf16' }, { kind: 'f16' }, { kind: 'fp8e4m3' }] as StateFormat[]) {
+      for (const n of [5, 67]) {
+        const x = randomTensor(rng, n);
+        const want = encodeAs(f, x);
+        const bufs: Record<string, GPUBuffer> = {
+          's': upload(new Float32Array(Math.ceil(n / 4) * 4).fill(NaN).map((v, i) => (i < n ? x[i]! : v))),
+          'codes:s': upload(new Uint32Array(want.words.length + 4)), 'scales:s': upload(new Float32Array(want.scales.length + 4)),
+        };
+        const ks = matrixStateKernels('s', codecOf(f)!, n, 's');
+        for (const k of [ks.encode, ks.decode]) {
+          const b = await bindKernel(device, k, (key) => ({ buffer: bufs[key]! }));
+          const enc = device.createCommandEncoder();
+          const pass = enc.beginComputePass();
+          dispatch(pass, b);
+          pass.end();
+          device.queue.submit([enc.finish()]);
+        }
+        const words = new Uint32Array(await readBuffer(device, bufs['codes:s']!, 4 * want.words.length));
+        expect(Array.from(words), `${f.kind} n=${n} codes`).toEqual(Array.from(want.words));
+        const scales = new Float32Array(await readBuffer(device, bufs['scales:s']!, 4 * want.scales.length));
+        expect(Array.from(scales), `${f.kind} n=${n} scales`).toEqual(Array.from(want.scales));
+        expect(Array.from(new Float32Array(await readBuffer(device, bufs.s!, 4 * n))), `${f.kind} n=${n} decoded`).toEqual(Array.from(decodeAs(f, want, n)));
+        for (const b of Object.values(bufs)) b.destroy();
+      }
+    }
+  });
+});
+
+function upload(data: Float32Array | Uint32Array): GPUBuffer {
+  const b = device.createBuffer({ size: Math.max(16, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(b, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  return b;
+}
 
 describe('checkpoint files of a matrix program', () => {
   it('save, then load into a fresh optimizer: every tensor, state (q8 codes, AdamW moments), step and hyper, and the next step agrees bit for bit', async () => {

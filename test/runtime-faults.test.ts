@@ -247,6 +247,33 @@ describe('misuse', () => {
     owner.dispose();
   });
 
+  it('a caller buffer one scoped step proved good goes unscoped until destroyed or mapped; then scoped and refused again', async () => {
+    let scopes = 0;
+    const dev = await getDevice();
+    const push = dev.pushErrorScope.bind(dev);
+    dev.pushErrorScope = (filter) => { scopes++; push(filter); };
+    const opt = await createOptimizer(dev, compile(ADAMW), { w: { shape: [N], data: grad(9) } });
+    const g = dev.createBuffer({ size: N * 4, usage: STORAGE_RW(), label: 'grad w' });
+    dev.queue.writeBuffer(g, 0, grad(1));
+    await opt.step({ w: g }); // probed and scoped: proves g
+    scopes = 0;
+    for (let i = 0; i < 3; i++) await opt.step({ w: g });
+    expect(scopes).toBe(0);
+    const before = await snapshot(opt);
+    g.destroy();
+    const e = await rejection(opt.step({ w: g }));
+    expect(scopes).toBe(1);
+    expect(e.message).toMatch(/gradient of 'w' is a GPUBuffer that was destroyed/);
+    expect(await snapshot(opt)).toEqual(before);
+    // A buffer mapped by its owner cannot be used by a submit: checked by the device again, and refused.
+    const mapped = dev.createBuffer({ size: N * 4, usage: STORAGE_RW(), mappedAtCreation: true, label: 'mapped w' });
+    const e2 = await rejection(opt.step({ w: mapped }));
+    expect(e2).toBeInstanceOf(BufferError);
+    expect(opt.stepCount).toBe(4);
+    opt.dispose();
+    dev.destroy();
+  });
+
   it('an error thrown partway through a step (a packed gradient that cannot be copied) leaves everything as it was', async () => {
     // w and b share a chunk, so a GPUBuffer gradient is copied into it: STORAGE alone is not enough. The
     // throw comes after the encoder was made and b's gradient was queued for upload.

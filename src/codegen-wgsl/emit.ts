@@ -12,7 +12,7 @@ import { emitPhasedModule } from './phased.js';
 import { manifestHead, type KernelModule, type KernelSpec, type UniformLayout } from './manifest.js';
 import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import {
-  fillTables, LANE_GROUP, loadState, serialWalks, storagePlan, storeCoded, validLanes, workgroupFor, type SerialStore, type StoreMode,
+  fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, workgroupFor, type StoreMode,
 } from './state-io.js';
 import { rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
 import { emitValues, storedExpr, type Scope } from './values.js';
@@ -69,22 +69,15 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   // store is a 16-bit store and so runs in a compressed-state kernel, which reads a per-64-element table
   // (`lanes`); a sibling table (`origins`: tensor id, in-tensor index of the group's first element) gives
   // it the rest, and t arrives as a u32 uniform.
-  const { codecs, sr } = storagePlan(p);
+  const storage = storagePlan(p);
+  const { codecs, sr, storeValue } = storage;
   // Finite constants are spelled inline; every other step value the kernels read is a uniform field.
   const { host, uniforms, fieldOf } = planHost(p, sched.uniforms, FUSED_HEADER, { srKey: sr.size > 0 });
 
   // Which kernel defines each elem value; values used outside their kernel become temporaries.
-  const defKernel = new Map<ValueId, number>();
-  sched.kernels.forEach((k, ki) => k.insts.forEach((id) => defKernel.set(id, ki)));
-  const temps = new Set<ValueId>();
-  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
-  sched.kernels.forEach((k, ki) => {
-    const uses = [...k.insts.flatMap((id) => p.insts[id]!.args), ...k.stores.map((t) => storeValue.get(t)!)];
-    for (const a of uses) {
-      const d = defKernel.get(a);
-      if (d !== undefined && d !== ki) temps.add(a);
-    }
-  });
+  const defKernel = new Map(sched.kernels.flatMap((k, ki) => k.insts.map((id) => [id, ki] as const)));
+  const temps = new Set(sched.kernels.flatMap((k, ki) => [...k.insts.flatMap((id) => p.insts[id]!.args), ...k.stores.map((t) => storeValue.get(t)!)]
+    .filter((a) => defKernel.has(a) && defKernel.get(a) !== ki)));
 
   // Rank-1 states the step writes: a maxima sweep before the kernel that stores them and a scale copy after
   // the step (rank1.ts). One it only reads gets neither: copying its (empty) maxima over its scales would
@@ -98,7 +91,7 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const coop = codecs.size > 0 && tile === 0;
   const workgroupSize = coop ? workgroupFor([...codecs.values()], opts.workgroupSize ?? COOP_WORKGROUP)
     : tile ? opts.workgroupSize ?? SERIAL_WORKGROUP : opts.workgroupSize ?? DEFAULTS.workgroupSize;
-  const ctx: EmitCtx = { p, fieldOf, temps, storeValue, uniforms, workgroupSize, guard: opts.guard, codecs, coop, tile, sr };
+  const ctx: EmitCtx = { p, fieldOf, temps, uniforms, workgroupSize, guard: opts.guard, coop, tile, ...storage };
   const variant = (v: VecTypes) => [
     ...(opts.guard ? [guardKernel(p, v, { title: title('guard', v), wg: workgroupSize, uniforms })] : []),
     ...sched.kernels.flatMap((k) => [
@@ -120,7 +113,6 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
 /** The context every kernel of one fused module is emitted in. */
 interface EmitCtx extends ModuleCtx {
   temps: Set<ValueId>;
-  storeValue: Map<string, ValueId>;
   uniforms: UniformLayout;
   workgroupSize: number;
   /**
@@ -155,63 +147,46 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   emitValues(s, k.insts);
 
   // Serial-block kernels run the body twice (absmax, then update): writes go to the second walk only.
+  const write = (variable: string, e: string) => (ctx.coop ? `  if (live) { ${variable}[i] = ${e}; }` : `  ${variable}[${ix}] = ${e};`);
   const writes: string[] = ctx.tile ? [] : s.out;
-  const serial: SerialStore[] = [];
-  const write = (variable: string, e: string) => writes.push(ctx.coop ? `  if (live) { ${variable}[i] = ${e}; }` : `  ${variable}[${ix}] = ${e};`);
-  if (pass === 'encode') for (const id of k.insts) if (ctx.temps.has(id)) write(temp(id, true), storedExpr(s, id));
-  let usesRed = false, usesPk = false, usesValid = false;
+  if (pass === 'encode') for (const id of k.insts) if (ctx.temps.has(id)) writes.push(write(temp(id, true), storedExpr(s, id)));
   // The maxima sweep stores nothing but the rank-1 maxima.
   const targets = k.stores.filter((target) => pass !== 'max' || ctx.codecs.get(target)?.rank1);
   // Every stored value is named before the first store is written: a value that reads a state another
   // store overwrites (`let old = s0; s0 = ...; s1 = old;`) must load it first (fuzz seed 4002 #8849: s1
   // got the new value of an f16 s0).
   const stored = new Map(targets.map((target) => [target, storedExpr(s, ctx.storeValue.get(target)!)]));
-  for (const target of targets) {
-    const codec = ctx.codecs.get(target);
-    const x = () => stored.get(target)!;
-    if (!codec) { write(t.tensor(target, v.f, true), x()); continue; }
-    usesValid = true;
-    const origin: [string, string] = ['o_tensor', 'o_index'];
-    const mode: StoreMode = pass === 'max' ? { kind: 'max', origin } : ctx.tile ? { kind: 'serial', origin, tile: ctx.tile } : { kind: 'coop', origin };
-    const st = storeCoded(t, codec, target, x, mode, ctx.sr.get(target));
-    if (st.serial) serial.push(st.serial);
-    (st.serial ? writes : s.out).push(...st.lines);
-    if (mode.kind === 'coop') { usesRed ||= !!codec.block; usesPk ||= !!codec.rank1 || codec.info.bitsPerElement === 4; }
-  }
-  /** Tensor id and in-tensor index of element e0, for stochastic rounding. */
-  const originLines = () => {
+  const origin: [string, string] = ['o_tensor', 'o_index'];
+  const mode: StoreMode = pass === 'max' ? { kind: 'max', origin } : ctx.tile ? { kind: 'serial', origin, tile: ctx.tile } : { kind: 'coop', origin };
+  const { lines, serial } = storeAll(t, ctx, targets, (target) => stored.get(target)!, mode, write, v.f);
+  writes.push(...lines);
+  const coded = targets.map((target) => ctx.codecs.get(target)).filter((c) => c !== undefined);
+  const coop = mode.kind === 'coop';
+  const usesRed = coop && coded.some((c) => c.block), usesPk = coop && coded.some((c) => c.rank1 || c.info.bitsPerElement === 4);
+  /** Which of vec4 `j`'s lanes hold data, and for stochastic rounding the tensor id and in-tensor index of its first. */
+  const lanes = (j: string, live?: string) => {
+    t.bind('lanes', 'lanes', 'lanes', 'u32');
+    const valid = [`  let e0 = ${j} * 4u;`, `  let valid = ${live ? `(${validLanes('e0')}) & vec4<bool>(${live})` : validLanes('e0')};`];
+    if (!t.usesRng) return valid;
     t.bind('origins', 'origins', 'origins', 'u32');
-    return [`  let og = min(e0, u.len - 1u) / ${LANE_GROUP}u;`, '  let o_tensor = origins[2u * og];', `  let o_index = origins[2u * og + 1u] + e0 % ${LANE_GROUP}u;`];
+    return [...valid, `  let og = min(e0, u.len - 1u) / ${LANE_GROUP}u;`, '  let o_tensor = origins[2u * og];', `  let o_index = origins[2u * og + 1u] + e0 % ${LANE_GROUP}u;`];
   };
 
   const head: string[] = [];
   if (ctx.coop) {
     head.push(...fillTables([...t.codecs], ctx.workgroupSize));
     head.push(`  let live = i < u.n${ctx.guard ? ' && skip[0] == 0u' : ''};`, '  let j = min(i, u.n - 1u);');
-    if (usesValid) {
-      // Which of this invocation's 4 elements hold data: tensors start at multiples of LANE_GROUP
-      // elements, and lanes[] holds the count of real elements of each group.
-      t.bind('lanes', 'lanes', 'lanes', 'u32');
-      head.push(`  let e0 = i * 4u;`, `  let valid = (${validLanes('e0')}) & vec4<bool>(live);`);
-    }
-    if (t.usesRng) head.push(...originLines());
+    // Which of this invocation's 4 elements hold data: tensors start at multiples of LANE_GROUP
+    // elements, and lanes[] holds the count of real elements of each group.
+    if (coded.length) head.push(...lanes('i', 'live'));
     for (const name of t.rank1.keys()) { const at = rank1Locate(name, 'j'); head.push(...at.decl, ...at.each); }
   } else if (ctx.guard) head.push('  if (skip[0] != 0u) { return; }');
   let main = [...head, ...s.out];
   if (ctx.tile) {
-    // Invocation i owns vec4s j0..j1 of one tile, walked twice (state-io.ts `serialWalks`).
-    const per = ctx.tile / 4;
-    const lanes = serial.length || usesValid;
-    if (lanes) t.bind('lanes', 'lanes', 'lanes', 'u32');
-    const valid = lanes ? [`  let e0 = j * 4u;`, `  let valid = ${validLanes('e0')};`, ...(t.usesRng ? originLines() : [])] : [];
+    // Invocation i owns vec4s j0..j1 of one tile, walked twice; each walk places its own rank-1 cursors at j0.
     const located = [...t.rank1.keys()].map((name) => rank1Locate(name, 'j'));
-    for (const at of located) valid.push(...at.each);
-    // Each walk places its own rank-1 cursors (rank1.ts) at j0.
-    const loop = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...valid, ...s.out, ...lines].map((l) => `  ${l}`), '  }'];
-    const walk = (lines: string[]) => (located.length
-      ? ['  {', ...located.flatMap((at) => at.decl), ...loop(lines), '  }'].map((l, n, all) => (n === 0 || n === all.length - 1 ? l : `  ${l}`))
-      : loop(lines));
-    main = [...head, `  let j0 = i * ${per}u;`, '  if (j0 >= u.n) { return; }', `  let j1 = min(j0 + ${per}u, u.n);`, ...serialWalks(serial, walk, writes)];
+    const each = [...(coded.length ? lanes('j') : []), ...located.flatMap((at) => at.each), ...s.out];
+    main = [...head, ...tileWalks({ index: 'i', per: ctx.tile / 4, count: 'u.n', each, serial, writes, cursors: located.flatMap((at) => at.decl) })];
   }
   if (ctx.guard) t.bind('flag', 'skip', 'skip', 'u32');
   const wg = ctx.workgroupSize;

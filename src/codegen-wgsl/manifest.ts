@@ -18,7 +18,9 @@ export type BindingKind = 'uniform' | 'param' | 'input' | 'state' | 'temp' | 'fl
   // phased modules (phased-manifest.ts): tables, per-group scalars, reduction buffers, small states
   | 'segments' | 'tensors' | 'gscalars' | 'partials' | 'result' | 'totals' | 'small' | 'oldsmall'
   // rank-1 q4u states (rank1.ts): the state's scales [stored | new maxima], its per-chunk lookup table
-  | 'r1scales' | 'r1table';
+  | 'r1scales' | 'r1table'
+  // matrix stage kernels (matrix-kernels.ts): a buffer by its plan key (`p`, `in:g`, `st:L`, `t12`, `#steps`)
+  | 'matrix';
 
 export interface BindingSpec {
   binding: number;

@@ -84,8 +84,9 @@ export function matmulKernel(opts: MatmulOptions): StageKernel {
     body,
   ].join('\n');
   return {
-    wgsl, entryPoint: 'main', grid, label: `matmul ${m}x${k}x${n}`,
-    bindings: [{ binding: 0, buffer: 'a', access: 'read' }, { binding: 1, buffer: 'b', access: 'read' }, { binding: 2, buffer: 'c', access: 'read_write' }],
+    wgsl, entryPoint: 'main', grid, name: `matmul ${m}x${k}x${n}`, workgroupSize: wx * wy,
+    bindings: [{ binding: 0, kind: 'matrix', name: 'a', access: 'read' }, { binding: 1, kind: 'matrix', name: 'b', access: 'read' },
+      { binding: 2, kind: 'matrix', name: 'c', access: 'read_write' }],
   };
 }
 

@@ -9,27 +9,22 @@
 // tensor) swaps the coordinates its argument is read at, down to the buffers, the identity and the counter
 // RNG (whose numbering is row-major in the value's own shape, as in the interpreter).
 //
-// Bindings: every buffer a kernel reads is an `array<f32>` (read-only; the output's key is read through the
-// output binding, never bound twice), `steps` holds the module's uniform fields (the step values, then the
-// u32 stream keys, written by the runtime through the uniform layout), `scal` the tensor's reduction slots.
+// Kernels are assembled by the one kernel builder (kernel.ts); a binding's spec names its buffer key, its WGSL
+// variable its role: every buffer a kernel reads is an `array<f32>` (read-only; the output's key is read
+// through the output binding, never bound twice), `steps` holds the module's uniform fields (the step values,
+// then the u32 stream keys, written by the runtime through the uniform layout), `scal` the tensor's reduction slots.
 import { shapeSize, type View } from '../ir/matrix.js';
 import { RNG_WGSL } from '../ir/rng.js';
 import type { Inst, MatShape, MatrixStage, MatrixVariant, ValueId } from '../ir/types.js';
-import type { MatrixInfo } from './manifest.js';
+import { KernelText, type Assembly } from './kernel.js';
+import { spillGrid, type BindingSpec, type KernelSpec, type MatrixInfo } from './manifest.js';
 import { matmulKernel } from './matmul.js';
+import { FOLD, foldTree } from './phased-kernel.js';
 import { unknownStage } from '../ir/schedule.js';
-import { f32Literal, powHelpers, SCALAR, wgslOp } from './wgsl.js';
+import { f32Literal, GRID_X, invocationIndex, powHelpers, SCALAR, wgslOp } from './wgsl.js';
 
-/** A buffer binding: a plan buffer key (`p`, `in:g`, `st:L`, `t12`), or `#steps` / `#scal`. */
-export interface StageBinding { binding: number; buffer: string; access: 'read' | 'read_write' }
-
-export interface StageKernel {
-  wgsl: string;
-  entryPoint: string;
-  grid: [number, number, number];
-  bindings: StageBinding[];
-  label: string;
-}
+/** A matrix kernel: its spec (bindings of kind 'matrix', each named by its buffer key) and its grid. */
+export interface StageKernel extends KernelSpec { grid: [number, number, number] }
 
 export interface TensorTarget {
   view: View;
@@ -38,63 +33,48 @@ export interface TensorTarget {
 }
 
 const WG = 256;
-const MAX_GRID = 65535;
-const GID = '@builtin(global_invocation_id) gid: vec3<u32>';
 
-/** Workgroups of `wg` covering `n` invocations (spilling into y past MAX_GRID), and the invocation's index. */
-export function flatGrid(n: number, wg: number): { grid: [number, number, number]; index: string } {
-  const groups = Math.max(1, Math.ceil(n / wg));
-  const gx = Math.min(groups, MAX_GRID);
-  return { grid: [gx, Math.ceil(groups / gx), 1], index: `gid.x + gid.y * ${gx * wg}u` };
+/** Workgroups of `wg` covering `n` invocations, spilling into y past GRID_X (the index is invocationIndex(wg)). */
+export const flatGrid = (n: number, wg: number): [number, number, number] => [...spillGrid(Math.max(1, Math.ceil(n / wg)), GRID_X), 1];
+
+/** A kernel from the one kernel builder, its bindings by buffer key (each binding's name). */
+export function stageKernel(t: KernelText, name: string, grid: [number, number, number], a: Assembly): StageKernel {
+  return { ...t.assemble('matrix', name, a), grid };
 }
 
-/** A kernel's storage bindings, numbered in order: `add` declares `name: array<type>` bound to buffer key `buffer`. */
-export class StageDecls {
-  readonly decls: string[] = [];
-  readonly bindings: StageBinding[] = [];
-  constructor(private next = 0) {}
-
-  add(name: string, buffer: string, access: 'read' | 'read_write', type = 'f32'): this {
-    this.decls.push(`@group(0) @binding(${this.next}) var<storage, ${access}> ${name}: array<${type}>;`);
-    this.bindings.push({ binding: this.next++, buffer, access });
-    return this;
-  }
-}
-
-/** A kernel's WGSL: `head` (comment, declarations, helpers), then `main(params)` running `body` in workgroups of `wg`. */
-export function stageWgsl(head: string[], wg: number | string, body: string[], params = GID): string {
-  return [...head, `@compute @workgroup_size(${wg})`, `fn main(${params}) {`, ...body, '}'].join('\n');
-}
+/**
+ * Binds buffer `key` in `t` as `array<type>` named `variable`. Names say a buffer's role, never its key, so
+ * kernels that differ only in the buffers they are bound to are one WGSL text (one pipeline).
+ */
+export const bindBuffer = (t: KernelText, key: string, variable: string, write = false, type = 'f32') =>
+  t.bind('matrix', key, variable, type, write);
 
 const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ['rows', 'cols']);
 
 /** One kernel for `stage` of `variant` (not a copy: the runtime copies buffers itself). */
-export function stageKernel(plan: MatrixInfo, variant: MatrixVariant, stage: MatrixStage, target: TensorTarget): StageKernel {
+export function matrixKernel(plan: MatrixInfo, variant: MatrixVariant, stage: MatrixStage, target: TensorTarget): StageKernel {
   switch (stage.kind) {
     case 'map': return mapKernel(plan, variant, stage, target);
     case 'reduce': return reduceKernel(plan, variant, stage, target);
     case 'matmul': return matmulStageKernel(plan, variant, stage, target);
-    case 'copy': throw new Error('stageKernel: a copy stage has no kernel');
+    case 'copy': throw new Error('matrixKernel: a copy stage has no kernel');
     default: return unknownStage(stage);
   }
 }
 
 /**
- * Emits the expression of `root` at entry (r, c) as WGSL `let`s. Buffers it reads are collected in
- * `reads` (key -> WGSL name); `outKey` is read through `readOut` instead.
+ * Emits the expression of `root` at entry (r, c) as WGSL `let`s, binding in `t` the buffers it reads;
+ * `outKey` is read through `readOut` instead.
  */
 class ExprEmitter {
   readonly lines: string[] = [];
-  readonly reads = new Map<string, string>();
-  usesSteps = false;
-  usesScal = false;
-  usesPow = false;
-  usesRand = false;
+  /** The buffers read, by key: `in0`, `in1`, … in the order first read. */
+  private readonly reads = new Map<string, string>();
   private readonly memo = new Map<string, string>();
   private readonly tall: boolean;
 
   constructor(
-    private readonly plan: MatrixInfo, private readonly v: MatrixVariant, private readonly target: TensorTarget,
+    private readonly plan: MatrixInfo, private readonly v: MatrixVariant, private readonly target: TensorTarget, private readonly t: KernelText,
     private readonly root: ValueId, private readonly opts: { acc?: ValueId; outKey?: string; readOut?: (idx: string) => string } = {},
   ) { this.tall = target.view.rows > target.view.cols; }
 
@@ -120,8 +100,7 @@ class ExprEmitter {
       // Finite constants are spelled inline unless the layout has a field for them (host.ts: the ones a
       // kernel adds, subtracts or multiplies, which a driver could reassociate around a literal).
       if (inst.op === 'const' && Number.isFinite(inst.value) && this.plan.stepField[id] === undefined) return inst.dtype === 'bool' ? `${inst.value !== 0}` : f32Literal(inst.value!);
-      this.usesSteps = true;
-      const s = `steps[${this.plan.stepField[id]}]`;
+      const s = `${bindBuffer(this.t, '#steps', 'steps')}[${this.plan.stepField[id]}]`;
       return inst.dtype === 'bool' ? `(${s} != 0.0)` : s;
     }
     if (id === this.opts.acc) return 'acc';
@@ -131,20 +110,19 @@ class ExprEmitter {
       const idx = `${i} * ${cols}u + ${j}`;
       if (buffer === this.opts.outKey) return this.opts.readOut!(idx);
       let name = this.reads.get(buffer);
-      if (!name) this.reads.set(buffer, (name = `in${this.reads.size}`));
+      if (!name) this.reads.set(buffer, (name = bindBuffer(this.t, buffer, `in${this.reads.size}`)));
       return this.let(`${name}[${idx}]`);
     }
     const slot = this.v.slots[id];
-    if (slot !== undefined) { this.usesScal = true; return `scal[${slot}]`; }
+    if (slot !== undefined) return `${bindBuffer(this.t, '#scal', 'scal')}[${slot}]`;
     switch (inst.op) {
       case 'const': return f32Literal(inst.value!);
       case 'dim': return f32Literal(inst.name === 'numel' ? view.rows * view.cols : inst.name === 'rows' ? view.rows : view.cols);
       case 'eye': return `select(0.0, 1.0, ${i} == ${j})`;
       case 'rand': {
-        this.usesRand = true;
-        this.usesSteps = true;
+        this.t.usesRng = true;
         const [, cols] = shapeSize(shapeOf(inst), view);
-        const stream = `bitcast<u32>(steps[${this.plan.streamField[inst.args[0]!]}])`;
+        const stream = `bitcast<u32>(${bindBuffer(this.t, '#steps', 'steps')}[${this.plan.streamField[inst.args[0]!]}])`;
         return this.let(`optc_rand_${inst.name}(${stream}, ${this.target.tensor}u, ${i} * ${cols}u + ${j})`);
       }
       case 'transpose': return this.value(inst.args[0]!, !t);
@@ -154,7 +132,7 @@ class ExprEmitter {
       default: {
         const f = wgslOp[inst.op];
         if (!f) throw new Error(`matrix kernel: no WGSL for '${inst.op}'`);
-        if (inst.op === 'pow') this.usesPow = true;
+        if (inst.op === 'pow') this.t.pow.add(false);
         return this.let(f(inst.args.map((a) => this.value(a, t)), SCALAR));
       }
     }
@@ -165,69 +143,43 @@ class ExprEmitter {
     this.lines.push(`  let ${name} = ${e};`);
     return name;
   }
-
-  /** Declares in `d` what the expression reads; returns the helper functions it calls. */
-  declare(d: StageDecls, scalAccess: 'read' | 'read_write' = 'read'): string {
-    if (this.usesSteps) d.add('steps', '#steps', 'read');
-    if (this.usesScal || scalAccess === 'read_write') d.add('scal', '#scal', scalAccess);
-    for (const [buffer, name] of this.reads) d.add(name, buffer, 'read');
-    return (this.usesPow ? powHelpers(false) : '') + (this.usesRand ? RNG_WGSL : '');
-  }
 }
 
 function mapKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'map' }>, target: TensorTarget): StageKernel {
   const [R, C] = shapeSize(stage.shape, target.view);
-  const e = new ExprEmitter(plan, v, target, stage.root, { outKey: stage.out, readOut: (idx) => `out[${idx}]` });
+  const t = new KernelText();
+  const out = bindBuffer(t, stage.out, 'out', true);
+  const e = new ExprEmitter(plan, v, target, t, stage.root, { outKey: stage.out, readOut: (idx) => `${out}[${idx}]` });
   const value = e.value(stage.root);
-  const d = new StageDecls().add('out', stage.out, 'read_write');
-  const helpers = e.declare(d);
-  const { grid, index } = flatGrid(R * C, WG);
-  const wgsl = stageWgsl([`// ${plan.insts[stage.root]!.label ?? `%${stage.root}`}: ${R} × ${C} entries, one per invocation.`, ...d.decls, helpers], WG, [
-    `  let i = ${index};`,
-    `  if (i >= ${R * C}u) { return; }`,
-    `  let r = i / ${C}u;`, `  let c = i % ${C}u;`,
-    ...e.lines,
-    `  out[i] = ${value};`,
-  ]);
-  return { wgsl, entryPoint: 'main', grid, bindings: d.bindings, label: `map %${stage.root} ${R}x${C}` };
+  return stageKernel(t, `map %${stage.root} ${R}x${C}`, flatGrid(R * C, WG), {
+    title: `${plan.insts[stage.root]!.label ?? `%${stage.root}`}: ${R} × ${C} entries, one per invocation.`, wg: WG, body: [
+      `  let i = ${invocationIndex(WG)};`,
+      `  if (i >= ${R * C}u) { return; }`,
+      `  let r = i / ${C}u;`, `  let c = i % ${C}u;`,
+      ...e.lines,
+      `  ${out}[i] = ${value};`,
+    ],
+  });
 }
-
-// ±inf made at run time from the invocation index (WGSL rejects infinities in constant expressions).
-const FOLD: Record<string, { init: string; fold: (a: string, b: string) => string }> = {
-  sum: { init: '0.0', fold: (a, b) => `${a} + ${b}` },
-  max: { init: 'bitcast<f32>(0xff800000u | (li & 0u))', fold: (a, b) => `max(${a}, ${b})` },
-  min: { init: 'bitcast<f32>(0x7f800000u | (li & 0u))', fold: (a, b) => `min(${a}, ${b})` },
-};
 
 function reduceKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'reduce' }>, target: TensorTarget): StageKernel {
   const inst = plan.insts[stage.root]!;
   const arg = v.alias[inst.args[0]!] ?? inst.args[0]!;
   const argInst = plan.insts[arg]!;
   const [R, C] = argInst.space === 'mat' || argInst.space === 'elem' ? shapeSize(shapeOf(argInst), target.view) : [1, 1];
-  const f = FOLD[inst.name!]!;
-  const e = new ExprEmitter(plan, v, target, stage.root);
+  const t = new KernelText();
+  const scal = bindBuffer(t, '#scal', 'scal', true);
+  const e = new ExprEmitter(plan, v, target, t, stage.root);
   const value = e.value(arg);
-  const d = new StageDecls();
-  const helpers = e.declare(d, 'read_write');
   // One workgroup: each invocation folds a strided share in f32, then a tree in workgroup memory. The
   // interpreter sums in float64 and rounds once; the difference is within the f32 summation bound.
-  const head = [`// ${inst.label ?? `%${stage.root}`}: reduce.${inst.name} over ${R} × ${C} entries into slot ${stage.slot}.`, ...d.decls, helpers, `var<workgroup> part: array<f32, ${WG}>;`];
-  const wgsl = stageWgsl(head, WG, [
-    `  var a = ${f.init};`,
-    `  for (var i = li; i < ${R * C}u; i += ${WG}u) {`,
-    `    let r = i / ${C}u;`, `    let c = i % ${C}u;`,
-    ...e.lines.map((l) => `  ${l}`),
-    `    a = ${f.fold('a', value)};`,
-    '  }',
-    '  part[li] = a;',
-    '  workgroupBarrier();',
-    `  for (var s = ${WG / 2}u; s > 0u; s = s / 2u) {`,
-    `    if (li < s) { part[li] = ${f.fold('part[li]', 'part[li + s]')}; }`,
-    '    workgroupBarrier();',
-    '  }',
-    `  if (li == 0u) { scal[${stage.slot}] = part[0]; }`,
-  ], '@builtin(local_invocation_index) li: u32');
-  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings: d.bindings, label: `reduce %${stage.root} ${R}x${C}` };
+  const share = [`  for (var i = lid; i < ${R * C}u; i += ${WG}u) {`, `    let r = i / ${C}u;`, `    let c = i % ${C}u;`];
+  share.push(...e.lines.map((l) => `  ${l}`), `    a = ${FOLD[inst.name!]!('a', value)};`, '  }');
+  return stageKernel(t, `reduce %${stage.root} ${R}x${C}`, [1, 1, 1], {
+    title: `${inst.label ?? `%${stage.root}`}: reduce.${inst.name} over ${R} × ${C} entries into slot ${stage.slot}.`, wg: WG,
+    decls: [`var<workgroup> red0: array<f32, ${WG}>;`],
+    body: foldTree(WG, inst.name!, share, `${scal}[${stage.slot}]`, '0u'),
+  });
 }
 
 function matmulStageKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixStage, { kind: 'matmul' }>, target: TensorTarget): StageKernel {
@@ -240,24 +192,23 @@ function matmulStageKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<Ma
   const transA = stage.a.transpose !== (stage.a.orient && tall);
   const transB = stage.b.transpose !== (stage.b.orient && tall);
   let epilogue: { decls: string[]; fn: string } | undefined;
-  let extra: StageBinding[] = [];
+  let extra: BindingSpec[] = [];
   if (stage.root !== stage.mm) {
-    const e = new ExprEmitter(plan, v, target, stage.root, { acc: stage.mm, outKey: stage.out, readOut: (idx) => `ldC(${idx})` });
+    // The epilogue's buffers are bound after the product's A, B and C.
+    const t = new KernelText();
+    const e = new ExprEmitter(plan, v, target, t, stage.root, { acc: stage.mm, outKey: stage.out, readOut: (idx) => `ldC(${idx})` });
     const value = e.value(stage.root);
-    const d = new StageDecls(3);
-    const helpers = e.declare(d);
-    extra = d.bindings;
-    epilogue = { decls: [...d.decls, helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
+    extra = [...t.bindings.values()].map((b, n) => ({ binding: n + 3, kind: 'matrix', name: b.name, access: b.access }));
+    const decls = [...t.bindings.values()].map((b, n) =>
+      `@group(0) @binding(${n + 3}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`);
+    const helpers = (t.pow.size ? powHelpers(false) : '') + (t.usesRng ? RNG_WGSL : '');
+    epilogue = { decls: [...decls, helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
   }
   const kernel = matmulKernel({ m, k, n, transA, transB, ...(epilogue ? { epilogue } : {}) });
+  // The product's A, B and C bound to the stage's buffers, then the epilogue's.
+  const [a, b, c] = kernel.bindings.map((x, i) => ({ ...x, name: [stage.a.buffer, stage.b.buffer, stage.out][i]! }));
   return {
-    wgsl: kernel.wgsl, entryPoint: 'main', grid: kernel.grid,
-    bindings: [
-      { binding: 0, buffer: stage.a.buffer, access: 'read' },
-      { binding: 1, buffer: stage.b.buffer, access: 'read' },
-      { binding: 2, buffer: stage.out, access: 'read_write' },
-      ...extra,
-    ],
-    label: `matmul %${stage.root} ${m}x${k}x${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`,
+    ...kernel, bindings: [a!, b!, c!, ...extra],
+    name: `matmul %${stage.root} ${m}x${k}x${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`,
   };
 }

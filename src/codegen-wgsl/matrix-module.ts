@@ -10,7 +10,10 @@ import { printIR } from '../ir/printer.js';
 import { paramFormat, type Program } from '../ir/types.js';
 import { planHost } from './host.js';
 import { manifestHead, type KernelModule } from './manifest.js';
-import { flatGrid, StageDecls, stageKernel, stageWgsl, type StageKernel } from './matrix-kernels.js';
+import { KernelText } from './kernel.js';
+import { bindBuffer, flatGrid, matrixKernel, stageKernel, type StageKernel } from './matrix-kernels.js';
+import { FOLD } from './phased-kernel.js';
+import { invocationIndex } from './wgsl.js';
 
 export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}): KernelModule {
   const m = p.schedule?.matrix;
@@ -47,7 +50,7 @@ export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}):
 export function matrixStageKernels(module: KernelModule, variant: number, view: View, tensor: number): (StageKernel | undefined)[] {
   const info = module.matrix!;
   const v = info.schedule.variants[variant]!;
-  return v.stages.map((s) => (s.kind === 'copy' ? undefined : stageKernel(info, v, s, { view, tensor })));
+  return v.stages.map((s) => (s.kind === 'copy' ? undefined : matrixKernel(info, v, s, { view, tensor })));
 }
 
 /**
@@ -60,22 +63,22 @@ export function matrixFoldKernel(module: KernelModule, variant: number, fold: nu
   const info = module.matrix!;
   const v = info.schedule.variants[variant]!;
   const f = v.folds[fold]!;
-  const lines = f.reduces.map((r, j) => {
+  const t = new KernelText();
+  const scal = bindBuffer(t, '#scal', 'scal', true);
+  const lines = f.reduces.flatMap((r, j) => {
     const fn = info.insts[r]!.name!;
     const slot = v.slots[r]!;
-    const init = fn === 'sum' ? '0.0' : `scal[${slot}u]`;
-    const op = (a: string, b: string) => (fn === 'sum' ? `${a} + ${b}` : `${fn}(${a}, ${b})`);
     return [
       `  if (j == ${j}u) {`,
-      `    var acc = ${init};`,
-      `    for (var k = ${fn === 'sum' ? 0 : 1}u; k < ${tensors}u; k++) { acc = ${op('acc', `scal[k * ${stride}u + ${slot}u]`)}; }`,
-      `    for (var k = 0u; k < ${tensors}u; k++) { scal[k * ${stride}u + ${slot}u] = acc; }`,
+      `    var acc = ${fn === 'sum' ? '0.0' : `${scal}[${slot}u]`};`,
+      `    for (var k = ${fn === 'sum' ? 0 : 1}u; k < ${tensors}u; k++) { acc = ${FOLD[fn]!('acc', `${scal}[k * ${stride}u + ${slot}u]`)}; }`,
+      `    for (var k = 0u; k < ${tensors}u; k++) { ${scal}[k * ${stride}u + ${slot}u] = acc; }`,
       '  }',
-    ].join('\n');
+    ];
   });
-  const d = new StageDecls().add('scal', '#scal', 'read_write');
-  const wgsl = stageWgsl([`// Global reductions ${f.reduces.map((r) => `%${r}`).join(', ')}: every tensor's partial folded across ${tensors} tensors.`, ...d.decls], 64, ['  let j = gid.x;', ...lines]);
-  return { wgsl, entryPoint: 'main', grid: [1, 1, 1], bindings: d.bindings, label: `global fold ${f.reduces.map((r) => `%${r}`).join(' ')} x${tensors}` };
+  const ids = f.reduces.map((r) => `%${r}`);
+  const title = `Global reductions ${ids.join(', ')}: every tensor's partial folded across ${tensors} tensors.`;
+  return stageKernel(t, `global fold ${ids.join(' ')} x${tensors}`, [1, 1, 1], { title, wg: 64, body: ['  let j = gid.x;', ...lines] });
 }
 
 /**
@@ -83,13 +86,12 @@ export function matrixFoldKernel(module: KernelModule, variant: number, fold: nu
  * every invocation that finds one writes the same 1, so no atomics are needed).
  */
 export function matrixGuardKernel(n: number): StageKernel {
-  const { grid, index } = flatGrid(n, 256);
-  const d = new StageDecls().add('x', 'x', 'read').add('flag', '#flag', 'read_write', 'u32');
-  const wgsl = stageWgsl([`// non-finite guard: ${n} values`, ...d.decls], 256, [
-    `  let i = ${index};`,
-    `  if (i < ${n}u && (bitcast<u32>(x[i]) & 0x7f800000u) == 0x7f800000u) { flag[0] = 1u; }`,
-  ]);
-  return { wgsl, entryPoint: 'main', grid, label: `guard ${n}`, bindings: d.bindings };
+  const t = new KernelText();
+  const [x, flag] = [bindBuffer(t, 'x', 'x'), bindBuffer(t, '#flag', 'flag', true, 'u32')];
+  return stageKernel(t, `guard ${n}`, flatGrid(n, 256), { title: `non-finite guard: ${n} values`, wg: 256, body: [
+    `  let i = ${invocationIndex(256)};`,
+    `  if (i < ${n}u && (bitcast<u32>(${x}[i]) & 0x7f800000u) == 0x7f800000u) { ${flag}[0] = 1u; }`,
+  ] });
 }
 
-export type { StageKernel, StageBinding } from './matrix-kernels.js';
+export type { StageKernel } from './matrix-kernels.js';

@@ -5,13 +5,15 @@
 // interpreter does the same — decode where the step reads, encode with the same quantizer where it writes —
 // so the codes agree bit for bit wherever the stored value is computed elementwise.
 //
-// encode: one invocation per block (per u32 word for unscaled formats) walks its block twice, as the CPU
-// quantizer does: its absmax, then each word of codes; lanes past the tensor's end stay 0.
-import { wgslLibrary, type FormatName } from '../formats/index.js';
-import { RNG_WGSL, srDraw } from '../ir/rng.js';
+// Both are the storage table's lowerings (state-io.ts): decode reads codes as every kernel does; encode is
+// its serial store, one invocation per block (per 8 elements for unscaled formats) walking it twice, as the
+// CPU quantizer does: its absmax, then each word of codes; lanes past the tensor's end are written as code 0.
+import { srDraw } from '../ir/rng.js';
+import { KernelText } from './kernel.js';
 import type { KernelModule } from './manifest.js';
-import { flatGrid, StageDecls, stageWgsl, type StageKernel } from './matrix-kernels.js';
-import { codecOf, type StateCodec } from './state-io.js';
+import { bindBuffer, flatGrid, stageKernel, type StageKernel } from './matrix-kernels.js';
+import { codecOf, decodeScalar, serialStore, serialWalks, type StateCodec } from './state-io.js';
+import { invocationIndex } from './wgsl.js';
 
 const WG = 64;
 
@@ -40,53 +42,42 @@ export interface StochasticEncode { field: number; tensor: number }
  * (the f32 working matrix, `st:NAME`), `codes:NAME` (u32 words), `scales:NAME` (f32 per block, scaled formats).
  */
 export function matrixStateKernels(name: string, codec: StateCodec, n: number, leaf = `st:${name}`, sr?: StochasticEncode): { decode: StageKernel; encode: StageKernel } {
-  const f = codec.info.name as FormatName;
-  const perWord = 32 / codec.info.bitsPerElement;
+  const f = codec.info.name;
   const B = codec.block;
-  const lib = wgslLibrary([f]);
-  const declare = (access: 'read' | 'read_write', xAccess: 'read' | 'read_write') => {
-    const d = new StageDecls().add('x', leaf, xAccess).add('codes', `codes:${name}`, access, 'u32');
-    return B ? d.add('scales', `scales:${name}`, access) : d;
+  const [dt, et] = [new KernelText(), new KernelText()];
+  const bind = (t: KernelText, write: boolean) => {
+    t.codecs.add(codec);
+    return [bindBuffer(t, `codes:${name}`, 'codes', write, 'u32'), B ? bindBuffer(t, `scales:${name}`, 'scales', write) : ''] as const;
   };
-  const d = flatGrid(n, WG);
-  const dec = declare('read', 'read_write');
-  const decode = stageWgsl([`// ${name} (${f}): ${n} codes -> f32, one per invocation.`, ...dec.decls, lib], WG, [
-    `  let i = ${d.index};`,
-    `  if (i >= ${n}u) { return; }`,
-    `  x[i] = ${f}_decode(codes[i / ${perWord}u], i % ${perWord}u${B ? `, scales[i / ${B}u]` : ''});`,
-  ]);
-  const units = B ? Math.ceil(n / B) : Math.ceil(n / perWord);
-  const e = flatGrid(units, WG);
-  const span = B ?? perWord;
-  const enc = sr ? declare('read_write', 'read').add('steps', '#steps', 'read') : declare('read_write', 'read');
-  const code = sr
-    ? `${f}_encode_sr(x[i], optc_rng_u32(bitcast<u32>(steps[${sr.field}u]), ${sr.tensor}u, i, ${srDraw(name)}u))`
-    : `${f}_encode(x[i]${B ? ', enc' : ''})`;
-  const encode = stageWgsl([
-    `// ${name} (${f}): f32 -> ${B ? `codes and one scale per block of ${B}` : 'codes'}, one ${B ? 'block' : 'word'} per invocation${sr ? ', rounded stochastically' : ''}.`,
-    ...enc.decls, ...(sr ? [RNG_WGSL] : []), lib,
-  ], WG, [
-    `  let b = ${e.index};`,
-    `  if (b >= ${units}u) { return; }`,
-    `  let start = b * ${span}u;`,
-    `  let end = min(${n}u, start + ${span}u);`,
-    ...(B ? [
-      '  var m = 0.0;',
-      '  for (var i = start; i < end; i++) { m = max(m, abs(x[i])); }',
-      `  scales[b] = ${f}_scale(m);`,
-      `  let enc = ${f}_encoder(m);`,
-    ] : []),
-    `  for (var w = start / ${perWord}u; w * ${perWord}u < end; w++) {`,
-    '    var word = 0u;',
-    `    for (var lane = 0u; lane < ${perWord}u; lane++) {`,
-    `      let i = w * ${perWord}u + lane;`,
-    `      if (i < end) { word = ${f}_pack(word, lane, ${code}); }`,
-    '    }',
-    '    codes[w] = word;',
+  const x = bindBuffer(dt, leaf, 'x', true);
+  const decode = stageKernel(dt, `decode ${name} ${n}`, flatGrid(n, WG), {
+    title: `${name} (${f}): ${n} codes -> f32, one per invocation.`, wg: WG,
+    body: [`  let i = ${invocationIndex(WG)};`, `  if (i >= ${n}u) { return; }`, `  ${x}[i] = ${decodeScalar(codec, ...bind(dt, false), 'i')};`],
+  });
+  // A tile of whole blocks (of 8 elements, two vec4s, unscaled: a 4-bit word's), read as vec4s of the working matrix.
+  const tile = B ?? 8;
+  const [xv, codes, scales] = [bindBuffer(et, leaf, 'x', false, 'vec4<f32>'), ...bind(et, true)];
+  const steps = sr ? bindBuffer(et, '#steps', 'steps') : '';
+  et.usesRng = Boolean(sr);
+  const rand = sr && ((k: number) => `optc_rng_u32(bitcast<u32>(${steps}[${sr.field}u]), ${sr.tensor}u, 4u * j + ${k}u, ${srDraw(name)}u)`);
+  const st = serialStore(codec, `${xv}[j]`, codes, scales, name, tile, rand);
+  const walk = (lines: string[]) => [
+    '  for (var j = j0; j < j1; j++) {',
+    `    let valid = vec4<u32>(4u * j) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(${n}u);`,
+    ...lines.map((l) => `  ${l}`),
     '  }',
-  ]);
-  return {
-    decode: { wgsl: decode, entryPoint: 'main', grid: d.grid, bindings: dec.bindings, label: `decode ${name} ${n}` },
-    encode: { wgsl: encode, entryPoint: 'main', grid: e.grid, bindings: enc.bindings, label: `encode ${name} ${n}` },
-  };
+  ];
+  const units = Math.ceil(n / tile);
+  const what = B ? `codes and one scale per block of ${B}` : 'codes';
+  const encode = stageKernel(et, `encode ${name} ${n}`, flatGrid(units, WG), {
+    title: `${name} (${f}): f32 -> ${what}, ${tile} elements per invocation${sr ? ', rounded stochastically' : ''}.`,
+    wg: WG, body: [
+      `  let b = ${invocationIndex(WG)};`,
+      `  if (b >= ${units}u) { return; }`,
+      `  let j0 = b * ${tile / 4}u;`,
+      `  let j1 = min(${Math.ceil(n / 4)}u, j0 + ${tile / 4}u);`,
+      ...serialWalks([st], walk, st.encode),
+    ],
+  });
+  return { decode, encode };
 }

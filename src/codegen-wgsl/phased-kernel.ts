@@ -11,7 +11,7 @@ import { loadState } from './state-io.js';
 import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { emitValues, type Scope } from './values.js';
-import { identPart, VEC4, type VecTypes } from './wgsl.js';
+import { identPart, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 
 export const ROW_BLOCK = 256;
 /** Elements (or vec4s) each invocation of an elem kernel handles: more per workgroup, fewer trees. */
@@ -19,10 +19,9 @@ export const ELEMS_PER_INVOCATION = 8;
 export const COL_BLOCK = 32;
 
 export const IDENT: Record<string, string> = { sum: '0.0', max: 'optc_neg_inf(lid)', min: 'optc_pos_inf(lid)' };
-export const FOLD: Record<string, (a: string, b: string) => string> = {
-  sum: (a, b) => `(${a} + ${b})`, max: (a, b) => `max(${a}, ${b})`, min: (a, b) => `min(${a}, ${b})`,
-};
-export interface Opts { workgroupSize: number; guard?: boolean; maxStorageBuffers?: number }
+/** Each reduction's fold of two values, spelled as the IR op is (wgsl.ts). */
+export const FOLD: Record<string, (a: string, b: string) => string> = Object.fromEntries((['sum', 'max', 'min'] as const)
+  .map((fn) => [fn, (a: string, b: string) => wgslOp[fn === 'sum' ? 'add' : fn]!([a, b], SCALAR)]));
 
 /** Every stage kernel reads the plan; its storage (`codecs`) is decoded by every sweep, encoded by the store sweep. */
 export interface Plan extends ModuleCtx {

@@ -17,7 +17,7 @@ import {
 // ---- elem stages --------------------------------------------------------------------------------------
 
 export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: string[], v: VecTypes, uniforms: UniformLayout): KernelSpec {
-  const { p } = plan;
+  const { p, storeValue } = plan;
   const t = new KernelText();
   t.bind('segments', 'seg', 'seg', 'u32');
   const vec = v === VEC4;
@@ -40,7 +40,6 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     '    let ti = tensorOffset + li;',
     ...(vec ? [] : ['    let r = ti / max(cols, 1u);', '    let c = ti % max(cols, 1u);']),
   ];
-  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
   const scope = phasedScope(t, plan, plan.stages[si]!.at, v, '      ');
   const args = reduces.map((r) => p.insts[r]!.args[0]!);
   emitRoots(scope, [...args, ...stores.map((x) => storeValue.get(x)!)]);
@@ -67,8 +66,7 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     const parts = reduces.map((r) => t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true));
     body.push(...tree(plan.wg, accs, accs.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'u.pad0', 'inSeg'));
   }
-  const name = `s${si}_elems`;
-  return assemble(plan, name, t, uniforms, body, reduces.length);
+  return assemble(plan, `s${si}_elems`, t, uniforms, body, reduces.length);
 }
 
 /** Row sums (`row`: each invocation one block of ROW_BLOCK columns of a row) or column sums (`col`). */
@@ -77,29 +75,18 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
   const t = new KernelText();
   t.bind('segments', 'seg', 'seg', 'u32');
   const byRow = which === 'row';
+  // A row item is block b of row r (nb blocks per row); a column item, block b of column c (mb per column).
+  const [start, block, along] = byRow ? [SEG.rowItemStart, ROW_BLOCK, 'cols'] : [SEG.colItemStart, COL_BLOCK, 'rows'];
   const body: string[] = [
     `  let item = ${invocationIndex(plan.wg)};`,
     `  if (item >= u.${byRow ? 'nrow' : 'ncol'}) { return; }`,
-    ...findSegment('item', byRow ? SEG.rowItemStart : SEG.colItemStart),
-    `  let local = item - seg[sb + ${byRow ? SEG.rowItemStart : SEG.colItemStart}u];`,
+    ...findSegment('item', start),
+    `  let local = item - seg[sb + ${start}u];`,
+    ...(byRow ? [`  let nb = seg[sb + ${SEG.rowBlocks}u];`, '  let r = local / nb;', '  let b = local % nb;']
+      : [`  let mb = (rows + ${COL_BLOCK - 1}u) / ${COL_BLOCK}u;`, '  let b = local / cols;', '  let c = local % cols;']),
+    `  let k0 = b * ${block}u;`,
+    `  let k1 = min(${along}, k0 + ${block}u);`,
   ];
-  if (byRow) {
-    body.push(
-      `  let nb = seg[sb + ${SEG.rowBlocks}u];`,
-      '  let r = local / nb;',
-      '  let b = local % nb;',
-      `  let k0 = b * ${ROW_BLOCK}u;`,
-      `  let k1 = min(cols, k0 + ${ROW_BLOCK}u);`,
-    );
-  } else {
-    body.push(
-      `  let mb = (rows + ${COL_BLOCK - 1}u) / ${COL_BLOCK}u;`,
-      '  let b = local / cols;',
-      '  let c = local % cols;',
-      `  let k0 = b * ${COL_BLOCK}u;`,
-      `  let k1 = min(rows, k0 + ${COL_BLOCK}u);`,
-    );
-  }
   const args = reduces.map((r) => p.insts[r]!.args[0]!);
   reduces.forEach((r, k) => body.push(`  var acc${k} = ${IDENT[p.insts[r]!.name!]};`));
   const scope = phasedScope(t, plan, plan.stages[si]!.at, SCALAR, '    ');
@@ -131,7 +118,7 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
  * consecutive kernels (dispatches in order see each other's writes), so no kernel exceeds the device limit.
  */
 export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor' }>, nScalars: number): KernelSpec[] {
-  const { p, wg } = plan;
+  const { p, wg, storeValue } = plan;
   const stage = plan.stages[si]!.at;
   const scalar = (id: ValueId) => { const k = plan.scalarIndex.get(id); return k === undefined ? undefined : `gs[grp * ${nScalars}u + ${k}u]`; };
   const scope = (t: KernelText, indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar));
@@ -173,7 +160,6 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
 
   // Small stores: rows, then columns (each invocation computes every value of its index before writing any),
   // then, once every loop has read what it needs, the per-tensor ones.
-  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
   const spaceOf = (x: string) => p.states.find((s) => s.name === x)!.space!;
   const small = (t: KernelText, targets: string[]) => {
     const s = scope(t, '    ');

@@ -20,7 +20,7 @@ import { TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
 import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
 import { KernelText } from './kernel.js';
 import { assemble, emitRoots, locateRank1, phasedScope, type Plan } from './phased-kernel.js';
-import { LANE_GROUP, serialWalks, storeCoded, validLanes, type SerialStore } from './state-io.js';
+import { LANE_GROUP, storeAll, tileWalks, validLanes } from './state-io.js';
 import { storedExpr } from './values.js';
 import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 
@@ -42,15 +42,13 @@ export function needsStoreSweep(plan: Plan, stores: readonly string[]): boolean 
  * same values, folded into each rank-1 state's new maxima with atomicMax, nothing stored; rank1.ts).
  */
 export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecTypes, uniforms: UniformLayout, pass: Rank1Pass = 'encode'): KernelSpec {
-  const { p } = plan;
   const stores = pass === 'max' ? allStores.filter((x) => plan.codecs.get(x)?.rank1) : allStores;
   const t = new KernelText();
   const ten = t.bind('tensors', 'ten', 'ten', 'u32');
   t.bind('lanes', 'lanes', 'lanes', 'u32');
   t.bind('origins', 'origins', 'origins', 'u32');
   const tile = storeTile(plan);
-  const per = tile / 4;
-  const storeValue = new Map(p.stores.map((s) => [s.target, s.value]));
+  const { storeValue } = plan;
   const stage = plan.stages[si]!.at;
   const y = (target: string) => `y_${identPart(target)}`;
 
@@ -59,67 +57,41 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   const values: string[] = [];
   const roots = stores.map((x) => storeValue.get(x)!);
   if (v === VEC4) {
-    const scope = phasedScope(t, plan, stage, VEC4, '    ');
+    const scope = phasedScope(t, plan, stage, VEC4, '  ');
     // Rank-1 targets find their scales through a cursor placed at this vec4 (decoding, encoding, maxima).
     for (const x of stores) if (plan.codecs.get(x)?.rank1) locateRank1(scope, x, pass);
     emitRoots(scope, roots);
-    values.push('    let i = j;', '    let ti = tiv;', ...scope.out, ...stores.map((x) => `    let ${y(x)} = ${storedExpr(scope, storeValue.get(x)!)};`));
+    values.push('  let i = j;', '  let ti = tiv;', ...scope.out, ...stores.map((x) => `  let ${y(x)} = ${storedExpr(scope, storeValue.get(x)!)};`));
   } else {
-    values.push(...stores.map((x) => `    var ${y(x)}: vec4<f32>;`));
+    values.push(...stores.map((x) => `  var ${y(x)}: vec4<f32>;`));
     // Rank-1 targets encode (or fold maxima) through a cursor at vec4 j, which lane k decodes them with.
     const located = stores.filter((x) => plan.codecs.get(x)?.rank1);
-    for (const x of located) { t.bindRank1(x, plan.codecs.get(x)!, pass); values.push(...rank1LocateOnce(x, 'j').map((l) => `  ${l}`)); }
+    for (const x of located) { t.bindRank1(x, plan.codecs.get(x)!, pass); values.push(...rank1LocateOnce(x, 'j')); }
     for (let k = 0; k < 4; k++) {
-      const scope = phasedScope(t, plan, stage, SCALAR, '      ');
+      const scope = phasedScope(t, plan, stage, SCALAR, '    ');
       for (const x of located) scope.located.set(x, k);
       emitRoots(scope, roots);
-      values.push('    {', `      let i = e0 + ${k}u;`, `      let ti = tiv + ${k}u;`, '      let r = ti / max(cols, 1u);', '      let c = ti % max(cols, 1u);',
-        ...scope.out, ...stores.map((x) => `      ${y(x)}[${k}] = ${storedExpr(scope, storeValue.get(x)!)};`), '    }');
+      values.push('  {', `    let i = e0 + ${k}u;`, `    let ti = tiv + ${k}u;`, '    let r = ti / max(cols, 1u);', '    let c = ti % max(cols, 1u);',
+        ...scope.out, ...stores.map((x) => `    ${y(x)}[${k}] = ${storedExpr(scope, storeValue.get(x)!)};`), '  }');
     }
   }
 
-  const serial: SerialStore[] = [];
-  const writes: string[] = [];
-  for (const target of stores) {
-    const codec = plan.codecs.get(target);
-    if (!codec) {
-      const buf = t.tensor(target, v.f, true);
-      writes.push(v === VEC4 ? `  if (any(valid)) { ${buf}[j] = ${y(target)}; }` : `  for (var k = 0u; k < 4u; k++) { if (valid[k]) { ${buf}[e0 + k] = ${y(target)}[k]; } }`);
-      continue;
-    }
-    // Stochastic rounding keys lane k's bits by tensor id and in-tensor index, as srBits does on the CPU.
-    const origin: [string, string] = ['tns', 'tiv'];
-    const st = storeCoded(t, codec, target, () => y(target), pass === 'max' ? { kind: 'max', origin } : { kind: 'serial', origin, tile, count: 'n4' }, plan.sr.get(target));
-    if (st.serial) serial.push(st.serial);
-    writes.push(...st.lines);
-  }
-
+  // Stochastic rounding keys lane k's bits by tensor id and in-tensor index, as srBits does on the CPU.
+  const origin: [string, string] = ['tns', 'tiv'];
+  const plain = (buf: string, x: string) => (v === VEC4 ? `  if (any(valid)) { ${buf}[j] = ${x}; }`
+    : `  for (var k = 0u; k < 4u; k++) { if (valid[k]) { ${buf}[e0 + k] = ${x}[k]; } }`);
+  const { lines, serial } = storeAll(t, plan, stores, y, pass === 'max' ? { kind: 'max', origin } : { kind: 'serial', origin, tile, count: 'n4' }, plain, v.f);
   const T = (f: keyof typeof TEN) => `${ten}[tb + ${TEN[f]}u]`;
   const head = [
-    `  let inv = ${invocationIndex(STORE_WORKGROUP)};`,
-    '  let n4 = (u.len + 3u) / 4u;',
-    `  let j0 = inv * ${per}u;`,
-    '  if (j0 >= n4) { return; }',
-    `  let j1 = min(j0 + ${per}u, n4);`,
     // The tile's tensor: the first element of the tile starts a 64-element group.
     `  let og = (j0 * 4u) / ${LANE_GROUP}u;`,
     '  let tns = origins[2u * og];',
     '  let ti0 = origins[2u * og + 1u];',
     `  let tb = ${TENSOR_HEADER}u + tns * ${TENSOR_STRIDE}u;`,
-    `  let rows = ${T('rows')};`,
-    `  let cols = ${T('cols')};`,
-    `  let rowBase = ${T('rowBase')};`,
-    `  let colBase = ${T('colBase')};`,
+    ...(['rows', 'cols', 'rowBase', 'colBase'] as const).map((f) => `  let ${f} = ${T(f)};`),
   ];
-  const walk = (lines: string[]) => [
-    '  for (var j = j0; j < j1; j++) {',
-    '    let e0 = j * 4u;',
-    `    let valid = ${validLanes('e0')};`,
-    '    let tiv = ti0 + (j - j0) * 4u;',
-    ...values,
-    ...lines.map((l) => `  ${l}`),
-    '  }',
-  ];
-  const body = [...head, ...serialWalks(serial, walk, writes)];
+  const each = ['  let e0 = j * 4u;', `  let valid = ${validLanes('e0')};`, '  let tiv = ti0 + (j - j0) * 4u;', ...values];
+  const body = [`  let inv = ${invocationIndex(STORE_WORKGROUP)};`, '  let n4 = (u.len + 3u) / 4u;',
+    ...tileWalks({ index: 'inv', per: tile / 4, count: 'n4', head, each, serial, writes: lines })];
   return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, 0, STORE_WORKGROUP);
 }

@@ -23,15 +23,13 @@ import { manifestHead, type KernelModule, type KernelSpec } from './manifest.js'
 import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { guardKernel } from './kernel.js';
-import { COL_BLOCK, ELEMS_PER_INVOCATION, packed, ROW_BLOCK, type Opts, type Plan } from './phased-kernel.js';
+import { COL_BLOCK, ELEMS_PER_INVOCATION, packed, ROW_BLOCK, type Plan } from './phased-kernel.js';
 import { flatKernel, globalKernel, lineKernel, tensorKernels } from './phased-stages.js';
 import { needsStoreSweep, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
 import { storagePlan } from './state-io.js';
 import { rank1FinalizeKernel } from './rank1.js';
 
-export { COL_BLOCK, ELEMS_PER_INVOCATION, ROW_BLOCK } from './phased-kernel.js';
-
-export function emitPhasedModule(p: Program, options: Opts): KernelModule {
+export function emitPhasedModule(p: Program, options: { workgroupSize: number; guard: boolean; maxStorageBuffers: number }): KernelModule {
   const sched = p.schedule!;
   const stages = sched.stages!;
   invariant(sched.phases, () => `phased codegen: the schedule has stages but no phase facts\n${printIR(p)}`);
@@ -40,15 +38,16 @@ export function emitPhasedModule(p: Program, options: Opts): KernelModule {
   // Uniform fields: the u32 header, f32 host scalars (finite constants are inlined), u32 streams of `rand`.
   const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
   // Compressed elem states and an f16/bf16 parameter: decoded by every sweep, encoded by the store sweep.
-  const { codecs, sr } = storagePlan(p);
-  const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams, srKey: sr.size > 0 });
+  const storage = storagePlan(p);
+  const { codecs } = storage;
+  const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams, srKey: storage.sr.size > 0 });
 
   const keepOld = new Set(stages.flatMap((s) => (s.kind === 'tensor' ? s.keepOld : [])));
   const storedSmall = new Map<ValueId, string>();
   for (const s of p.stores) if (info.smallStoreAt.has(s.target)) storedSmall.set(s.value, s.target);
   const plan: Plan = {
     p, info, stages, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
-    keepOld, storedSmall, wg: options.workgroupSize, guard: !!options.guard, maxStorage: options.maxStorageBuffers ?? 8, codecs, sr,
+    keepOld, storedSmall, wg: options.workgroupSize, guard: options.guard, maxStorage: options.maxStorageBuffers, ...storage,
   };
 
   const variant = (v: VecTypes): { kernels: KernelSpec[]; dispatches: PhasedDispatch[] } => {

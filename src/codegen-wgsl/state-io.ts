@@ -10,7 +10,7 @@
 import { FORMATS, wgslLibrary, type FormatInfo, type FormatName } from '../formats/index.js';
 import { wgslF32 } from '../formats/wgsl.js';
 import { srDraw } from '../ir/rng.js';
-import { paramFormat, type Program, type StateFormat } from '../ir/types.js';
+import { paramFormat, type Program, type StateFormat, type ValueId } from '../ir/types.js';
 import type { KernelText } from './kernel.js';
 import { rank1Decode, rank1EncodeLane, rank1Max, type Rank1Pass } from './rank1.js';
 import { identPart, VEC4, type VecTypes } from './wgsl.js';
@@ -41,6 +41,8 @@ export interface Storage {
   codecs: Map<string, StateCodec>;
   /** Store targets that round stochastically, with their srDraw. */
   sr: Map<string, number>;
+  /** The value each store target receives. */
+  storeValue: Map<string, ValueId>;
 }
 
 export function storagePlan(p: Program): Storage {
@@ -49,7 +51,8 @@ export function storagePlan(p: Program): Storage {
   const pc = codecOf(paramFormat(p));
   if (pc) codecs.set('p', pc);
   const formatOf = (target: string) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format);
-  return { codecs, sr: new Map(p.stores.filter((st) => formatOf(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)])) };
+  const sr = new Map(p.stores.filter((st) => formatOf(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)]));
+  return { codecs, sr, storeValue: new Map(p.stores.map((s) => [s.target, s.value])) };
 }
 
 /** Workgroup size that lets one workgroup hold a whole block of every compressed state. */
@@ -126,6 +129,12 @@ function packedWord(P: string, code: (k: number) => string, lanes: number[], bas
   return lanes.reduce((w, k, n) => `${P}_pack(${w}, ${base}${base ? k : n}u, ${code(k)})`, '0u');
 }
 
+/** Statements writing the codes of vec4 `j` in 16- or 8-bit words (two vec4s share a 4-bit word: see the callers). */
+function codeWords(P: string, bits: number, code: (k: number) => string, codes: string, j: string): string[] {
+  if (bits === 8) return [`${codes}[${j}] = ${packedWord(P, code, [0, 1, 2, 3])};`];
+  return [`${codes}[2u * ${j}] = ${packedWord(P, code, [0, 1])};`, `${codes}[2u * ${j} + 1u] = ${packedWord(P, code, [2, 3])};`];
+}
+
 /**
  * Statements encoding the vec4 `x` into a coded state (a rank-1 one with its new maxima, two invocations
  * meeting in workgroup memory, `pk`, for one 4-bit word). Runs in uniform control flow (it contains
@@ -158,14 +167,8 @@ function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, tar
     enc = `, enc_${tag}`;
   }
   const code = laneCode(c, target, enc, rand);
-  if (bits === 16) {
-    out.push(`  if (live) {`);
-    out.push(`    ${codes}[2u * i] = ${packedWord(P, code, [0, 1])};`);
-    out.push(`    ${codes}[2u * i + 1u] = ${packedWord(P, code, [2, 3])};`);
-    out.push('  }');
-  } else if (bits === 8) {
-    out.push(`  if (live) { ${codes}[i] = ${packedWord(P, code, [0, 1, 2, 3])}; }`);
-  } else {
+  if (bits !== 4) out.push('  if (live) {', ...codeWords(P, bits, code, codes, 'i').map((l) => `    ${l}`), '  }');
+  else {
     out.push(`  pk[lid] = select(0u, ${packedWord(P, code, [0, 1, 2, 3], '(i % 2u) * 4u + ')}, live);`);
     out.push('  workgroupBarrier();');
     out.push(`  if (live && i % 2u == 0u) { ${codes}[i / 2u] = pk[lid] | pk[lid + 1u]; }`);
@@ -194,7 +197,7 @@ export interface SerialStore {
  * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0. A
  * rank-1 state encodes with its new maxima (rank1.ts): no absmax walk. `count`: the chunk's vec4s.
  */
-function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
+export function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
   const tag = identPart(target);
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
@@ -219,12 +222,8 @@ function serialStore(c: StateCodec, x: string, codes: string, scales: string, ta
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
   } else encode.push(value);
   const code = laneCode(c, target, enc, rand);
-  if (bits === 16) {
-    encode.push(`  ${codes}[2u * j] = ${packedWord(P, code, [0, 1])};`);
-    encode.push(`  ${codes}[2u * j + 1u] = ${packedWord(P, code, [2, 3])};`);
-  } else if (bits === 8) {
-    encode.push(`  ${codes}[j] = ${packedWord(P, code, [0, 1, 2, 3])};`);
-  } else {
+  if (bits !== 4) encode.push(...codeWords(P, bits, code, codes, 'j').map((l) => `  ${l}`));
+  else {
     // Two vec4s share a word: the even one's codes wait in a variable until the odd one (or the tile's
     // end) writes the word, after both have decoded the old codes from it.
     const w = `word_${tag}`;
@@ -263,14 +262,25 @@ export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target
 export type StoreMode = { kind: 'coop' | 'max'; origin: [string, string] } | { kind: 'serial'; origin: [string, string]; tile: number; count?: string };
 
 /**
- * The storage table, stores: lines writing the vec4 `x()` (the new value, spelled once the target is bound)
- * to coded `target`, and for a serial store the parts around its walks. `draw`: the target's srDraw when it rounds stochastically.
+ * The storage table, stores: lines writing each of `targets` (new value `x(target)`), an f32 one through
+ * `plain(buffer, x)`, a coded one in `mode` (a serial store's parts around its walks go to `serial`).
  */
-export function storeCoded(t: KernelText, codec: StateCodec, target: string, x: () => string, mode: StoreMode, draw?: number): { lines: string[]; serial?: SerialStore } {
-  if (mode.kind === 'max') {
-    t.bindRank1(target, codec, 'max');
-    return { lines: rank1Max(target, x()) };
+export function storeAll(t: KernelText, s: Storage, targets: string[], x: (target: string) => string, mode: StoreMode,
+  plain: (buf: string, x: string) => string, f: string): { lines: string[]; serial: SerialStore[] } {
+  const lines: string[] = [], serial: SerialStore[] = [];
+  for (const target of targets) {
+    const codec = s.codecs.get(target);
+    if (!codec) lines.push(plain(t.tensor(target, f, true), x(target)));
+    else if (mode.kind === 'max') {
+      t.bindRank1(target, codec, 'max');
+      lines.push(...rank1Max(target, x(target)));
+    } else lines.push(...storeCoded(t, codec, target, x(target), mode, s.sr.get(target), serial));
   }
+  return { lines, serial };
+}
+
+/** A coded store: its lines, and for a serial store its parts around the walks (pushed to `serial`). */
+function storeCoded(t: KernelText, codec: StateCodec, target: string, x: string, mode: StoreMode, draw: number | undefined, serial: SerialStore[]): string[] {
   const codes = t.tensor(target, 'u32', true);
   if (codec.rank1) t.bindRank1(target, codec, 'encode');
   const scales = t.scales(target, codec, true);
@@ -278,18 +288,32 @@ export function storeCoded(t: KernelText, codec: StateCodec, target: string, x: 
   if (draw !== undefined) t.usesRng = true;
   const [tensor, index] = mode.origin;
   const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, ${tensor}, ${index} + ${k}u, ${wgslU32(draw)})`;
-  if (mode.kind === 'serial') {
-    const st = serialStore(codec, x(), codes, scales, target, mode.tile, rand, mode.count);
-    return { lines: st.encode, serial: st };
-  }
-  return { lines: encodeVec4(codec, x(), codes, scales, target, rand) };
+  if (mode.kind !== 'serial') return encodeVec4(codec, x, codes, scales, target, rand);
+  const st = serialStore(codec, x, codes, scales, target, mode.tile, rand, mode.count);
+  serial.push(st);
+  return st.encode;
 }
 
 /**
- * A serial-block body around its two walks over the tile (`walk`): the first only folds each block's
- * absmax (when a store needs one), the second recomputes the values and `writes`; scales are written
- * last, since the second walk still decodes the old codes with the old scales.
+ * A serial-block body: invocation `index` owns vec4s j0..j1 of a tile (`per` vec4s; `count`: the chunk's)
+ * and walks them twice: the first only folds each block's absmax (when a store needs one), the second
+ * recomputes the values (`each`) and `writes`; scales are written last, since the second walk still
+ * decodes the old codes with the old scales. `head`: lines after the tile's bounds; `cursors`: what each
+ * walk opens with (rank-1 cursors, rank1.ts, placed at j0 by each walk).
  */
+export function tileWalks(o: { index: string; per: number; count: string; head?: string[]; each: string[]; serial: SerialStore[]; writes: string[]; cursors?: string[] }): string[] {
+  const loop = (lines: string[]) => ['  for (var j = j0; j < j1; j++) {', ...[...o.each, ...lines].map((l) => `  ${l}`), '  }'];
+  const walk = (lines: string[]) => (o.cursors?.length ? ['  {', ...[...o.cursors, ...loop(lines)].map((l) => `  ${l}`), '  }'] : loop(lines));
+  return [
+    `  let j0 = ${o.index} * ${o.per}u;`,
+    `  if (j0 >= ${o.count}) { return; }`,
+    `  let j1 = min(j0 + ${o.per}u, ${o.count});`,
+    ...(o.head ?? []),
+    ...serialWalks(o.serial, walk, o.writes),
+  ];
+}
+
+/** A serial-block body around its two walks over the tile (`walk`): see `tileWalks`. */
 export function serialWalks(serial: SerialStore[], walk: (lines: string[]) => string[], writes: string[]): string[] {
   return [
     ...serial.flatMap((st) => st.decl),

@@ -46,6 +46,7 @@ const RESOLVE: Record<BindingKind, Resolve> = {
   segments: phasedTable, tensors: phasedTable, gscalars: phasedTable, partials: phasedTable, result: phasedTable,
   totals: phasedTable, small: phasedTable, oldsmall: phasedTable,
   r1scales: rank1Table, r1table: rank1Table,
+  matrix: () => { throw new Error('matrix stage kernels are bound by matrix-stages.ts, not per chunk'); },
 };
 
 /** A binding covers the chunk's elements (rounded up to whole vec4s), never past its buffer. */

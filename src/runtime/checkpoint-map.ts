@@ -2,7 +2,7 @@
 // codes and scales of compressed state, step states as float64 bits) and how they go to and from the
 // device. Serialization itself (safetensors, checksums, atomic writes) is src/checkpoint's.
 import { codecOf } from '../codegen-wgsl/index.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
 import { overrideHypers } from '../diag.js';
 import { scaleCountAs } from '../formats/index.js';
 import type { StateFormat } from '../ir/types.js';
@@ -25,7 +25,10 @@ export abstract class CheckpointIO extends TensorIO {
     await this.sync();
     const tensors = await this.stateTensors(/* read */ true) as Record<string, CheckpointTensor>;
     if (options.params !== false) for (const name of this.tensors) tensors[`param/${name}`] = await this.paramTensor(name, this.shapes.get(name)!);
-    await saveCheckpoint(file, this.checkpointHeader(tensors), options.ops ? { ops: options.ops } : {});
+    await saveCheckpoint(file, {
+      optimizer: this.module.name, programHash: this.module.programHash, formatVersion: STATE_LAYOUT_VERSION,
+      step: this.stepCount, hypers: this.checkpointHypers(), tensors,
+    }, options.ops ? { ops: options.ops } : {});
   }
 
   /**
@@ -118,13 +121,6 @@ export abstract class CheckpointIO extends TensorIO {
     if (!format) return { dtype: 'F32', shape, data: await this.readParam(name) };
     const words = await this.readParamPacked(name);
     return { dtype: PARAM_DTYPE[format.kind]!, shape, data: new Uint16Array(words.buffer, words.byteOffset, numel(shape)) };
-  }
-
-  protected checkpointHeader(tensors: Record<string, CheckpointTensor>): Checkpoint {
-    return {
-      optimizer: this.module.name, programHash: this.module.programHash, formatVersion: STATE_LAYOUT_VERSION,
-      step: this.stepCount, hypers: this.checkpointHypers(), tensors,
-    };
   }
 }
 

@@ -3,12 +3,9 @@
 import { create, globals } from 'webgpu';
 import { requestDeviceFrom, type DeviceOptions } from './device.js';
 
-let installed = false;
+/** GPUBufferUsage & co., read as globals by code written for browsers (and by our own); idempotent. */
 function installGlobals() {
-  if (installed) return;
-  // GPUBufferUsage & co. are read as globals by code written for browsers (and by our own).
   for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  installed = true;
 }
 
 export const INSTALL_HINT =

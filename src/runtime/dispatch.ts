@@ -70,14 +70,14 @@ export class Dispatcher {
 
   /**
    * Records one step: every chunk's uniform for step `t` (`hostVals[g]`: group g's host values), a phased
-   * module's group scalars, then the planned dispatches; `groups(ci)` are chunk ci's bind groups.
+   * module's group scalars, then the planned dispatches; `groups[ci]` are chunk ci's bind groups.
    */
-  encode(pass: GPUComputePassEncoder, hostVals: readonly (readonly number[])[], t: number, groups: (ci: number) => GPUBindGroup[]): void {
+  encode(pass: GPUComputePassEncoder, hostVals: readonly (readonly number[])[], t: number, groups: readonly GPUBindGroup[][]): void {
     for (const w of this.writers) this.device.queue.writeBuffer(w.uniform, 0, w.write(hostVals[w.group]!, t));
     this.phased?.writeGroupScalars(hostVals);
     for (const r of this.runs) {
       pass.setPipeline(r.pipeline);
-      pass.setBindGroup(0, groups(r.ci)[r.kernel]!);
+      pass.setBindGroup(0, groups[r.ci]![r.kernel]!);
       pass.dispatchWorkgroups(r.x, r.y);
     }
   }

@@ -24,13 +24,11 @@ export class EntryRunner {
     private readonly shapes: Map<string, number[]>, private readonly groupOf: (name: string) => number,
     private readonly chunks: ChunkBuffers[], private readonly rank1?: Rank1Runner) {}
 
-  get names(): string[] { return Object.keys(this.entries); }
-
   /** Records the entry point's dispatches for one call into `enc`. */
   async encode(name: string, enc: GPUCommandEncoder, groupHypers: Record<string, number>[], t: number,
     scalars: Record<string, number>, stepStates: Record<string, number>[]): Promise<void> {
     const m = this.entries[name];
-    if (!m) throw new UnsupportedError(`no entry point '${name}'; the optimizer declares: ${this.names.join(', ') || '(none)'}`);
+    if (!m) throw new UnsupportedError(`no entry point '${name}'; the optimizer declares: ${Object.keys(this.entries).join(', ') || '(none)'}`);
     for (const k of m.host.scalars ?? []) {
       if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}' for entry point '${name}'`);
     }
@@ -44,9 +42,7 @@ export class EntryRunner {
   }
 
   dispose(): void {
-    for (const prep of this.prepared.values()) {
-      void prep.then((p) => p.dispose(), () => undefined);
-    }
+    for (const prep of this.prepared.values()) void prep.then((p) => p.dispose(), () => undefined);
   }
 
   /** The width chunk `c` runs entry `m` at: 4 only where the chunk and the module both have vec4. */
@@ -73,7 +69,7 @@ export class EntryRunner {
     // An entry point that writes a rank-1 state runs its maxima sweep and scale copy as a step does (rank1.ts).
     const run = new Dispatcher(this.device, m, own, pipes, phased, rank1 && ((state, wg) => rank1.finalizeGroups(state, wg)));
     return {
-      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, (ci) => groups[ci]!),
+      encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, groups),
       dispose: () => { for (const c of own) c.uniform.destroy(); phased?.dispose(); },
     };
   }

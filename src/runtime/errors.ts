@@ -7,15 +7,16 @@ export class OptcRuntimeError extends Error {
 /** No WebGPU adapter: says how to get one. */
 export class NoAdapterError extends OptcRuntimeError {}
 
-/** A tensor's shape or length does not match what the optimizer was created with. */
-export class ShapeError extends OptcRuntimeError {
+/** An error about one tensor, which it names. */
+export class TensorError extends OptcRuntimeError {
   constructor(readonly tensor: string, message: string) { super(message); }
 }
 
+/** A tensor's shape or length does not match what the optimizer was created with. */
+export class ShapeError extends TensorError {}
+
 /** A tensor that must be given (a gradient, an input) was not. */
-export class MissingTensorError extends OptcRuntimeError {
-  constructor(readonly tensor: string, message: string) { super(message); }
-}
+export class MissingTensorError extends TensorError {}
 
 /** A per-step host scalar (`input NAME: scalar`) was not given, or is not a number, or is not declared. */
 export class MissingScalarError extends OptcRuntimeError {
@@ -23,9 +24,7 @@ export class MissingScalarError extends OptcRuntimeError {
 }
 
 /** A tensor name the optimizer does not know. */
-export class UnknownTensorError extends OptcRuntimeError {
-  constructor(readonly tensor: string, message: string) { super(message); }
-}
+export class UnknownTensorError extends TensorError {}
 
 /** A state name the compiled optimizer does not declare. */
 export class UnknownStateError extends OptcRuntimeError {
@@ -61,9 +60,7 @@ export class AllocationError extends OptcRuntimeError {
 }
 
 /** A caller's GPUBuffer cannot be used: missing usage flags, created on another device, or destroyed. */
-export class BufferError extends OptcRuntimeError {
-  constructor(readonly tensor: string, message: string) { super(message); }
-}
+export class BufferError extends TensorError {}
 
 /** The device refused work for a reason no tensor explains; the message carries the device's own. */
 export class DeviceError extends OptcRuntimeError {}

@@ -7,10 +7,11 @@
 // - allocation: buffers are created inside out-of-memory and validation error scopes; a failure releases
 //   everything the call made and throws AllocationError naming the tensor;
 // - caller buffers: usage flags are checked at once; the device a buffer belongs to can only be checked by
-//   the device, so each new buffer is probed once (a bind group or a copy inside an error scope), and every
-//   step that touches a caller's buffer is submitted inside a validation scope (the caller may also have
-//   destroyed it since): a refused step ran nothing, so the step count is rolled back and parameters and
-//   state are as they were.
+//   the device, so each new buffer is probed once (a bind group or a copy inside an error scope), and a
+//   step that touches a caller's buffer is submitted inside a validation scope until the buffer has passed
+//   one (the caller may also have destroyed it since): a refused step ran nothing, so the step count is
+//   rolled back and parameters and state are as they were. A buffer that passed stays trusted, with no
+//   scope and no round trip, while it is unmapped and its destroy() has not been called (wrapped to tell).
 // Error scopes are a per-device stack shared by all callers, so every scope here is pushed and popped within
 // one synchronous stretch of code; only the results are awaited.
 
@@ -20,20 +21,16 @@ import { AllocationError, BufferError, DeviceError, DeviceLostError, type OptcRu
 
 interface LostInfo { reason: string; message: string }
 const lostDevices = new WeakMap<GPUDevice, LostInfo>();
-const watched = new WeakSet<GPUDevice>();
 /**
- * What lives on each device, for the DeviceLostError message: one describer per live optimizer. Held weakly, so
- * an optimizer dropped without dispose() is still collected.
+ * What lives on each watched device, for the DeviceLostError message: one describer per live optimizer. Held
+ * weakly, so an optimizer dropped without dispose() is still collected.
  */
 interface Owner { ref: WeakRef<object>; describe: (owner: never) => string }
 const owners = new WeakMap<GPUDevice, Set<Owner>>();
 
 function markLost(device: GPUDevice, info: { reason?: string; message?: string }): LostInfo {
-  const known = lostDevices.get(device);
-  if (known) return known;
-  const li = { reason: info.reason ?? 'unknown', message: info.message || '(no message)' };
-  lostDevices.set(device, li);
-  return li;
+  if (!lostDevices.has(device)) lostDevices.set(device, { reason: info.reason ?? 'unknown', message: info.message || '(no message)' });
+  return lostDevices.get(device)!;
 }
 
 /**
@@ -43,12 +40,11 @@ function markLost(device: GPUDevice, info: { reason?: string; message?: string }
  */
 export function watchDevice<T extends object>(device: GPUDevice, owner: T, describe: (owner: T) => string): () => void {
   const entry: Owner = { ref: new WeakRef(owner), describe: describe as (owner: never) => string };
-  if (!watched.has(device)) {
-    watched.add(device);
+  let set = owners.get(device);
+  if (!set) {
+    owners.set(device, (set = new Set()));
     device.lost.then((info) => markLost(device, info), () => {});
   }
-  let set = owners.get(device);
-  if (!set) owners.set(device, (set = new Set()));
   for (const e of set) if (!e.ref.deref()) set.delete(e); // optimizers collected without dispose()
   set.add(entry);
   return () => set!.delete(entry);
@@ -65,10 +61,10 @@ function lostError(device: GPUDevice, info: LostInfo, context: string): DeviceLo
     'create a new device and optimizer, and load the last checkpoint');
 }
 
-/** Throws DeviceLostError if `device` is known to be lost. `context` says what was being done. */
-export function checkDevice(device: GPUDevice, context: string): void {
+/** Throws DeviceLostError if `device` is known to be lost. `context()` says what was being done. */
+export function checkDevice(device: GPUDevice, context: () => string): void {
   const info = lostDevices.get(device);
-  if (info) throw lostError(device, info, context);
+  if (info) throw lostError(device, info, context());
 }
 
 /**
@@ -153,8 +149,8 @@ export class AllocationGuard {
 
 /** Buffers already shown to work on a device (a buffer belongs to exactly one device). */
 const vetted = new WeakMap<GPUBuffer, GPUDevice>();
-const probeLayouts = new WeakMap<GPUDevice, GPUBindGroupLayout>();
-const probeTargets = new WeakMap<GPUDevice, GPUBuffer>();
+/** Per device, what a probe binds a STORAGE buffer with, and copies another buffer's first word into. */
+const probes = new WeakMap<GPUDevice, { layout: GPUBindGroupLayout; target: GPUBuffer }>();
 
 export interface CallerBuffer { tensor: string; label: string; buffer: GPUBuffer }
 
@@ -175,23 +171,21 @@ export function checkUsage(b: CallerBuffer, need: number, needText: string): voi
 export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): Promise<BufferError | undefined> | undefined {
   const fresh = bufs.filter((b) => vetted.get(b.buffer) !== device && b.buffer.size >= 4);
   if (fresh.length === 0) return undefined;
-  let layout = probeLayouts.get(device);
-  if (!layout) {
-    layout = device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] });
-    probeLayouts.set(device, layout);
+  let probe = probes.get(device);
+  if (!probe) {
+    probes.set(device, probe = {
+      layout: device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] }),
+      target: device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' }),
+    });
   }
-  let target = probeTargets.get(device);
-  if (!target) {
-    target = device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' });
-    probeTargets.set(device, target);
-  }
+  const { layout, target } = probe;
   const checks = fresh.map((b) => {
     device.pushErrorScope('validation');
     if (b.buffer.usage & GPUBufferUsage.STORAGE) {
-      device.createBindGroup({ layout: layout!, entries: [{ binding: 0, resource: { buffer: b.buffer, offset: 0, size: 4 } }] });
+      device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: b.buffer, offset: 0, size: 4 } }] });
     } else {
       const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(b.buffer, 0, target!, 0, 4);
+      enc.copyBufferToBuffer(b.buffer, 0, target, 0, 4);
       enc.finish();
     }
     return pop(device).then((e) => ({ b, e }));
@@ -201,6 +195,23 @@ export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): 
     if (!bad) { for (const { b } of rs) vetted.set(b.buffer, device); return undefined; }
     return bufferProblem(bad.b, bad.e!.message);
   });
+}
+
+/**
+ * Caller buffers by what is known of them: 'watched' (destroy() wrapped), the device a scoped submit used
+ * them on without error (trusted there), or 'destroyed'. WebGPU cannot say whether a buffer was destroyed,
+ * so the buffer's own destroy() tells; one destroyed through the prototype is missed, as it would be by
+ * any object-level check, and a buffer whose destroy() cannot be wrapped is never trusted.
+ */
+const trust = new WeakMap<GPUBuffer, GPUDevice | 'watched' | 'destroyed'>();
+
+function watchDestroy(b: GPUBuffer): void {
+  if (trust.has(b)) return;
+  const destroy = b.destroy;
+  try {
+    Object.defineProperty(b, 'destroy', { configurable: true, writable: true, value(this: GPUBuffer) { trust.set(b, 'destroyed'); return destroy.call(this); } });
+    trust.set(b, 'watched');
+  } catch { /* not extensible: every step that uses it stays scoped */ }
 }
 
 /** The BufferError for `b`, given the device's message about it. */
@@ -216,10 +227,18 @@ function bufferProblem(b: CallerBuffer, message: string): BufferError {
  * device; resolves to the error that made the device refuse the step, or undefined. A refused step ran
  * nothing. With no caller buffers nothing is checked and undefined is returned at once.
  */
-export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[], what: string,
+export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[], what: () => string,
   encode: () => void): Promise<OptcRuntimeError | undefined> | undefined {
-  if (callers.length === 0) { encode(); return undefined; }
+  // The scope's answer costs a round trip to the device, on lavapipe a visible part of a small step
+  // (docs/performance.md), so trusted buffers go without: the scope would find nothing to refuse. A buffer
+  // bound twice (a parameter also passed as its gradient) may alias a writable binding: always checked.
+  if (callers.every((c) => trust.get(c.buffer) === device && c.buffer.mapState === 'unmapped')
+    && (callers.length < 2 || new Set(callers.map((c) => c.buffer)).size === callers.length)) {
+    encode();
+    return undefined;
+  }
   const probe = probeBuffers(device, callers);
+  for (const c of callers) watchDestroy(c.buffer);
   device.pushErrorScope('validation');
   let scope: Promise<GPUError | null>;
   try {
@@ -228,10 +247,11 @@ export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[
     scope = pop(device);
   }
   const check = (bad: BufferError | undefined, e: GPUError | null) => {
+    if (!bad && !e) for (const c of callers) if (trust.get(c.buffer) === 'watched') trust.set(c.buffer, device);
     if (bad || !e) return bad;
     // A buffer the probe passed (say, destroyed since): Dawn's message quotes its label, when it has one.
     const named = callers.find((c) => c.buffer.label && e.message.includes(`"${c.buffer.label}"`));
-    return named ? bufferProblem(named, e.message) : new DeviceError(`the device refused ${what}, so none of it ran: ${e.message.split('\n')[0]}`);
+    return named ? bufferProblem(named, e.message) : new DeviceError(`the device refused ${what()}, so none of it ran: ${e.message.split('\n')[0]}`);
   };
   // Buffers seen before (every step after the first) need no probe: wait on the scope alone.
   return probe ? Promise.all([probe, scope]).then(([bad, e]) => check(bad, e)) : scope.then((e) => check(undefined, e));

@@ -17,27 +17,18 @@ import { storageBuffer, uploadBuffer, writeF32 } from './buffers.js';
 import { numel, type ChunkBuffers, type TensorSpec } from './chunks.js';
 import { createComputePipeline } from './device.js';
 import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
+import { kernelOverLimit } from './limits.js';
 
 /** A kernel bound to buffers: what one dispatch needs. */
 export interface Bound { kernel: StageKernel; pipeline: GPUComputePipeline; group: GPUBindGroup }
-
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
 /**
  * A kernel's pipeline (one per WGSL text and device) and a bind group resolving each binding's buffer key
  * with `resource`. The bind group layout is built from the kernel's binding list (no `layout: 'auto'`).
  */
 export async function bindKernel(device: GPUDevice, kernel: StageKernel, resource: (key: string) => GPUBufferBinding): Promise<Bound> {
-  let cache = pipelineCache.get(device);
-  if (!cache) pipelineCache.set(device, (cache = new Map()));
-  let p = cache.get(kernel.wgsl);
-  if (!p) {
-    p = createComputePipeline(device, kernel.wgsl, kernel.entryPoint, kernel.label, kernel.bindings.map((b) => ({ binding: b.binding, kind: 'storage', access: b.access })));
-    p.catch(() => cache!.delete(kernel.wgsl));
-    cache.set(kernel.wgsl, p);
-  }
-  const pipeline = await p;
-  const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resource(b.buffer) })) });
+  const pipeline = await createComputePipeline(device, kernel.wgsl, kernel.entryPoint, kernel.name, kernel.bindings);
+  const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resource(b.name) })) });
   return { kernel, pipeline, group };
 }
 
@@ -263,8 +254,8 @@ export class MatrixStages {
       return;
     }
     const kernels = matrixStageKernels(this.module, variant, t.view, t.index);
-    const limit = this.device.limits.maxStorageBuffersPerShaderStage;
-    for (const k of kernels) if (k && k.bindings.length > limit) throw new UnsupportedError(`kernel '${k.label}' of '${this.module.name}' needs ${k.bindings.length} storage buffers; this device allows ${limit}`);
+    const over = kernels.map((k) => k && kernelOverLimit(this.module, k, this.device.limits)).find(Boolean);
+    if (over) throw new UnsupportedError(over);
     const temps = this.assignTemps(t, variant);
     const at = this.tensors.indexOf(t);
     const resolve = (key: string): GPUBufferBinding => {
@@ -277,8 +268,8 @@ export class MatrixStages {
     const maxBinding = this.device.limits.maxStorageBufferBindingSize;
     for (const k of kernels) {
       for (const b of k?.bindings ?? []) {
-        const size = resolve(b.buffer).buffer.size;
-        if (size > maxBinding) throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: kernel '${k!.label}' binds ${size} bytes (${b.buffer}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
+        const size = resolve(b.name).buffer.size;
+        if (size > maxBinding) throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: kernel '${k!.name}' binds ${size} bytes (${b.name}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
       }
     }
     const stages = await Promise.all(kernels.map((k) => (k ? bindKernel(this.device, k, resolve) : undefined)));
@@ -297,7 +288,7 @@ export class MatrixStages {
     const copies = v.stages.flatMap((s) => (s.kind === 'copy' ? [{ from: resolve(s.from).buffer, to: resolve(s.to).buffer, bytes: 4 * numel(shapeSize(s.shape, t.view)) }] : []));
     // Only what this variant stores is encoded again (an `every k` block leaves its states' codes as they are).
     const written = new Set(v.stages.flatMap((x) => (x.kind === 'map' || x.kind === 'matmul' ? [x.out] : x.kind === 'copy' ? [x.to] : [])));
-    t.prepared.set(variant, { stages, copies, encodes: t.codecs.encode.filter((c) => written.has(c.kernel.bindings[0]!.buffer)) });
+    t.prepared.set(variant, { stages, copies, encodes: t.codecs.encode.filter((c) => written.has(c.kernel.bindings[0]!.name)) });
   }
 
   /** Temporaries from the shared pool: a buffer is reused once the last stage reading it has run. */

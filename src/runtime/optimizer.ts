@@ -31,7 +31,7 @@ export type { TensorSpec, TensorData, ParamGroup, OptimizerOptions, MemoryReport
 export async function createOptimizer(device: GPUDevice, compiled: KernelModule | { module: KernelModule }, params: Record<string, TensorSpec>,
   options: OptimizerOptions = {}): Promise<Optimizer> {
   const module = 'module' in compiled ? compiled.module : compiled;
-  checkDevice(device, `before creating optimizer '${module.name}'`);
+  checkDevice(device, () => `before creating optimizer '${module.name}'`);
   // Matrix stages (and fallback rules) bind per tensor shape: matrix-optimizer.ts, loaded on demand
   // because it extends this file's Optimizer.
   if (module.matrix) return (await import('./matrix-optimizer.js')).createMatrixOptimizer(device, module, params, options);
@@ -83,6 +83,8 @@ export class Optimizer extends CheckpointIO {
   private readonly ownedByCallers: CallerBuffer[];
   /** One step's dispatches, planned (none in a matrix module, which dispatches its own stages). */
   private readonly dispatch?: Dispatcher;
+  /** Per input and tensor, what the last step passed and the caller buffer it checked. */
+  private readonly lastSources: { src?: TensorData; caller?: CallerBuffer }[] = [];
 
   constructor(device: GPUDevice, module: KernelModule, chunks: ChunkBuffers[], a: Pick<Allocation, 'shapes' | 'groupHypers' | 'pipes'> & Partial<Allocation>) {
     super(device, module, a.shapes, chunks, a.groupHypers, a.phased, a.rank1, a.groupInits);
@@ -135,44 +137,57 @@ export class Optimizer extends CheckpointIO {
     // Only the inputs some kernel reads are required (a zeroth-order method never reads g). A step that
     // touches a caller's GPUBuffer is checked by the device (guards.ts); if refused, none of it ran.
     const callers = this.ownedByCallers.slice();
+    let slot = 0;
     const sources = this.readInputs.map((input) => {
       const per = input === 'g' ? grads : inputs[input] ?? {};
       for (const name of this.shapes.keys()) {
+        // A GPUBuffer's size and usage never change: one the last step passed here needs no new checks.
+        const last = this.lastSources[slot++] ??= { src: undefined };
+        if (per[name] === last.src && last.caller) { callers.push(last.caller); continue; }
         const src = this.tensorInput(per, input, name);
-        if (src instanceof Float32Array) continue;
-        const b = { tensor: name, label: inputLabel(input, name), buffer: src };
-        checkUsage(b, 0, 'STORAGE or COPY_SRC');
-        callers.push(b);
+        last.src = src;
+        last.caller = src instanceof Float32Array ? undefined : { tensor: name, label: inputLabel(input, name), buffer: src };
+        if (!last.caller) continue;
+        checkUsage(last.caller, 0, 'STORAGE or COPY_SRC');
+        callers.push(last.caller);
       }
       return per;
     });
     const t = this.stepCount + 1;
     const hostVals = this.groupHypers.map((h, g) => evalHost(host, h, t, { scalars, states: this.stepStates[g] }));
     if (this.binds.flag) this.device.queue.writeBuffer(this.binds.flag, 0, ZERO_WORD);
-    const refused = submitChecked(this.device, callers, `step ${t} of '${this.module.name}'`, () => {
-      const enc = this.device.createCommandEncoder({ label: `${this.module.name} step ${t}` });
+    const refused = submitChecked(this.device, callers, () => `step ${t} of '${this.module.name}'`, () => {
+      const enc = this.device.createCommandEncoder({ label: this.module.name });
       const groups = this.chunks.map((cb) => bindGroups(this.binds, cb, sources.map((per, i) => inputBinding(this.device, cb, this.readInputs[i]!, per, enc)), this.readInputs));
       const pass = enc.beginComputePass();
-      this.dispatch!.encode(pass, hostVals, t, (ci) => groups[ci]!);
+      this.dispatch!.encode(pass, hostVals, t, groups);
       pass.end();
       this.device.queue.submit([enc.finish()]);
     });
-    // Step states advance with the step (and not at all when the guard skips it).
+    // Step states advance with the step (and not at all when the guard skips it); a refused step is undone,
+    // and its bind groups forgotten (they may be the invalid ones).
+    const before = this.stepStates;
     const advance = () => {
-      for (const [g, vals] of hostVals.entries()) for (const u of this.module.host.stepStateUpdates ?? []) this.stepStates[g]![u.state] = vals[u.value]!;
+      this.stepCount = t;
+      const ups = host.stepStateUpdates;
+      if (ups) this.stepStates = hostVals.map((vals, g) => ({ ...before[g], ...Object.fromEntries(ups.map((u) => [u.state, vals[u.value]!])) }));
+    };
+    const undo = (e: OptcRuntimeError): never => {
+      for (const cb of this.chunks) cb.bindGroups.clear();
+      this.lastSources.length = 0;
+      if (this.stepCount === t) { this.stepCount = t - 1; this.stepStates = before; }
+      throw e;
     };
     if (!this.binds.flag) {
-      const before = host.stepStateUpdates ? this.stepStates.map((g) => ({ ...g })) : this.stepStates;
-      this.stepCount = t;
       advance();
       const report = { t, skipped: false };
-      return refused ? refused.then((e) => { if (e) { this.undoStep(t, before); throw e; } return report; }) : Promise.resolve(report);
+      return refused ? refused.then((e) => (e ? undo(e) : report)) : Promise.resolve(report);
     }
     this.pendingGuard = true;
     return Promise.all([refused, readBuffer(this.device, this.binds.flag, 4)]).then(([e, bytes]) => {
-      if (e) { this.undoStep(t, this.stepStates); throw e; }
+      if (e) undo(e);
       const skipped = new Uint32Array(bytes)[0] !== 0;
-      if (!skipped) { this.stepCount = t; advance(); }
+      if (!skipped) advance();
       return { t: skipped ? t - 1 : t, skipped };
     }).finally(() => { this.pendingGuard = false; });
   }
@@ -190,8 +205,10 @@ export class Optimizer extends CheckpointIO {
     }
     if (this.pendingGuard) throw new OptcRuntimeError(`optimizer '${this.module.name}' runs with the non-finite guard: await each step() before the next`);
     for (const k in grads) if (!this.shapes.has(k)) throw new UnknownTensorError(k, `gradient for unknown parameter '${k}'; parameters: ${this.tensors.join(', ')}`);
-    const named = inputNames.filter((k) => k !== 'g');
-    for (const k in inputs) if (!named.includes(k)) throw new UnknownTensorError(k, `unknown input '${k}' for optimizer '${this.module.name}'; it declares: ${named.join(', ') || '(none)'}`);
+    for (const k in inputs) {
+      const named = inputNames.filter((i) => i !== 'g');
+      if (!named.includes(k)) throw new UnknownTensorError(k, `unknown input '${k}' for optimizer '${this.module.name}'; it declares: ${named.join(', ') || '(none)'}`);
+    }
   }
 
   /** `per[name]`, input `input` of tensor `name`: present and as long as the tensor, or a typed error naming it. */
@@ -231,15 +248,9 @@ export class Optimizer extends CheckpointIO {
     this.rank1?.dispose();
   }
 
-  /** After a step the device refused: forget its bind groups (they may be the invalid ones) and its count. */
-  private undoStep(t: number, stepStates: Record<string, number>[]): void {
-    for (const cb of this.chunks) cb.bindGroups.clear();
-    if (this.stepCount === t) { this.stepCount = t - 1; this.stepStates = stepStates; }
-  }
-
   protected live(): void {
     if (this.disposed) throw new DisposedError(`optimizer '${this.module.name}' was disposed`);
-    checkDevice(this.device, `under optimizer '${this.module.name}'`);
+    checkDevice(this.device, () => `under optimizer '${this.module.name}'`);
   }
 
   /** What a lost device takes with it, for DeviceLostError. */

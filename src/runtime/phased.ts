@@ -41,8 +41,6 @@ export class PhasedRunner implements PhasedPlan {
   private readonly gsData: Float32Array<ArrayBuffer>;
   /** Buffers by `${kind}:${name}`. */
   private readonly buffers = new Map<string, GPUBuffer>();
-  private readonly totalRows: number;
-  private readonly totalCols: number;
 
   constructor(private readonly device: GPUDevice, private readonly module: KernelModule, shapes: Map<string, number[]>,
     groupOf: (name: string) => number, chunks: { chunk: Chunk; width: 1 | 4 }[], groupInits: Record<string, number>[]) {
@@ -63,8 +61,6 @@ export class PhasedRunner implements PhasedPlan {
       colParts += cols * t.colBlocks;
       return t;
     });
-    this.totalRows = rowBase;
-    this.totalCols = colBase;
     if (this.tensors.length > device.limits.maxComputeWorkgroupsPerDimension) {
       throw new UnsupportedError(`'${module.name}' runs one workgroup per tensor; ${this.tensors.length} tensors exceed ${device.limits.maxComputeWorkgroupsPerDimension}`);
     }
@@ -108,13 +104,13 @@ export class PhasedRunner implements PhasedPlan {
 
     const T = this.tensors.length;
     for (const r of this.info.reductions) {
-      const slots = r.over === 'row' ? this.totalRows : r.over === 'col' ? this.totalCols : r.over === 'global' ? 1 : T;
+      const slots = r.over === 'row' ? rowBase : r.over === 'col' ? colBase : r.over === 'global' ? 1 : T;
       this.alloc('result', r.name, slots);
       if (r.over === 'global') this.alloc('totals', r.name, T);
       if (r.fromElem) this.alloc('partials', r.name, r.over === 'row' ? rowParts : r.over === 'col' ? colParts : tiles);
     }
     for (const s of this.info.smallStates) {
-      const n = this.smallLength(s.space);
+      const n = s.space === 'row' ? rowBase : s.space === 'col' ? colBase : T;
       const buf = this.alloc('small', s.name, n);
       const init = new Float32Array(n);
       for (const t of this.tensors) {
@@ -178,10 +174,6 @@ export class PhasedRunner implements PhasedPlan {
     const { space } = this.info.smallStates.find((x) => x.name === state)!;
     const [off, len] = this.range(space, this.tensors[this.index.get(tensor)!]!);
     return { buffer: this.buffers.get(`small:${state}`)!, off, len, space };
-  }
-
-  private smallLength(space: 'tensor' | 'row' | 'col'): number {
-    return space === 'row' ? this.totalRows : space === 'col' ? this.totalCols : this.tensors.length;
   }
 
   private range(space: 'tensor' | 'row' | 'col', t: TensorInfo): [number, number] {

@@ -62,14 +62,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row0 + 3u < M) { stC(row0 + 3u, j4, acc3); }
 }
 // ==== galore_adamw · [6, 4] · variant.stage 0.1 1.44
-// %155: 128 × 6 entries, one per invocation.
+// matrix: %155: 128 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> steps: array<f32>;
 @group(0) @binding(2) var<storage, read> in0: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 768u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 768u) { return; }
   let r = i / 6u;
   let c = i % 6u;
@@ -79,15 +79,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v3 = (v0 + v2);
   out[i] = v3;
 }
+
 // ==== galore_adamw · [6, 4] · variant.stage 0.2 1.45
-// %160: 128 × 6 entries, one per invocation.
+// matrix: %160: 128 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> steps: array<f32>;
 @group(0) @binding(2) var<storage, read> in0: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 768u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 768u) { return; }
   let r = i / 6u;
   let c = i % 6u;
@@ -98,16 +99,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v4 = (v0 + v3);
   out[i] = v4;
 }
+
 // ==== galore_adamw · [6, 4] · variant.stage 0.3 1.46
-// norm_grad: 128 × 6 entries, one per invocation.
+// matrix: norm_grad: 128 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> steps: array<f32>;
-@group(0) @binding(2) var<storage, read> in0: array<f32>;
-@group(0) @binding(3) var<storage, read> in1: array<f32>;
+@group(0) @binding(1) var<storage, read> in0: array<f32>;
+@group(0) @binding(2) var<storage, read> in1: array<f32>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 768u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 768u) { return; }
   let r = i / 6u;
   let c = i % 6u;
@@ -118,6 +120,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v4 = (v0 / v3);
   out[i] = v4;
 }
+
 // ==== galore_adamw · [6, 4] · variant.stage 0.4 1.47
 // C = A B: C 4 × 6, inner 128; 4 × 4 entries of C per invocation, registers tiles.
 const M = 4u;
@@ -174,14 +177,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row0 + 3u < M) { stC(row0 + 3u, j4, acc3); }
 }
 // ==== galore_adamw · [6, 4] · variant.stage 0.5 1.48
-// %179: 6 × 4 entries, one per invocation.
+// matrix: %179: 6 × 4 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> steps: array<f32>;
 @group(0) @binding(2) var<storage, read> in0: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 24u) { return; }
   let r = i / 4u;
   let c = i % 4u;
@@ -193,10 +196,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v5 = (v3 - v4);
   out[i] = v5;
 }
+
 // ==== galore_adamw · [6, 4] · variant.stage 1.0
-// %23: 6 × 128 entries, one per invocation.
+// matrix: %23: 6 × 128 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> steps: array<f32>;
+
 fn optc_fmix32(h0: u32) -> u32 {
   var h = h0;
   h = h ^ (h >> 16u);
@@ -225,13 +230,14 @@ fn optc_rand_normal(stream: u32, tensor: u32, index: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 768u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 768u) { return; }
   let r = i / 128u;
   let c = i % 128u;
   let v0 = optc_rand_normal(bitcast<u32>(steps[31]), 0u, r * 128u + c);
   out[i] = v0;
 }
+
 // ==== galore_adamw · [6, 4] · variant.stage 1.1 1.3
 // C = Aᵀ B: C 4 × 128, inner 6; 4 × 4 entries of C per invocation, registers tiles.
 const M = 4u;
@@ -347,64 +353,80 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row0 + 3u < M) { stC(row0 + 3u, j4, acc3); }
 }
 // ==== galore_adamw · [6, 4] · variant.stage 1.4
-// %29: reduce.sum over 4 × 128 entries into slot 1.
+// matrix: %29: reduce.sum over 4 × 128 entries into slot 1.
 @group(0) @binding(0) var<storage, read_write> scal: array<f32>;
 @group(0) @binding(1) var<storage, read> in0: array<f32>;
+var<workgroup> red0: array<f32, 256>;
 
-var<workgroup> part: array<f32, 256>;
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) li: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  {
   var a = 0.0;
-  for (var i = li; i < 512u; i += 256u) {
+  for (var i = lid; i < 512u; i += 256u) {
     let r = i / 128u;
     let c = i % 128u;
     let v0 = in0[r * 128u + c];
     let v1 = (v0 * v0);
-    a = a + v1;
+    a = (a + v1);
   }
-  part[li] = a;
+  red0[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s / 2u) {
-    if (li < s) { part[li] = part[li] + part[li + s]; }
+  for (var s = 128u + 0u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (li == 0u) { scal[1] = part[0]; }
+  if (lid == 0u) {
+    scal[1] = red0[0];
+  }
+  workgroupBarrier();
+  }
 }
+
 // ==== galore_adamw · [6, 4] · variant.stage 1.5
-// %33: reduce.sum over 4 × 128 entries into slot 0.
+// matrix: %33: reduce.sum over 4 × 128 entries into slot 0.
 @group(0) @binding(0) var<storage, read_write> scal: array<f32>;
 @group(0) @binding(1) var<storage, read> in0: array<f32>;
+var<workgroup> red0: array<f32, 256>;
 
-var<workgroup> part: array<f32, 256>;
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) li: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  {
   var a = 0.0;
-  for (var i = li; i < 512u; i += 256u) {
+  for (var i = lid; i < 512u; i += 256u) {
     let r = i / 128u;
     let c = i % 128u;
     let v0 = in0[r * 128u + c];
     let v1 = sqrt(scal[1]);
     let v2 = (v0 / v1);
     let v3 = (v2 * v2);
-    a = a + v3;
+    a = (a + v3);
   }
-  part[li] = a;
+  red0[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s / 2u) {
-    if (li < s) { part[li] = part[li] + part[li + s]; }
+  for (var s = 128u + 0u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (li == 0u) { scal[0] = part[0]; }
+  if (lid == 0u) {
+    scal[0] = red0[0];
+  }
+  workgroupBarrier();
+  }
 }
+
 // ==== galore_adamw · [6, 4] · variant.stage 1.6
-// q: 4 × 128 entries, one per invocation.
+// matrix: q: 4 × 128 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> scal: array<f32>;
-@group(0) @binding(2) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> in0: array<f32>;
+@group(0) @binding(2) var<storage, read> scal: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 512u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 512u) { return; }
   let r = i / 128u;
   let c = i % 128u;
@@ -415,6 +437,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v4 = (v2 / v3);
   out[i] = v4;
 }
+
 // ==== galore_adamw · [6, 4] · variant.stage 1.7 1.10 1.13 1.16 1.19 1.22 1.25 1.28 1.31 1.33 1.35 1.37 1.39 1.41
 // C = Aᵀ B: C 128 × 128, inner 4; 4 × 4 entries of C per invocation, registers tiles.
 const M = 128u;

@@ -1,12 +1,12 @@
 // ==== muon · [6, 4] · variant.stage 0.0 1.0
-// %15: 6 × 4 entries, one per invocation.
+// matrix: %15: 6 × 4 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> steps: array<f32>;
 @group(0) @binding(2) var<storage, read> in0: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 24u) { return; }
   let r = i / 4u;
   let c = i % 4u;
@@ -16,40 +16,49 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v3 = (out[r * 4u + c] + v2);
   out[i] = v3;
 }
+
 // ==== muon · [6, 4] · variant.stage 0.1
-// %23: reduce.sum over 4 × 6 entries into slot 0.
+// matrix: %23: reduce.sum over 4 × 6 entries into slot 0.
 @group(0) @binding(0) var<storage, read_write> scal: array<f32>;
 @group(0) @binding(1) var<storage, read> in0: array<f32>;
+var<workgroup> red0: array<f32, 256>;
 
-var<workgroup> part: array<f32, 256>;
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) li: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  {
   var a = 0.0;
-  for (var i = li; i < 24u; i += 256u) {
+  for (var i = lid; i < 24u; i += 256u) {
     let r = i / 6u;
     let c = i % 6u;
     let v0 = in0[c * 4u + r];
     let v1 = (v0 * v0);
-    a = a + v1;
+    a = (a + v1);
   }
-  part[li] = a;
+  red0[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s / 2u) {
-    if (li < s) { part[li] = part[li] + part[li + s]; }
+  for (var s = 128u + 0u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (li == 0u) { scal[0] = part[0]; }
+  if (lid == 0u) {
+    scal[0] = red0[0];
+  }
+  workgroupBarrier();
+  }
 }
+
 // ==== muon · [6, 4] · variant.stage 0.2
-// x: 4 × 6 entries, one per invocation.
+// matrix: x: 4 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> steps: array<f32>;
+@group(0) @binding(1) var<storage, read> in0: array<f32>;
 @group(0) @binding(2) var<storage, read> scal: array<f32>;
-@group(0) @binding(3) var<storage, read> in0: array<f32>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 24u) { return; }
   let r = i / 6u;
   let c = i % 6u;
@@ -59,6 +68,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v3 = (v0 / v2);
   out[i] = v3;
 }
+
 // ==== muon · [6, 4] · variant.stage 0.3 0.6 0.9 0.12 0.15 1.3 1.6 1.9 1.12 1.15
 // C = A Bᵀ: C 4 × 4, inner 6; 4 × 4 entries of C per invocation, registers tiles.
 const M = 4u;
@@ -307,7 +317,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row0 + 3u < M) { stC(row0 + 3u, j4, acc3); }
 }
 // ==== muon · [6, 4] · variant.stage 0.18 1.18
-// %84: 6 × 4 entries, one per invocation.
+// matrix: %84: 6 × 4 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> steps: array<f32>;
 @group(0) @binding(2) var<storage, read> in0: array<f32>;
@@ -315,7 +325,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 24u) { return; }
   let r = i / 4u;
   let c = i % 4u;
@@ -332,18 +342,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v10 = (v0 - v9);
   out[i] = v10;
 }
-// ==== muon · [6, 4] · variant.stage 1.1
-// %23: reduce.sum over 4 × 6 entries into slot 0.
-@group(0) @binding(0) var<storage, read> steps: array<f32>;
-@group(0) @binding(1) var<storage, read_write> scal: array<f32>;
-@group(0) @binding(2) var<storage, read> in0: array<f32>;
-@group(0) @binding(3) var<storage, read> in1: array<f32>;
 
-var<workgroup> part: array<f32, 256>;
+// ==== muon · [6, 4] · variant.stage 1.1
+// matrix: %23: reduce.sum over 4 × 6 entries into slot 0.
+@group(0) @binding(0) var<storage, read_write> scal: array<f32>;
+@group(0) @binding(1) var<storage, read> in0: array<f32>;
+@group(0) @binding(2) var<storage, read> steps: array<f32>;
+@group(0) @binding(3) var<storage, read> in1: array<f32>;
+var<workgroup> red0: array<f32, 256>;
+
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) li: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  {
   var a = 0.0;
-  for (var i = li; i < 24u; i += 256u) {
+  for (var i = lid; i < 24u; i += 256u) {
     let r = i / 6u;
     let c = i % 6u;
     let v0 = in0[c * 4u + r];
@@ -352,27 +364,34 @@ fn main(@builtin(local_invocation_index) li: u32) {
     let v3 = (steps[2] * v2);
     let v4 = (v0 + v3);
     let v5 = (v4 * v4);
-    a = a + v5;
+    a = (a + v5);
   }
-  part[li] = a;
+  red0[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s / 2u) {
-    if (li < s) { part[li] = part[li] + part[li + s]; }
+  for (var s = 128u + 0u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (li == 0u) { scal[0] = part[0]; }
+  if (lid == 0u) {
+    scal[0] = red0[0];
+  }
+  workgroupBarrier();
+  }
 }
+
 // ==== muon · [6, 4] · variant.stage 1.2
-// x: 4 × 6 entries, one per invocation.
+// matrix: x: 4 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> steps: array<f32>;
-@group(0) @binding(2) var<storage, read> scal: array<f32>;
-@group(0) @binding(3) var<storage, read> in0: array<f32>;
-@group(0) @binding(4) var<storage, read> in1: array<f32>;
+@group(0) @binding(1) var<storage, read> in0: array<f32>;
+@group(0) @binding(2) var<storage, read> steps: array<f32>;
+@group(0) @binding(3) var<storage, read> in1: array<f32>;
+@group(0) @binding(4) var<storage, read> scal: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 24u) { return; }
   let r = i / 6u;
   let c = i % 6u;
@@ -386,6 +405,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v7 = (v4 / v6);
   out[i] = v7;
 }
+
 // ==== muon · fallback adamw · fused · width 1
 // adamw: kernel fused (scalar)
 struct Uniforms {

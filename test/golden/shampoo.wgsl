@@ -256,42 +256,50 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row0 + 3u < M) { stC(row0 + 3u, j4, acc3); }
 }
 // ==== shampoo · [6, 4] · variant.stage 1.2
-// %27: reduce.sum over 6 × 6 entries into slot 1.
-@group(0) @binding(0) var<storage, read> steps: array<f32>;
-@group(0) @binding(1) var<storage, read_write> scal: array<f32>;
-@group(0) @binding(2) var<storage, read> in0: array<f32>;
+// matrix: %27: reduce.sum over 6 × 6 entries into slot 1.
+@group(0) @binding(0) var<storage, read_write> scal: array<f32>;
+@group(0) @binding(1) var<storage, read> in0: array<f32>;
+@group(0) @binding(2) var<storage, read> steps: array<f32>;
+var<workgroup> red0: array<f32, 256>;
 
-var<workgroup> part: array<f32, 256>;
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) li: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  {
   var a = 0.0;
-  for (var i = li; i < 36u; i += 256u) {
+  for (var i = lid; i < 36u; i += 256u) {
     let r = i / 6u;
     let c = i % 6u;
     let v0 = in0[r * 6u + c];
     let v1 = (steps[1] * select(0.0, 1.0, r == c));
     let v2 = (v0 + v1);
     let v3 = (v2 * v2);
-    a = a + v3;
+    a = (a + v3);
   }
-  part[li] = a;
+  red0[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s / 2u) {
-    if (li < s) { part[li] = part[li] + part[li + s]; }
+  for (var s = 128u + 0u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (li == 0u) { scal[1] = part[0]; }
+  if (lid == 0u) {
+    scal[1] = red0[0];
+  }
+  workgroupBarrier();
+  }
 }
+
 // ==== shampoo · [6, 4] · variant.stage 1.3
-// m_left: 6 × 6 entries, one per invocation.
+// matrix: m_left: 6 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> steps: array<f32>;
-@group(0) @binding(2) var<storage, read> scal: array<f32>;
-@group(0) @binding(3) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> scal: array<f32>;
+@group(0) @binding(2) var<storage, read> in0: array<f32>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 36u) { return; }
   let r = i / 6u;
   let c = i % 6u;
@@ -303,14 +311,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v5 = (v1 * v4);
   out[i] = v5;
 }
+
 // ==== shampoo · [6, 4] · variant.stage 1.4
-// x_left: 6 × 6 entries, one per invocation.
+// matrix: x_left: 6 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> scal: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 36u) { return; }
   let r = i / 6u;
   let c = i % 6u;
@@ -321,15 +330,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v4 = (v3 * select(0.0, 1.0, r == c));
   out[i] = v4;
 }
+
 // ==== shampoo · [6, 4] · variant.stage 1.5 1.10 1.15 1.20 1.25 1.30 1.35 1.40 1.45 1.50 1.55 1.60 1.65 1.70 1.75 1.80 1.85 1.90 1.95 1.100 1.105 1.110 1.115
-// t_left: 6 × 6 entries, one per invocation.
+// matrix: t_left: 6 × 6 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> steps: array<f32>;
 @group(0) @binding(2) var<storage, read> in0: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 36u) { return; }
   let r = i / 6u;
   let c = i % 6u;
@@ -339,6 +349,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v3 = (v2 * steps[11]);
   out[i] = v3;
 }
+
 // ==== shampoo · [6, 4] · variant.stage 1.6 1.7 1.8 1.9 1.11 1.12 1.13 1.14 1.16 1.17 1.18 1.19 1.21 1.22 1.23 1.24 1.26 1.27 1.28 1.29 1.31 1.32 1.33 1.34 1.36 1.37 1.38 1.39 1.41 1.42 1.43 1.44 1.46 1.47 1.48 1.49 1.51 1.52 1.53 1.54 1.56 1.57 1.58 1.59 1.61 1.62 1.63 1.64 1.66 1.67 1.68 1.69 1.71 1.72 1.73 1.74 1.76 1.77 1.78 1.79 1.81 1.82 1.83 1.84 1.86 1.87 1.88 1.89 1.91 1.92 1.93 1.94 1.96 1.97 1.98 1.99 1.101 1.102 1.103 1.104 1.106 1.107 1.108 1.109 1.111 1.112 1.113 1.114 1.116 1.117 1.118 1.120
 // C = A B: C 6 × 6, inner 6; 4 × 4 entries of C per invocation, registers tiles.
 const M = 6u;
@@ -462,42 +473,50 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row0 + 3u < M) { stC(row0 + 3u, j4, acc3); }
 }
 // ==== shampoo · [6, 4] · variant.stage 1.121
-// %183: reduce.sum over 4 × 4 entries into slot 0.
-@group(0) @binding(0) var<storage, read> steps: array<f32>;
-@group(0) @binding(1) var<storage, read_write> scal: array<f32>;
-@group(0) @binding(2) var<storage, read> in0: array<f32>;
+// matrix: %183: reduce.sum over 4 × 4 entries into slot 0.
+@group(0) @binding(0) var<storage, read_write> scal: array<f32>;
+@group(0) @binding(1) var<storage, read> in0: array<f32>;
+@group(0) @binding(2) var<storage, read> steps: array<f32>;
+var<workgroup> red0: array<f32, 256>;
 
-var<workgroup> part: array<f32, 256>;
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) li: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  {
   var a = 0.0;
-  for (var i = li; i < 16u; i += 256u) {
+  for (var i = lid; i < 16u; i += 256u) {
     let r = i / 4u;
     let c = i % 4u;
     let v0 = in0[r * 4u + c];
     let v1 = (steps[1] * select(0.0, 1.0, r == c));
     let v2 = (v0 + v1);
     let v3 = (v2 * v2);
-    a = a + v3;
+    a = (a + v3);
   }
-  part[li] = a;
+  red0[lid] = a;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s / 2u) {
-    if (li < s) { part[li] = part[li] + part[li + s]; }
+  for (var s = 128u + 0u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      red0[lid] = (red0[lid] + red0[lid + s]);
+    }
     workgroupBarrier();
   }
-  if (li == 0u) { scal[0] = part[0]; }
+  if (lid == 0u) {
+    scal[0] = red0[0];
+  }
+  workgroupBarrier();
+  }
 }
+
 // ==== shampoo · [6, 4] · variant.stage 1.122
-// m_right: 4 × 4 entries, one per invocation.
+// matrix: m_right: 4 × 4 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> steps: array<f32>;
-@group(0) @binding(2) var<storage, read> scal: array<f32>;
-@group(0) @binding(3) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> scal: array<f32>;
+@group(0) @binding(2) var<storage, read> in0: array<f32>;
+@group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 16u) { return; }
   let r = i / 4u;
   let c = i % 4u;
@@ -509,14 +528,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v5 = (v1 * v4);
   out[i] = v5;
 }
+
 // ==== shampoo · [6, 4] · variant.stage 1.123
-// x_right: 4 × 4 entries, one per invocation.
+// matrix: x_right: 4 × 4 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> scal: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 16u) { return; }
   let r = i / 4u;
   let c = i % 4u;
@@ -527,15 +547,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v4 = (v3 * select(0.0, 1.0, r == c));
   out[i] = v4;
 }
+
 // ==== shampoo · [6, 4] · variant.stage 1.124 1.129 1.134 1.139 1.144 1.149 1.154 1.159 1.164 1.169 1.174 1.179 1.184 1.189 1.194 1.199 1.204 1.209 1.214 1.219 1.224 1.229 1.234
-// t_right: 4 × 4 entries, one per invocation.
+// matrix: t_right: 4 × 4 entries, one per invocation.
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> steps: array<f32>;
 @group(0) @binding(2) var<storage, read> in0: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 256u;
+  let i = gid.x + gid.y * 16776960u;
   if (i >= 16u) { return; }
   let r = i / 4u;
   let c = i % 4u;
@@ -545,6 +566,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v3 = (v2 * steps[11]);
   out[i] = v3;
 }
+
 // ==== shampoo · [6, 4] · variant.stage 1.125 1.126 1.127 1.128 1.130 1.131 1.132 1.133 1.135 1.136 1.137 1.138 1.140 1.141 1.142 1.143 1.145 1.146 1.147 1.148 1.150 1.151 1.152 1.153 1.155 1.156 1.157 1.158 1.160 1.161 1.162 1.163 1.165 1.166 1.167 1.168 1.170 1.171 1.172 1.173 1.175 1.176 1.177 1.178 1.180 1.181 1.182 1.183 1.185 1.186 1.187 1.188 1.190 1.191 1.192 1.193 1.195 1.196 1.197 1.198 1.200 1.201 1.202 1.203 1.205 1.206 1.207 1.208 1.210 1.211 1.212 1.213 1.215 1.216 1.217 1.218 1.220 1.221 1.222 1.223 1.225 1.226 1.227 1.228 1.230 1.231 1.232 1.233 1.235 1.236 1.237 1.239
 // C = A B: C 4 × 4, inner 4; 4 × 4 entries of C per invocation, registers tiles.
 const M = 4u;
