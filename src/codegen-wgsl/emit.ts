@@ -143,7 +143,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
     const buf = inst.op === 'input' ? t.bind('input', inst.name!, `in_${identPart(inst.name!)}`, v.f) : temp(id);
     return inst.dtype === 'bool' ? `${buf}[${ix}] != ${v.f}(0.0)` : `${buf}[${ix}]`;
   };
-  const s: Scope = { t, p, v, stepRef: uniformRef(p, ctx.fieldOf), load, names: new Map(), out: [], indent: '  ', fused: true };
+  const s: Scope = { t, p, v, stepRef: uniformRef(p, ctx.fieldOf), load, names: new Map(), out: [], indent: '  ' };
   emitValues(s, k.insts);
 
   // Serial-block kernels run the body twice (absmax, then update): writes go to the second walk only.
