@@ -15,7 +15,7 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/checkpoi
 import type { MatrixOptimizer } from '../src/runtime/matrix-optimizer.js';
 import type { Optimizer } from '../src/runtime/optimizer.js';
 import { codecOf, matrixStateKernels } from '../src/codegen-wgsl/index.js';
-import { bindKernel, dispatch } from '../src/runtime/matrix-stages.js';
+import { bindKernel, recordPass } from '../src/runtime/matrix-stages.js';
 import { readBuffer } from '../src/runtime/device.js';
 import { decodeAs, encodeAs } from '../src/formats/index.js';
 import type { StateFormat } from '../src/ir/types.js';
@@ -104,9 +104,7 @@ describe('the codec kernels alone, at sizes that end inside a vec4, a word and a
         for (const k of [ks.encode, ks.decode]) {
           const b = await bindKernel(device, k, (key) => ({ buffer: bufs[key]! }));
           const enc = device.createCommandEncoder();
-          const pass = enc.beginComputePass();
-          dispatch(pass, b);
-          pass.end();
+          recordPass(enc, k.name, [b]);
           device.queue.submit([enc.finish()]);
         }
         const words = new Uint32Array(await readBuffer(device, bufs['codes:s']!, 4 * want.words.length));

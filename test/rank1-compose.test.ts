@@ -40,13 +40,23 @@ let device: GPUDevice;
 beforeAll(async () => { device = await getDevice(); });
 afterAll(() => { device?.destroy(); releaseGpu(); });
 
-/** Steps `src` on Dawn and in the interpreter; entry points named in `entries` run after every step. */
-async function compare(label: string, src: string, codegen: CompileOptions, options: OptimizerOptions = {}, entries: string[] = []) {
+/**
+ * Steps `src` on Dawn and in the interpreter; entry points named in `entries` run after every step. With
+ * `caller`, each parameter lives in a caller's buffer of exactly its size (not a multiple of 16 bytes: its
+ * chunk runs at width 1).
+ */
+async function compare(label: string, src: string, codegen: CompileOptions, options: OptimizerOptions = {}, entries: string[] = [],
+  { shapes = SHAPES, caller = false } = {}) {
   const c = compile(src, { file: `${label}.opt`, ...codegen });
-  const data = multiData(`rank1-compose|${label}`, SHAPES, { steps: STEPS });
-  const phased = c.module.phased ? deviceOrder(c.module, widthOf(c.module, options.vectorize !== false)) : undefined;
-  const run = new TensorsRun(entries.length ? c.input : c.program, data.shapes, data.p0, phased);
-  const opt = await createOptimizer(device, c.module, Object.fromEntries(data.names.map((n, k) => [n, { shape: data.shapes[k]!, data: data.p0[k]! }])), options);
+  const data = multiData(`rank1-compose|${label}`, shapes, { steps: STEPS });
+  const width = caller ? 1 : widthOf(c.module, options.vectorize !== false);
+  const run = new TensorsRun(entries.length ? c.input : c.program, data.shapes, data.p0, c.module.phased ? deviceOrder(c.module, width) : undefined);
+  const buffers = caller ? data.p0.map((x) => {
+    const b = device.createBuffer({ size: x.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(b, 0, Float32Array.from(x));
+    return b;
+  }) : [];
+  const opt = await createOptimizer(device, c.module, Object.fromEntries(data.names.map((n, k) => [n, { shape: data.shapes[k]!, ...(caller ? { buffer: buffers[k]! } : { data: data.p0[k]! }) }])), options);
   try {
     for (let k = 0; k < STEPS; k++) {
       await opt.step(Object.fromEntries(data.names.map((n, j) => [n, data.grads[k]![j]!])));
@@ -58,6 +68,7 @@ async function compare(label: string, src: string, codegen: CompileOptions, opti
     }
   } finally {
     opt.dispose();
+    for (const b of buffers) b.destroy();
   }
   return c;
 }
@@ -70,6 +81,9 @@ describe('(a) rank-1 state at width 1', () => {
   it('LAMB, the vec4 variant turned off at run time', async () => {
     const c = await compare('lamb-scalar-rt', lamb4, {}, { vectorize: false });
     expect(Object.keys(c.module.variants)).toEqual(['1', '4']);
+  });
+  it('LAMB, parameters in callers\' buffers that are not whole vec4s', async () => {
+    await compare('lamb-caller', lamb4, {}, {}, [], { shapes: { w: [33, 70], b: [70], odd: [3001] }, caller: true });
   });
 });
 

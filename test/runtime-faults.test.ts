@@ -274,6 +274,29 @@ describe('misuse', () => {
     dev.destroy();
   });
 
+  it('bind groups reused across steps follow the buffers passed, also after a step refused partway through its checks', async () => {
+    // One tensor per chunk, each a whole number of vec4s: the gradients are bound where they are.
+    const make = () => createOptimizer(device, compile(ADAMW), { w: { shape: [N], data: grad(9) }, b: { shape: [12], data: grad(3, 12) } }, { pack: false });
+    const [opt, twin] = await Promise.all([make(), make()]);
+    const buf = (data: Float32Array<ArrayBuffer>) => {
+      const b = device.createBuffer({ size: data.byteLength, usage: STORAGE_RW() });
+      device.queue.writeBuffer(b, 0, data);
+      return b;
+    };
+    const [w1, w2, b1, b2] = [buf(grad(1)), buf(grad(2)), buf(grad(1, 12)), buf(grad(2, 12))];
+    const small = buf(grad(3, 4));
+    await opt.step({ w: w1, b: b1 });
+    await opt.step({ w: w1, b: b1 }); // the same buffers: the last step's bind groups
+    expect(thrown(() => opt.step({ w: w2, b: small }))).toBeInstanceOf(ShapeError); // w2 checked, then refused
+    await opt.step({ w: w2, b: b1 });
+    await opt.step({ w: w2, b: b2 });
+    await opt.step({ w: w1, b: b2 });
+    for (const [w, b] of [[1, 1], [1, 1], [2, 1], [2, 2], [1, 2]]) await twin.step({ w: grad(w!), b: grad(b!, 12) });
+    expect(await snapshot(opt)).toEqual(await snapshot(twin));
+    for (const b of [w1, w2, b1, b2, small]) b.destroy();
+    opt.dispose(); twin.dispose();
+  });
+
   it('an error thrown partway through a step (a packed gradient that cannot be copied) leaves everything as it was', async () => {
     // w and b share a chunk, so a GPUBuffer gradient is copied into it: STORAGE alone is not enough. The
     // throw comes after the encoder was made and b's gradient was queued for upload.

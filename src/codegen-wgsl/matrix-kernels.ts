@@ -46,7 +46,8 @@ export function stageKernel(t: KernelText, name: string, grid: [number, number, 
  * Binds buffer `key` in `t` as `array<type>` named `variable`. Names say a buffer's role, never its key, so
  * kernels that differ only in the buffers they are bound to are one WGSL text (one pipeline).
  */
-export const bindBuffer = (t: KernelText, key: string, variable: string, write = false, type = 'f32') => t.bind('matrix', key, variable, type, write);
+export const bindBuffer = (t: KernelText, key: string, variable: string, write = false, type = 'f32') =>
+  t.bind('matrix', key, variable, type, write);
 
 const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ['rows', 'cols']);
 
@@ -172,11 +173,12 @@ function reduceKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixS
   const value = e.value(arg);
   // One workgroup: each invocation folds a strided share in f32, then a tree in workgroup memory. The
   // interpreter sums in float64 and rounds once; the difference is within the f32 summation bound.
-  const share = [`  for (var i = lid; i < ${R * C}u; i += ${WG}u) {`, `    let r = i / ${C}u;`, `    let c = i % ${C}u;`, ...e.lines.map((l) => `  ${l}`)];
+  const share = [`  for (var i = lid; i < ${R * C}u; i += ${WG}u) {`, `    let r = i / ${C}u;`, `    let c = i % ${C}u;`];
+  share.push(...e.lines.map((l) => `  ${l}`), `    a = ${FOLD[inst.name!]!('a', value)};`, '  }');
   return stageKernel(t, `reduce %${stage.root} ${R}x${C}`, [1, 1, 1], {
     title: `${inst.label ?? `%${stage.root}`}: reduce.${inst.name} over ${R} × ${C} entries into slot ${stage.slot}.`, wg: WG,
     decls: [`var<workgroup> red0: array<f32, ${WG}>;`],
-    body: foldTree(WG, inst.name!, [...share, `    a = ${FOLD[inst.name!]!('a', value)};`, '  }'], `${scal}[${stage.slot}]`, '0u'),
+    body: foldTree(WG, inst.name!, share, `${scal}[${stage.slot}]`, '0u'),
   });
 }
 
@@ -197,7 +199,8 @@ function matmulStageKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<Ma
     const e = new ExprEmitter(plan, v, target, t, stage.root, { acc: stage.mm, outKey: stage.out, readOut: (idx) => `ldC(${idx})` });
     const value = e.value(stage.root);
     extra = [...t.bindings.values()].map((b, n) => ({ binding: n + 3, kind: 'matrix', name: b.name, access: b.access }));
-    const decls = [...t.bindings.values()].map((b, n) => `@group(0) @binding(${n + 3}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`);
+    const decls = [...t.bindings.values()].map((b, n) =>
+      `@group(0) @binding(${n + 3}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`);
     const helpers = (t.pow.size ? powHelpers(false) : '') + (t.usesRng ? RNG_WGSL : '');
     epilogue = { decls: [...decls, helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
   }

@@ -76,8 +76,9 @@ export function matrixFoldKernel(module: KernelModule, variant: number, fold: nu
       '  }',
     ];
   });
-  const title = `Global reductions ${f.reduces.map((r) => `%${r}`).join(', ')}: every tensor's partial folded across ${tensors} tensors.`;
-  return stageKernel(t, `global fold ${f.reduces.map((r) => `%${r}`).join(' ')} x${tensors}`, [1, 1, 1], { title, wg: 64, body: ['  let j = gid.x;', ...lines] });
+  const ids = f.reduces.map((r) => `%${r}`);
+  const title = `Global reductions ${ids.join(', ')}: every tensor's partial folded across ${tensors} tensors.`;
+  return stageKernel(t, `global fold ${ids.join(' ')} x${tensors}`, [1, 1, 1], { title, wg: 64, body: ['  let j = gid.x;', ...lines] });
 }
 
 /**

@@ -50,11 +50,10 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number, l
     return [bindBuffer(t, `codes:${name}`, 'codes', write, 'u32'), B ? bindBuffer(t, `scales:${name}`, 'scales', write) : ''] as const;
   };
   const x = bindBuffer(dt, leaf, 'x', true);
-  const decode = stageKernel(dt, `decode ${name} ${n}`, flatGrid(n, WG), { title: `${name} (${f}): ${n} codes -> f32, one per invocation.`, wg: WG, body: [
-    `  let i = ${invocationIndex(WG)};`,
-    `  if (i >= ${n}u) { return; }`,
-    `  ${x}[i] = ${decodeScalar(codec, ...bind(dt, false), 'i')};`,
-  ] });
+  const decode = stageKernel(dt, `decode ${name} ${n}`, flatGrid(n, WG), {
+    title: `${name} (${f}): ${n} codes -> f32, one per invocation.`, wg: WG,
+    body: [`  let i = ${invocationIndex(WG)};`, `  if (i >= ${n}u) { return; }`, `  ${x}[i] = ${decodeScalar(codec, ...bind(dt, false), 'i')};`],
+  });
   // A tile of whole blocks (of 8 elements, two vec4s, unscaled: a 4-bit word's), read as vec4s of the working matrix.
   const tile = B ?? 8;
   const [xv, codes, scales] = [bindBuffer(et, leaf, 'x', false, 'vec4<f32>'), ...bind(et, true)];
@@ -69,8 +68,9 @@ export function matrixStateKernels(name: string, codec: StateCodec, n: number, l
     '  }',
   ];
   const units = Math.ceil(n / tile);
+  const what = B ? `codes and one scale per block of ${B}` : 'codes';
   const encode = stageKernel(et, `encode ${name} ${n}`, flatGrid(units, WG), {
-    title: `${name} (${f}): f32 -> ${B ? `codes and one scale per block of ${B}` : 'codes'}, ${tile} elements per invocation${sr ? ', rounded stochastically' : ''}.`,
+    title: `${name} (${f}): f32 -> ${what}, ${tile} elements per invocation${sr ? ', rounded stochastically' : ''}.`,
     wg: WG, body: [
       `  let b = ${invocationIndex(WG)};`,
       `  if (b >= ${units}u) { return; }`,

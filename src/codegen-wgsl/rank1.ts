@@ -6,7 +6,7 @@
 // therefore becomes three kernel-major sweeps (every chunk's dispatch of one kernel before the next
 // kernel's):
 //
-//   rank1max   the fused kernel with every store but the rank-1 ones dropped: it recomputes the update and
+//   rank1max   the step's kernel with every store but the rank-1 ones dropped: it recomputes the update and
 //              folds |v_new| into the second half of the state's scale buffer with atomicMax on the u32
 //              bits. Bits of non-negative floats order like the floats, and max is exact and
 //              order-independent, so the result does not depend on scheduling.

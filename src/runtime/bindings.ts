@@ -93,11 +93,7 @@ export function inputBinding(device: GPUDevice, cb: ChunkBuffers, input: string,
     const need = cb.width === 4 ? Math.ceil(only.length / 4) * 16 : only.length * 4;
     if (src.size - offset >= need) return { buffer: src, offset };
   }
-  let own = cb.inputs.get(input);
-  if (!own) {
-    own = device.createBuffer({ size: cb.chunk.n * 4, usage: STORAGE_RW(), label: `${input}` });
-    cb.inputs.set(input, own);
-  }
+  const own = cb.inputs.get(input) ?? cb.inputs.set(input, device.createBuffer({ size: cb.chunk.n * 4, usage: STORAGE_RW(), label: input })).get(input)!;
   for (const pc of cb.chunk.pieces) {
     const s = per[pc.tensor]!;
     if (s instanceof Float32Array) writeF32(device, own, pc.chunkOffset * 4, s, pc.tensorOffset, pc.length);
@@ -110,7 +106,5 @@ export function inputBinding(device: GPUDevice, cb: ChunkBuffers, input: string,
 const ids = new WeakMap<GPUBuffer, number>();
 let nextId = 0;
 function bufferId(b: GPUBuffer): number {
-  let id = ids.get(b);
-  if (id === undefined) ids.set(b, (id = nextId++));
-  return id;
+  return ids.get(b) ?? ids.set(b, nextId++).get(b)!;
 }

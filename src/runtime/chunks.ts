@@ -67,22 +67,12 @@ export interface ChunkBuffers {
   bindGroups: Map<string, GPUBindGroup[]>;
 }
 
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline[]>>>();
-
-/** The module's pipelines at each vector width the chunks run at (built once per device and module). */
+/** The module's pipelines at each vector width the chunks run at (device.ts builds each once per device). */
 export async function pipelines(device: GPUDevice, module: KernelModule, chunks: readonly { width: 1 | 4 }[]): Promise<Map<1 | 4, GPUComputePipeline[]>> {
-  let cache = pipelineCache.get(device);
-  if (!cache) pipelineCache.set(device, (cache = new Map()));
   const pipes = new Map<1 | 4, GPUComputePipeline[]>();
   for (const width of new Set(chunks.map((c) => c.width))) {
-    const key = `${module.key}:${width}`;
-    let hit = cache.get(key);
-    if (!hit) {
-      hit = Promise.all(module.variants[width]!.map((k) => createComputePipeline(device, k.wgsl, k.entryPoint, `${module.name}.${k.name}.w${width}`, k.bindings)));
-      hit.catch(() => cache!.delete(key));
-      cache.set(key, hit);
-    }
-    pipes.set(width, await hit);
+    const kernels = module.variants[width]!;
+    pipes.set(width, await Promise.all(kernels.map((k) => createComputePipeline(device, k.wgsl, k.entryPoint, `${module.name}.${k.name}.w${width}`, k.bindings))));
   }
   return pipes;
 }

@@ -34,12 +34,28 @@ export function adapterDescription(device: GPUDevice): string {
 /** A binding as a pipeline layout needs it (the manifest's BindingSpec is one). */
 export interface LayoutBinding { binding: number; kind: string; access: 'read' | 'read_write' }
 
+const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
 /**
- * Compiles WGSL into a compute pipeline; compile errors become a WgslCompileError with the failing line. With
- * `bindings`, its bind group layout is built from them (the manifest's binding specs) rather than inferred
- * from the WGSL, so a binding the code does not touch still has its slot.
+ * Compiles WGSL into a compute pipeline, once per device, entry point and WGSL text (which fixes the layout;
+ * a failed compile is forgotten, so a retry compiles again); compile errors become a WgslCompileError with
+ * the failing line. With `bindings`, its bind group layout is built from them (the manifest's binding specs)
+ * rather than inferred from the WGSL, so a binding the code does not touch still has its slot.
  */
-export async function createComputePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
+export function createComputePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
+  bindings?: readonly LayoutBinding[]): Promise<GPUComputePipeline> {
+  const cache = pipelines.get(device) ?? pipelines.set(device, new Map()).get(device)!;
+  const key = `${entryPoint}\n${wgsl}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = compilePipeline(device, wgsl, entryPoint, label, bindings);
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
+  }
+  return p;
+}
+
+async function compilePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
   bindings?: readonly LayoutBinding[]): Promise<GPUComputePipeline> {
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ code: wgsl, label });

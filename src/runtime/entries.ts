@@ -32,9 +32,7 @@ export class EntryRunner {
     for (const k of m.host.scalars ?? []) {
       if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}' for entry point '${name}'`);
     }
-    let prep = this.prepared.get(name);
-    if (!prep) { prep = this.prepare(m, groupHypers.length); this.prepared.set(name, prep); }
-    const p = await prep;
+    const p = await (this.prepared.get(name) ?? this.prepared.set(name, this.prepare(m, groupHypers.length)).get(name)!);
     const vals = groupHypers.map((h, g) => evalHost(m.host, h, t, { scalars, states: stepStates[g] }));
     const pass = enc.beginComputePass();
     p.encode(pass, vals, t);

@@ -10,8 +10,8 @@
 //   the device, so each new buffer is probed once (a bind group or a copy inside an error scope), and a
 //   step that touches a caller's buffer is submitted inside a validation scope until the buffer has passed
 //   one (the caller may also have destroyed it since): a refused step ran nothing, so the step count is
-//   rolled back and parameters and state are as they were. A buffer that passed stays trusted, with no
-//   scope and no round trip, while it is unmapped and its destroy() has not been called (wrapped to tell).
+//   rolled back and parameters and state are as they were. A buffer that passed (and cannot be mapped)
+//   stays trusted, with no scope and no round trip, until its destroy() is called (wrapped to tell).
 // Error scopes are a per-device stack shared by all callers, so every scope here is pushed and popped within
 // one synchronous stretch of code; only the results are awaited.
 
@@ -171,14 +171,10 @@ export function checkUsage(b: CallerBuffer, need: number, needText: string): voi
 export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): Promise<BufferError | undefined> | undefined {
   const fresh = bufs.filter((b) => vetted.get(b.buffer) !== device && b.buffer.size >= 4);
   if (fresh.length === 0) return undefined;
-  let probe = probes.get(device);
-  if (!probe) {
-    probes.set(device, probe = {
-      layout: device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] }),
-      target: device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' }),
-    });
-  }
-  const { layout, target } = probe;
+  const { layout, target } = probes.get(device) ?? probes.set(device, {
+    layout: device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] }),
+    target: device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' }),
+  }).get(device)!;
   const checks = fresh.map((b) => {
     device.pushErrorScope('validation');
     if (b.buffer.usage & GPUBufferUsage.STORAGE) {
@@ -201,12 +197,13 @@ export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): 
  * Caller buffers by what is known of them: 'watched' (destroy() wrapped), the device a scoped submit used
  * them on without error (trusted there), or 'destroyed'. WebGPU cannot say whether a buffer was destroyed,
  * so the buffer's own destroy() tells; one destroyed through the prototype is missed, as it would be by
- * any object-level check, and a buffer whose destroy() cannot be wrapped is never trusted.
+ * any object-level check. A buffer whose destroy() cannot be wrapped is never trusted, nor is one with
+ * MAP_READ or MAP_WRITE usage: its owner may map it between steps, and a submit cannot use it then.
  */
 const trust = new WeakMap<GPUBuffer, GPUDevice | 'watched' | 'destroyed'>();
 
 function watchDestroy(b: GPUBuffer): void {
-  if (trust.has(b)) return;
+  if (trust.has(b) || b.usage & (GPUBufferUsage.MAP_READ | GPUBufferUsage.MAP_WRITE)) return;
   const destroy = b.destroy;
   try {
     Object.defineProperty(b, 'destroy', { configurable: true, writable: true, value(this: GPUBuffer) { trust.set(b, 'destroyed'); return destroy.call(this); } });
@@ -232,7 +229,7 @@ export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[
   // The scope's answer costs a round trip to the device, on lavapipe a visible part of a small step
   // (docs/performance.md), so trusted buffers go without: the scope would find nothing to refuse. A buffer
   // bound twice (a parameter also passed as its gradient) may alias a writable binding: always checked.
-  if (callers.every((c) => trust.get(c.buffer) === device && c.buffer.mapState === 'unmapped')
+  if (callers.every((c) => trust.get(c.buffer) === device)
     && (callers.length < 2 || new Set(callers.map((c) => c.buffer)).size === callers.length)) {
     encode();
     return undefined;

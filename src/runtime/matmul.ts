@@ -1,7 +1,7 @@
 // Runs a standalone matrix-multiply kernel (src/codegen-wgsl/matmul.ts) on a device, bound to caller-owned
 // buffers as the matrix stages bind theirs (matrix-stages.ts); the kernel test and bench use it.
 import type { StageKernel } from '../codegen-wgsl/index.js';
-import { bindKernel, dispatch } from './matrix-stages.js';
+import { bindKernel, recordPass, type Bound } from './matrix-stages.js';
 
 export interface MatmulRunner {
   /** Encodes, submits and waits `times` products C = A B (A m × k, B k × n, C m × n, f32 row-major). */
@@ -13,9 +13,7 @@ export async function createMatmul(device: GPUDevice, kernel: StageKernel, buffe
   return {
     async run(times = 1) {
       const enc = device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      for (let i = 0; i < times; i++) dispatch(pass, bound);
-      pass.end();
+      recordPass(enc, kernel.name, Array<Bound>(times).fill(bound));
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();
     },

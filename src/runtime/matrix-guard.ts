@@ -5,7 +5,7 @@ import { matrixGuardKernel } from '../codegen-wgsl/index.js';
 import { storageBuffer } from './buffers.js';
 import type { TensorData } from './chunks.js';
 import { readBuffer } from './device.js';
-import { bindKernel, dispatch } from './matrix-stages.js';
+import { bindKernel, recordPass } from './matrix-stages.js';
 
 /** Whether any value of `data` is NaN or ±inf. */
 export async function anyNonFinite(device: GPUDevice, label: string, data: { data: TensorData; n: number }[]): Promise<boolean> {
@@ -16,9 +16,7 @@ export async function anyNonFinite(device: GPUDevice, label: string, data: { dat
   try {
     const checks = await Promise.all(gpu.map(({ data: b, n }) => bindKernel(device, matrixGuardKernel(n), (key) => ({ buffer: key === '#flag' ? flag : b }))));
     const enc = device.createCommandEncoder({ label: `${label} guard` });
-    const pass = enc.beginComputePass();
-    for (const c of checks) dispatch(pass, c);
-    pass.end();
+    recordPass(enc, `${label} guard`, checks);
     device.queue.submit([enc.finish()]);
     return new Uint32Array(await readBuffer(device, flag, 4))[0] !== 0;
   } finally {

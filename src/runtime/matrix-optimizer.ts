@@ -91,9 +91,12 @@ export class MatrixOptimizer extends Optimizer {
   override step(grads: Record<string, TensorData>, inputs: Record<string, Record<string, TensorData>> = {},
     scalars: Record<string, number> = {}): Promise<StepReport> {
     const fb = this.module.fallback?.module;
-    this.checkStepArgs(grads, inputs, scalars, [...(this.module.host.declaredScalars ?? []), ...(fb?.host.declaredScalars ?? [])], [...this.module.inputs, ...(fb?.inputs ?? [])]);
-    const sources = this.stages.tensors.flatMap((t) => this.module.inputs.filter((input) => t.leaves.has(`in:${input}`)).map((input) => (
-      { dst: t.leaves.get(`in:${input}`)!, data: this.tensorInput(input === 'g' ? grads : inputs[input] ?? {}, input, t.name), n: numel(t.shape) })));
+    const declared = [...(this.module.host.declaredScalars ?? []), ...(fb?.host.declaredScalars ?? [])];
+    this.checkStepArgs(grads, inputs, scalars, declared, [...this.module.inputs, ...(fb?.inputs ?? [])]);
+    const sources = this.stages.tensors.flatMap((t) => this.module.inputs.filter((input) => t.leaves.has(`in:${input}`)).map((input) => {
+      const data = this.tensorInput(input === 'g' ? grads : inputs[input] ?? {}, input, t.name);
+      return { dst: t.leaves.get(`in:${input}`)!, data, n: numel(t.shape) };
+    }));
     if (this.module.guard) {
       // Every tensor's gradient and inputs, the fallback's too: a non-finite value anywhere skips the whole step.
       const all = [...sources, ...this.tensors.filter((n) => !this.stages.tensors.some((m) => m.name === n))

@@ -22,30 +22,27 @@ import { kernelOverLimit } from './limits.js';
 /** A kernel bound to buffers: what one dispatch needs. */
 export interface Bound { kernel: StageKernel; pipeline: GPUComputePipeline; group: GPUBindGroup }
 
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
-
 /**
  * A kernel's pipeline (one per WGSL text and device) and a bind group resolving each binding's buffer key
  * with `resource`. The bind group layout is built from the kernel's binding list (no `layout: 'auto'`).
  */
 export async function bindKernel(device: GPUDevice, kernel: StageKernel, resource: (key: string) => GPUBufferBinding): Promise<Bound> {
-  const cache = pipelineCache.get(device) ?? pipelineCache.set(device, new Map()).get(device)!;
-  let p = cache.get(kernel.wgsl);
-  if (!p) {
-    p = createComputePipeline(device, kernel.wgsl, kernel.entryPoint, kernel.name, kernel.bindings);
-    p.catch(() => cache.delete(kernel.wgsl));
-    cache.set(kernel.wgsl, p);
-  }
-  const pipeline = await p;
+  const pipeline = await createComputePipeline(device, kernel.wgsl, kernel.entryPoint, kernel.name, kernel.bindings);
   const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: kernel.bindings.map((b) => ({ binding: b.binding, resource: resource(b.name) })) });
   return { kernel, pipeline, group };
 }
 
-/** Records one dispatch of a bound kernel. */
-export function dispatch(pass: GPUComputePassEncoder, b: Bound): void {
-  pass.setPipeline(b.pipeline);
-  pass.setBindGroup(0, b.group);
-  pass.dispatchWorkgroups(...b.kernel.grid);
+/** Records one compute pass of `enc` dispatching `kernels` in order (undefined: none); returns how many it dispatched. */
+export function recordPass(enc: GPUCommandEncoder, label: string, kernels: readonly (Bound | undefined)[]): number {
+  const pass = enc.beginComputePass({ label });
+  const bound = kernels.filter((k): k is Bound => k !== undefined);
+  for (const b of bound) {
+    pass.setPipeline(b.pipeline);
+    pass.setBindGroup(0, b.group);
+    pass.dispatchWorkgroups(...b.kernel.grid);
+  }
+  pass.end();
+  return bound.length;
 }
 
 /**
@@ -202,23 +199,18 @@ export class MatrixStages {
     if (mixed && vs.some((x) => variants[x]!.folds.length)) throw new OptcRuntimeError(`optimizer '${this.module.name}': parameter groups take different branches this step, and its global reductions need every tensor in one (give the groups the same hyperparameters the conditions read)`);
     const cuts = mixed ? [Infinity] : [...v.folds.map((f) => f.after + 1), v.stages.length];
     let n = 0;
-    const pass = (label: string, kernels: (Bound | undefined)[]) => {
-      const p = enc.beginComputePass({ label });
-      for (const k of kernels) if (k) { dispatch(p, k); n++; }
-      p.end();
-    };
     let from = 0;
     cuts.forEach((to, seg) => {
       const first = seg === 0, last = seg === cuts.length - 1;
       this.tensors.forEach((t, ti) => {
         if (isEmpty(t)) return; // nothing to update; its kernels would have a zero dimension
         const prep = t.prepared.get(vs[ti]!)!;
-        pass(`${this.module.name} ${t.name}`, [...(first ? t.codecs!.decode : []), ...prep.stages.slice(from, to)]);
+        n += recordPass(enc, `${this.module.name} ${t.name}`, [...(first ? t.codecs!.decode : []), ...prep.stages.slice(from, to)]);
         if (!last) return;
         for (const c of prep.copies) { enc.copyBufferToBuffer(c.from, 0, c.to, 0, c.bytes); n++; }
-        if (prep.encodes.length) pass(`${this.module.name} ${t.name} encode`, prep.encodes);
+        if (prep.encodes.length) n += recordPass(enc, `${this.module.name} ${t.name} encode`, prep.encodes);
       });
-      if (!last) pass(`${this.module.name} global fold`, [this.folds.get(`${variant}:${seg}`)!]);
+      if (!last) n += recordPass(enc, `${this.module.name} global fold`, [this.folds.get(`${variant}:${seg}`)!]);
       from = to;
     });
     return n;

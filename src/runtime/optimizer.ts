@@ -85,6 +85,7 @@ export class Optimizer extends CheckpointIO {
   private readonly dispatch?: Dispatcher;
   /** Per input and tensor, what the last step passed and the caller buffer it checked. */
   private readonly lastSources: { src?: TensorData; caller?: CallerBuffer }[] = [];
+  private lastGroups?: GPUBindGroup[][];
 
   constructor(device: GPUDevice, module: KernelModule, chunks: ChunkBuffers[], a: Pick<Allocation, 'shapes' | 'groupHypers' | 'pipes'> & Partial<Allocation>) {
     super(device, module, a.shapes, chunks, a.groupHypers, a.phased, a.rank1, a.groupInits);
@@ -141,9 +142,11 @@ export class Optimizer extends CheckpointIO {
     const sources = this.readInputs.map((input) => {
       const per = input === 'g' ? grads : inputs[input] ?? {};
       for (const name of this.shapes.keys()) {
-        // A GPUBuffer's size and usage never change: one the last step passed here needs no new checks.
+        // A GPUBuffer's size and usage never change: one the last step passed here needs no new checks, and
+        // while every input is such a buffer, bound where it is (no copy into the chunk), no new bind groups.
         const last = this.lastSources[slot++] ??= { src: undefined };
         if (per[name] === last.src && last.caller) { callers.push(last.caller); continue; }
+        this.lastGroups = undefined;
         const src = this.tensorInput(per, input, name);
         last.src = src;
         last.caller = src instanceof Float32Array ? undefined : { tensor: name, label: inputLabel(input, name), buffer: src };
@@ -158,7 +161,13 @@ export class Optimizer extends CheckpointIO {
     if (this.binds.flag) this.device.queue.writeBuffer(this.binds.flag, 0, ZERO_WORD);
     const refused = submitChecked(this.device, callers, () => `step ${t} of '${this.module.name}'`, () => {
       const enc = this.device.createCommandEncoder({ label: this.module.name });
-      const groups = this.chunks.map((cb) => bindGroups(this.binds, cb, sources.map((per, i) => inputBinding(this.device, cb, this.readInputs[i]!, per, enc)), this.readInputs));
+      let direct = true;
+      const groups = this.lastGroups ?? this.chunks.map((cb) => bindGroups(this.binds, cb, sources.map((per, i) => {
+        const r = inputBinding(this.device, cb, this.readInputs[i]!, per, enc);
+        direct &&= r.buffer !== cb.inputs.get(this.readInputs[i]!);
+        return r;
+      }), this.readInputs));
+      this.lastGroups = direct ? groups : undefined;
       const pass = enc.beginComputePass();
       this.dispatch!.encode(pass, hostVals, t, groups);
       pass.end();
@@ -175,6 +184,7 @@ export class Optimizer extends CheckpointIO {
     const undo = (e: OptcRuntimeError): never => {
       for (const cb of this.chunks) cb.bindGroups.clear();
       this.lastSources.length = 0;
+      this.lastGroups = undefined;
       if (this.stepCount === t) { this.stepCount = t - 1; this.stepStates = before; }
       throw e;
     };
