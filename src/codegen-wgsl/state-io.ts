@@ -1,4 +1,4 @@
-// State storage, the table every kernel reads and writes through (`loadState`, `storeCoded`): plain f32,
+// State storage, the table every kernel reads and writes through (`loadState`, `storeAll`): plain f32,
 // block-scaled or 16-bit codes (stochastic rounding included; an f16/bf16 parameter is one more coded
 // tensor, `p`), and rank-1 q4u (rank1.ts), written cooperatively or serially.
 //
@@ -53,11 +53,6 @@ export function storagePlan(p: Program): Storage {
   const formatOf = (target: string) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format);
   const sr = new Map(p.stores.filter((st) => formatOf(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)]));
   return { codecs, sr, storeValue: new Map(p.stores.map((s) => [s.target, s.value])) };
-}
-
-/** Workgroup size that lets one workgroup hold a whole block of every compressed state. */
-export function workgroupFor(codecs: StateCodec[], base: number): number {
-  return Math.max(base, ...codecs.map((c) => (c.block ?? 0) / 4));
 }
 
 /**
