@@ -3,8 +3,8 @@
 //
 // What the runtime-fault guards (src/runtime/guards.ts) cost a step: host time of `await opt.step(...)` on
 // AdamW with 1,024 parameters, with the gradient as a Float32Array (nothing checked: the baseline), as a
-// GPUBuffer the optimizer has seen before (the step is submitted inside a validation scope), and as a new
-// GPUBuffer every step (probed once, then scoped). The three kinds are interleaved step by step, so a loaded
+// GPUBuffer a scoped step has already used (trusted: submitted without a validation scope), and as a new
+// GPUBuffer every step (probed, then scoped). The three kinds are interleaved step by step, so a loaded
 // machine slows them alike; medians and ratios to the baseline are printed.
 //
 // Then the JavaScript alone (src/runtime/optimizer.ts `step`: checks, host values, bind-group lookup, uniform
@@ -52,7 +52,7 @@ for (let r = 0; r < ROUNDS; r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const base = median(times.array);
 console.log(`await step(), ${EXAMPLE}, ${N} parameters, ${STEPS * ROUNDS} steps of each kind, interleaved (median host ms; ratio to Float32Array)`);
-for (const [kind, label] of [['array', 'Float32Array gradient (unchecked)'], ['known', 'known GPUBuffer (scoped)'], ['fresh', 'new GPUBuffer each step (probed + scoped)']] as const) {
+for (const [kind, label] of [['array', 'Float32Array gradient (unchecked)'], ['known', 'known GPUBuffer (trusted, unscoped)'], ['fresh', 'new GPUBuffer each step (probed + scoped)']] as const) {
   console.log(`  ${label.padEnd(44)} ${median(times[kind]).toFixed(3)} ms  ${(median(times[kind]) / base).toFixed(2)}x`);
 }
 

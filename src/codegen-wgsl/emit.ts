@@ -12,7 +12,7 @@ import { emitPhasedModule } from './phased.js';
 import { manifestHead, type KernelModule, type KernelSpec, type UniformLayout } from './manifest.js';
 import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import {
-  fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, workgroupFor, type StoreMode,
+  fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, type StoreMode,
 } from './state-io.js';
 import { rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
 import { emitValues, storedExpr, type Scope } from './values.js';
@@ -89,7 +89,8 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   // of the others).
   const tile = opts.blockAbsmax === 'serial' ? Math.max(0, ...blocks) : 0;
   const coop = codecs.size > 0 && tile === 0;
-  const workgroupSize = coop ? workgroupFor([...codecs.values()], opts.workgroupSize ?? COOP_WORKGROUP)
+  // A cooperative workgroup holds a whole block of every compressed state.
+  const workgroupSize = coop ? Math.max(opts.workgroupSize ?? COOP_WORKGROUP, ...blocks.map((b) => b / 4))
     : tile ? opts.workgroupSize ?? SERIAL_WORKGROUP : opts.workgroupSize ?? DEFAULTS.workgroupSize;
   const ctx: EmitCtx = { p, fieldOf, temps, uniforms, workgroupSize, guard: opts.guard, coop, tile, ...storage };
   const variant = (v: VecTypes) => [
@@ -143,7 +144,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
     const buf = inst.op === 'input' ? t.bind('input', inst.name!, `in_${identPart(inst.name!)}`, v.f) : temp(id);
     return inst.dtype === 'bool' ? `${buf}[${ix}] != ${v.f}(0.0)` : `${buf}[${ix}]`;
   };
-  const s: Scope = { t, p, v, stepRef: uniformRef(p, ctx.fieldOf), load, names: new Map(), out: [], indent: '  ', fused: true };
+  const s: Scope = { t, p, v, stepRef: uniformRef(p, ctx.fieldOf), load, names: new Map(), out: [], indent: '  ' };
   emitValues(s, k.insts);
 
   // Serial-block kernels run the body twice (absmax, then update): writes go to the second walk only.
@@ -163,7 +164,8 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   const coded = targets.map((target) => ctx.codecs.get(target)).filter((c) => c !== undefined);
   const coop = mode.kind === 'coop';
   const usesRed = coop && coded.some((c) => c.block), usesPk = coop && coded.some((c) => c.rank1 || c.info.bitsPerElement === 4);
-  /** Which of vec4 `j`'s lanes hold data, and for stochastic rounding the tensor id and in-tensor index of its first. */
+  // Which of vec4 `j`'s lanes hold data (tensors start at multiples of LANE_GROUP elements, and lanes[] holds
+  // the count of real elements of each group), and for stochastic rounding the tensor id and in-tensor index.
   const lanes = (j: string, live?: string) => {
     t.bind('lanes', 'lanes', 'lanes', 'u32');
     const valid = [`  let e0 = ${j} * 4u;`, `  let valid = ${live ? `(${validLanes('e0')}) & vec4<bool>(${live})` : validLanes('e0')};`];
@@ -176,8 +178,6 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   if (ctx.coop) {
     head.push(...fillTables([...t.codecs], ctx.workgroupSize));
     head.push(`  let live = i < u.n${ctx.guard ? ' && skip[0] == 0u' : ''};`, '  let j = min(i, u.n - 1u);');
-    // Which of this invocation's 4 elements hold data: tensors start at multiples of LANE_GROUP
-    // elements, and lanes[] holds the count of real elements of each group.
     if (coded.length) head.push(...lanes('i', 'live'));
     for (const name of t.rank1.keys()) { const at = rank1Locate(name, 'j'); head.push(...at.decl, ...at.each); }
   } else if (ctx.guard) head.push('  if (skip[0] != 0u) { return; }');

@@ -1,4 +1,4 @@
-// State storage, the table every kernel reads and writes through (`loadState`, `storeCoded`): plain f32,
+// State storage, the table every kernel reads and writes through (`loadState`, `storeAll`): plain f32,
 // block-scaled or 16-bit codes (stochastic rounding included; an f16/bf16 parameter is one more coded
 // tensor, `p`), and rank-1 q4u (rank1.ts), written cooperatively or serially.
 //
@@ -55,11 +55,6 @@ export function storagePlan(p: Program): Storage {
   return { codecs, sr, storeValue: new Map(p.stores.map((s) => [s.target, s.value])) };
 }
 
-/** Workgroup size that lets one workgroup hold a whole block of every compressed state. */
-export function workgroupFor(codecs: StateCodec[], base: number): number {
-  return Math.max(base, ...codecs.map((c) => (c.block ?? 0) / 4));
-}
-
 /**
  * WGSL declarations (tables, encode/decode functions) for the formats a kernel uses. Code tables live in
  * workgroup memory, copied from `const` arrays once per workgroup (`fillTables`): indexing a `const` array
@@ -71,30 +66,25 @@ export function formatLibrary(codecs: StateCodec[], tables: 'workgroup' | 'const
   if (!names.length) return '';
   // Serial-block kernels have no barrier to fill workgroup memory behind; lavapipe measured no difference.
   if (tables === 'const') return wgslLibrary(names);
-  const decls: string[] = [];
-  for (const n of names) {
-    const info = FORMATS[n];
-    if (!info.table) continue;
-    for (const [suffix, values] of [['TABLE', info.table], ['MIDS', info.midpoints!]] as const) {
-      decls.push(`const ${n}_${suffix}_C = array<f32, ${values.length}>(${Array.from(values, wgslF32).join(', ')});`);
-      decls.push(`var<workgroup> ${n}_${suffix}: array<f32, ${values.length}>;`);
-    }
-  }
+  const decls = codeTables(codecs).flatMap(([name, values]) => [
+    `const ${name}_C = array<f32, ${values.length}>(${Array.from(values, wgslF32).join(', ')});`,
+    `var<workgroup> ${name}: array<f32, ${values.length}>;`,
+  ]);
   return [...decls, wgslLibrary(names, { tables: 'external' })].join('\n');
+}
+
+/** The code tables (values, then midpoints) of the formats of `codecs` that have them, by WGSL name. */
+function codeTables(codecs: StateCodec[]): [string, ArrayLike<number>][] {
+  return [...new Set(codecs.map((c) => c.info.name))].flatMap((n) => {
+    const info = FORMATS[n];
+    return info.table ? [[`${n}_TABLE`, info.table], [`${n}_MIDS`, info.midpoints!]] as [string, ArrayLike<number>][] : [];
+  });
 }
 
 /** Statements copying the code tables into workgroup memory; a barrier follows. */
 export function fillTables(codecs: StateCodec[], wg: number): string[] {
-  const out: string[] = [];
-  for (const n of new Set(codecs.map((c) => c.info.name))) {
-    const info = FORMATS[n];
-    if (!info.table) continue;
-    for (const [suffix, len] of [['TABLE', info.table.length], ['MIDS', info.midpoints!.length]] as const) {
-      out.push(`  for (var k = lid; k < ${len}u; k += ${wg}u) { ${n}_${suffix}[k] = ${n}_${suffix}_C[k]; }`);
-    }
-  }
-  if (out.length) out.push('  workgroupBarrier();');
-  return out;
+  const out = codeTables(codecs).map(([name, values]) => `  for (var k = lid; k < ${values.length}u; k += ${wg}u) { ${name}[k] = ${name}_C[k]; }`);
+  return out.length ? [...out, '  workgroupBarrier();'] : [];
 }
 
 /** A vec4<f32> expression decoding elements 4j..4j+3 of a compressed state from its `codes` and `scales` buffers. */

@@ -21,11 +21,6 @@ export interface Scope {
   names: Map<ValueId, string>;
   out: string[];
   indent: string;
-  /**
-   * The fused kernels' spelling, kept as it was: a uniform operand of + - * / is not splatted (WGSL mixes
-   * scalars and vectors there) and scalar 0/1 literals are typed (`f32(0.0)`).
-   */
-  fused?: boolean;
 }
 
 const vname = (p: Program, id: ValueId) => `v${id}${p.insts[id]!.label ? `_${identPart(p.insts[id]!.label!)}` : ''}`;
@@ -47,7 +42,8 @@ export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
     invariant(spell, () => `no WGSL spelling for '${inst.op}' (%${id})\n${printIR(s.p)}`);
     const vec = s.v === VEC4 && inst.space === 'elem';
     if (inst.op === 'pow') s.t.pow.add(vec);
-    const args = inst.args.map((a) => operand(s, a, vec && !(s.fused && MIXES_SCALARS.has(inst.op))));
+    // WGSL mixes a scalar and a vector in + - * /: a uniform operand there is not splatted.
+    const args = inst.args.map((a) => operand(s, a, vec && !MIXES_SCALARS.has(inst.op)));
     define(s, id, spell(args, vec ? VEC4 : SCALAR));
   }
 }
@@ -65,6 +61,6 @@ export function storedExpr(s: Scope, id: ValueId): string {
   const vec = s.v === VEC4;
   const e = operand(s, id, vec);
   if (s.p.insts[id]!.dtype !== 'bool') return e;
-  const k = (x: string) => (vec || s.fused ? `${vec ? 'vec4<f32>' : 'f32'}(${x})` : x);
-  return `select(${k('0.0')}, ${k('1.0')}, ${e})`;
+  const T = vec ? 'vec4<f32>' : 'f32';
+  return `select(${T}(0.0), ${T}(1.0), ${e})`;
 }

@@ -9,35 +9,19 @@ export const VEC4: VecTypes = { f: 'vec4<f32>', b: 'vec4<bool>' };
 /** Ops where WGSL accepts one scalar and one vector operand, so a uniform needs no splat. */
 export const MIXES_SCALARS: ReadonlySet<Op> = new Set(['add', 'sub', 'mul', 'div']);
 
+/** Ops spelled as the WGSL builtin of the same name. */
+const BUILTINS = ['sqrt', 'abs', 'sign', 'exp', 'log', 'min', 'max', 'floor', 'cos', 'sin'] as const;
+/** Ops spelled as an infix operator. `&&`/`||` are scalar-only in WGSL; `&`/`|` work on bool and vector-of-bool alike. */
+const INFIX = { add: '+', sub: '-', mul: '*', div: '/', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&', or: '|' } as const;
+
 export const wgslOp: Partial<Record<Op, (a: string[], v: VecTypes) => string>> = {
+  ...Object.fromEntries(BUILTINS.map((f) => [f, (a: string[]) => `${f}(${a.join(', ')})`])),
+  ...Object.fromEntries(Object.entries(INFIX).map(([op, o]) => [op, ([a, b]: string[]) => `(${a} ${o} ${b})`])),
   neg: ([a]) => `-${a}`,
-  sqrt: ([a]) => `sqrt(${a})`,
-  rsqrt: ([a]) => `inverseSqrt(${a})`,
-  abs: ([a]) => `abs(${a})`,
-  sign: ([a]) => `sign(${a})`,
-  exp: ([a]) => `exp(${a})`,
-  log: ([a]) => `log(${a})`,
-  add: ([a, b]) => `(${a} + ${b})`,
-  sub: ([a, b]) => `(${a} - ${b})`,
-  mul: ([a, b]) => `(${a} * ${b})`,
-  div: ([a, b]) => `(${a} / ${b})`,
-  pow: ([a, b], v) => `${v === VEC4 ? 'optc_pow4' : 'optc_pow'}(${a}, ${b})`,
-  min: ([a, b]) => `min(${a}, ${b})`,
-  max: ([a, b]) => `max(${a}, ${b})`,
-  lt: ([a, b]) => `(${a} < ${b})`,
-  le: ([a, b]) => `(${a} <= ${b})`,
-  gt: ([a, b]) => `(${a} > ${b})`,
-  ge: ([a, b]) => `(${a} >= ${b})`,
-  eq: ([a, b]) => `(${a} == ${b})`,
-  ne: ([a, b]) => `(${a} != ${b})`,
-  // `&&`/`||` are scalar-only in WGSL; `&`/`|` work on bool and vector-of-bool alike.
-  and: ([a, b]) => `(${a} & ${b})`,
-  or: ([a, b]) => `(${a} | ${b})`,
   not: ([a]) => `!${a}`,
+  rsqrt: ([a]) => `inverseSqrt(${a})`,
+  pow: ([a, b], v) => `${v === VEC4 ? 'optc_pow4' : 'optc_pow'}(${a}, ${b})`,
   select: ([c, a, b]) => `select(${b}, ${a}, ${c})`,
-  floor: ([a]) => `floor(${a})`,
-  cos: ([a]) => `cos(${a})`,
-  sin: ([a]) => `sin(${a})`,
 };
 
 /**

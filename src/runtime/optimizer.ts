@@ -173,33 +173,36 @@ export class Optimizer extends CheckpointIO {
       pass.end();
       this.device.queue.submit([enc.finish()]);
     });
-    // Step states advance with the step (and not at all when the guard skips it); a refused step is undone,
-    // and its bind groups forgotten (they may be the invalid ones).
+    // Step states advance with the step (and not at all when the guard skips it); a refused step is undone.
     const before = this.stepStates;
-    const advance = () => {
-      this.stepCount = t;
-      const ups = host.stepStateUpdates;
-      if (ups) this.stepStates = hostVals.map((vals, g) => ({ ...before[g], ...Object.fromEntries(ups.map((u) => [u.state, vals[u.value]!])) }));
-    };
-    const undo = (e: OptcRuntimeError): never => {
-      for (const cb of this.chunks) cb.bindGroups.clear();
-      this.lastSources.length = 0;
-      this.lastGroups = undefined;
-      if (this.stepCount === t) { this.stepCount = t - 1; this.stepStates = before; }
-      throw e;
-    };
     if (!this.binds.flag) {
-      advance();
+      this.advance(t, hostVals);
       const report = { t, skipped: false };
-      return refused ? refused.then((e) => (e ? undo(e) : report)) : Promise.resolve(report);
+      return refused ? refused.then((e) => (e ? this.undo(e, t, before) : report)) : Promise.resolve(report);
     }
     this.pendingGuard = true;
     return Promise.all([refused, readBuffer(this.device, this.binds.flag, 4)]).then(([e, bytes]) => {
-      if (e) undo(e);
+      if (e) this.undo(e, t, before);
       const skipped = new Uint32Array(bytes)[0] !== 0;
-      if (!skipped) advance();
+      if (!skipped) this.advance(t, hostVals);
       return { t: skipped ? t - 1 : t, skipped };
     }).finally(() => { this.pendingGuard = false; });
+  }
+
+  /** Counts step t and sets its step states (new objects: the old ones stay as a refused step left them). */
+  private advance(t: number, hostVals: number[][]): void {
+    this.stepCount = t;
+    const ups = this.module.host.stepStateUpdates;
+    if (ups) this.stepStates = hostVals.map((vals, g) => ({ ...this.stepStates[g], ...Object.fromEntries(ups.map((u) => [u.state, vals[u.value]!])) }));
+  }
+
+  /** After step t was refused: forget the bind groups (they may be the invalid ones), the count and states. */
+  private undo(e: OptcRuntimeError, t: number, before: Record<string, number>[]): never {
+    for (const cb of this.chunks) cb.bindGroups.clear();
+    this.lastSources.length = 0;
+    this.lastGroups = undefined;
+    if (this.stepCount === t) { this.stepCount = t - 1; this.stepStates = before; }
+    throw e;
   }
 
   /**

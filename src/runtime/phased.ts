@@ -32,14 +32,11 @@ export class PhasedRunner implements PhasedPlan {
   readonly info: PhasedInfo;
   private readonly tensors: TensorInfo[];
   private readonly index = new Map<string, number>();
-  private readonly segments: GPUBuffer[] = [];
   /** Per chunk: pieces, elem-kernel workgroups (tiles), row-sum and column-sum items. */
   readonly counts: { nseg: number; ntiles: number; nrow: number; ncol: number }[] = [];
-  private readonly ten: GPUBuffer;
-  private readonly gs: GPUBuffer;
   /** The group scalar table as the host writes it each step (reused: writeBuffer copies it at once). */
   private readonly gsData: Float32Array<ArrayBuffer>;
-  /** Buffers by `${kind}:${name}`. */
+  /** Every buffer a phased binding resolves to, by `${kind}:${name}` (the segment tables by `segments:${chunk}`). */
   private readonly buffers = new Map<string, GPUBuffer>();
 
   constructor(private readonly device: GPUDevice, private readonly module: KernelModule, shapes: Map<string, number[]>,
@@ -90,7 +87,7 @@ export class PhasedRunner implements PhasedPlan {
         tiles += tileCount;
         if (this.info.rowsCols) { rowItems += t.rows * t.rowBlocks; colItems += t.cols * t.colBlocks; }
       });
-      this.segments.push(uploadBuffer(device, rec, `chunk${ci}.seg`));
+      this.buffers.set(`segments:${ci}`, uploadBuffer(device, rec, `chunk${ci}.seg`));
       this.counts.push({ nseg: c.chunk.pieces.length, ntiles: chunkTiles, nrow: rowItems, ncol: colItems });
     });
 
@@ -98,8 +95,8 @@ export class PhasedRunner implements PhasedPlan {
     table[0] = this.tensors.length;
     table[1] = module.host.uniforms.length;
     this.tensors.forEach((t, k) => writeRecord(table, TENSOR_HEADER + k * TENSOR_STRIDE, TEN, { ...t, partStart: Math.max(0, t.partStart) }));
-    this.ten = uploadBuffer(device, table, 'tensors');
-    this.gs = storageBuffer(device, 4 * module.host.uniforms.length * groupInits.length, 'group scalars');
+    this.buffers.set('tensors:ten', uploadBuffer(device, table, 'tensors'));
+    this.alloc('gscalars', 'gs', module.host.uniforms.length * groupInits.length);
     this.gsData = new Float32Array(Math.max(4, module.host.uniforms.length * groupInits.length));
 
     const T = this.tensors.length;
@@ -128,7 +125,7 @@ export class PhasedRunner implements PhasedPlan {
   writeGroupScalars(hostVals: readonly (readonly number[])[]): void {
     const ids = this.module.host.uniforms;
     hostVals.forEach((vals, g) => ids.forEach((id, k) => { this.gsData[g * ids.length + k] = vals[id]!; }));
-    this.device.queue.writeBuffer(this.gs, 0, this.gsData);
+    this.device.queue.writeBuffer(this.buffers.get('gscalars:gs')!, 0, this.gsData);
   }
 
   /** Bytes of small states (and their old copies) on the device. */
@@ -140,10 +137,7 @@ export class PhasedRunner implements PhasedPlan {
 
   /** The buffer a phased binding resolves to (per chunk for the segment table). */
   resource(chunkIndex: number, bd: BindingSpec): GPUBuffer {
-    if (bd.kind === 'segments') return this.segments[chunkIndex]!;
-    if (bd.kind === 'tensors') return this.ten;
-    if (bd.kind === 'gscalars') return this.gs;
-    const b = this.buffers.get(`${bd.kind}:${bd.name}`);
+    const b = this.buffers.get(`${bd.kind}:${bd.kind === 'segments' ? chunkIndex : bd.name}`);
     if (!b) throw new Error(`phased runtime: no buffer for binding ${bd.kind} '${bd.name}'`);
     return b;
   }
@@ -166,7 +160,7 @@ export class PhasedRunner implements PhasedPlan {
   smallShape(state: string, tensor: string): number[] { return [this.slot(state, tensor).len]; }
 
   dispose(): void {
-    for (const b of [...this.segments, this.ten, this.gs, ...this.buffers.values()]) b.destroy();
+    for (const b of this.buffers.values()) b.destroy();
   }
 
   /** Where one tensor's values of a small state are: its buffer, first slot and slot count, and its space. */

@@ -269,9 +269,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
       let v6 = st_m[i];
-      let v8 = (vec4<f32>(u.h_beta1) * v6);
+      let v8 = (u.h_beta1 * v6);
       let v11 = in_g[i];
-      let v12 = (vec4<f32>(u.s10) * v11);
+      let v12 = (u.s10 * v11);
       let v13 = (v8 + v12);
       let v19 = (v13 * v11);
       let v20 = (v19 > vec4<f32>(0.0f));
@@ -393,12 +393,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     if (inSeg && li < seglen) {
       let v6 = st_m[i];
       let v7 = st_v[i];
-      let v8 = (vec4<f32>(u.h_beta1) * v6);
+      let v8 = (u.h_beta1 * v6);
       let v11 = in_g[i];
-      let v12 = (vec4<f32>(u.s10) * v11);
+      let v12 = (u.s10 * v11);
       let v13 = (v8 + v12);
-      let v14 = (vec4<f32>(u.h_beta2) * v7);
-      let v16 = (vec4<f32>(u.s15) * v11);
+      let v14 = (u.h_beta2 * v7);
+      let v16 = (u.s15 * v11);
       let v17 = (v16 * v11);
       let v18 = (v14 + v17);
       let v19 = (v13 * v11);
@@ -410,13 +410,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v25_scale = (v22 / v24);
       let v34 = param[i];
       let v35 = (v13 * v21_mask);
-      let v36 = (v35 * vec4<f32>(v25_scale));
-      let v37 = (vec4<f32>(u.s33_step_size) * v36);
+      let v36 = (v35 * v25_scale);
+      let v37 = (u.s33_step_size * v36);
       let v38 = sqrt(v18);
-      let v39 = (v38 + vec4<f32>(u.h_eps));
+      let v39 = (v38 + u.h_eps);
       let v40 = (v37 / v39);
       let v41 = (v34 - v40);
-      let v43 = (vec4<f32>(u.s42) * v41);
+      let v43 = (u.s42 * v41);
       let v44 = (v41 - v43);
       st_m[i] = v13;
       st_v[i] = v18;

@@ -260,9 +260,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
       let v5 = st_m[i];
-      let v6 = (vec4<f32>(u.h_beta1) * v5);
+      let v6 = (u.h_beta1 * v5);
       let v9 = in_g[i];
-      let v10 = (vec4<f32>(u.s8) * v9);
+      let v10 = (u.s8 * v9);
       let v11 = (v6 + v10);
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
@@ -382,9 +382,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
       let v5 = st_m[i];
-      let v6 = (vec4<f32>(u.h_beta1) * v5);
+      let v6 = (u.h_beta1 * v5);
       let v9 = in_g[i];
-      let v10 = (vec4<f32>(u.s8) * v9);
+      let v10 = (u.s8 * v9);
       let v11 = (v6 + v10);
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
@@ -395,13 +395,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v18 = (v17 + u.s7);
       let v19_scale = (v16 / v18);
       let v20 = param[i];
-      let v23 = (v20 * vec4<f32>(u.s22));
-      let v24 = (vec4<f32>(u.h_lr) * v12_u);
+      let v23 = (v20 * u.s22);
+      let v24 = (u.h_lr * v12_u);
       let v25 = (v24 * v15_mask);
-      let v26 = (v25 * vec4<f32>(v19_scale));
+      let v26 = (v25 * v19_scale);
       let v27 = (v23 - v26);
-      let v28 = (vec4<f32>(u.h_beta2) * v5);
-      let v30 = (vec4<f32>(u.s29) * v9);
+      let v28 = (u.h_beta2 * v5);
+      let v30 = (u.s29 * v9);
       let v31 = (v28 + v30);
       param[i] = v27;
       st_m[i] = v31;

@@ -431,11 +431,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v19 = (v13_gn + v18);
       let v20 = (v17 / v19);
       let v22_local_lr = select(1.0f, v20, v16);
-      let v23 = (vec4<f32>(u.h_momentum) * v5);
+      let v23 = (u.h_momentum * v5);
       let v24 = (u.h_lr * v22_local_lr);
-      let v25 = (vec4<f32>(u.h_weight_decay) * v6);
+      let v25 = (u.h_weight_decay * v6);
       let v26 = (v10 + v25);
-      let v27 = (vec4<f32>(v24) * v26);
+      let v27 = (v24 * v26);
       let v28 = (v23 + v27);
       let v29 = (v6 - v28);
       st_buf[i] = v28;

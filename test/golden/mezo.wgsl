@@ -162,10 +162,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     if (inSeg && li < seglen) {
       let v10 = param[i];
       let v13 = vec4<f32>(optc_rand_normal(u.stream0, tns, ti), optc_rand_normal(u.stream0, tns, ti + 1u), optc_rand_normal(u.stream0, tns, ti + 2u), optc_rand_normal(u.stream0, tns, ti + 3u));
-      let v14 = (vec4<f32>(u.s9_projected_grad) * v13);
-      let v15 = (vec4<f32>(u.h_weight_decay) * v10);
+      let v14 = (u.s9_projected_grad * v13);
+      let v15 = (u.h_weight_decay * v10);
       let v16 = (v14 + v15);
-      let v17 = (vec4<f32>(u.h_lr) * v16);
+      let v17 = (u.h_lr * v16);
       let v18 = (v10 - v17);
       param[i] = v18;
     }
@@ -329,7 +329,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     if (inSeg && li < seglen) {
       let v3 = param[i];
       let v6 = vec4<f32>(optc_rand_normal(u.stream0, tns, ti), optc_rand_normal(u.stream0, tns, ti + 1u), optc_rand_normal(u.stream0, tns, ti + 2u), optc_rand_normal(u.stream0, tns, ti + 3u));
-      let v8 = (vec4<f32>(u.s7) * v6);
+      let v8 = (u.s7 * v6);
       let v9 = (v3 + v8);
       param[i] = v9;
     }
