@@ -12,7 +12,7 @@ import { emitPhasedModule } from './phased.js';
 import { manifestHead, type KernelModule, type KernelSpec, type UniformLayout } from './manifest.js';
 import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import {
-  fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, workgroupFor, type StoreMode,
+  fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, type StoreMode,
 } from './state-io.js';
 import { rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
 import { emitValues, storedExpr, type Scope } from './values.js';
@@ -89,7 +89,8 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   // of the others).
   const tile = opts.blockAbsmax === 'serial' ? Math.max(0, ...blocks) : 0;
   const coop = codecs.size > 0 && tile === 0;
-  const workgroupSize = coop ? workgroupFor([...codecs.values()], opts.workgroupSize ?? COOP_WORKGROUP)
+  // A cooperative workgroup holds a whole block of every compressed state.
+  const workgroupSize = coop ? Math.max(opts.workgroupSize ?? COOP_WORKGROUP, ...blocks.map((b) => b / 4))
     : tile ? opts.workgroupSize ?? SERIAL_WORKGROUP : opts.workgroupSize ?? DEFAULTS.workgroupSize;
   const ctx: EmitCtx = { p, fieldOf, temps, uniforms, workgroupSize, guard: opts.guard, coop, tile, ...storage };
   const variant = (v: VecTypes) => [

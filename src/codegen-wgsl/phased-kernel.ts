@@ -85,11 +85,11 @@ function readExpr(s: PhasedScope, id: ValueId): string {
     const v = s.t.bind('result', `r${id}`, `res_r${id}`, 'f32');
     return `${v}[${smallIndex(inst.space, inst.over === 'global')}]`;
   }
+  /** A small state at this scope's index: its buffer, or (`oldsmall`) its copy of the value before the step. */
+  const small = (state: string, kind: 'small' | 'oldsmall' = 'small') =>
+    `${s.t.bind(kind, state, `${kind === 'small' ? 'sm' : 'old'}_${identPart(state)}`, 'f32')}[${smallIndex(inst.space, false)}]`;
   const target = s.plan.storedSmall.get(id);
-  if (target !== undefined && m !== undefined && m < s.stage) {
-    const v = s.t.bind('small', target, `sm_${identPart(target)}`, 'f32');
-    return `${v}[${smallIndex(inst.space, false)}]`;
-  }
+  if (target !== undefined && m !== undefined && m < s.stage) return small(target);
   const elem = (target: string) => loadState(s.t, s.plan.codecs, target, s.v, 'i', 'encode', () => locateRank1(s, target, 'encode'));
   switch (inst.op) {
     case 'param': return elem('p');
@@ -105,8 +105,7 @@ function readExpr(s: PhasedScope, id: ValueId): string {
       const storedAt = info.smallStoreAt.get(inst.name!);
       const old = storedAt !== undefined && storedAt < s.stage;
       invariant(!old || s.plan.keepOld.has(inst.name!), () => `state '${inst.name}' is read after its store without an old copy\n${printIR(p)}`);
-      const v = old ? s.t.bind('oldsmall', inst.name!, `old_${identPart(inst.name!)}`, 'f32') : s.t.bind('small', inst.name!, `sm_${identPart(inst.name!)}`, 'f32');
-      return `${v}[${smallIndex(inst.space, false)}]`;
+      return small(inst.name!, old ? 'oldsmall' : 'small');
     }
     default: throw new Error(`phased codegen: no load for '${inst.op}' (%${id})`);
   }

@@ -1,8 +1,6 @@
 // Phased kernels, one function per kind of stage (src/ir/schedule.ts): element sweeps (`flatKernel`: tiles
 // of one tensor piece with reduction partials and the elem stores; `lineKernel`: row or column blocks) and
 // finishes (`tensorKernel`: one workgroup per tensor; `globalKernel`: one workgroup).
-import { invariant } from '../diag.js';
-import { printIR } from '../ir/printer.js';
 import type { Stage, ValueId } from '../ir/types.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { SEG, TEN, TEN_ZERO, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
@@ -17,7 +15,7 @@ import {
 // ---- elem stages --------------------------------------------------------------------------------------
 
 export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: string[], v: VecTypes, uniforms: UniformLayout): KernelSpec {
-  const { p, storeValue } = plan;
+  const { storeValue } = plan;
   const t = new KernelText();
   t.bind('segments', 'seg', 'seg', 'u32');
   const vec = v === VEC4;
@@ -41,16 +39,10 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
     ...(vec ? [] : ['    let r = ti / max(cols, 1u);', '    let c = ti % max(cols, 1u);']),
   ];
   const scope = phasedScope(t, plan, plan.stages[si]!.at, v, '      ');
-  const args = reduces.map((r) => p.insts[r]!.args[0]!);
+  const { fns, args, decls } = accumulators(plan, reduces);
   emitRoots(scope, [...args, ...stores.map((x) => storeValue.get(x)!)]);
-  const accs = reduces.map((r, k) => {
-    const fn = p.insts[r]!.name!;
-    body.push(`  var acc${k} = ${IDENT[fn]};`);
-    return fn;
-  });
-  body.push(...loopHead, '    if (inSeg && li < seglen) {', ...scope.out);
-  reduces.forEach((r, k) => {
-    const fn = accs[k]!;
+  body.push(...decls, ...loopHead, '    if (inSeg && li < seglen) {', ...scope.out);
+  fns.forEach((fn, k) => {
     const x = operand(scope, args[k]!, vec);
     if (vec) {
       body.push(`      let m${k} = select(vec4<f32>(${IDENT[fn]}), ${x}, vec4<u32>(li) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(seglen));`);
@@ -64,14 +56,19 @@ export function flatKernel(plan: Plan, si: number, reduces: ValueId[], stores: s
   // All of the stage's reductions share one tree (one set of barriers), each in its own workgroup array.
   if (reduces.length) {
     const parts = reduces.map((r) => t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true));
-    body.push(...tree(plan.wg, accs, accs.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'u.pad0', 'inSeg'));
+    body.push(...tree(plan.wg, fns, fns.map((_, k) => `acc${k}`), parts.map((part) => `${part}[seg[sb + ${SEG.partBase}u] + tile - tileStart]`), 'u.pad0', 'inSeg'));
   }
   return assemble(plan, `s${si}_elems`, t, uniforms, body, reduces.length);
 }
 
+/** The reductions `rs` of an element sweep: their functions, their arguments, and accumulators `acc<k>`. */
+function accumulators(plan: Plan, rs: ValueId[]): { fns: string[]; args: ValueId[]; decls: string[] } {
+  const fns = rs.map((r) => plan.p.insts[r]!.name!);
+  return { fns, args: rs.map((r) => plan.p.insts[r]!.args[0]!), decls: fns.map((fn, k) => `  var acc${k} = ${IDENT[fn]};`) };
+}
+
 /** Row sums (`row`: each invocation one block of ROW_BLOCK columns of a row) or column sums (`col`). */
 export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'row' | 'col', uniforms: UniformLayout, suffix = ''): KernelSpec {
-  const { p } = plan;
   const t = new KernelText();
   t.bind('segments', 'seg', 'seg', 'u32');
   const byRow = which === 'row';
@@ -87,26 +84,21 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
     `  let k0 = b * ${block}u;`,
     `  let k1 = min(${along}, k0 + ${block}u);`,
   ];
-  const args = reduces.map((r) => p.insts[r]!.args[0]!);
-  reduces.forEach((r, k) => body.push(`  var acc${k} = ${IDENT[p.insts[r]!.name!]};`));
+  const { fns, args, decls } = accumulators(plan, reduces);
   const scope = phasedScope(t, plan, plan.stages[si]!.at, SCALAR, '    ');
   emitRoots(scope, args);
   body.push(
+    ...decls,
     '  for (var k = k0; k < k1; k = k + 1u) {',
     ...(byRow ? ['    let c = k;'] : ['    let r = k;']),
     '    let ti = r * cols + c;',
     '    let i = chunkOffset + ti;',
     ...scope.out,
+    ...fns.map((fn, k) => `    acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, operand(scope, args[k]!, false), 'u.pad0'))};`),
+    '  }',
   );
-  reduces.forEach((r, k) => {
-    const fn = p.insts[r]!.name!;
-    body.push(`    acc${k} = ${FOLD[fn]!(`acc${k}`, summand(fn, operand(scope, args[k]!, false), 'u.pad0'))};`);
-  });
-  body.push('  }');
-  reduces.forEach((r, k) => {
-    const part = t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true);
-    body.push(byRow ? `  ${part}[seg[sb + ${SEG.rowPartBase}u] + r * nb + b] = acc${k};` : `  ${part}[seg[sb + ${SEG.colPartBase}u] + c * mb + b] = acc${k};`);
-  });
+  const [partBase, at] = byRow ? [SEG.rowPartBase, 'r * nb + b'] : [SEG.colPartBase, 'c * mb + b'];
+  reduces.forEach((r, k) => body.push(`  ${t.bind('partials', `r${r}`, `part_r${r}`, 'f32', true)}[seg[sb + ${partBase}u] + ${at}] = acc${k};`));
   return assemble(plan, `s${si}_${which}s${suffix}`, t, uniforms, body, 0);
 }
 

@@ -1,6 +1,6 @@
 // The store sweep of a phased program with compressed state or an f16/bf16 parameter: the last element
-// sweep's stores, written through the storage table's serial lowering (state-io.ts `storeCoded`), as the
-// fused serial-block kernel writes them.
+// sweep's stores, written through the storage table's serial lowering (state-io.ts `storeAll`, `tileWalks`),
+// as the fused serial-block kernel writes them.
 //
 // Each invocation owns a tile of whole blocks (`storeTile`: the largest block of the program's formats, at
 // least one LANE_GROUP) and walks it twice, as the fused serial kernel does: the first walk folds each
@@ -30,11 +30,6 @@ export const STORE_WORKGROUP = 64;
 /** Elements per invocation of the store sweep: whole blocks of every format, whole LANE_GROUPs. */
 export function storeTile(plan: Plan): number {
   return Math.max(LANE_GROUP, ...[...plan.codecs.values()].map((c) => c.block ?? 0));
-}
-
-/** Whether an elem stage's stores go through the store sweep: it writes a compressed target. */
-export function needsStoreSweep(plan: Plan, stores: readonly string[]): boolean {
-  return stores.some((t) => plan.codecs.has(t));
 }
 
 /**

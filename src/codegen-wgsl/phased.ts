@@ -25,7 +25,7 @@ import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { guardKernel } from './kernel.js';
 import { COL_BLOCK, ELEMS_PER_INVOCATION, packed, ROW_BLOCK, type Plan } from './phased-kernel.js';
 import { flatKernel, globalKernel, lineKernel, tensorKernels } from './phased-stages.js';
-import { needsStoreSweep, storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
+import { storeKernel, storeTile, STORE_WORKGROUP } from './phased-store.js';
 import { storagePlan } from './state-io.js';
 import { rank1FinalizeKernel } from './rank1.js';
 
@@ -63,7 +63,7 @@ export function emitPhasedModule(p: Program, options: { workgroupSize: number; g
         const byOver = (o: string) => st.reduces.filter((r) => p.insts[r]!.over === o);
         const flat = st.reduces.filter((r) => p.insts[r]!.over === 'tensor' || p.insts[r]!.over === 'global');
         // Compressed targets are written by the store sweep, after every kernel of the stage has read them.
-        const sweep = needsStoreSweep(plan, st.stores);
+        const sweep = st.stores.some((x) => codecs.has(x));
         const flatStores = sweep ? [] : st.stores;
         // Row and column sums first: they read the leaves (p, elem states) as they were before the step,
         // and the flat kernel stores the new values (found by the kernel fuzzer: `row_mean(p)` read the new p).

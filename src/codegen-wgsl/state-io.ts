@@ -1,4 +1,4 @@
-// State storage, the table every kernel reads and writes through (`loadState`, `storeCoded`): plain f32,
+// State storage, the table every kernel reads and writes through (`loadState`, `storeAll`): plain f32,
 // block-scaled or 16-bit codes (stochastic rounding included; an f16/bf16 parameter is one more coded
 // tensor, `p`), and rank-1 q4u (rank1.ts), written cooperatively or serially.
 //
@@ -12,7 +12,7 @@ import { wgslF32 } from '../formats/wgsl.js';
 import { srDraw } from '../ir/rng.js';
 import { paramFormat, type Program, type StateFormat, type ValueId } from '../ir/types.js';
 import type { KernelText } from './kernel.js';
-import { rank1Decode, rank1EncodeLane, rank1Max, type Rank1Pass } from './rank1.js';
+import { rank1Decode, rank1EncodeLane, rank1Max, rank1NewScales, type Rank1Pass } from './rank1.js';
 import { identPart, VEC4, type VecTypes } from './wgsl.js';
 import { SR_FIELD } from './host.js';
 import { wgslU32 } from '../formats/wgsl.js';
@@ -53,11 +53,6 @@ export function storagePlan(p: Program): Storage {
   const formatOf = (target: string) => (target === 'p' ? paramFormat(p) : p.states.find((s) => s.name === target)!.format);
   const sr = new Map(p.stores.filter((st) => formatOf(st.target).rounding === 'stochastic').map((st) => [st.target, srDraw(st.target)]));
   return { codecs, sr, storeValue: new Map(p.stores.map((s) => [s.target, s.value])) };
-}
-
-/** Workgroup size that lets one workgroup hold a whole block of every compressed state. */
-export function workgroupFor(codecs: StateCodec[], base: number): number {
-  return Math.max(base, ...codecs.map((c) => (c.block ?? 0) / 4));
 }
 
 /**
@@ -143,7 +138,7 @@ function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, tar
   const bits = c.info.bitsPerElement;
   const out: string[] = [];
   const xv = `x_${tag}`;
-  out.push(`  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`);
+  out.push(`  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`, ...(c.rank1 ? [rank1NewScales(target)] : []));
   let enc = '';
   if (c.block) {
     // Block absmax: a tree over the block's B/4 invocations, in a fixed order (deterministic).
@@ -215,7 +210,7 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
     finish.push(per > 1
       ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < ${count}; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
-  } else encode.push(value);
+  } else encode.push(value, ...(c.rank1 ? [rank1NewScales(target)] : []));
   const code = laneCode(c, target, enc, rand);
   if (bits !== 4) encode.push(...codeWords(P, bits, code, codes, 'j').map((l) => `  ${l}`));
   else {
