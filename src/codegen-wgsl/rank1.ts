@@ -62,7 +62,7 @@ export function rank1Helpers(c: StateCodec, state: string, pass: Rank1Pass): str
   const { t, scales: S, table: T } = vars(state);
   const P = c.info.name;
   const read = (k: string) => (pass === 'max' ? `atomicLoad(&${S}[${k}])` : `${S}[${k}]`);
-  const slot = (ax: string) => `${T}[${ax} + 2u] + (et / ${T}[${ax} + 1u]) % ${T}[${ax}]`;
+  const slot = (ax: string, et = 'et') => `${T}[${ax} + 2u] + (${et} / ${T}[${ax} + 1u]) % ${T}[${ax}]`;
   const lanes = ['x', 'y', 'z', 'w'];
   return `
 // The axes of a piece, and where the next piece begins (the cursor reopens there).
@@ -114,9 +114,29 @@ fn r1_next_${t}(ax: R1Piece_${t}, c: R1At_${t}) -> R1At_${t} {
 // min over the axes; each maximum flushed as ${P}_scale flushes a block's (stored scales are already).
 fn r1_scale_${t}(ax: R1Piece_${t}, s: vec4<u32>, et: u32, half: u32) -> f32 {
   if (ax.wide) { return r1_scale_wide_${t}(ax.pc, et, half); }
+  return r1_fast_${t}(ax, s, half);
+}
+
+fn r1_fast_${t}(ax: R1Piece_${t}, s: vec4<u32>, half: u32) -> f32 {
   let m = min(${lanes.slice(0, 2).map((l) => `${P}_scale(bitcast<f32>(${read(`half + s.${l}`)}))`).join(', ')});
   if (!ax.deep) { return m; }
   return min(m, min(${lanes.slice(2).map((l) => `${P}_scale(bitcast<f32>(${read(`half + s.${l}`)}))`).join(', ')}));
+}
+
+// The lanes of a located vec4 (slots s0..s3). The dividing path runs in a loop whose trip count the
+// compiler cannot see (table word 2 is 0): unrolled, its 4 copies per use made lavapipe take 3x longer to
+// compile a rank-1 kernel (adamw4bit_rank1: 27 s instead of 9).
+fn r1_scales_${t}(ax: R1Piece_${t}, s0: vec4<u32>, s1: vec4<u32>, s2: vec4<u32>, s3: vec4<u32>, et: u32, half: u32) -> vec4<f32> {
+  if (ax.wide) {
+    var r: vec4<f32>;
+    for (var k = 0u; k < 4u + ${T}[2]; k++) { r[k] = r1_scale_wide_${t}(ax.pc, et + k, half); }
+    return r;
+  }
+  return vec4<f32>(r1_fast_${t}(ax, s0, half), r1_fast_${t}(ax, s1, half), r1_fast_${t}(ax, s2, half), r1_fast_${t}(ax, s3, half));
+}
+
+fn r1_decode_${t}(word: u32, base: u32, s: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(word, base + ${k}u, s[${k}])`).join(', ')});
 }
 
 fn r1_scale_wide_${t}(pc: u32, et: u32, half: u32) -> f32 {
@@ -136,21 +156,23 @@ fn r1_fold_${t}(k: u32, bits: u32) {
   if (bits > atomicLoad(&${S}[k])) { atomicMax(&${S}[k], bits); }
 }
 
-// Folds |x| into every axis maximum of its element.
-fn r1_max_${t}(ax: R1Piece_${t}, s: vec4<u32>, et: u32, bits: u32) {
+// Folds the valid lanes of a located vec4 into every axis maximum of their elements.
+fn r1_max4_${t}(ax: R1Piece_${t}, s0: vec4<u32>, s1: vec4<u32>, s2: vec4<u32>, s3: vec4<u32>, et: u32, bits: vec4<u32>, valid: vec4<bool>) {
   let h = ${T}[1];
   if (ax.wide) {
     let r = ${R1_HEADER}u + ${R1_PIECE}u * ax.pc;
-    for (var a = 0u; a < ${T}[r + 3u]; a++) {
-      let w = ${T}[r + 2u] + ${R1_AXIS}u * a;
-      r1_fold_${t}(h + ${slot('w')}, bits);
+    for (var k = 0u; k < 4u + ${T}[2]; k++) {
+      for (var a = 0u; a < ${T}[r + 3u] && valid[k]; a++) {
+        let w = ${T}[r + 2u] + ${R1_AXIS}u * a;
+        r1_fold_${t}(h + ${slot('w', '(et + k)')}, bits[k]);
+      }
     }
     return;
   }
-${lanes.slice(0, 2).map((l) => `  r1_fold_${t}(h + s.${l}, bits);`).join('\n')}
-  if (ax.deep) {
-${lanes.slice(2).map((l) => `    r1_fold_${t}(h + s.${l}, bits);`).join('\n')}
-  }
+${[0, 1, 2, 3].map((k) => `  if (valid[${k}]) {
+${lanes.slice(0, 2).map((l) => `    r1_fold_${t}(h + s${k}.${l}, bits[${k}]);`).join('\n')}
+    if (ax.deep) { ${lanes.slice(2).map((l) => `r1_fold_${t}(h + s${k}.${l}, bits[${k}]);`).join(' ')} }
+  }`).join('\n')}
 }
 ` : ''}`;
 }
@@ -194,6 +216,9 @@ function laneScale(state: string, k: number, half: string): string {
   return `r1_scale_${t}(r1ax_${t}, r1sl${k}_${t}, r1et_${t} + ${k}u, ${half})`;
 }
 
+/** The slots of the located vec4's lanes, as the per-vec4 helpers take them. */
+const slots4 = (t: string) => `r1ax_${t}, ${[0, 1, 2, 3].map((k) => `r1sl${k}_${t}`).join(', ')}, r1et_${t}`;
+
 /**
  * Decoding with the stored scales: at width 4 the located vec4 `j` (a vec4<f32>), at width 1 element `j`,
  * lane `lane` of the located group (an f32).
@@ -202,21 +227,25 @@ export function rank1Decode(c: StateCodec, state: string, j: string, width: 1 | 
   const v = vars(state);
   const P = c.info.name;
   if (width === 1) return `${P}_decode(${v.codes}[${j} / 8u], ${j} % 8u, ${laneScale(state, lane, '0u')})`;
-  return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${v.codes}[${j} / 2u], (${j} % 2u) * 4u + ${k}u, ${laneScale(state, k, '0u')})`).join(', ')})`;
+  return `r1_decode_${v.t}(${v.codes}[${j} / 2u], (${j} % 2u) * 4u, r1_scales_${v.t}(${slots4(v.t)}, 0u))`;
 }
 
-/** Lane k's code of `x_<state>` with the new maxima (the second half of the scale buffer). */
-export function rank1EncodeLane(c: StateCodec, state: string): (k: number) => string {
+/** A statement naming the new scales (the maxima) of the located vec4's lanes, `r1new_<s>`, for rank1EncodeLane. */
+export function rank1NewScales(state: string): string {
   const v = vars(state);
-  return (k) => `${c.info.name}_encode(x_${v.t}[${k}], ${laneScale(state, k, `${v.table}[1]`)})`;
+  return `  let r1new_${v.t} = r1_scales_${v.t}(${slots4(v.t)}, ${v.table}[1]);`;
+}
+
+/** Lane k's code of `x_<state>` with the new maxima (`rank1NewScales`). */
+export function rank1EncodeLane(c: StateCodec, state: string): (k: number) => string {
+  const { t } = vars(state);
+  return (k) => `${c.info.name}_encode(x_${t}[${k}], r1new_${t}[${k}])`;
 }
 
 /** Statements folding the valid lanes of the vec4 `x` into the new maxima (the max pass). */
 export function rank1Max(state: string, x: string): string[] {
   const { t } = vars(state);
-  const out = [`  let x_${t} = select(vec4<f32>(0.0), ${x}, valid);`, `  let a_${t} = bitcast<vec4<u32>>(abs(x_${t}));`];
-  for (let k = 0; k < 4; k++) out.push(`  if (valid[${k}]) { r1_max_${t}(r1ax_${t}, r1sl${k}_${t}, r1et_${t} + ${k}u, a_${t}[${k}]); }`);
-  return out;
+  return [`  let x_${t} = select(vec4<f32>(0.0), ${x}, valid);`, `  r1_max4_${t}(${slots4(t)}, bitcast<vec4<u32>>(abs(x_${t})), valid);`];
 }
 
 const FINALIZE_WG = 64;

@@ -12,7 +12,7 @@ import { wgslF32 } from '../formats/wgsl.js';
 import { srDraw } from '../ir/rng.js';
 import { paramFormat, type Program, type StateFormat, type ValueId } from '../ir/types.js';
 import type { KernelText } from './kernel.js';
-import { rank1Decode, rank1EncodeLane, rank1Max, type Rank1Pass } from './rank1.js';
+import { rank1Decode, rank1EncodeLane, rank1Max, rank1NewScales, type Rank1Pass } from './rank1.js';
 import { identPart, VEC4, type VecTypes } from './wgsl.js';
 import { SR_FIELD } from './host.js';
 import { wgslU32 } from '../formats/wgsl.js';
@@ -135,7 +135,7 @@ function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, tar
   const bits = c.info.bitsPerElement;
   const out: string[] = [];
   const xv = `x_${tag}`;
-  out.push(`  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`);
+  out.push(`  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`, ...(c.rank1 ? [rank1NewScales(target)] : []));
   let enc = '';
   if (c.block) {
     // Block absmax: a tree over the block's B/4 invocations, in a fixed order (deterministic).
@@ -207,7 +207,7 @@ export function serialStore(c: StateCodec, x: string, codes: string, scales: str
     finish.push(per > 1
       ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < ${count}; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
-  } else encode.push(value);
+  } else encode.push(value, ...(c.rank1 ? [rank1NewScales(target)] : []));
   const code = laneCode(c, target, enc, rand);
   if (bits !== 4) encode.push(...codeWords(P, bits, code, codes, 'j').map((l) => `  ${l}`));
   else {

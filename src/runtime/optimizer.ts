@@ -127,9 +127,9 @@ export class Optimizer extends CheckpointIO {
   /**
    * Runs one step. `grads` maps every parameter to its gradient; `inputs` gives extra per-element inputs
    * by input name, then parameter name. Misuse throws before anything is queued. The work is submitted
-   * before this returns; without the guard the
-   * promise resolves at once (`await sync()` waits for the device), with it the promise resolves once the
-   * guard's flag is read back, and the step count advances only if the step was not skipped.
+   * before this returns; without the guard the promise resolves at once (`await sync()` waits for the
+   * device), with it once the guard's flag is read back, and the step count advances only if the step was
+   * not skipped.
    */
   step(grads: Record<string, TensorData>, inputs: Record<string, Record<string, TensorData>> = {},
     scalars: Record<string, number> = {}): Promise<StepReport> {

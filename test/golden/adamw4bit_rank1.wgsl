@@ -195,9 +195,29 @@ fn r1_next_v(ax: R1Piece_v, c: R1At_v) -> R1At_v {
 // min over the axes; each maximum flushed as q4u_scale flushes a block's (stored scales are already).
 fn r1_scale_v(ax: R1Piece_v, s: vec4<u32>, et: u32, half: u32) -> f32 {
   if (ax.wide) { return r1_scale_wide_v(ax.pc, et, half); }
+  return r1_fast_v(ax, s, half);
+}
+
+fn r1_fast_v(ax: R1Piece_v, s: vec4<u32>, half: u32) -> f32 {
   let m = min(q4u_scale(bitcast<f32>(atomicLoad(&r1s_v[half + s.x]))), q4u_scale(bitcast<f32>(atomicLoad(&r1s_v[half + s.y]))));
   if (!ax.deep) { return m; }
   return min(m, min(q4u_scale(bitcast<f32>(atomicLoad(&r1s_v[half + s.z]))), q4u_scale(bitcast<f32>(atomicLoad(&r1s_v[half + s.w])))));
+}
+
+// The lanes of a located vec4 (slots s0..s3). The dividing path runs in a loop whose trip count the
+// compiler cannot see (table word 2 is 0): unrolled, its 4 copies per use made lavapipe take 3x longer to
+// compile a rank-1 kernel (adamw4bit_rank1: 27 s instead of 9).
+fn r1_scales_v(ax: R1Piece_v, s0: vec4<u32>, s1: vec4<u32>, s2: vec4<u32>, s3: vec4<u32>, et: u32, half: u32) -> vec4<f32> {
+  if (ax.wide) {
+    var r: vec4<f32>;
+    for (var k = 0u; k < 4u + r1t_v[2]; k++) { r[k] = r1_scale_wide_v(ax.pc, et + k, half); }
+    return r;
+  }
+  return vec4<f32>(r1_fast_v(ax, s0, half), r1_fast_v(ax, s1, half), r1_fast_v(ax, s2, half), r1_fast_v(ax, s3, half));
+}
+
+fn r1_decode_v(word: u32, base: u32, s: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(q4u_decode(word, base + 0u, s[0]), q4u_decode(word, base + 1u, s[1]), q4u_decode(word, base + 2u, s[2]), q4u_decode(word, base + 3u, s[3]));
 }
 
 fn r1_scale_wide_v(pc: u32, et: u32, half: u32) -> f32 {
@@ -217,22 +237,38 @@ fn r1_fold_v(k: u32, bits: u32) {
   if (bits > atomicLoad(&r1s_v[k])) { atomicMax(&r1s_v[k], bits); }
 }
 
-// Folds |x| into every axis maximum of its element.
-fn r1_max_v(ax: R1Piece_v, s: vec4<u32>, et: u32, bits: u32) {
+// Folds the valid lanes of a located vec4 into every axis maximum of their elements.
+fn r1_max4_v(ax: R1Piece_v, s0: vec4<u32>, s1: vec4<u32>, s2: vec4<u32>, s3: vec4<u32>, et: u32, bits: vec4<u32>, valid: vec4<bool>) {
   let h = r1t_v[1];
   if (ax.wide) {
     let r = 4u + 4u * ax.pc;
-    for (var a = 0u; a < r1t_v[r + 3u]; a++) {
-      let w = r1t_v[r + 2u] + 3u * a;
-      r1_fold_v(h + r1t_v[w + 2u] + (et / r1t_v[w + 1u]) % r1t_v[w], bits);
+    for (var k = 0u; k < 4u + r1t_v[2]; k++) {
+      for (var a = 0u; a < r1t_v[r + 3u] && valid[k]; a++) {
+        let w = r1t_v[r + 2u] + 3u * a;
+        r1_fold_v(h + r1t_v[w + 2u] + ((et + k) / r1t_v[w + 1u]) % r1t_v[w], bits[k]);
+      }
     }
     return;
   }
-  r1_fold_v(h + s.x, bits);
-  r1_fold_v(h + s.y, bits);
-  if (ax.deep) {
-    r1_fold_v(h + s.z, bits);
-    r1_fold_v(h + s.w, bits);
+  if (valid[0]) {
+    r1_fold_v(h + s0.x, bits[0]);
+    r1_fold_v(h + s0.y, bits[0]);
+    if (ax.deep) { r1_fold_v(h + s0.z, bits[0]); r1_fold_v(h + s0.w, bits[0]); }
+  }
+  if (valid[1]) {
+    r1_fold_v(h + s1.x, bits[1]);
+    r1_fold_v(h + s1.y, bits[1]);
+    if (ax.deep) { r1_fold_v(h + s1.z, bits[1]); r1_fold_v(h + s1.w, bits[1]); }
+  }
+  if (valid[2]) {
+    r1_fold_v(h + s2.x, bits[2]);
+    r1_fold_v(h + s2.y, bits[2]);
+    if (ax.deep) { r1_fold_v(h + s2.z, bits[2]); r1_fold_v(h + s2.w, bits[2]); }
+  }
+  if (valid[3]) {
+    r1_fold_v(h + s3.x, bits[3]);
+    r1_fold_v(h + s3.y, bits[3]);
+    if (ax.deep) { r1_fold_v(h + s3.z, bits[3]); r1_fold_v(h + s3.w, bits[3]); }
   }
 }
 
@@ -267,7 +303,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v15 = in_g[j];
       let v16 = (u.s14 * v15);
       let v17 = (v13 + v16);
-      let v7 = vec4<f32>(q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 0u, r1_scale_v(r1ax_v, r1sl0_v, r1et_v + 0u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 1u, r1_scale_v(r1ax_v, r1sl1_v, r1et_v + 1u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 2u, r1_scale_v(r1ax_v, r1sl2_v, r1et_v + 2u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 3u, r1_scale_v(r1ax_v, r1sl3_v, r1et_v + 3u, 0u)));
+      let v7 = r1_decode_v(st_v[j / 2u], (j % 2u) * 4u, r1_scales_v(r1ax_v, r1sl0_v, r1sl1_v, r1sl2_v, r1sl3_v, r1et_v, 0u));
       let v18 = (u.h_beta2 * v7);
       let v20 = (u.s19 * v15);
       let v21 = (v20 * v15);
@@ -280,11 +316,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v33 = (v30 / v32);
       let v34 = (v12 - v33);
       let x_v = select(vec4<f32>(0.0), v22, valid);
-      let a_v = bitcast<vec4<u32>>(abs(x_v));
-      if (valid[0]) { r1_max_v(r1ax_v, r1sl0_v, r1et_v + 0u, a_v[0]); }
-      if (valid[1]) { r1_max_v(r1ax_v, r1sl1_v, r1et_v + 1u, a_v[1]); }
-      if (valid[2]) { r1_max_v(r1ax_v, r1sl2_v, r1et_v + 2u, a_v[2]); }
-      if (valid[3]) { r1_max_v(r1ax_v, r1sl3_v, r1et_v + 3u, a_v[3]); }
+      r1_max4_v(r1ax_v, r1sl0_v, r1sl1_v, r1sl2_v, r1sl3_v, r1et_v, bitcast<vec4<u32>>(abs(x_v)), valid);
     }
   }
 }
@@ -486,9 +518,29 @@ fn r1_next_v(ax: R1Piece_v, c: R1At_v) -> R1At_v {
 // min over the axes; each maximum flushed as q4u_scale flushes a block's (stored scales are already).
 fn r1_scale_v(ax: R1Piece_v, s: vec4<u32>, et: u32, half: u32) -> f32 {
   if (ax.wide) { return r1_scale_wide_v(ax.pc, et, half); }
+  return r1_fast_v(ax, s, half);
+}
+
+fn r1_fast_v(ax: R1Piece_v, s: vec4<u32>, half: u32) -> f32 {
   let m = min(q4u_scale(bitcast<f32>(r1s_v[half + s.x])), q4u_scale(bitcast<f32>(r1s_v[half + s.y])));
   if (!ax.deep) { return m; }
   return min(m, min(q4u_scale(bitcast<f32>(r1s_v[half + s.z])), q4u_scale(bitcast<f32>(r1s_v[half + s.w]))));
+}
+
+// The lanes of a located vec4 (slots s0..s3). The dividing path runs in a loop whose trip count the
+// compiler cannot see (table word 2 is 0): unrolled, its 4 copies per use made lavapipe take 3x longer to
+// compile a rank-1 kernel (adamw4bit_rank1: 27 s instead of 9).
+fn r1_scales_v(ax: R1Piece_v, s0: vec4<u32>, s1: vec4<u32>, s2: vec4<u32>, s3: vec4<u32>, et: u32, half: u32) -> vec4<f32> {
+  if (ax.wide) {
+    var r: vec4<f32>;
+    for (var k = 0u; k < 4u + r1t_v[2]; k++) { r[k] = r1_scale_wide_v(ax.pc, et + k, half); }
+    return r;
+  }
+  return vec4<f32>(r1_fast_v(ax, s0, half), r1_fast_v(ax, s1, half), r1_fast_v(ax, s2, half), r1_fast_v(ax, s3, half));
+}
+
+fn r1_decode_v(word: u32, base: u32, s: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(q4u_decode(word, base + 0u, s[0]), q4u_decode(word, base + 1u, s[1]), q4u_decode(word, base + 2u, s[2]), q4u_decode(word, base + 3u, s[3]));
 }
 
 fn r1_scale_wide_v(pc: u32, et: u32, half: u32) -> f32 {
@@ -536,7 +588,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v15 = in_g[j];
       let v16 = (u.s14 * v15);
       let v17 = (v13 + v16);
-      let v7 = vec4<f32>(q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 0u, r1_scale_v(r1ax_v, r1sl0_v, r1et_v + 0u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 1u, r1_scale_v(r1ax_v, r1sl1_v, r1et_v + 1u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 2u, r1_scale_v(r1ax_v, r1sl2_v, r1et_v + 2u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 3u, r1_scale_v(r1ax_v, r1sl3_v, r1et_v + 3u, 0u)));
+      let v7 = r1_decode_v(st_v[j / 2u], (j % 2u) * 4u, r1_scales_v(r1ax_v, r1sl0_v, r1sl1_v, r1sl2_v, r1sl3_v, r1et_v, 0u));
       let v18 = (u.h_beta2 * v7);
       let v20 = (u.s19 * v15);
       let v21 = (v20 * v15);
@@ -579,7 +631,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v15 = in_g[j];
       let v16 = (u.s14 * v15);
       let v17 = (v13 + v16);
-      let v7 = vec4<f32>(q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 0u, r1_scale_v(r1ax_v, r1sl0_v, r1et_v + 0u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 1u, r1_scale_v(r1ax_v, r1sl1_v, r1et_v + 1u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 2u, r1_scale_v(r1ax_v, r1sl2_v, r1et_v + 2u, 0u)), q4u_decode(st_v[j / 2u], (j % 2u) * 4u + 3u, r1_scale_v(r1ax_v, r1sl3_v, r1et_v + 3u, 0u)));
+      let v7 = r1_decode_v(st_v[j / 2u], (j % 2u) * 4u, r1_scales_v(r1ax_v, r1sl0_v, r1sl1_v, r1sl2_v, r1sl3_v, r1et_v, 0u));
       let v18 = (u.h_beta2 * v7);
       let v20 = (u.s19 * v15);
       let v21 = (v20 * v15);
@@ -596,7 +648,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       word_m = select(word_m, 0u, j % 2u == 0u) | q4_pack(q4_pack(q4_pack(q4_pack(0u, (j % 2u) * 4u + 0u, select(0u, q4_encode(x_m[0], enc_m), valid[0])), (j % 2u) * 4u + 1u, select(0u, q4_encode(x_m[1], enc_m), valid[1])), (j % 2u) * 4u + 2u, select(0u, q4_encode(x_m[2], enc_m), valid[2])), (j % 2u) * 4u + 3u, select(0u, q4_encode(x_m[3], enc_m), valid[3]));
       if (j % 2u == 1u || j + 1u == j1) { st_m[j / 2u] = word_m; }
       let x_v = select(vec4<f32>(0.0), v22, valid);
-      word_v = select(word_v, 0u, j % 2u == 0u) | q4u_pack(q4u_pack(q4u_pack(q4u_pack(0u, (j % 2u) * 4u + 0u, select(0u, q4u_encode(x_v[0], r1_scale_v(r1ax_v, r1sl0_v, r1et_v + 0u, r1t_v[1])), valid[0])), (j % 2u) * 4u + 1u, select(0u, q4u_encode(x_v[1], r1_scale_v(r1ax_v, r1sl1_v, r1et_v + 1u, r1t_v[1])), valid[1])), (j % 2u) * 4u + 2u, select(0u, q4u_encode(x_v[2], r1_scale_v(r1ax_v, r1sl2_v, r1et_v + 2u, r1t_v[1])), valid[2])), (j % 2u) * 4u + 3u, select(0u, q4u_encode(x_v[3], r1_scale_v(r1ax_v, r1sl3_v, r1et_v + 3u, r1t_v[1])), valid[3]));
+      let r1new_v = r1_scales_v(r1ax_v, r1sl0_v, r1sl1_v, r1sl2_v, r1sl3_v, r1et_v, r1t_v[1]);
+      word_v = select(word_v, 0u, j % 2u == 0u) | q4u_pack(q4u_pack(q4u_pack(q4u_pack(0u, (j % 2u) * 4u + 0u, select(0u, q4u_encode(x_v[0], r1new_v[0]), valid[0])), (j % 2u) * 4u + 1u, select(0u, q4u_encode(x_v[1], r1new_v[1]), valid[1])), (j % 2u) * 4u + 2u, select(0u, q4u_encode(x_v[2], r1new_v[2]), valid[2])), (j % 2u) * 4u + 3u, select(0u, q4u_encode(x_v[3], r1new_v[3]), valid[3]));
       if (j % 2u == 1u || j + 1u == j1) { st_v[j / 2u] = word_v; }
     }
   }
