@@ -1,6 +1,6 @@
 // Rank-1 q4u (`q4u(rank1 = 1)`) composed with what E0315 used to refuse (issue 14): Dawn = interpreter,
 // bit for bit, on parameters, codes, scales and small states after several steps, for several tensors
-// packed into shared chunks (a matrix, a vector, a rank-3 tensor, one element, an odd length):
+// packed into shared chunks (a matrix, a vector, a rank-3 and a rank-5 tensor, one element, an odd length):
 //   (a) width 1: a phased program compiled without vectorization, and one whose vec4 variant the runtime
 //       is told not to use;
 //   (b) row and column values (which run at width 1): the rank-1 state decoded by row and column sweeps;
@@ -14,7 +14,8 @@ import { deviceOrder, expectDeviceEquals, TensorsRun, widthOf } from './helpers/
 import { multiData } from './helpers/multi.js';
 
 const STEPS = 5;
-const SHAPES: Record<string, number[]> = { w: [33, 70], b: [70], e: [3, 4, 5], s: [1], big: [3001] };
+// wide: more axes than the cursor holds (rank1.ts: the dividing path).
+const SHAPES: Record<string, number[]> = { w: [33, 70], b: [70], e: [3, 4, 5], s: [1], big: [3001], wide: [2, 3, 1, 2, 5] };
 const source = (name: string) => readFileSync(new URL(`../examples/${name}.opt`, import.meta.url), 'utf8');
 
 const lamb4 = source('lamb8bit').replace('optimizer lamb8bit', 'optimizer lamb4bit_rank1')

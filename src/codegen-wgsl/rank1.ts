@@ -56,7 +56,8 @@ export const vars = (state: string) => {
  * serial kernel carries the cursor along its tile and reopens only where a piece begins; before, four
  * divisions per element per lookup made the step 8x slower than block-wise 4-bit. Tensors of more than 4
  * axes take the dividing path (`wide`). `half` 0 reads the stored scales, the slot count the new maxima.
- * In the max pass the scale buffer is atomic, and it also gets `r1_max_<s>`.
+ * A vec4's lanes look their scales up together (`r1_scales`, `r1_decode`). In the max pass the scale
+ * buffer is atomic, and it also gets `r1_max4_<s>`.
  */
 export function rank1Helpers(c: StateCodec, state: string, pass: Rank1Pass): string {
   const { t, scales: S, table: T } = vars(state);
@@ -210,12 +211,6 @@ export function rank1LocateOnce(state: string, j: string, width: 1 | 4 = 4): str
   return [`  var r1ax_${t} = r1_open_${t}(${j} * ${width}u);`, `  var r1c_${t} = r1_at_${t}(r1ax_${t}, ${j} * ${width}u + r1ax_${t}.off);`, ...at.each];
 }
 
-/** The scale of lane k of the located group: stored (`half` 0) or new (the maxima). */
-function laneScale(state: string, k: number, half: string): string {
-  const { t } = vars(state);
-  return `r1_scale_${t}(r1ax_${t}, r1sl${k}_${t}, r1et_${t} + ${k}u, ${half})`;
-}
-
 /** The slots of the located vec4's lanes, as the per-vec4 helpers take them. */
 const slots4 = (t: string) => `r1ax_${t}, ${[0, 1, 2, 3].map((k) => `r1sl${k}_${t}`).join(', ')}, r1et_${t}`;
 
@@ -226,7 +221,7 @@ const slots4 = (t: string) => `r1ax_${t}, ${[0, 1, 2, 3].map((k) => `r1sl${k}_${
 export function rank1Decode(c: StateCodec, state: string, j: string, width: 1 | 4 = 4, lane = 0): string {
   const v = vars(state);
   const P = c.info.name;
-  if (width === 1) return `${P}_decode(${v.codes}[${j} / 8u], ${j} % 8u, ${laneScale(state, lane, '0u')})`;
+  if (width === 1) return `${P}_decode(${v.codes}[${j} / 8u], ${j} % 8u, r1_scale_${v.t}(r1ax_${v.t}, r1sl${lane}_${v.t}, r1et_${v.t} + ${lane}u, 0u))`;
   return `r1_decode_${v.t}(${v.codes}[${j} / 2u], (${j} % 2u) * 4u, r1_scales_${v.t}(${slots4(v.t)}, 0u))`;
 }
 
