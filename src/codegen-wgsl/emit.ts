@@ -42,11 +42,11 @@ export interface CodegenOptions {
   blockAbsmax?: 'serial' | 'workgroup';
 }
 
-// 256 measured best for elementwise kernels on lavapipe (bench/profile.ts): 3-6 points of the copy roofline
-// at 4M parameters, and at 16M it keeps the grid one-dimensional (64 would need 65,536 workgroups).
 /** u32 fields before the step values: work items, and elements that hold data. */
 const FUSED_HEADER = [['n', 'n'], ['len', 'len']] as const;
 
+// 256 measured best for elementwise kernels on lavapipe (bench/profile.ts): 3-6 points of the copy roofline
+// at 4M parameters, and at 16M it keeps the grid one-dimensional (64 would need 65,536 workgroups).
 const DEFAULTS: Required<CodegenOptions> = { workgroupSize: 256, guard: false, maxStorageBuffers: 8, blockAbsmax: 'serial' };
 /** Cooperative (compressed-state) kernels: narrower workgroups measured faster (fewer invocations per barrier). */
 const COOP_WORKGROUP = 64;
