@@ -9,7 +9,7 @@ import { planHost } from './host.js';
 import { guardKernel, KernelText, uniformRef, type ModuleCtx } from './kernel.js';
 import { emitMatrixModule } from './matrix-module.js';
 import { emitPhasedModule } from './phased.js';
-import { manifestHead, type KernelModule, type KernelSpec, type UniformLayout } from './manifest.js';
+import { moduleOf, type KernelModule, type KernelSpec, type UniformLayout } from './manifest.js';
 import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import {
   fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, type StoreMode,
@@ -42,11 +42,11 @@ export interface CodegenOptions {
   blockAbsmax?: 'serial' | 'workgroup';
 }
 
-// 256 measured best for elementwise kernels on lavapipe (bench/profile.ts): 3-6 points of the copy roofline
-// at 4M parameters, and at 16M it keeps the grid one-dimensional (64 would need 65,536 workgroups).
 /** u32 fields before the step values: work items, and elements that hold data. */
 const FUSED_HEADER = [['n', 'n'], ['len', 'len']] as const;
 
+// 256 measured best for elementwise kernels on lavapipe (bench/profile.ts): 3-6 points of the copy roofline
+// at 4M parameters, and at 16M it keeps the grid one-dimensional (64 would need 65,536 workgroups).
 const DEFAULTS: Required<CodegenOptions> = { workgroupSize: 256, guard: false, maxStorageBuffers: 8, blockAbsmax: 'serial' };
 /** Cooperative (compressed-state) kernels: narrower workgroups measured faster (fewer invocations per barrier). */
 const COOP_WORKGROUP = 64;
@@ -101,14 +101,9 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
     ]),
     ...rank1Stored.map(([name, c]) => rank1FinalizeKernel(p.name, c, name, opts.guard)),
   ];
-  return {
-    ...manifestHead(p, [sched, { workgroupSize, guard: opts.guard, tile }]),
-    host,
-    uniforms,
-    temps: [...temps].sort((a, b) => a - b).map((id) => `t${id}`),
-    variants: codecs.size ? { 4: variant(VEC4) } : { 1: variant(SCALAR), ...(sched.vectorWidth === 4 ? { 4: variant(VEC4) } : {}) },
-    guard: opts.guard,
-  };
+  const variants = codecs.size ? { 4: variant(VEC4) } : { 1: variant(SCALAR), ...(sched.vectorWidth === 4 ? { 4: variant(VEC4) } : {}) };
+  const tempNames = [...temps].sort((a, b) => a - b).map((id) => `t${id}`);
+  return moduleOf(p, [sched, { workgroupSize, guard: opts.guard, tile }], { host, uniforms }, opts.guard, variants, { temps: tempNames });
 }
 
 /** The context every kernel of one fused module is emitted in. */

@@ -121,6 +121,15 @@ export function gridFor(k: KernelSpec, items: number, maxX: number): [number, nu
 }
 
 /**
+ * A module as the fused and phased generators return it: `manifestHead`, the host program and uniform
+ * layout, the kernels by width, then `rest` (temporaries, the stage plan).
+ */
+export function moduleOf(p: Program, keyParts: readonly unknown[], h: Pick<KernelModule, 'host' | 'uniforms'>, guard: boolean,
+  variants: KernelModule['variants'], rest: Partial<KernelModule> = {}): KernelModule {
+  return { ...manifestHead(p, keyParts), host: h.host, uniforms: h.uniforms, temps: [], variants, guard, ...rest };
+}
+
+/**
  * The manifest fields every generator fills alike: names and docs, the declarations the runtime allocates
  * and checks against, and the pipeline cache key — the program's hash joined with `keyParts` (the schedule
  * and every codegen option that changes the WGSL).

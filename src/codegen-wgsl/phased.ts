@@ -16,10 +16,10 @@
 // reduction or a small store made them available in a buffer (`PhaseInfo.materialized`).
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
-import type { Program, ValueId } from '../ir/types.js';
+import type { Program } from '../ir/types.js';
 import { elemPhases, phaseInfo } from '../ir/schedule.js';
 import { planHost } from './host.js';
-import { manifestHead, type KernelModule, type KernelSpec } from './manifest.js';
+import { moduleOf, type KernelModule, type KernelSpec } from './manifest.js';
 import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { guardKernel } from './kernel.js';
@@ -43,8 +43,7 @@ export function emitPhasedModule(p: Program, options: { workgroupSize: number; g
   const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams, srKey: storage.sr.size > 0 });
 
   const keepOld = new Set(stages.flatMap((s) => (s.kind === 'tensor' ? s.keepOld : [])));
-  const storedSmall = new Map<ValueId, string>();
-  for (const s of p.stores) if (info.smallStoreAt.has(s.target)) storedSmall.set(s.value, s.target);
+  const storedSmall = new Map(p.stores.filter((s) => info.smallStoreAt.has(s.target)).map((s) => [s.value, s.target]));
   const plan: Plan = {
     p, info, stages, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
     keepOld, storedSmall, wg: options.workgroupSize, guard: options.guard, maxStorage: options.maxStorageBuffers, ...storage,
@@ -103,13 +102,6 @@ export function emitPhasedModule(p: Program, options: { workgroupSize: number; g
     colBlock: COL_BLOCK,
     rowsCols: p.insts.some((i) => i.space === 'row' || i.space === 'col') || p.states.some((s) => s.space === 'row' || s.space === 'col'),
   };
-  return {
-    ...manifestHead(p, [sched, { workgroupSize: options.workgroupSize, guard: plan.guard, maxStorage: plan.maxStorage }, 'phased']),
-    host,
-    uniforms,
-    temps: [],
-    variants: { 1: scalarVariant.kernels, ...(vec ? { 4: vec.kernels } : {}) },
-    guard: plan.guard,
-    phased,
-  };
+  const key = [sched, { workgroupSize: options.workgroupSize, guard: plan.guard, maxStorage: plan.maxStorage }, 'phased'];
+  return moduleOf(p, key, { host, uniforms }, plan.guard, { 1: scalarVariant.kernels, ...(vec ? { 4: vec.kernels } : {}) }, { phased });
 }

@@ -92,13 +92,10 @@ export function decodeVec4(c: StateCodec, codes: string, scales: string, j: stri
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
   const scale = c.block ? `, ${scales}[(${j} * 4u) / ${c.block}u]` : '';
-  if (bits === 16) {
-    const pre = [`${codes}[2u * ${j}]`, `${codes}[2u * ${j} + 1u]`];
-    return `vec4<f32>(${P}_decode(${pre[0]}, 0u${scale}), ${P}_decode(${pre[0]}, 1u${scale}), ${P}_decode(${pre[1]}, 0u${scale}), ${P}_decode(${pre[1]}, 1u${scale}))`;
-  }
-  // 8-bit: a word per vec4; 4-bit: two invocations share a word, the odd one owns lanes 4..7.
-  const [w, base] = bits === 8 ? [`${codes}[${j}]`, ''] : [`${codes}[${j} / 2u]`, `((${j} % 2u) * 4u) + `];
-  return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${w}, ${base}${k}u${scale})`).join(', ')})`;
+  // 16-bit: two words per vec4; 8-bit: one; 4-bit: two invocations share a word, the odd one owns lanes 4..7.
+  const word = (k: number) => (bits === 16 ? `${codes}[2u * ${j}${k < 2 ? '' : ' + 1u'}]` : bits === 8 ? `${codes}[${j}]` : `${codes}[${j} / 2u]`);
+  const lane = (k: number) => (bits === 16 ? `${k % 2}u` : bits === 8 ? `${k}u` : `((${j} % 2u) * 4u) + ${k}u`);
+  return `vec4<f32>(${[0, 1, 2, 3].map((k) => `${P}_decode(${word(k)}, ${lane(k)}${scale})`).join(', ')})`;
 }
 
 /**

@@ -163,21 +163,18 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
   alloc.begin();
   for (const [ci, chunk] of chunks.entries()) {
     const bytes = chunk.n * 4;
-    const caller = params[chunk.pieces[0]!.tensor]!.buffer;
-    let param: ChunkBuffers['param'];
-    if (caller) {
-      if (paramCodec && chunk.pieces[0]!.tensorOffset > 0) {
-        throw new UnsupportedError(`parameter '${chunk.pieces[0]!.tensor}' is stored as ${module.param!.kind} in a caller's buffer larger than one storage binding; split it into several tensors`);
-      }
-      param = { buffer: caller, offset: chunk.pieces[0]!.tensorOffset * 4, owned: false };
-    } else {
-      param = { buffer: storageBuffer(device, paramCodec ? stateBytes(paramCodec, chunk.n).codes : bytes, `chunk${ci}.p`), offset: 0, owned: true };
+    const first = chunk.pieces[0]!;
+    const caller = params[first.tensor]!.buffer;
+    if (caller && paramCodec && first.tensorOffset > 0) {
+      throw new UnsupportedError(`parameter '${first.tensor}' is stored as ${module.param!.kind} in a caller's buffer larger than one storage binding; split it into several tensors`);
     }
+    const param: ChunkBuffers['param'] = caller ? { buffer: caller, offset: first.tensorOffset * 4, owned: false }
+      : { buffer: storageBuffer(device, paramCodec ? stateBytes(paramCodec, chunk.n).codes : bytes, `chunk${ci}.p`), offset: 0, owned: true };
     const padded = Math.ceil(chunk.pieces.reduce((s, p) => s + p.length, 0) / 4) * 4 * (paramCodec ? paramCodec.info.bitsPerElement / 8 : 4);
     const fits4 = param.buffer.size - param.offset >= padded;
     const width: 1 | 4 = module.variants[4] && fits4 && (options.vectorize !== false || !module.variants[1]) ? 4 : 1;
     if (!module.variants[width]) {
-      throw new UnsupportedError(`parameter '${chunk.pieces[0]!.tensor}': '${module.name}' keeps compressed state, whose kernels read whole groups of 4 elements; its buffer must be padded to a multiple of 16 bytes`);
+      throw new UnsupportedError(`parameter '${first.tensor}': '${module.name}' keeps compressed state, whose kernels read whole groups of 4 elements; its buffer must be padded to a multiple of 16 bytes`);
     }
     // Initial values are written through tensor I/O once the optimizer exists (optimizer.ts).
     const states = new Map(module.states.filter(isElemState).map((s) => {

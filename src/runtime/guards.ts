@@ -219,10 +219,10 @@ function bufferProblem(b: CallerBuffer, message: string): BufferError {
 }
 
 /**
- * Runs `encode` (which records and submits a step). When the step touches caller buffers (`callers`), it is
- * submitted inside a validation scope, since a caller may have destroyed a buffer or passed one from another
- * device; resolves to the error that made the device refuse the step, or undefined. A refused step ran
- * nothing. With no caller buffers nothing is checked and undefined is returned at once.
+ * Runs `encode` (which records and submits a step). When the step touches caller buffers (`callers`) not all
+ * trusted, it is submitted inside a validation scope, since a caller may have destroyed a buffer or passed one
+ * from another device; resolves to the error that made the device refuse the step, or undefined. A refused
+ * step ran nothing. Otherwise nothing is checked and undefined is returned at once.
  */
 export function submitChecked(device: GPUDevice, callers: readonly CallerBuffer[], what: () => string,
   encode: () => void): Promise<OptcRuntimeError | undefined> | undefined {
