@@ -8,7 +8,7 @@ import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
 import type { KernelSpec, UniformLayout } from './manifest.js';
 import { KernelText, uniformRef, type ModuleCtx } from './kernel.js';
 import { loadState } from './state-io.js';
-import { rank1LocateOnce } from './rank1.js';
+import { rank1Locate } from './rank1.js';
 import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { emitValues, type Scope } from './values.js';
 import { identPart, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
@@ -120,7 +120,8 @@ function locateRank1(s: PhasedScope, target: string): number {
   s.t.bindRank1(target, s.plan.codecs.get(target)!, 'encode');
   if (!s.located.has(target)) {
     s.located.set(target, 0);
-    s.out.push(...rank1LocateOnce(target, 'i', s.v === VEC4 ? 4 : 1).map((l) => `${s.indent}${l.trimStart()}`));
+    const at = rank1Locate(target, 'i', s.v === VEC4 ? 4 : 1, /* open */ true);
+    s.out.push(...[...at.decl, ...at.each].map((l) => `${s.indent}${l.trimStart()}`));
   }
   return s.located.get(target)!;
 }
