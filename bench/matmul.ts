@@ -1,6 +1,6 @@
 // `npm run bench:matmul -- [--sizes 256,512,1024,2048] [--iters K] [--warmup K] [--rows R] [--json FILE]`
 //
-// The matrix-multiply kernels (src/codegen-wgsl/matmul.ts, both tilings) against TF.js's `tf.matMul` on the
+// The matrix-multiply kernels (src/codegen-wgsl/matmul.ts, two blockings) against TF.js's `tf.matMul` on the
 // same Dawn device, square n × n × n, in GFLOP/s (2 n³ per product). Every case of one size is timed
 // interleaved (bench/timing.ts), one product per sample, submitted and waited on; the ratio against TF.js
 // is the median of per-round ratios, which cancels the drift of a loaded machine. Before timing, each
@@ -17,9 +17,8 @@ export interface MatmulRow { n: number; name: string; ms: number; gflops: number
 interface Options { sizes: number[]; iters: number; warmup: number; variants: Record<string, Partial<MatmulOptions>>; log: (s: string) => void }
 
 export const VARIANTS: Record<string, Partial<MatmulOptions>> = {
-  'registers 4x4': { tiles: 'registers', rows: 4 },
-  'registers 8x4 wg32x1': { tiles: 'registers', rows: 8, workgroup: [32, 1] },
-  'workgroup 4x4 k32': { tiles: 'workgroup', rows: 4, tileK: 32 },
+  'registers 4x4': { rows: 4 },
+  'registers 8x4 wg32x1': { rows: 8, workgroup: [32, 1] },
 };
 
 /** A seeded uniform(-1, 1) matrix: the bench needs no statistics, only values that are not special. */

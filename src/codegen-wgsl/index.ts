@@ -6,7 +6,8 @@ export type { KernelModule, MatrixInfo, KernelSpec, BindingSpec, BindingKind, Ho
 export { SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type PhasedInfo, type PhasedDispatch } from './manifest.js';
 export { R1_AXIS, R1_HEADER, R1_PIECE } from './rank1.js';
 export { GRID_X } from './wgsl.js';
-export { matrixStageKernels, matrixFoldKernel, matrixGuardKernel, type StageKernel } from './matrix-module.js';
+export { matrixFoldKernel, matrixGuardKernel } from './matrix-module.js';
+export { matrixStageKernels, type StageKernel } from './matrix-kernels.js';
 export { matrixStateKernels, packedMatrixStates } from './matrix-states.js';
 // What a runtime needs to split tensors between a matrix program and its fallback rule (src/ir/matrix.ts).
 export { isMatrix, shapeSize, splitHypers, NotAMatrixError, type View } from '../ir/matrix.js';

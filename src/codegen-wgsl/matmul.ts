@@ -1,17 +1,13 @@
-// A matrix-multiply kernel generator, C = A B for row-major f32 matrices (A: m × k, B: k × n), the
-// building block the matrix stages of the schedule will use (docs/matrix.md; phase 2 wires it in).
+// The matrix-multiply kernel generator, C = A B for row-major f32 matrices (A: m × k, B: k × n): the matmul
+// stages of a matrix program (matrix-kernels.ts) are this kernel with operands read transposed in place and
+// the stage's expression fused in as an epilogue.
 //
-// Each invocation computes a block of `rows` × 4 entries of C (one vec4 per row) and runs over k, keeping
-// its block in registers. Two ways to feed it, chosen by `tiles`:
-//
-//   'workgroup'  the classic GPU kernel: the workgroup stages a TILE_K-deep slab of A and of B in workgroup
-//                memory (one vec4 load per invocation per slab row), barriers, and every invocation reads
-//                its operands from there. On a GPU this turns each global read into `rows`-fold and
-//                workgroup-width reuse.
-//   'registers'  no workgroup memory and no barriers: each invocation reads its `rows` rows of A and 4
-//                rows of B straight from storage as vec4. On lavapipe (a CPU), workgroup memory is ordinary
-//                memory, a barrier ends a coroutine slice of every invocation, and the CPU's caches already
-//                give the reuse: the faster kernel there, 2-4x tf.matMul (docs/matrix.md has the numbers).
+// Each invocation computes a block of `rows` × 4 entries of C (one vec4 per row) and runs over k, keeping its
+// block in registers and reading its `rows` rows of A and 4 rows of B straight from storage as vec4: no
+// workgroup memory and no barriers. On lavapipe (a CPU) workgroup memory is ordinary memory, a barrier ends
+// a coroutine slice of every invocation, and the CPU's caches already give the reuse: this kernel measured
+// 2-4x tf.matMul there, where one staging slabs of A and B in workgroup memory (the classic GPU kernel)
+// measured about tf.matMul's speed and was dropped (docs/matrix.md has the numbers).
 //
 // Invocations are indexed by global_invocation_id (lavapipe compiles it far better than an index rebuilt
 // from workgroup_id: FACTS.md). The sizes are WGSL constants, so every shape is its own pipeline and the
@@ -25,26 +21,20 @@
 
 import type { StageKernel } from './matrix-kernels.js';
 
-export type MatmulTiles = 'workgroup' | 'registers';
-
 export interface MatmulOptions {
   m: number;
   k: number;
   n: number;
-  /** How operands reach the invocations (default 'registers', the faster on lavapipe). */
-  tiles?: MatmulTiles;
   /** Rows of C per invocation (default 4). */
   rows?: 1 | 2 | 4 | 8;
   /** Workgroup size [x, y] (default [8, 8]); x counts vec4 columns of C, y blocks of `rows` rows. */
   workgroup?: readonly [number, number];
-  /** Depth of the workgroup-memory slab, a multiple of 4 ('workgroup' tiles only; default 32). */
-  tileK?: number;
   /** A is stored transposed (k × m, row-major) and read as its transpose: C = Aᵀ B, never materialized. */
   transA?: boolean;
   /** B is stored transposed (n × k): C = A Bᵀ (Newton-Schulz's X Xᵀ). */
   transB?: boolean;
   /**
-   * Elementwise work fused after the product ('registers' tiles only): `fn` defines
+   * Elementwise work fused after the product: `fn` defines
    * `fn epilogue(acc: f32, r: u32, c: u32) -> f32`, the entry stored at C[r][c] from the product's entry
    * `acc`, and may read the bindings `decls` declares (numbered from 3). C = a A B + b D is
    * `return a * acc + b * d[r * N + c];`. It may read C's old entries through `ldC(i)` (the invocation
@@ -55,24 +45,21 @@ export interface MatmulOptions {
 
 /** One kernel: WGSL, how to dispatch it, and what it binds (A, B read; C written; an epilogue's own bindings are its caller's to list). */
 export function matmulKernel(opts: MatmulOptions): StageKernel {
-  const o = { tiles: 'registers', rows: 4, workgroup: [8, 8], tileK: 32, transA: false, transB: false, ...opts } as Required<MatmulOptions>;
+  const o = { rows: 4, workgroup: [8, 8], transA: false, transB: false, ...opts } as Required<MatmulOptions>;
   const { m, k, n, rows } = o;
   for (const [what, v] of [['m', m], ['k', k], ['n', n]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`matmulKernel: ${what} must be a positive integer, got ${v}`);
   }
-  if (o.tileK % 4 || o.tileK < 4) throw new RangeError(`matmulKernel: tileK must be a positive multiple of 4, got ${o.tileK}`);
   const [wx, wy] = o.workgroup;
   const cols4 = Math.ceil(n / 4), rowBlocks = Math.ceil(m / rows);
   const grid: [number, number, number] = [Math.ceil(cols4 / wx), Math.ceil(rowBlocks / wy), 1];
-  if (o.tiles === 'workgroup' && (o.transA || o.transB || o.epilogue)) throw new RangeError('matmulKernel: workgroup tiles take plain operands and no epilogue (use registers tiles)');
   // Which operands are bound as vec4 arrays: a transposed A when a block of 4 rows is 4 consecutive values
   // (m a multiple of 4, 4 rows per invocation), a transposed B when its rows (B's columns) are in k.
   const vecA = o.transA ? m % 4 === 0 && rows === 4 : k % 4 === 0;
   const vecB = o.transB ? k % 4 === 0 : n % 4 === 0;
   const vecC = n % 4 === 0;
-  const body = o.tiles === 'workgroup' ? workgroupBody(o) : registerBody(o, vecA, vecB);
   const wgsl = [
-    `// C = ${o.transA ? 'Aᵀ' : 'A'} ${o.transB ? 'Bᵀ' : 'B'}: C ${m} × ${n}, inner ${k}; ${rows} × 4 entries of C per invocation, ${o.tiles} tiles${o.epilogue ? ', fused epilogue' : ''}.`,
+    `// C = ${o.transA ? 'Aᵀ' : 'A'} ${o.transB ? 'Bᵀ' : 'B'}: C ${m} × ${n}, inner ${k}; ${rows} × 4 entries of C per invocation, registers tiles${o.epilogue ? ', fused epilogue' : ''}.`,
     `const M = ${m}u;`, `const K = ${k}u;`, `const N = ${n}u;`,
     `@group(0) @binding(0) var<storage, read> a: array<${vecA ? 'vec4<f32>' : 'f32'}>;`,
     `@group(0) @binding(1) var<storage, read> b: array<${vecB ? 'vec4<f32>' : 'f32'}>;`,
@@ -81,7 +68,7 @@ export function matmulKernel(opts: MatmulOptions): StageKernel {
     '',
     loaders(vecA, vecB, o),
     storeC(vecC, o.epilogue),
-    body,
+    registerBody(o, vecA, vecB),
   ].join('\n');
   return {
     wgsl, entryPoint: 'main', grid, name: `matmul ${m}x${k}x${n}`, workgroupSize: wx * wy,
@@ -131,22 +118,6 @@ function storeC(vecC: boolean, epilogue: MatmulOptions['epilogue']): string {
 }
 
 /**
- * Accumulator declarations, one k-step's multiply-adds (`pad`: their indentation), and the store of the
- * block (rows and columns past the end skipped).
- */
-function accumulators(rows: number): { decl: string; fma: (pad: string) => string[]; store: string } {
-  const idx = Array.from({ length: rows }, (_, i) => i);
-  return {
-    decl: idx.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n'),
-    fma: (pad) => idx.flatMap((i) => [0, 1, 2, 3].map((q) => `${pad}acc${i} = fma(vec4<f32>(a${i}[${q}]), b${q}, acc${i});`)),
-    store: [
-      '  if (j4 * 4u >= N) { return; }',
-      ...idx.map((i) => `  if (row0 + ${i}u < M) { stC(row0 + ${i}u, j4, acc${i}); }`),
-    ].join('\n'),
-  };
-}
-
-/**
  * The operand loads of one k-step (kk .. kk + 3): `a0 .. a{rows-1}` (rows row0 + i of A, entries kk .. kk + 3)
  * and `b0 .. b3` (rows kk + q of B, columns 4 jc .. 4 jc + 3). Rows past M are clamped to the last row on
  * load (valid memory) and never stored. Past K (k not a multiple of 4) A gives zeros and B's rows are zeroed
@@ -181,67 +152,26 @@ function operandLoads(o: Required<MatmulOptions>, vecA: boolean, vecB: boolean):
   return lines;
 }
 
+/**
+ * The entry point: per k-step the operand loads and `rows` × 4 multiply-adds into vec4 accumulators, then
+ * the block's store (rows and columns past the end skipped).
+ */
 function registerBody(o: Required<MatmulOptions>, vecA: boolean, vecB: boolean): string {
   const { rows, workgroup: [wx, wy] } = o;
-  const { decl, fma, store } = accumulators(rows);
-  const kStep = [...operandLoads(o, vecA, vecB), ...fma('    ')].join('\n');
+  const idx = Array.from({ length: rows }, (_, i) => i);
   return [
     `@compute @workgroup_size(${wx}, ${wy})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
     '  let j4 = gid.x;',
     `  let row0 = gid.y * ${rows}u;`,
     '  let jc = min(j4, (N + 3u) / 4u - 1u);',
-    decl,
+    ...idx.map((i) => `  var acc${i} = vec4<f32>(0.0);`),
     '  for (var kk = 0u; kk < K; kk += 4u) {',
-    kStep,
+    ...operandLoads(o, vecA, vecB),
+    ...idx.flatMap((i) => [0, 1, 2, 3].map((q) => `    acc${i} = fma(vec4<f32>(a${i}[${q}]), b${q}, acc${i});`)),
     '  }',
-    store,
-    '}',
-  ].join('\n');
-}
-
-function workgroupBody(o: Required<MatmulOptions>): string {
-  const { rows, tileK, workgroup: [wx, wy] } = o;
-  const tileM = rows * wy, tileN4 = wx; // tile of C: tileM rows × 4 tileN4 columns
-  const threads = wx * wy;
-  const idx = Array.from({ length: rows }, (_, i) => i);
-  const { decl, fma, store } = accumulators(rows);
-  const aVec4s = (tileM * tileK) / 4, bVec4s = tileK * tileN4;
-  const loads = (count: number, stmt: (e: string) => string) =>
-    Array.from({ length: Math.ceil(count / threads) }, (_, s) => {
-      const e = `li + ${s * threads}u`;
-      return count % threads && s === Math.ceil(count / threads) - 1 ? `    if (${e} < ${count}u) { ${stmt(e)} }` : `    { ${stmt(e)} }`;
-    }).join('\n');
-  return [
-    `var<workgroup> tileA: array<vec4<f32>, ${aVec4s}>; // ${tileM} rows × ${tileK} of A, 4 per vec4`,
-    `var<workgroup> tileB: array<vec4<f32>, ${bVec4s}>; // ${tileK} rows × ${4 * tileN4} of B`,
-    '',
-    `@compute @workgroup_size(${wx}, ${wy})`,
-    'fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32) {',
-    '  let j4 = gid.x;',
-    `  let row0 = gid.y * ${rows}u;`,
-    // The tile's first row and vec4 column: those of the workgroup's invocation (0, 0).
-    `  let tileRow = (gid.y / ${wy}u) * ${tileM}u;`,
-    `  let tileCol = (gid.x / ${wx}u) * ${wx}u;`,
-    `  let ly = gid.y % ${wy}u;`,
-    `  let lx = gid.x % ${wx}u;`,
-    decl,
-    `  for (var k0 = 0u; k0 < K; k0 += ${tileK}u) {`,
-    // Stage A's slab (tileM × tileK) and B's (tileK × 4 tileN4): indices clamped into the matrices, and
-    // zeros where k runs past K, so the last slab adds nothing beyond the end.
-    loads(aVec4s, (e) => `let r = (${e}) / ${tileK / 4}u; let q = (${e}) % ${tileK / 4}u; `
-      + `tileA[${e}] = select(vec4<f32>(0.0), ldA(min(tileRow + r, M - 1u), min(k0 + 4u * q, (K - 1u) / 4u * 4u)), k0 + 4u * q < K);`),
-    loads(bVec4s, (e) => `let r = (${e}) / ${tileN4}u; let q = (${e}) % ${tileN4}u; `
-      + `tileB[${e}] = select(vec4<f32>(0.0), ldB(min(k0 + r, K - 1u), min(tileCol + q, (N + 3u) / 4u - 1u)), k0 + r < K);`),
-    '    workgroupBarrier();',
-    `    for (var kq = 0u; kq < ${tileK / 4}u; kq++) {`,
-    ...[0, 1, 2, 3].map((q) => `      let b${q} = tileB[(4u * kq + ${q}u) * ${tileN4}u + lx];`),
-    ...idx.map((i) => `      let a${i} = tileA[(ly * ${rows}u + ${i}u) * ${tileK / 4}u + kq];`),
-    ...fma('      '),
-    '    }',
-    '    workgroupBarrier();',
-    '  }',
-    store,
+    '  if (j4 * 4u >= N) { return; }',
+    ...idx.map((i) => `  if (row0 + ${i}u < M) { stC(row0 + ${i}u, j4, acc${i}); }`),
     '}',
   ].join('\n');
 }

@@ -17,7 +17,7 @@ import { shapeSize, type View } from '../ir/matrix.js';
 import { RNG_WGSL } from '../ir/rng.js';
 import type { Inst, MatShape, MatrixStage, MatrixVariant, ValueId } from '../ir/types.js';
 import { KernelText, type Assembly } from './kernel.js';
-import { spillGrid, type BindingSpec, type KernelSpec, type MatrixInfo } from './manifest.js';
+import { spillGrid, type BindingSpec, type KernelModule, type KernelSpec, type MatrixInfo } from './manifest.js';
 import { matmulKernel } from './matmul.js';
 import { FOLD, foldTree } from './phased-kernel.js';
 import { unknownStage } from '../ir/schedule.js';
@@ -51,15 +51,22 @@ export const bindBuffer = (t: KernelText, key: string, variable: string, write =
 
 const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ['rows', 'cols']);
 
-/** One kernel for `stage` of `variant` (not a copy: the runtime copies buffers itself). */
-export function matrixKernel(plan: MatrixInfo, variant: MatrixVariant, stage: MatrixStage, target: TensorTarget): StageKernel {
-  switch (stage.kind) {
-    case 'map': return mapKernel(plan, variant, stage, target);
-    case 'reduce': return reduceKernel(plan, variant, stage, target);
-    case 'matmul': return matmulStageKernel(plan, variant, stage, target);
-    case 'copy': throw new Error('matrixKernel: a copy stage has no kernel');
-    default: return unknownStage(stage);
-  }
+/**
+ * The kernels of one variant of a matrix module for one tensor (undefined for copy stages, which the
+ * runtime does with buffer copies). `tensor` is the tensor's id, which keys its random numbers.
+ */
+export function matrixStageKernels(module: KernelModule, variant: number, view: View, tensor: number): (StageKernel | undefined)[] {
+  const plan = module.matrix!;
+  const v = plan.schedule.variants[variant]!;
+  return v.stages.map((stage) => {
+    switch (stage.kind) {
+      case 'map': return mapKernel(plan, v, stage, { view, tensor });
+      case 'reduce': return reduceKernel(plan, v, stage, { view, tensor });
+      case 'matmul': return matmulStageKernel(plan, v, stage, { view, tensor });
+      case 'copy': return undefined;
+      default: return unknownStage(stage);
+    }
+  });
 }
 
 /**

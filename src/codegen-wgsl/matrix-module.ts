@@ -5,13 +5,12 @@
 // known shape: `matrixStageKernels(module, variant, view, tensor)`, which the runtime calls through this
 // directory's index. The uniform layout has no dispatch header: field k is `steps[k]` in every stage kernel.
 import { invariant } from '../diag.js';
-import type { View } from '../ir/matrix.js';
 import { printIR } from '../ir/printer.js';
 import { paramFormat, type Program } from '../ir/types.js';
 import { planHost } from './host.js';
 import { manifestHead, type KernelModule } from './manifest.js';
 import { KernelText } from './kernel.js';
-import { bindBuffer, flatGrid, matrixKernel, stageKernel, type StageKernel } from './matrix-kernels.js';
+import { bindBuffer, flatGrid, stageKernel, type StageKernel } from './matrix-kernels.js';
 import { FOLD } from './phased-kernel.js';
 import { invocationIndex } from './wgsl.js';
 
@@ -41,16 +40,6 @@ export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}):
     guard: Boolean(options.guard),
     matrix: { insts: p.insts, schedule: m, stepField, streamField: streams, conds, ...(srField >= 0 ? { srField } : {}) },
   };
-}
-
-/**
- * The kernels of one variant of a matrix module for one tensor (undefined for copy stages, which the
- * runtime does with buffer copies). `tensor` is the tensor's id, which keys its random numbers.
- */
-export function matrixStageKernels(module: KernelModule, variant: number, view: View, tensor: number): (StageKernel | undefined)[] {
-  const info = module.matrix!;
-  const v = info.schedule.variants[variant]!;
-  return v.stages.map((s) => (s.kind === 'copy' ? undefined : matrixKernel(info, v, s, { view, tensor })));
 }
 
 /**
@@ -93,5 +82,3 @@ export function matrixGuardKernel(n: number): StageKernel {
     `  if (i < ${n}u && (bitcast<u32>(${x}[i]) & 0x7f800000u) == 0x7f800000u) { ${flag}[0] = 1u; }`,
   ] });
 }
-
-export type { StageKernel } from './matrix-kernels.js';

@@ -32,16 +32,13 @@ export function packedMatrixStates(module: KernelModule): { name: string; leaf: 
 }
 
 /**
- * Stochastic rounding in the encode kernel: the random bits of element i are srBits(t, tensor, i, name)
- * (src/ir/rng.ts), as the interpreter draws them; t is the module's u32 uniform field `field`.
- */
-export interface StochasticEncode { field: number; tensor: number }
-
-/**
  * The decode and encode kernels of state `name` for a tensor of `n` elements. Bindings by key: `leaf`
  * (the f32 working matrix, `st:NAME`), `codes:NAME` (u32 words), `scales:NAME` (f32 per block, scaled formats).
+ * With `sr`, the encode rounds stochastically: element i's random bits are srBits(t, tensor, i, name)
+ * (src/ir/rng.ts), as the interpreter draws them, t being the module's u32 uniform field `field`.
  */
-export function matrixStateKernels(name: string, codec: StateCodec, n: number, leaf = `st:${name}`, sr?: StochasticEncode): { decode: StageKernel; encode: StageKernel } {
+export function matrixStateKernels(name: string, codec: StateCodec, n: number, leaf = `st:${name}`,
+  sr?: { field: number; tensor: number }): { decode: StageKernel; encode: StageKernel } {
   const f = codec.info.name;
   const B = codec.block;
   const [dt, et] = [new KernelText(), new KernelText()];

@@ -8,7 +8,7 @@ import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
 import { SEG, SEG_STRIDE, type KernelSpec, type UniformLayout } from './manifest.js';
 import { KernelText, uniformRef, type ModuleCtx } from './kernel.js';
 import { loadState } from './state-io.js';
-import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
+import { rank1Locate } from './rank1.js';
 import { emitValues, type Scope } from './values.js';
 import { FOLD, IDENT, identPart, tree, VEC4, type VecTypes } from './wgsl.js';
 
@@ -81,7 +81,7 @@ function readExpr(s: PhasedScope, id: ValueId): string {
   const target = s.plan.storedSmall.get(id);
   // Only a value stored in a small state can be a bool (stored as 0 or 1): leaves, draws and reductions are f32.
   if (target !== undefined && m !== undefined && m < s.stage) return inst.dtype === 'bool' ? `${small(target)} != 0.0` : small(target);
-  const elem = (target: string) => loadState(s.t, s.plan.codecs, target, s.v, 'i', 'encode', () => locateRank1(s, target, 'encode'));
+  const elem = (target: string) => loadState(s.t, s.plan.codecs, target, s.v, 'i', 'encode', () => locateRank1(s, target));
   switch (inst.op) {
     case 'param': return elem('p');
     case 'input': return `${s.t.bind('input', inst.name!, `in_${identPart(inst.name!)}`, s.v.f)}[i]`;
@@ -104,14 +104,15 @@ function readExpr(s: PhasedScope, id: ValueId): string {
 
 /**
  * Places a rank-1 state's scale cursor at `i` (a vec4, or at width 1 an element) in this scope unless it is
- * placed, binding its scales and table for `pass` (the maxima sweep folds into them atomically); returns
- * the lane of the cursor that `i` is.
+ * placed (the store sweep's walks carry theirs, bound for their pass); returns the lane of the cursor that
+ * `i` is.
  */
-export function locateRank1(s: PhasedScope, target: string, pass: Rank1Pass): number {
-  s.t.bindRank1(target, s.plan.codecs.get(target)!, pass);
+function locateRank1(s: PhasedScope, target: string): number {
+  s.t.bindRank1(target, s.plan.codecs.get(target)!, 'encode');
   if (!s.located.has(target)) {
     s.located.set(target, 0);
-    s.out.push(...rank1LocateOnce(target, 'i', s.v === VEC4 ? 4 : 1).map((l) => `${s.indent}${l.trimStart()}`));
+    const at = rank1Locate(target, 'i', s.v === VEC4 ? 4 : 1, /* open */ true);
+    s.out.push(...[...at.decl, ...at.each].map((l) => `${s.indent}${l.trimStart()}`));
   }
   return s.located.get(target)!;
 }

@@ -16,9 +16,9 @@
 // vec4 for the encoder. Elements past a tensor's end (padding lanes) are computed but never written:
 // codes there are 0, as the CPU quantizer pads, and f32 targets keep what they hold.
 import { TEN, TENSOR_HEADER, TENSOR_STRIDE, type KernelSpec, type UniformLayout } from './manifest.js';
-import { rank1LocateOnce, type Rank1Pass } from './rank1.js';
+import { rank1Locate, type Rank1Pass } from './rank1.js';
 import { KernelText } from './kernel.js';
-import { assemble, emitRoots, locateRank1, phasedScope, type Plan } from './phased-kernel.js';
+import { assemble, emitRoots, phasedScope, type Plan } from './phased-kernel.js';
 import { LANE_GROUP, storeAll, tileWalks, validLanes } from './state-io.js';
 import { storedExpr } from './values.js';
 import { identPart, invocationIndex, SCALAR, VEC4, type VecTypes } from './wgsl.js';
@@ -50,17 +50,17 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   // four scalar lanes.
   const values: string[] = [];
   const roots = stores.map((x) => storeValue.get(x)!);
+  // Rank-1 targets find their scales (decoding, encoding, maxima) through a cursor each walk carries along
+  // the tile (rank1.ts); the scalar lanes k decode with its lane k.
+  const located = stores.filter((x) => plan.codecs.get(x)?.rank1);
+  for (const x of located) { t.bindRank1(x, plan.codecs.get(x)!, pass); values.push(...rank1Locate(x, 'j').each); }
   if (v === VEC4) {
     const scope = phasedScope(t, plan, stage, VEC4, '  ');
-    // Rank-1 targets find their scales through a cursor placed at this vec4 (decoding, encoding, maxima).
-    for (const x of stores) if (plan.codecs.get(x)?.rank1) locateRank1(scope, x, pass);
+    for (const x of located) scope.located.set(x, 0);
     emitRoots(scope, roots);
     values.push('  let i = j;', '  let ti = tiv;', ...scope.out, ...stores.map((x) => `  let ${y(x)} = ${storedExpr(scope, storeValue.get(x)!)};`));
   } else {
     values.push(...stores.map((x) => `  var ${y(x)}: vec4<f32>;`));
-    // Rank-1 targets encode (or fold maxima) through a cursor at vec4 j, which lane k decodes them with.
-    const located = stores.filter((x) => plan.codecs.get(x)?.rank1);
-    for (const x of located) { t.bindRank1(x, plan.codecs.get(x)!, pass); values.push(...rank1LocateOnce(x, 'j')); }
     for (let k = 0; k < 4; k++) {
       const scope = phasedScope(t, plan, stage, SCALAR, '    ');
       for (const x of located) scope.located.set(x, k);
@@ -86,6 +86,6 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   ];
   const each = ['  let e0 = j * 4u;', `  let valid = ${validLanes('e0')};`, '  let tiv = ti0 + (j - j0) * 4u;', ...values];
   const body = [`  let inv = ${invocationIndex(STORE_WORKGROUP)};`, '  let n4 = (u.len + 3u) / 4u;',
-    ...tileWalks({ index: 'inv', per: tile / 4, count: 'n4', head, each, serial, writes: lines })];
+    ...tileWalks({ index: 'inv', per: tile / 4, count: 'n4', head, each, serial, writes: lines, cursors: located.flatMap((x) => rank1Locate(x, 'j').decl) })];
   return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, 0, STORE_WORKGROUP);
 }

@@ -182,13 +182,16 @@ ${lanes.slice(0, 2).map((l) => `    r1_fold_${t}(h + s${k}.${l}, bits[${k}]);`).
  * Statements locating chunk elements w*j .. w*j+w-1 (`width` w: 4, or 1 in scalar kernels) in their
  * tensor: the piece, the element index `r1et` of the first, and each lane's slots `r1sl<k>`. `decl` goes
  * before a walk over consecutive groups (a zero `end` opens the cursor at the first), `each` inside it;
- * the cursor moves on by the w elements.
+ * the cursor moves on by the w elements. With `open`, `decl` opens it at group j, for one group on its own
+ * (phased kernels, whose loops jump between groups; a `var` without initializer inside a loop is not reset
+ * each iteration on every compiler: found in a phased norm sweep, whose second round kept the first's cursor).
  */
-export function rank1Locate(state: string, j: string, width: 1 | 4 = 4): { decl: string[]; each: string[] } {
+export function rank1Locate(state: string, j: string, width: 1 | 4 = 4, open = false): { decl: string[]; each: string[] } {
   const { t } = vars(state);
   const ax = `r1ax_${t}`, cur = `r1c_${t}`;
   return {
-    decl: [`  var ${ax}: R1Piece_${t};`, `  var ${cur}: R1At_${t};`],
+    decl: open ? [`  var ${ax} = r1_open_${t}(${j} * ${width}u);`, `  var ${cur} = r1_at_${t}(${ax}, ${j} * ${width}u + ${ax}.off);`]
+      : [`  var ${ax}: R1Piece_${t};`, `  var ${cur}: R1At_${t};`],
     each: [
       `  let r1e0_${t} = ${j} * ${width}u;`,
       `  if (r1e0_${t} >= ${ax}.end) { ${ax} = r1_open_${t}(r1e0_${t}); ${cur} = r1_at_${t}(${ax}, r1e0_${t} + ${ax}.off); }`,
@@ -198,17 +201,6 @@ export function rank1Locate(state: string, j: string, width: 1 | 4 = 4): { decl:
       `  ${cur} = r1n_${t};`,
     ],
   };
-}
-
-/**
- * `rank1Locate` for one group on its own (phased kernels, whose loops jump between groups): the cursor is
- * opened at group `j` where it is declared. (A `var` without initializer inside a loop is not reset each
- * iteration on every compiler: found in a phased norm sweep, whose second round kept the first's cursor.)
- */
-export function rank1LocateOnce(state: string, j: string, width: 1 | 4 = 4): string[] {
-  const { t } = vars(state);
-  const at = rank1Locate(state, j, width);
-  return [`  var r1ax_${t} = r1_open_${t}(${j} * ${width}u);`, `  var r1c_${t} = r1_at_${t}(r1ax_${t}, ${j} * ${width}u + r1ax_${t}.off);`, ...at.each];
 }
 
 /** The slots of the located vec4's lanes, as the per-vec4 helpers take them. */

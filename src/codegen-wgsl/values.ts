@@ -32,9 +32,9 @@ function define(s: Scope, id: ValueId, e: string): string {
   return name;
 }
 
-/** Emits `let` lines for `ids` (in order: topological) not yet named in this scope. */
+/** Emits `let` lines for `ids` (topologically ordered) not yet named in this scope, in `demandOrder`. */
 export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
-  for (const id of ids) {
+  for (const id of demandOrder(s, [...ids])) {
     if (s.names.has(id)) continue;
     if (s.reads?.(id)) { define(s, id, s.load(id)); continue; }
     const inst = s.p.insts[id]!;
@@ -46,6 +46,34 @@ export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
     const args = inst.args.map((a) => operand(s, a, vec && !MIXES_SCALARS.has(inst.op)));
     define(s, id, spell(args, vec ? VEC4 : SCALAR));
   }
+}
+
+/**
+ * `ids` in the order a depth-first walk from their last users needs them, the operand with the larger tree
+ * first (Sethi-Ullman): each value is computed just before its use and a leaf is loaded there, so fewer
+ * values are live at once. In a fused AdamW the parameter is then loaded next to the final subtraction,
+ * as a hand-written kernel reads it; lavapipe ran that order faster (docs/performance.md). Any topological
+ * order computes the same bits.
+ */
+function demandOrder(s: Scope, ids: readonly ValueId[]): ValueId[] {
+  const listed = new Set(ids);
+  const args = (id: ValueId) => (s.reads?.(id) ? [] : s.p.insts[id]!.args.filter((a) => listed.has(a)));
+  // Tree sizes in the given (topological) order; iterative, as a 5,000-term sum is a chain that deep.
+  const size = new Map<ValueId, number>();
+  for (const id of ids) size.set(id, args(id).reduce((n, a) => n + size.get(a)!, 1));
+  const used = new Set(ids.flatMap(args));
+  const out: ValueId[] = [];
+  const done = new Set<ValueId>();
+  // Post-order: a value's marker sits under its operands, the largest operand on top (walked first).
+  const stack: [ValueId, boolean][] = ids.filter((id) => !used.has(id)).reverse().map((id) => [id, false]);
+  while (stack.length) {
+    const [id, operandsDone] = stack.pop()!;
+    if (operandsDone) { out.push(id); continue; }
+    if (done.has(id)) continue;
+    done.add(id);
+    stack.push([id, true], ...args(id).sort((x, y) => size.get(x)! - size.get(y)!).map((a): [ValueId, boolean] => [a, false]));
+  }
+  return out;
 }
 
 /** An operand: by name (read first if need be), or a step value; splatted to vec4 when `wantVec` and narrower. */

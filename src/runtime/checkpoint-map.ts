@@ -127,9 +127,9 @@ export abstract class CheckpointIO extends TensorIO {
 /** safetensors dtype of a stored parameter format. */
 const PARAM_DTYPE: Partial<Record<string, 'F16' | 'BF16'>> = { f16: 'F16', bf16: 'BF16' };
 
-/** 16-bit patterns (one per element) -> u32 words, element 2k in the low half. */
+/** 16-bit patterns (one per element) -> u32 words, element 2k in the low half (little-endian, as paramTensor reads them). */
 function packHalfBits(h: Uint16Array): Uint32Array {
-  const words = new Uint32Array(Math.ceil(h.length / 2));
-  for (let i = 0; i < h.length; i++) words[i >> 1]! |= h[i]! << (16 * (i & 1));
-  return words;
+  const halves = new Uint16Array(Math.ceil(h.length / 2) * 2);
+  halves.set(h);
+  return new Uint32Array(halves.buffer);
 }

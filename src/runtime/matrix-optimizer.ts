@@ -11,7 +11,7 @@
 // then the fallback's step runs.
 import { HyperError, overrideHypers } from '../diag.js';
 import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
-import { isMatrix, NotAMatrixError, shapeSize, splitHypers, type KernelModule } from '../codegen-wgsl/index.js';
+import { codecOf, isMatrix, NotAMatrixError, shapeSize, splitHypers, type KernelModule } from '../codegen-wgsl/index.js';
 import { writeF32 } from './buffers.js';
 import { readBuffer } from './device.js';
 import { checkSpec, groupsOf, numel, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
@@ -41,7 +41,7 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
     else if (fb) others[name] = spec;
     else throw new NotAMatrixError(name, spec.shape, module.name);
   });
-  const stages = new MatrixStages(device, module, matrices, inits);
+  const stages = new MatrixStages(device, module, matrices);
   try {
     // Every variant is built now, so that a step never waits for a pipeline (TF.js's applyGradients is synchronous).
     await stages.prepareAll();
@@ -53,7 +53,17 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
     const fbGroupOf = [0];
     let k = 0;
     for (const g of fbGroups) fbGroupOf.push(g.params.length ? ++k : -1);
-    return new MatrixOptimizer(device, module, shapes, groupHypers, inits, stages, fallback, fbGroupOf);
+    const opt = new MatrixOptimizer(device, module, shapes, groupHypers, inits, stages, fallback, fbGroupOf);
+    // Initial values go in as a restore writes them (optimizer.ts): a compressed state's fill is encoded as
+    // the interpreter encodes it, a matrix state's is at its own shape.
+    for (const { name, group, spec } of matrices) {
+      if (spec.data && !spec.buffer) opt.writeParam(name, spec.data);
+      for (const s of module.states.filter((x) => x.space !== 'step')) {
+        const v = inits[group]![s.name] ?? 0;
+        if (v !== 0 || codecOf(s.format)) opt.writeState(s.name, name, new Float32Array(numel(opt.stateShape(s.name, name))).fill(v));
+      }
+    }
+    return opt;
   } catch (e) {
     stages.dispose();
     throw e;

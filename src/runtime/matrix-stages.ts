@@ -11,9 +11,8 @@
 // shared by every tensor of that size (tensors run one after another): decoded before a tensor's stages,
 // encoded after them. Each tensor's parameter and per-element states are also a one-piece chunk (`io`), so
 // the runtime's tensor I/O (tensor-io.ts) reads and writes them as it does any chunk's.
-import { codecOf, matrixFoldKernel, matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
-import { encodeAs } from '../formats/index.js';
-import { storageBuffer, uploadBuffer, writeF32 } from './buffers.js';
+import { codecOf, matrixFoldKernel, matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, stateBytes, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
+import { storageBuffer } from './buffers.js';
 import { numel, type ChunkBuffers, type TensorSpec } from './chunks.js';
 import { createComputePipeline } from './device.js';
 import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
@@ -92,8 +91,8 @@ export class MatrixStages {
   private readonly scalStride: number;
   private readonly folds = new Map<string, Bound>();
 
-  /** Allocates every matrix's leaves; `inits[g]`: the states' initial values in parameter group g. */
-  constructor(private readonly device: GPUDevice, readonly module: KernelModule, specs: MatrixSpec[], inits: Record<string, number>[]) {
+  /** Allocates every matrix's leaves. */
+  constructor(private readonly device: GPUDevice, readonly module: KernelModule, specs: MatrixSpec[]) {
     const groups = Math.max(1, ...specs.map((s) => s.group + 1));
     this.steps = Array.from({ length: groups }, (_, g) => storageBuffer(device, module.uniforms.size, `${module.name} steps group ${g}`));
     const slots = Math.max(1, ...module.matrix!.schedule.variants.map((v) => v.scalarSlots));
@@ -101,15 +100,18 @@ export class MatrixStages {
     this.scalStride = Math.ceil((4 * slots) / align) * align;
     this.scal = storageBuffer(device, this.scalStride * specs.length, `${module.name} scalars`);
     try {
-      for (const s of specs) this.allocate(s, inits[s.group]!);
+      for (const s of specs) this.allocate(s);
     } catch (e) {
       this.dispose();
       throw e;
     }
   }
 
-  /** One matrix tensor's leaves: p (the caller's buffer, or ours filled with its data), inputs, states. */
-  private allocate({ name, index, group, spec: p }: MatrixSpec, init: Record<string, number>): void {
+  /**
+   * One matrix tensor's leaves: p (the caller's buffer, or ours), inputs, states. Initial values are written
+   * through tensor I/O once the optimizer exists (matrix-optimizer.ts), as for any other module.
+   */
+  private allocate({ name, index, group, spec: p }: MatrixSpec): void {
     const { device, module } = this;
     const shape = p.shape;
     const view = { rows: shape[0]!, cols: shape[1]! };
@@ -130,29 +132,18 @@ export class MatrixStages {
       }
       const pk = packed.get(leaf.key);
       if (pk) {
-        // Codes and scales of this tensor, holding the fill encoded as the interpreter encodes it; the f32
-        // working matrix is shared.
-        const st = pk.name;
-        const fill = st === 'p'
-          ? encodeAs(module.param!, p.data ?? new Float32Array(r * c))
-          : encodeAs(module.states.find((x) => x.name === st)!.format, new Float32Array(r * c).fill(init[st] ?? 0), [r, c]);
-        leaves.set(`codes:${st}`, uploadBuffer(device, fill.words, `${name} codes:${st}`));
-        if (pk.codec.block) {
-          leaves.set(`scales:${st}`, storageBuffer(device, fill.scales.byteLength, `${name} scales:${st}`));
-          writeF32(device, leaves.get(`scales:${st}`)!, 0, fill.scales);
-        }
-        // Shared by the tensors unless global folds interleave them (then each keeps its own).
+        // Codes and scales of this tensor; the f32 working matrix is shared by the tensors unless global folds
+        // interleave them (then each keeps its own).
+        const bytes = stateBytes(pk.codec, r * c);
+        leaves.set(`codes:${pk.name}`, storageBuffer(device, bytes.codes, `${name} codes:${pk.name}`));
+        if (pk.codec.block) leaves.set(`scales:${pk.name}`, storageBuffer(device, bytes.scales, `${name} scales:${pk.name}`));
         const wkey = `${leaf.key}:${bytesOf(r * c)}${info.schedule.variants.some((v) => v.folds.length) ? `:${name}` : ''}`;
         if (!this.work.has(wkey)) this.work.set(wkey, storageBuffer(device, 4 * r * c, `${leaf.key} f32 work ${r}x${c}`));
         leaves.set(leaf.key, this.work.get(wkey)!);
         foreign.add(leaf.key);
         continue;
       }
-      const buf = storageBuffer(device, 4 * r * c, `${name} ${leaf.key}`);
-      leaves.set(leaf.key, buf);
-      if (leaf.key === 'p' && p.data) writeF32(device, buf, 0, p.data);
-      const v = leaf.key.startsWith('st:') ? init[leaf.key.slice(3)] ?? 0 : 0;
-      if (v !== 0) writeF32(device, buf, 0, new Float32Array(r * c).fill(v));
+      leaves.set(leaf.key, storageBuffer(device, 4 * r * c, `${name} ${leaf.key}`));
     }
     const n = numel(shape);
     const elemStates = module.states.filter((s) => !s.space && leaves.has(`st:${s.name}`));
@@ -296,30 +287,26 @@ export class MatrixStages {
   private assignTemps(t: MatrixTensor, variant: number): Map<string, GPUBuffer> {
     const v = this.module.matrix!.schedule.variants[variant]!;
     const out = new Map<string, GPUBuffer>();
-    const busy = new Map<number, Set<number>>();
-    const held: { bytes: number; slot: number; last: number }[] = [];
-    v.stages.forEach((_, k) => {
-      for (const tmp of v.temps.filter((x) => x.first === k)) {
-        const [r, c] = shapeSize(tmp.shape, t.view);
-        const bytes = bytesOf(r * c);
-        // Live across a global fold: other tensors run in between, so this tensor keeps its own buffer.
-        if (v.folds.some((f) => tmp.first <= f.after && f.after < tmp.last)) {
-          const own = storageBuffer(this.device, bytes, `${t.name} ${tmp.key}`);
-          t.own.push(own);
-          out.set(tmp.key, own);
-          continue;
-        }
-        const used = busy.get(bytes) ?? busy.set(bytes, new Set()).get(bytes)!;
-        let slot = 0;
-        while (used.has(slot)) slot++;
-        used.add(slot);
-        const list = this.pool.get(bytes) ?? this.pool.set(bytes, []).get(bytes)!;
-        while (list.length <= slot) list.push(storageBuffer(this.device, bytes, `matrix temp ${bytes}B #${list.length}`));
-        out.set(tmp.key, list[slot]!);
-        held.push({ bytes, slot, last: tmp.last });
+    // Per size, the last stage that reads each pool slot's buffer (temporaries are listed by their first stage).
+    const lastReads = new Map<number, number[]>();
+    for (const tmp of v.temps) {
+      const [r, c] = shapeSize(tmp.shape, t.view);
+      const bytes = bytesOf(r * c);
+      // Live across a global fold: other tensors run in between, so this tensor keeps its own buffer.
+      if (v.folds.some((f) => tmp.first <= f.after && f.after < tmp.last)) {
+        const own = storageBuffer(this.device, bytes, `${t.name} ${tmp.key}`);
+        t.own.push(own);
+        out.set(tmp.key, own);
+        continue;
       }
-      for (let i = held.length - 1; i >= 0; i--) if (held[i]!.last <= k) { busy.get(held[i]!.bytes)!.delete(held[i]!.slot); held.splice(i, 1); }
-    });
+      const lasts = lastReads.get(bytes) ?? lastReads.set(bytes, []).get(bytes)!;
+      const free = lasts.findIndex((last) => last < tmp.first);
+      const slot = free < 0 ? lasts.length : free;
+      lasts[slot] = tmp.last;
+      const list = this.pool.get(bytes) ?? this.pool.set(bytes, []).get(bytes)!;
+      while (list.length <= slot) list.push(storageBuffer(this.device, bytes, `matrix temp ${bytes}B #${list.length}`));
+      out.set(tmp.key, list[slot]!);
+    }
     return out;
   }
 }

@@ -244,12 +244,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   {
   var a = 0.0;
   for (var r = lid; r < rows; r = r + 256u) {
-    let v10 = sm_r[rowBase + r];
-    let v19 = (gs[grp * 8u + 4u] * v10);
-    let v21 = res_r21[rowBase + r];
     let v22 = f32(cols);
+    let v21 = res_r21[rowBase + r];
     let v23 = (v21 / v22);
     let v24 = (gs[grp * 8u + 5u] * v23);
+    let v10 = sm_r[rowBase + r];
+    let v19 = (gs[grp * 8u + 4u] * v10);
     let v25 = (v19 + v24);
     a = (a + select(v25, 0.0, ten[2] != 0u));
   }
@@ -276,10 +276,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 @group(0) @binding(1) var<storage, read> gs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> res_r59: array<f32>;
 @group(0) @binding(3) var<storage, read> part_r59: array<f32>;
-@group(0) @binding(4) var<storage, read_write> sm_r: array<f32>;
-@group(0) @binding(5) var<storage, read> res_r21: array<f32>;
-@group(0) @binding(6) var<storage, read_write> sm_c: array<f32>;
-@group(0) @binding(7) var<storage, read> res_r27: array<f32>;
+@group(0) @binding(4) var<storage, read> res_r21: array<f32>;
+@group(0) @binding(5) var<storage, read_write> sm_r: array<f32>;
+@group(0) @binding(6) var<storage, read> res_r27: array<f32>;
+@group(0) @binding(7) var<storage, read_write> sm_c: array<f32>;
 var<workgroup> red0: array<f32, 256>;
 
 @compute @workgroup_size(256)
@@ -316,22 +316,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   storageBarrier();
   workgroupBarrier();
   for (var r = lid; r < rows; r = r + 256u) {
-    let v10 = sm_r[rowBase + r];
-    let v19 = (gs[grp * 8u + 4u] * v10);
-    let v21 = res_r21[rowBase + r];
     let v22 = f32(cols);
+    let v21 = res_r21[rowBase + r];
     let v23 = (v21 / v22);
     let v24 = (gs[grp * 8u + 5u] * v23);
+    let v10 = sm_r[rowBase + r];
+    let v19 = (gs[grp * 8u + 4u] * v10);
     let v25 = (v19 + v24);
     sm_r[rowBase + r] = v25;
   }
   for (var c = lid; c < cols; c = c + 256u) {
-    let v11 = sm_c[colBase + c];
-    let v26 = (gs[grp * 8u + 4u] * v11);
-    let v27 = res_r27[colBase + c];
     let v28 = f32(rows);
+    let v27 = res_r27[colBase + c];
     let v29 = (v27 / v28);
     let v30 = (gs[grp * 8u + 5u] * v29);
+    let v11 = sm_c[colBase + c];
+    let v26 = (gs[grp * 8u + 4u] * v11);
     let v31 = (v26 + v30);
     sm_c[colBase + c] = v31;
   }
@@ -359,10 +359,10 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(2) var<storage, read> res_r32: array<f32>;
 @group(0) @binding(3) var<storage, read> sm_r: array<f32>;
-@group(0) @binding(4) var<storage, read> sm_c: array<f32>;
-@group(0) @binding(5) var<storage, read> res_r32: array<f32>;
+@group(0) @binding(4) var<storage, read> in_g: array<f32>;
+@group(0) @binding(5) var<storage, read> sm_c: array<f32>;
 @group(0) @binding(6) var<storage, read_write> part_r40: array<f32>;
 var<workgroup> red0: array<f32, 256>;
 
@@ -396,15 +396,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v16 = in_g[i];
-      let v25 = sm_r[rowBase + r];
       let v28 = f32(rows);
-      let v31 = sm_c[colBase + c];
       let v32 = res_r32[tns];
       let v33 = (v32 / v28);
+      let v25 = sm_r[rowBase + r];
       let v34 = (v25 / v33);
       let v35 = inverseSqrt(v34);
+      let v16 = in_g[i];
       let v36 = (v16 * v35);
+      let v31 = sm_c[colBase + c];
       let v37 = inverseSqrt(v31);
       let v38_u = (v36 * v37);
       let v39 = (v38_u * v38_u);
@@ -489,13 +489,13 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(2) var<storage, read> res_r32: array<f32>;
 @group(0) @binding(3) var<storage, read> sm_r: array<f32>;
-@group(0) @binding(4) var<storage, read> sm_c: array<f32>;
-@group(0) @binding(5) var<storage, read> res_r32: array<f32>;
+@group(0) @binding(4) var<storage, read> in_g: array<f32>;
+@group(0) @binding(5) var<storage, read> sm_c: array<f32>;
 @group(0) @binding(6) var<storage, read> res_r40: array<f32>;
-@group(0) @binding(7) var<storage, read_write> param: array<f32>;
-@group(0) @binding(8) var<storage, read> res_r59: array<f32>;
+@group(0) @binding(7) var<storage, read> res_r59: array<f32>;
+@group(0) @binding(8) var<storage, read_write> param: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -526,35 +526,35 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v16 = in_g[i];
-      let v25 = sm_r[rowBase + r];
       let v28 = f32(rows);
-      let v31 = sm_c[colBase + c];
       let v32 = res_r32[tns];
       let v33 = (v32 / v28);
+      let v25 = sm_r[rowBase + r];
       let v34 = (v25 / v33);
       let v35 = inverseSqrt(v34);
+      let v16 = in_g[i];
       let v36 = (v16 * v35);
+      let v31 = sm_c[colBase + c];
       let v37 = inverseSqrt(v31);
       let v38_u = (v36 * v37);
-      let v40 = res_r40[tns];
       let v41 = f32(rows * cols);
+      let v40 = res_r40[tns];
       let v42 = (v40 / v41);
       let v43 = sqrt(v42);
       let v44 = (v43 / u.h_clip_threshold);
       let v45 = max(1.0f, v44);
       let v46_clipped = (v38_u / v45);
-      let v57 = param[i];
       let v59 = res_r59[tns];
       let v60 = (v59 / v41);
       let v61 = sqrt(v60);
       let v62 = max(u.h_eps2, v61);
       let v63 = (u.s55_base * v62);
       let v64_alpha = select(u.s55_base, v63, (u.s56 != 0.0));
+      let v68 = (v64_alpha * v46_clipped);
       let v65 = (u.h_weight_decay * v64_alpha);
+      let v57 = param[i];
       let v66 = (v65 * v57);
       let v67 = (v57 - v66);
-      let v68 = (v64_alpha * v46_clipped);
       let v69 = (v67 - v68);
       param[i] = v69;
     }

@@ -23,9 +23,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v16 = (v9_gg * v9_gg);
   let v5 = st_acc[i];
   let v17 = (v5 + v16);
-  let v18 = (u.s15_clr * v9_gg);
   let v19 = sqrt(v17);
   let v20 = (v19 + u.h_eps);
+  let v18 = (u.s15_clr * v9_gg);
   let v21 = (v18 / v20);
   let v22 = (v7 - v21);
   st_acc[i] = v17;
@@ -57,9 +57,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v16 = (v9_gg * v9_gg);
   let v5 = st_acc[i];
   let v17 = (v5 + v16);
-  let v18 = (u.s15_clr * v9_gg);
   let v19 = sqrt(v17);
   let v20 = (v19 + u.h_eps);
+  let v18 = (u.s15_clr * v9_gg);
   let v21 = (v18 / v20);
   let v22 = (v7 - v21);
   st_acc[i] = v17;

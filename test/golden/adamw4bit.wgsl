@@ -14,12 +14,12 @@ struct Uniforms {
   s28: f32,
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read_write> param: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<u32>;
-@group(0) @binding(3) var<storage, read_write> sc_m: array<f32>;
-@group(0) @binding(4) var<storage, read> in_g: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> st_v: array<u32>;
-@group(0) @binding(6) var<storage, read_write> sc_v: array<f32>;
+@group(0) @binding(1) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> st_v: array<u32>;
+@group(0) @binding(3) var<storage, read_write> sc_v: array<f32>;
+@group(0) @binding(4) var<storage, read_write> st_m: array<u32>;
+@group(0) @binding(5) var<storage, read_write> sc_m: array<f32>;
+@group(0) @binding(6) var<storage, read_write> param: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> lanes: array<u32>;
 
 // ---- q4: 4-bit table codes, 8 per u32 word, one f32 scale per block ----
@@ -145,24 +145,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var j = j0; j < j1; j++) {
     let e0 = j * 4u;
     let valid = vec4<u32>(e0 % 64u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / 64u]);
-    let v8 = param[j];
-    let v12 = (v8 * u.s11);
-    let v6 = vec4<f32>(q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 0u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 1u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 2u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 3u, sc_m[(j * 4u) / 128u]));
-    let v13 = (u.h_beta1 * v6);
     let v15 = in_g[j];
-    let v16 = (u.s14 * v15);
-    let v17 = (v13 + v16);
-    let v7 = vec4<f32>(q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 0u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 1u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 2u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 3u, sc_v[(j * 4u) / 128u]));
-    let v18 = (u.h_beta2 * v7);
     let v20 = (u.s19 * v15);
     let v21 = (v20 * v15);
+    let v7 = vec4<f32>(q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 0u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 1u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 2u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 3u, sc_v[(j * 4u) / 128u]));
+    let v18 = (u.h_beta2 * v7);
     let v22 = (v18 + v21);
-    let v26_mhat = (v17 / u.s25);
     let v29_vhat = (v22 / u.s28);
-    let v30 = (u.h_lr * v26_mhat);
     let v31 = sqrt(v29_vhat);
     let v32 = (v31 + u.h_eps);
+    let v16 = (u.s14 * v15);
+    let v6 = vec4<f32>(q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 0u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 1u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 2u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 3u, sc_m[(j * 4u) / 128u]));
+    let v13 = (u.h_beta1 * v6);
+    let v17 = (v13 + v16);
+    let v26_mhat = (v17 / u.s25);
+    let v30 = (u.h_lr * v26_mhat);
     let v33 = (v30 / v32);
+    let v8 = param[j];
+    let v12 = (v8 * u.s11);
     let v34 = (v12 - v33);
     let x_m = select(vec4<f32>(0.0), v17, valid);
     let a4_m = abs(x_m);
@@ -176,24 +176,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var j = j0; j < j1; j++) {
     let e0 = j * 4u;
     let valid = vec4<u32>(e0 % 64u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(lanes[min(e0, u.len - 1u) / 64u]);
-    let v8 = param[j];
-    let v12 = (v8 * u.s11);
-    let v6 = vec4<f32>(q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 0u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 1u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 2u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 3u, sc_m[(j * 4u) / 128u]));
-    let v13 = (u.h_beta1 * v6);
     let v15 = in_g[j];
-    let v16 = (u.s14 * v15);
-    let v17 = (v13 + v16);
-    let v7 = vec4<f32>(q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 0u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 1u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 2u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 3u, sc_v[(j * 4u) / 128u]));
-    let v18 = (u.h_beta2 * v7);
     let v20 = (u.s19 * v15);
     let v21 = (v20 * v15);
+    let v7 = vec4<f32>(q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 0u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 1u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 2u, sc_v[(j * 4u) / 128u]), q4u_decode(st_v[j / 2u], ((j % 2u) * 4u) + 3u, sc_v[(j * 4u) / 128u]));
+    let v18 = (u.h_beta2 * v7);
     let v22 = (v18 + v21);
-    let v26_mhat = (v17 / u.s25);
     let v29_vhat = (v22 / u.s28);
-    let v30 = (u.h_lr * v26_mhat);
     let v31 = sqrt(v29_vhat);
     let v32 = (v31 + u.h_eps);
+    let v16 = (u.s14 * v15);
+    let v6 = vec4<f32>(q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 0u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 1u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 2u, sc_m[(j * 4u) / 128u]), q4_decode(st_m[j / 2u], ((j % 2u) * 4u) + 3u, sc_m[(j * 4u) / 128u]));
+    let v13 = (u.h_beta1 * v6);
+    let v17 = (v13 + v16);
+    let v26_mhat = (v17 / u.s25);
+    let v30 = (u.h_lr * v26_mhat);
     let v33 = (v30 / v32);
+    let v8 = param[j];
+    let v12 = (v8 * u.s11);
     let v34 = (v12 - v33);
     param[j] = v34;
     let x_m = select(vec4<f32>(0.0), v17, valid);

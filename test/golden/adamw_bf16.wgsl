@@ -15,10 +15,10 @@ struct Uniforms {
   sr_t: u32,
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read_write> param: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<u32>;
-@group(0) @binding(3) var<storage, read> in_g: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> st_v: array<u32>;
+@group(0) @binding(1) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> st_v: array<u32>;
+@group(0) @binding(3) var<storage, read_write> st_m: array<u32>;
+@group(0) @binding(4) var<storage, read_write> param: array<u32>;
 @group(0) @binding(5) var<storage, read> lanes: array<u32>;
 @group(0) @binding(6) var<storage, read> origins: array<u32>;
 
@@ -74,24 +74,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let og = min(e0, u.len - 1u) / 64u;
   let o_tensor = origins[2u * og];
   let o_index = origins[2u * og + 1u] + e0 % 64u;
-  let v8 = vec4<f32>(bf16_decode(param[2u * j], 0u), bf16_decode(param[2u * j], 1u), bf16_decode(param[2u * j + 1u], 0u), bf16_decode(param[2u * j + 1u], 1u));
-  let v12 = (v8 * u.s11);
-  let v6 = vec4<f32>(bf16_decode(st_m[2u * j], 0u), bf16_decode(st_m[2u * j], 1u), bf16_decode(st_m[2u * j + 1u], 0u), bf16_decode(st_m[2u * j + 1u], 1u));
-  let v13 = (u.h_beta1 * v6);
   let v15 = in_g[j];
-  let v16 = (u.s14 * v15);
-  let v17 = (v13 + v16);
-  let v7 = vec4<f32>(bf16_decode(st_v[2u * j], 0u), bf16_decode(st_v[2u * j], 1u), bf16_decode(st_v[2u * j + 1u], 0u), bf16_decode(st_v[2u * j + 1u], 1u));
-  let v18 = (u.h_beta2 * v7);
   let v20 = (u.s19 * v15);
   let v21 = (v20 * v15);
+  let v7 = vec4<f32>(bf16_decode(st_v[2u * j], 0u), bf16_decode(st_v[2u * j], 1u), bf16_decode(st_v[2u * j + 1u], 0u), bf16_decode(st_v[2u * j + 1u], 1u));
+  let v18 = (u.h_beta2 * v7);
   let v22 = (v18 + v21);
-  let v26_mhat = (v17 / u.s25);
   let v29_vhat = (v22 / u.s28);
-  let v30 = (u.h_lr * v26_mhat);
   let v31 = sqrt(v29_vhat);
   let v32 = (v31 + u.h_eps);
+  let v16 = (u.s14 * v15);
+  let v6 = vec4<f32>(bf16_decode(st_m[2u * j], 0u), bf16_decode(st_m[2u * j], 1u), bf16_decode(st_m[2u * j + 1u], 0u), bf16_decode(st_m[2u * j + 1u], 1u));
+  let v13 = (u.h_beta1 * v6);
+  let v17 = (v13 + v16);
+  let v26_mhat = (v17 / u.s25);
+  let v30 = (u.h_lr * v26_mhat);
   let v33 = (v30 / v32);
+  let v8 = vec4<f32>(bf16_decode(param[2u * j], 0u), bf16_decode(param[2u * j], 1u), bf16_decode(param[2u * j + 1u], 0u), bf16_decode(param[2u * j + 1u], 1u));
+  let v12 = (v8 * u.s11);
   let v34 = (v12 - v33);
   let x_p = select(vec4<f32>(0.0), v34, valid);
   if (live) {

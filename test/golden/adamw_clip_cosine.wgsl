@@ -171,10 +171,10 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<f32>;
-@group(0) @binding(3) var<storage, read_write> st_v: array<f32>;
-@group(0) @binding(4) var<storage, read> in_g: array<f32>;
-@group(0) @binding(5) var<storage, read> res_r15: array<f32>;
+@group(0) @binding(2) var<storage, read> res_r15: array<f32>;
+@group(0) @binding(3) var<storage, read> in_g: array<f32>;
+@group(0) @binding(4) var<storage, read_write> st_v: array<f32>;
+@group(0) @binding(5) var<storage, read_write> st_m: array<f32>;
 @group(0) @binding(6) var<storage, read_write> param: array<f32>;
 
 @compute @workgroup_size(256)
@@ -206,31 +206,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v10 = st_m[i];
-      let v11 = st_v[i];
-      let v13 = in_g[i];
       let v15 = res_r15[0u];
       let v16 = sqrt(v15);
       let v18 = (v16 + u.s17);
       let v19 = (u.h_max_norm / v18);
       let v20_clip = min(1.0f, v19);
+      let v13 = in_g[i];
       let v21_gc = (v13 * v20_clip);
-      let v43 = (u.h_beta1 * v10);
-      let v45 = (u.s44 * v21_gc);
-      let v46 = (v43 + v45);
-      let v47 = (u.h_beta2 * v11);
       let v49 = (u.s48 * v21_gc);
       let v50 = (v49 * v21_gc);
+      let v11 = st_v[i];
+      let v47 = (u.h_beta2 * v11);
       let v51 = (v47 + v50);
-      let v52 = param[i];
-      let v54 = (u.s53 * v52);
-      let v55 = (v52 - v54);
-      let v58 = (v46 / u.s57);
-      let v59 = (u.s42_lr_t * v58);
       let v62 = (v51 / u.s61);
       let v63 = sqrt(v62);
       let v64 = (v63 + u.h_eps);
+      let v45 = (u.s44 * v21_gc);
+      let v10 = st_m[i];
+      let v43 = (u.h_beta1 * v10);
+      let v46 = (v43 + v45);
+      let v58 = (v46 / u.s57);
+      let v59 = (u.s42_lr_t * v58);
       let v65 = (v59 / v64);
+      let v52 = param[i];
+      let v54 = (u.s53 * v52);
+      let v55 = (v52 - v54);
       let v66 = (v55 - v65);
       st_m[i] = v46;
       st_v[i] = v51;
@@ -411,10 +411,10 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> st_v: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> in_g: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> res_r15: array<f32>;
+@group(0) @binding(2) var<storage, read> res_r15: array<f32>;
+@group(0) @binding(3) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> st_v: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> st_m: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> param: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
@@ -444,31 +444,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v10 = st_m[i];
-      let v11 = st_v[i];
-      let v13 = in_g[i];
       let v15 = res_r15[0u];
       let v16 = sqrt(v15);
       let v18 = (v16 + u.s17);
       let v19 = (u.h_max_norm / v18);
       let v20_clip = min(1.0f, v19);
+      let v13 = in_g[i];
       let v21_gc = (v13 * v20_clip);
-      let v43 = (u.h_beta1 * v10);
-      let v45 = (u.s44 * v21_gc);
-      let v46 = (v43 + v45);
-      let v47 = (u.h_beta2 * v11);
       let v49 = (u.s48 * v21_gc);
       let v50 = (v49 * v21_gc);
+      let v11 = st_v[i];
+      let v47 = (u.h_beta2 * v11);
       let v51 = (v47 + v50);
-      let v52 = param[i];
-      let v54 = (u.s53 * v52);
-      let v55 = (v52 - v54);
-      let v58 = (v46 / u.s57);
-      let v59 = (u.s42_lr_t * v58);
       let v62 = (v51 / u.s61);
       let v63 = sqrt(v62);
       let v64 = (v63 + u.h_eps);
+      let v45 = (u.s44 * v21_gc);
+      let v10 = st_m[i];
+      let v43 = (u.h_beta1 * v10);
+      let v46 = (v43 + v45);
+      let v58 = (v46 / u.s57);
+      let v59 = (u.s42_lr_t * v58);
       let v65 = (v59 / v64);
+      let v52 = param[i];
+      let v54 = (u.s53 * v52);
+      let v55 = (v52 - v54);
       let v66 = (v55 - v65);
       st_m[i] = v46;
       st_v[i] = v51;

@@ -20,8 +20,8 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read> st_m: array<f32>;
-@group(0) @binding(3) var<storage, read> in_g: array<f32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(3) var<storage, read> st_m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> part_r23: array<f32>;
 var<workgroup> red0: array<f32, 256>;
 
@@ -55,10 +55,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v6 = st_m[i];
-      let v8 = (u.h_beta1 * v6);
       let v11 = in_g[i];
       let v12 = (u.s10 * v11);
+      let v6 = st_m[i];
+      let v8 = (u.h_beta1 * v6);
       let v13 = (v8 + v12);
       let v19 = (v13 * v11);
       let v20 = (v19 > 0.0f);
@@ -144,10 +144,10 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<f32>;
-@group(0) @binding(3) var<storage, read_write> st_v: array<f32>;
-@group(0) @binding(4) var<storage, read> in_g: array<f32>;
-@group(0) @binding(5) var<storage, read> res_r23: array<f32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> st_m: array<f32>;
+@group(0) @binding(4) var<storage, read> res_r23: array<f32>;
+@group(0) @binding(5) var<storage, read_write> st_v: array<f32>;
 @group(0) @binding(6) var<storage, read_write> param: array<f32>;
 
 @compute @workgroup_size(256)
@@ -179,30 +179,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v6 = st_m[i];
-      let v7 = st_v[i];
-      let v8 = (u.h_beta1 * v6);
       let v11 = in_g[i];
       let v12 = (u.s10 * v11);
+      let v6 = st_m[i];
+      let v8 = (u.h_beta1 * v6);
       let v13 = (v8 + v12);
-      let v14 = (u.h_beta2 * v7);
-      let v16 = (u.s15 * v11);
-      let v17 = (v16 * v11);
-      let v18 = (v14 + v17);
       let v19 = (v13 * v11);
       let v20 = (v19 > 0.0f);
       let v21_mask = select(0.0f, u.s9, v20);
-      let v22 = f32(rows * cols);
+      let v35 = (v13 * v21_mask);
       let v23 = res_r23[tns];
       let v24 = (v23 + u.s9);
+      let v22 = f32(rows * cols);
       let v25_scale = (v22 / v24);
-      let v34 = param[i];
-      let v35 = (v13 * v21_mask);
       let v36 = (v35 * v25_scale);
       let v37 = (u.s33_step_size * v36);
+      let v16 = (u.s15 * v11);
+      let v17 = (v16 * v11);
+      let v7 = st_v[i];
+      let v14 = (u.h_beta2 * v7);
+      let v18 = (v14 + v17);
       let v38 = sqrt(v18);
       let v39 = (v38 + u.h_eps);
       let v40 = (v37 / v39);
+      let v34 = param[i];
       let v41 = (v34 - v40);
       let v43 = (u.s42 * v41);
       let v44 = (v41 - v43);
@@ -235,8 +235,8 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read> st_m: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> st_m: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> part_r23: array<f32>;
 var<workgroup> red0: array<f32, 256>;
 
@@ -268,10 +268,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v6 = st_m[i];
-      let v8 = (u.h_beta1 * v6);
       let v11 = in_g[i];
       let v12 = (u.s10 * v11);
+      let v6 = st_m[i];
+      let v8 = (u.h_beta1 * v6);
       let v13 = (v8 + v12);
       let v19 = (v13 * v11);
       let v20 = (v19 > vec4<f32>(0.0f));
@@ -358,10 +358,10 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> st_v: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> in_g: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> res_r23: array<f32>;
+@group(0) @binding(2) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> st_m: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> res_r23: array<f32>;
+@group(0) @binding(5) var<storage, read_write> st_v: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> param: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
@@ -391,30 +391,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v6 = st_m[i];
-      let v7 = st_v[i];
-      let v8 = (u.h_beta1 * v6);
       let v11 = in_g[i];
       let v12 = (u.s10 * v11);
+      let v6 = st_m[i];
+      let v8 = (u.h_beta1 * v6);
       let v13 = (v8 + v12);
-      let v14 = (u.h_beta2 * v7);
-      let v16 = (u.s15 * v11);
-      let v17 = (v16 * v11);
-      let v18 = (v14 + v17);
       let v19 = (v13 * v11);
       let v20 = (v19 > vec4<f32>(0.0f));
       let v21_mask = select(vec4<f32>(0.0f), vec4<f32>(u.s9), v20);
-      let v22 = f32(rows * cols);
+      let v35 = (v13 * v21_mask);
       let v23 = res_r23[tns];
       let v24 = (v23 + u.s9);
+      let v22 = f32(rows * cols);
       let v25_scale = (v22 / v24);
-      let v34 = param[i];
-      let v35 = (v13 * v21_mask);
       let v36 = (v35 * v25_scale);
       let v37 = (u.s33_step_size * v36);
+      let v16 = (u.s15 * v11);
+      let v17 = (v16 * v11);
+      let v7 = st_v[i];
+      let v14 = (u.h_beta2 * v7);
+      let v18 = (v14 + v17);
       let v38 = sqrt(v18);
       let v39 = (v38 + u.h_eps);
       let v40 = (v37 / v39);
+      let v34 = param[i];
       let v41 = (v34 - v40);
       let v43 = (u.s42 * v41);
       let v44 = (v41 - v43);

@@ -19,8 +19,8 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read> st_m: array<f32>;
-@group(0) @binding(3) var<storage, read> in_g: array<f32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(3) var<storage, read> st_m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> part_r17: array<f32>;
 var<workgroup> red0: array<f32, 256>;
 
@@ -54,10 +54,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v5 = st_m[i];
-      let v6 = (u.h_beta1 * v5);
       let v9 = in_g[i];
       let v10 = (u.s8 * v9);
+      let v5 = st_m[i];
+      let v6 = (u.h_beta1 * v5);
       let v11 = (v6 + v10);
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
@@ -143,8 +143,8 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<f32>;
-@group(0) @binding(3) var<storage, read> in_g: array<f32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> st_m: array<f32>;
 @group(0) @binding(4) var<storage, read> res_r17: array<f32>;
 @group(0) @binding(5) var<storage, read_write> param: array<f32>;
 
@@ -177,27 +177,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v5 = st_m[i];
-      let v6 = (u.h_beta1 * v5);
       let v9 = in_g[i];
       let v10 = (u.s8 * v9);
+      let v5 = st_m[i];
+      let v6 = (u.h_beta1 * v5);
       let v11 = (v6 + v10);
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
       let v14 = (v13 > 0.0f);
       let v15_mask = select(0.0f, u.s7, v14);
-      let v16 = f32(rows * cols);
-      let v17 = res_r17[tns];
-      let v18 = (v17 + u.s7);
-      let v19_scale = (v16 / v18);
-      let v20 = param[i];
-      let v23 = (v20 * u.s22);
       let v24 = (u.h_lr * v12_u);
       let v25 = (v24 * v15_mask);
+      let v17 = res_r17[tns];
+      let v18 = (v17 + u.s7);
+      let v16 = f32(rows * cols);
+      let v19_scale = (v16 / v18);
       let v26 = (v25 * v19_scale);
+      let v20 = param[i];
+      let v23 = (v20 * u.s22);
       let v27 = (v23 - v26);
-      let v28 = (u.h_beta2 * v5);
       let v30 = (u.s29 * v9);
+      let v28 = (u.h_beta2 * v5);
       let v31 = (v28 + v30);
       param[i] = v27;
       st_m[i] = v31;
@@ -226,8 +226,8 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read> st_m: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> st_m: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> part_r17: array<f32>;
 var<workgroup> red0: array<f32, 256>;
 
@@ -259,10 +259,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v5 = st_m[i];
-      let v6 = (u.h_beta1 * v5);
       let v9 = in_g[i];
       let v10 = (u.s8 * v9);
+      let v5 = st_m[i];
+      let v6 = (u.h_beta1 * v5);
       let v11 = (v6 + v10);
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
@@ -349,8 +349,8 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> st_m: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> res_r17: array<f32>;
 @group(0) @binding(5) var<storage, read_write> param: array<vec4<f32>>;
 
@@ -381,27 +381,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v5 = st_m[i];
-      let v6 = (u.h_beta1 * v5);
       let v9 = in_g[i];
       let v10 = (u.s8 * v9);
+      let v5 = st_m[i];
+      let v6 = (u.h_beta1 * v5);
       let v11 = (v6 + v10);
       let v12_u = sign(v11);
       let v13 = (v12_u * v9);
       let v14 = (v13 > vec4<f32>(0.0f));
       let v15_mask = select(vec4<f32>(0.0f), vec4<f32>(u.s7), v14);
-      let v16 = f32(rows * cols);
-      let v17 = res_r17[tns];
-      let v18 = (v17 + u.s7);
-      let v19_scale = (v16 / v18);
-      let v20 = param[i];
-      let v23 = (v20 * u.s22);
       let v24 = (u.h_lr * v12_u);
       let v25 = (v24 * v15_mask);
+      let v17 = res_r17[tns];
+      let v18 = (v17 + u.s7);
+      let v16 = f32(rows * cols);
+      let v19_scale = (v16 / v18);
       let v26 = (v25 * v19_scale);
+      let v20 = param[i];
+      let v23 = (v20 * u.s22);
       let v27 = (v23 - v26);
-      let v28 = (u.h_beta2 * v5);
       let v30 = (u.s29 * v9);
+      let v28 = (u.h_beta2 * v5);
       let v31 = (v28 + v30);
       param[i] = v27;
       st_m[i] = v31;

@@ -717,27 +717,27 @@ struct Uniforms {
   s33: f32,
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read_write> st_exp_avg: array<f32>;
-@group(0) @binding(2) var<storage, read> in_g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> st_exp_avg_sq: array<f32>;
+@group(0) @binding(1) var<storage, read> in_g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> st_exp_avg_sq: array<f32>;
+@group(0) @binding(3) var<storage, read_write> st_exp_avg: array<f32>;
 @group(0) @binding(4) var<storage, read_write> param: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
-  let v6 = st_exp_avg[i];
-  let v8 = (u.h_beta1 * v6);
   let v11 = in_g[i];
-  let v12 = (u.s10 * v11);
-  let v13 = (v8 + v12);
-  let v7 = st_exp_avg_sq[i];
-  let v14 = (u.h_beta2 * v7);
   let v16 = (u.s15 * v11);
   let v17 = (v16 * v11);
+  let v7 = st_exp_avg_sq[i];
+  let v14 = (u.h_beta2 * v7);
   let v18 = (v14 + v17);
   let v28 = sqrt(v18);
   let v29 = (v28 + u.h_eps);
+  let v12 = (u.s10 * v11);
+  let v6 = st_exp_avg[i];
+  let v8 = (u.h_beta1 * v6);
+  let v13 = (v8 + v12);
   let v30 = (v13 / v29);
   let v31 = (u.s26_step_size * v30);
   let v27 = param[i];
@@ -763,27 +763,27 @@ struct Uniforms {
   s33: f32,
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read_write> st_exp_avg: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> in_g: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> st_exp_avg_sq: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> st_exp_avg_sq: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> st_exp_avg: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> param: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
-  let v6 = st_exp_avg[i];
-  let v8 = (u.h_beta1 * v6);
   let v11 = in_g[i];
-  let v12 = (u.s10 * v11);
-  let v13 = (v8 + v12);
-  let v7 = st_exp_avg_sq[i];
-  let v14 = (u.h_beta2 * v7);
   let v16 = (u.s15 * v11);
   let v17 = (v16 * v11);
+  let v7 = st_exp_avg_sq[i];
+  let v14 = (u.h_beta2 * v7);
   let v18 = (v14 + v17);
   let v28 = sqrt(v18);
   let v29 = (v28 + u.h_eps);
+  let v12 = (u.s10 * v11);
+  let v6 = st_exp_avg[i];
+  let v8 = (u.h_beta1 * v6);
+  let v13 = (v8 + v12);
   let v30 = (v13 / v29);
   let v31 = (u.s26_step_size * v30);
   let v27 = param[i];

@@ -21,10 +21,10 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read> st_m: array<f32>;
-@group(0) @binding(3) var<storage, read> st_v: array<f32>;
-@group(0) @binding(4) var<storage, read> in_g: array<f32>;
-@group(0) @binding(5) var<storage, read> param: array<f32>;
+@group(0) @binding(2) var<storage, read> param: array<f32>;
+@group(0) @binding(3) var<storage, read> in_g: array<f32>;
+@group(0) @binding(4) var<storage, read> st_v: array<f32>;
+@group(0) @binding(5) var<storage, read> st_m: array<f32>;
 @group(0) @binding(6) var<storage, read_write> part_r33: array<f32>;
 @group(0) @binding(7) var<storage, read_write> part_r36: array<f32>;
 var<workgroup> red0: array<f32, 256>;
@@ -61,25 +61,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v6 = st_m[i];
-      let v7 = st_v[i];
-      let v8 = (u.h_beta1 * v6);
+      let v29 = param[i];
+      let v32 = (v29 * v29);
       let v11 = in_g[i];
-      let v12 = (u.s10 * v11);
-      let v13 = (v8 + v12);
-      let v14 = (u.h_beta2 * v7);
       let v16 = (u.s15 * v11);
       let v17 = (v16 * v11);
+      let v7 = st_v[i];
+      let v14 = (u.h_beta2 * v7);
       let v18 = (v14 + v17);
-      let v22 = (v13 / u.s21);
       let v25 = (v18 / u.s24);
       let v26 = sqrt(v25);
       let v27 = (v26 + u.h_eps);
+      let v12 = (u.s10 * v11);
+      let v6 = st_m[i];
+      let v8 = (u.h_beta1 * v6);
+      let v13 = (v8 + v12);
+      let v22 = (v13 / u.s21);
       let v28 = (v22 / v27);
-      let v29 = param[i];
       let v30 = (u.h_weight_decay * v29);
       let v31_u = (v28 + v30);
-      let v32 = (v29 * v29);
       let v35 = (v31_u * v31_u);
       acc0 = (acc0 + select(v32, 0.0, u.pad0 != 0u));
       acc1 = (acc1 + select(v35, 0.0, u.pad0 != 0u));
@@ -187,12 +187,12 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<f32>;
+@group(0) @binding(2) var<storage, read> in_g: array<f32>;
 @group(0) @binding(3) var<storage, read_write> st_v: array<f32>;
-@group(0) @binding(4) var<storage, read> in_g: array<f32>;
+@group(0) @binding(4) var<storage, read_write> st_m: array<f32>;
 @group(0) @binding(5) var<storage, read_write> param: array<f32>;
-@group(0) @binding(6) var<storage, read> res_r33: array<f32>;
-@group(0) @binding(7) var<storage, read> res_r36: array<f32>;
+@group(0) @binding(6) var<storage, read> res_r36: array<f32>;
+@group(0) @binding(7) var<storage, read> res_r33: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -223,30 +223,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v6 = st_m[i];
-      let v7 = st_v[i];
-      let v8 = (u.h_beta1 * v6);
       let v11 = in_g[i];
-      let v12 = (u.s10 * v11);
-      let v13 = (v8 + v12);
-      let v14 = (u.h_beta2 * v7);
       let v16 = (u.s15 * v11);
       let v17 = (v16 * v11);
+      let v7 = st_v[i];
+      let v14 = (u.h_beta2 * v7);
       let v18 = (v14 + v17);
-      let v22 = (v13 / u.s21);
       let v25 = (v18 / u.s24);
       let v26 = sqrt(v25);
       let v27 = (v26 + u.h_eps);
+      let v12 = (u.s10 * v11);
+      let v6 = st_m[i];
+      let v8 = (u.h_beta1 * v6);
+      let v13 = (v8 + v12);
+      let v22 = (v13 / u.s21);
       let v28 = (v22 / v27);
       let v29 = param[i];
       let v30 = (u.h_weight_decay * v29);
       let v31_u = (v28 + v30);
-      let v33 = res_r33[tns];
-      let v34_pn = sqrt(v33);
       let v36 = res_r36[tns];
       let v37_un = sqrt(v36);
-      let v38 = (v34_pn > 0.0f);
       let v39 = (v37_un > 0.0f);
+      let v33 = res_r33[tns];
+      let v34_pn = sqrt(v33);
+      let v38 = (v34_pn > 0.0f);
       let v40 = (v38 & v39);
       let v41 = (v34_pn / v37_un);
       let v42_trust = select(1.0f, v41, v40);
@@ -283,10 +283,10 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read> st_m: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> st_v: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> in_g: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> param: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> param: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> st_v: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> st_m: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> part_r33: array<f32>;
 @group(0) @binding(7) var<storage, read_write> part_r36: array<f32>;
 var<workgroup> red0: array<f32, 256>;
@@ -321,25 +321,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v6 = st_m[i];
-      let v7 = st_v[i];
-      let v8 = (u.h_beta1 * v6);
+      let v29 = param[i];
+      let v32 = (v29 * v29);
       let v11 = in_g[i];
-      let v12 = (u.s10 * v11);
-      let v13 = (v8 + v12);
-      let v14 = (u.h_beta2 * v7);
       let v16 = (u.s15 * v11);
       let v17 = (v16 * v11);
+      let v7 = st_v[i];
+      let v14 = (u.h_beta2 * v7);
       let v18 = (v14 + v17);
-      let v22 = (v13 / u.s21);
       let v25 = (v18 / u.s24);
       let v26 = sqrt(v25);
       let v27 = (v26 + u.h_eps);
+      let v12 = (u.s10 * v11);
+      let v6 = st_m[i];
+      let v8 = (u.h_beta1 * v6);
+      let v13 = (v8 + v12);
+      let v22 = (v13 / u.s21);
       let v28 = (v22 / v27);
-      let v29 = param[i];
       let v30 = (u.h_weight_decay * v29);
       let v31_u = (v28 + v30);
-      let v32 = (v29 * v29);
       let v35 = (v31_u * v31_u);
       let m0 = select(vec4<f32>(0.0), v32, vec4<u32>(li) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(seglen));
       acc0 = (acc0 + ((m0.x + m0.y) + (m0.z + m0.w)));
@@ -449,12 +449,12 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_m: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> in_g: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> st_v: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> st_m: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> param: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> res_r33: array<f32>;
-@group(0) @binding(7) var<storage, read> res_r36: array<f32>;
+@group(0) @binding(6) var<storage, read> res_r36: array<f32>;
+@group(0) @binding(7) var<storage, read> res_r33: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -483,30 +483,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v6 = st_m[i];
-      let v7 = st_v[i];
-      let v8 = (u.h_beta1 * v6);
       let v11 = in_g[i];
-      let v12 = (u.s10 * v11);
-      let v13 = (v8 + v12);
-      let v14 = (u.h_beta2 * v7);
       let v16 = (u.s15 * v11);
       let v17 = (v16 * v11);
+      let v7 = st_v[i];
+      let v14 = (u.h_beta2 * v7);
       let v18 = (v14 + v17);
-      let v22 = (v13 / u.s21);
       let v25 = (v18 / u.s24);
       let v26 = sqrt(v25);
       let v27 = (v26 + u.h_eps);
+      let v12 = (u.s10 * v11);
+      let v6 = st_m[i];
+      let v8 = (u.h_beta1 * v6);
+      let v13 = (v8 + v12);
+      let v22 = (v13 / u.s21);
       let v28 = (v22 / v27);
       let v29 = param[i];
       let v30 = (u.h_weight_decay * v29);
       let v31_u = (v28 + v30);
-      let v33 = res_r33[tns];
-      let v34_pn = sqrt(v33);
       let v36 = res_r36[tns];
       let v37_un = sqrt(v36);
-      let v38 = (v34_pn > 0.0f);
       let v39 = (v37_un > 0.0f);
+      let v33 = res_r33[tns];
+      let v34_pn = sqrt(v33);
+      let v38 = (v34_pn > 0.0f);
       let v40 = (v38 & v39);
       let v41 = (v34_pn / v37_un);
       let v42_trust = select(1.0f, v41, v40);

@@ -159,11 +159,11 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_buf: array<f32>;
-@group(0) @binding(3) var<storage, read_write> param: array<f32>;
-@group(0) @binding(4) var<storage, read> res_r8: array<f32>;
+@group(0) @binding(2) var<storage, read> res_r8: array<f32>;
+@group(0) @binding(3) var<storage, read> res_r12: array<f32>;
+@group(0) @binding(4) var<storage, read_write> param: array<f32>;
 @group(0) @binding(5) var<storage, read> in_g: array<f32>;
-@group(0) @binding(6) var<storage, read> res_r12: array<f32>;
+@group(0) @binding(6) var<storage, read_write> st_buf: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -194,26 +194,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v5 = st_buf[i];
-      let v6 = param[i];
       let v8 = res_r8[tns];
       let v9_pn = sqrt(v8);
-      let v10 = in_g[i];
+      let v18 = (u.h_weight_decay * v9_pn);
       let v12 = res_r12[tns];
       let v13_gn = sqrt(v12);
-      let v14 = (v9_pn > 0.0f);
-      let v15 = (v13_gn > 0.0f);
-      let v16 = (v14 & v15);
-      let v17 = (u.h_eta * v9_pn);
-      let v18 = (u.h_weight_decay * v9_pn);
       let v19 = (v13_gn + v18);
+      let v17 = (u.h_eta * v9_pn);
       let v20 = (v17 / v19);
+      let v15 = (v13_gn > 0.0f);
+      let v14 = (v9_pn > 0.0f);
+      let v16 = (v14 & v15);
       let v22_local_lr = select(1.0f, v20, v16);
-      let v23 = (u.h_momentum * v5);
       let v24 = (u.h_lr * v22_local_lr);
+      let v6 = param[i];
       let v25 = (u.h_weight_decay * v6);
+      let v10 = in_g[i];
       let v26 = (v10 + v25);
       let v27 = (v24 * v26);
+      let v5 = st_buf[i];
+      let v23 = (u.h_momentum * v5);
       let v28 = (v23 + v27);
       let v29 = (v6 - v28);
       st_buf[i] = v28;
@@ -383,11 +383,11 @@ struct Uniforms {
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> seg: array<u32>;
-@group(0) @binding(2) var<storage, read_write> st_buf: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> param: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> res_r8: array<f32>;
+@group(0) @binding(2) var<storage, read> res_r8: array<f32>;
+@group(0) @binding(3) var<storage, read> res_r12: array<f32>;
+@group(0) @binding(4) var<storage, read_write> param: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> in_g: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> res_r12: array<f32>;
+@group(0) @binding(6) var<storage, read_write> st_buf: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -416,26 +416,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v5 = st_buf[i];
-      let v6 = param[i];
       let v8 = res_r8[tns];
       let v9_pn = sqrt(v8);
-      let v10 = in_g[i];
+      let v18 = (u.h_weight_decay * v9_pn);
       let v12 = res_r12[tns];
       let v13_gn = sqrt(v12);
-      let v14 = (v9_pn > 0.0f);
-      let v15 = (v13_gn > 0.0f);
-      let v16 = (v14 & v15);
-      let v17 = (u.h_eta * v9_pn);
-      let v18 = (u.h_weight_decay * v9_pn);
       let v19 = (v13_gn + v18);
+      let v17 = (u.h_eta * v9_pn);
       let v20 = (v17 / v19);
+      let v15 = (v13_gn > 0.0f);
+      let v14 = (v9_pn > 0.0f);
+      let v16 = (v14 & v15);
       let v22_local_lr = select(1.0f, v20, v16);
-      let v23 = (u.h_momentum * v5);
       let v24 = (u.h_lr * v22_local_lr);
+      let v6 = param[i];
       let v25 = (u.h_weight_decay * v6);
+      let v10 = in_g[i];
       let v26 = (v10 + v25);
       let v27 = (v24 * v26);
+      let v5 = st_buf[i];
+      let v23 = (u.h_momentum * v5);
       let v28 = (v23 + v27);
       let v29 = (v6 - v28);
       st_buf[i] = v28;

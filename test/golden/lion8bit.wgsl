@@ -207,10 +207,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let v9 = (v8 - v5);
     let v10 = (u.s7 * v9);
     let v11_c = (v5 + v10);
-    let v12 = param[j];
-    let v15 = (v12 * u.s14);
     let v16 = sign(v11_c);
     let v17 = (u.h_lr * v16);
+    let v12 = param[j];
+    let v15 = (v12 * u.s14);
     let v18 = (v15 - v17);
     let v20 = (u.s19 * v9);
     let v21 = (v5 + v20);
@@ -227,10 +227,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let v9 = (v8 - v5);
     let v10 = (u.s7 * v9);
     let v11_c = (v5 + v10);
-    let v12 = param[j];
-    let v15 = (v12 * u.s14);
     let v16 = sign(v11_c);
     let v17 = (u.h_lr * v16);
+    let v12 = param[j];
+    let v15 = (v12 * u.s14);
     let v18 = (v15 - v17);
     let v20 = (u.s19 * v9);
     let v21 = (v5 + v20);

@@ -75,9 +75,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
       let v10 = param[i];
+      let v15 = (u.h_weight_decay * v10);
       let v13 = optc_rand_normal(u.stream0, tns, ti);
       let v14 = (u.s9_projected_grad * v13);
-      let v15 = (u.h_weight_decay * v10);
       let v16 = (v14 + v15);
       let v17 = (u.h_lr * v16);
       let v18 = (v10 - v17);
@@ -161,9 +161,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
       let v10 = param[i];
+      let v15 = (u.h_weight_decay * v10);
       let v13 = vec4<f32>(optc_rand_normal(u.stream0, tns, ti), optc_rand_normal(u.stream0, tns, ti + 1u), optc_rand_normal(u.stream0, tns, ti + 2u), optc_rand_normal(u.stream0, tns, ti + 3u));
       let v14 = (u.s9_projected_grad * v13);
-      let v15 = (u.h_weight_decay * v10);
       let v16 = (v14 + v15);
       let v17 = (u.h_lr * v16);
       let v18 = (v10 - v17);
@@ -246,9 +246,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let r = ti / max(cols, 1u);
     let c = ti % max(cols, 1u);
     if (inSeg && li < seglen) {
-      let v3 = param[i];
       let v6 = optc_rand_normal(u.stream0, tns, ti);
       let v8 = (u.s7 * v6);
+      let v3 = param[i];
       let v9 = (v3 + v8);
       param[i] = v9;
     }
@@ -327,9 +327,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let i = (chunkOffset + li) / 4u;
     let ti = tensorOffset + li;
     if (inSeg && li < seglen) {
-      let v3 = param[i];
       let v6 = vec4<f32>(optc_rand_normal(u.stream0, tns, ti), optc_rand_normal(u.stream0, tns, ti + 1u), optc_rand_normal(u.stream0, tns, ti + 2u), optc_rand_normal(u.stream0, tns, ti + 3u));
       let v8 = (u.s7 * v6);
+      let v3 = param[i];
       let v9 = (v3 + v8);
       param[i] = v9;
     }

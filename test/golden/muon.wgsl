@@ -420,33 +420,33 @@ struct Uniforms {
   s31: f32,
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read_write> param: array<f32>;
-@group(0) @binding(2) var<storage, read> in_g: array<f32>;
+@group(0) @binding(1) var<storage, read> in_g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> st_exp_avg_sq: array<f32>;
 @group(0) @binding(3) var<storage, read_write> st_exp_avg: array<f32>;
-@group(0) @binding(4) var<storage, read_write> st_exp_avg_sq: array<f32>;
+@group(0) @binding(4) var<storage, read_write> param: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
-  let v8 = param[i];
-  let v10 = (u.s9 * v8);
-  let v11 = (v8 - v10);
   let v14 = in_g[i];
+  let v20 = (u.s19 * v14);
+  let v21 = (v20 * v14);
+  let v7 = st_exp_avg_sq[i];
+  let v18 = (u.h_beta2 * v7);
+  let v22 = (v18 + v21);
+  let v30 = sqrt(v22);
+  let v32 = (v30 / u.s31);
+  let v33 = (v32 + u.h_eps);
   let v6 = st_exp_avg[i];
   let v15 = (v14 - v6);
   let v16 = (u.s13 * v15);
   let v17 = (v6 + v16);
-  let v7 = st_exp_avg_sq[i];
-  let v18 = (u.h_beta2 * v7);
-  let v20 = (u.s19 * v14);
-  let v21 = (v20 * v14);
-  let v22 = (v18 + v21);
   let v29 = (u.s28 * v17);
-  let v30 = sqrt(v22);
-  let v32 = (v30 / u.s31);
-  let v33 = (v32 + u.h_eps);
   let v34 = (v29 / v33);
+  let v8 = param[i];
+  let v10 = (u.s9 * v8);
+  let v11 = (v8 - v10);
   let v35 = (v11 - v34);
   param[i] = v35;
   st_exp_avg[i] = v17;
@@ -467,33 +467,33 @@ struct Uniforms {
   s31: f32,
 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read_write> param: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> in_g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> st_exp_avg_sq: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> st_exp_avg: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> st_exp_avg_sq: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> param: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * 16776960u;
   if (i >= u.n) { return; }
-  let v8 = param[i];
-  let v10 = (u.s9 * v8);
-  let v11 = (v8 - v10);
   let v14 = in_g[i];
+  let v20 = (u.s19 * v14);
+  let v21 = (v20 * v14);
+  let v7 = st_exp_avg_sq[i];
+  let v18 = (u.h_beta2 * v7);
+  let v22 = (v18 + v21);
+  let v30 = sqrt(v22);
+  let v32 = (v30 / u.s31);
+  let v33 = (v32 + u.h_eps);
   let v6 = st_exp_avg[i];
   let v15 = (v14 - v6);
   let v16 = (u.s13 * v15);
   let v17 = (v6 + v16);
-  let v7 = st_exp_avg_sq[i];
-  let v18 = (u.h_beta2 * v7);
-  let v20 = (u.s19 * v14);
-  let v21 = (v20 * v14);
-  let v22 = (v18 + v21);
   let v29 = (u.s28 * v17);
-  let v30 = sqrt(v22);
-  let v32 = (v30 / u.s31);
-  let v33 = (v32 + u.h_eps);
   let v34 = (v29 / v33);
+  let v8 = param[i];
+  let v10 = (u.s9 * v8);
+  let v11 = (v8 - v10);
   let v35 = (v11 - v34);
   param[i] = v35;
   st_exp_avg[i] = v17;

@@ -15,8 +15,8 @@ struct Uniforms {
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
 @group(0) @binding(2) var<storage, read> in_g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> st_v: array<f32>;
-@group(0) @binding(4) var<storage, read_write> st_gavg: array<f32>;
+@group(0) @binding(3) var<storage, read_write> st_gavg: array<f32>;
+@group(0) @binding(4) var<storage, read_write> st_v: array<f32>;
 @group(0) @binding(5) var<storage, read_write> st_buf: array<f32>;
 
 @compute @workgroup_size(256)
@@ -27,15 +27,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v12 = (u.h_weight_decay * v11);
   let v10 = in_g[i];
   let v13_gg = (v10 + v12);
-  let v7 = st_v[i];
-  let v14 = (u.h_alpha * v7);
   let v17 = (u.s16 * v13_gg);
-  let v18 = (v17 * v13_gg);
-  let v19 = (v14 + v18);
   let v8 = st_gavg[i];
   let v20 = (u.h_alpha * v8);
   let v21 = (v20 + v17);
   let v23 = (v21 * v21);
+  let v18 = (v17 * v13_gg);
+  let v7 = st_v[i];
+  let v14 = (u.h_alpha * v7);
+  let v19 = (v14 + v18);
   let v24 = (v19 - v23);
   let v25_msq = select(v19, v24, (u.s22 != 0.0));
   let v26 = sqrt(v25_msq);
@@ -70,8 +70,8 @@ struct Uniforms {
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read_write> param: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> in_g: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> st_v: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> st_gavg: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> st_gavg: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> st_v: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> st_buf: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
@@ -82,15 +82,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v12 = (u.h_weight_decay * v11);
   let v10 = in_g[i];
   let v13_gg = (v10 + v12);
-  let v7 = st_v[i];
-  let v14 = (u.h_alpha * v7);
   let v17 = (u.s16 * v13_gg);
-  let v18 = (v17 * v13_gg);
-  let v19 = (v14 + v18);
   let v8 = st_gavg[i];
   let v20 = (u.h_alpha * v8);
   let v21 = (v20 + v17);
   let v23 = (v21 * v21);
+  let v18 = (v17 * v13_gg);
+  let v7 = st_v[i];
+  let v14 = (u.h_alpha * v7);
+  let v19 = (v14 + v18);
   let v24 = (v19 - v23);
   let v25_msq = select(v19, v24, vec4<bool>((u.s22 != 0.0)));
   let v26 = sqrt(v25_msq);

@@ -27,9 +27,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v12 = param[i];
   let v13 = (u.h_weight_decay * v12);
   let v14_gg = (v11 + v13);
+  let v20 = (u.s19 * v14_gg);
   let v7 = st_buf[i];
   let v18 = (u.h_momentum * v7);
-  let v20 = (u.s19 * v14_gg);
   let v21 = (v18 + v20);
   let v22 = select(v21, v14_gg, (u.s17 != 0.0));
   let v25 = (u.h_momentum * v22);
@@ -71,9 +71,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v12 = param[i];
   let v13 = (u.h_weight_decay * v12);
   let v14_gg = (v11 + v13);
+  let v20 = (u.s19 * v14_gg);
   let v7 = st_buf[i];
   let v18 = (u.h_momentum * v7);
-  let v20 = (u.s19 * v14_gg);
   let v21 = (v18 + v20);
   let v22 = select(v21, v14_gg, vec4<bool>((u.s17 != 0.0)));
   let v25 = (u.h_momentum * v22);

@@ -212,9 +212,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let v12 = param[j];
     let v13 = (u.h_weight_decay * v12);
     let v14_gg = (v11 + v13);
+    let v20 = (u.s19 * v14_gg);
     let v7 = vec4<f32>(q8_decode(st_buf[j], 0u, sc_buf[(j * 4u) / 256u]), q8_decode(st_buf[j], 1u, sc_buf[(j * 4u) / 256u]), q8_decode(st_buf[j], 2u, sc_buf[(j * 4u) / 256u]), q8_decode(st_buf[j], 3u, sc_buf[(j * 4u) / 256u]));
     let v18 = (u.h_momentum * v7);
-    let v20 = (u.s19 * v14_gg);
     let v21 = (v18 + v20);
     let v22 = select(v21, v14_gg, vec4<bool>((u.s17 != 0.0)));
     let v25 = (u.h_momentum * v22);
@@ -237,9 +237,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let v12 = param[j];
     let v13 = (u.h_weight_decay * v12);
     let v14_gg = (v11 + v13);
+    let v20 = (u.s19 * v14_gg);
     let v7 = vec4<f32>(q8_decode(st_buf[j], 0u, sc_buf[(j * 4u) / 256u]), q8_decode(st_buf[j], 1u, sc_buf[(j * 4u) / 256u]), q8_decode(st_buf[j], 2u, sc_buf[(j * 4u) / 256u]), q8_decode(st_buf[j], 3u, sc_buf[(j * 4u) / 256u]));
     let v18 = (u.h_momentum * v7);
-    let v20 = (u.s19 * v14_gg);
     let v21 = (v18 + v20);
     let v22 = select(v21, v14_gg, vec4<bool>((u.s17 != 0.0)));
     let v25 = (u.h_momentum * v22);

@@ -709,8 +709,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v4 = (v3 * v3);
   let v2 = st_acc[i];
   let v5 = (v2 + v4);
-  let v7 = (u.h_lr * v3);
   let v8 = inverseSqrt(v5);
+  let v7 = (u.h_lr * v3);
   let v9 = (v7 * v8);
   let v6 = param[i];
   let v10 = (v6 - v9);
@@ -738,8 +738,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v4 = (v3 * v3);
   let v2 = st_acc[i];
   let v5 = (v2 + v4);
-  let v7 = (u.h_lr * v3);
   let v8 = inverseSqrt(v5);
+  let v7 = (u.h_lr * v3);
   let v9 = (v7 * v8);
   let v6 = param[i];
   let v10 = (v6 - v9);
