@@ -8,14 +8,13 @@
 // multiple of every block size), and every read of a state happens before the first barrier, so rewriting
 // a word another invocation read is safe. Serial (`serialStore`): one invocation owns a tile of whole blocks.
 import { FORMATS, wgslLibrary, type FormatInfo, type FormatName } from '../formats/index.js';
-import { wgslF32 } from '../formats/wgsl.js';
+import { wgslF32, wgslU32 } from '../formats/wgsl.js';
 import { srDraw } from '../ir/rng.js';
 import { paramFormat, type Program, type StateFormat, type ValueId } from '../ir/types.js';
 import type { KernelText } from './kernel.js';
 import { rank1Decode, rank1EncodeLane, rank1Max, rank1NewScales, type Rank1Pass } from './rank1.js';
 import { identPart, tree, VEC4, type VecTypes } from './wgsl.js';
 import { SR_FIELD } from './host.js';
-import { wgslU32 } from '../formats/wgsl.js';
 
 /** Elements per group of the `lanes` table (valid-element counts); tensors start at multiples of it. */
 export const LANE_GROUP = 64;
