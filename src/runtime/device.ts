@@ -63,8 +63,7 @@ async function compilePipeline(device: GPUDevice, wgsl: string, entryPoint: stri
   const scopeErr = await device.popErrorScope();
   if (errors.length || scopeErr || !pipeline) {
     const first = errors[0];
-    const lines = wgsl.split('\n');
-    const where = first ? `line ${first.lineNum}: ${lines[first.lineNum - 1] ?? ''}\n` : '';
+    const where = first ? `line ${first.lineNum}: ${wgsl.split('\n')[first.lineNum - 1] ?? ''}\n` : '';
     const msg = errors.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n') || scopeErr?.message || 'unknown error';
     throw new WgslCompileError(`internal compiler error: WGSL for '${label}' does not compile:\n${msg}\n${where}${wgsl}`, wgsl, first?.lineNum);
   }

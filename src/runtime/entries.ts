@@ -61,11 +61,10 @@ export class EntryRunner {
       chunk: c.chunk, width: this.width(m, c), uniform: this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }),
     }));
     const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, Array.from({ length: groupCount }, () => ({}))) : undefined;
-    const { rank1 } = this;
-    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, rank1, own };
+    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, rank1: this.rank1, own };
     const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
     // An entry point that writes a rank-1 state runs its maxima sweep and scale copy as a step does (rank1.ts).
-    const run = new Dispatcher(this.device, m, own, pipes, phased, rank1 && ((state, wg) => rank1.finalizeGroups(state, wg)));
+    const run = new Dispatcher(this.device, m, own, pipes, phased, this.rank1);
     return {
       encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, groups),
       dispose: () => { for (const c of own) c.uniform.destroy(); phased?.dispose(); },
