@@ -1,7 +1,7 @@
 // Binding resolution: which buffer (and range) each binding of a kernel gets in a chunk, by the binding's
 // kind — one table, one entry per kind the manifest can name.
 import type { BindingKind, BindingSpec, KernelModule } from '../codegen-wgsl/index.js';
-import { STORAGE_RW, writeF32 } from './buffers.js';
+import { getOrCreate, STORAGE_RW, writeF32 } from './buffers.js';
 import type { ChunkBuffers, TensorData } from './chunks.js';
 import type { DispatchChunk } from './dispatch.js';
 import { BufferError } from './errors.js';
@@ -59,12 +59,10 @@ function bindSize(cb: ChunkBuffers, r: Range): number {
 /** The bind groups (one per kernel) of chunk `cb` with these input buffers; cached per input set. */
 export function bindGroups(ctx: BindCtx, cb: ChunkBuffers, inputs: Range[], inputNames: string[] = ctx.module.inputs): GPUBindGroup[] {
   const key = inputs.length === 1 ? `${bufferId(inputs[0]!.buffer)}@${inputs[0]!.offset}` : inputs.map((b) => `${bufferId(b.buffer)}@${b.offset}`).join(',');
-  let groups = cb.bindGroups.get(key);
-  if (groups) return groups;
-  groups = createBindGroups(ctx, ctx.chunks.indexOf(cb), new Map(inputNames.map((name, i) => [name, inputs[i]!])));
-  if (cb.bindGroups.size > 64) cb.bindGroups.clear(); // callers cycling through many gradient buffers
-  cb.bindGroups.set(key, groups);
-  return groups;
+  return getOrCreate(cb.bindGroups, key, () => {
+    if (cb.bindGroups.size > 64) cb.bindGroups.clear(); // callers cycling through many gradient buffers
+    return createBindGroups(ctx, ctx.chunks.indexOf(cb), new Map(inputNames.map((name, i) => [name, inputs[i]!])));
+  });
 }
 
 /** The bind groups (one per kernel of `ctx.module`) of chunk `ci`, every binding resolved by its kind. */
@@ -93,7 +91,7 @@ export function inputBinding(device: GPUDevice, cb: ChunkBuffers, input: string,
     const need = cb.width === 4 ? Math.ceil(only.length / 4) * 16 : only.length * 4;
     if (src.size - offset >= need) return { buffer: src, offset };
   }
-  const own = cb.inputs.get(input) ?? cb.inputs.set(input, device.createBuffer({ size: cb.chunk.n * 4, usage: STORAGE_RW(), label: input })).get(input)!;
+  const own = getOrCreate(cb.inputs, input, () => device.createBuffer({ size: cb.chunk.n * 4, usage: STORAGE_RW(), label: input }));
   for (const pc of cb.chunk.pieces) {
     const s = per[pc.tensor]!;
     if (s instanceof Float32Array) writeF32(device, own, pc.chunkOffset * 4, s, pc.tensorOffset, pc.length);
@@ -105,6 +103,4 @@ export function inputBinding(device: GPUDevice, cb: ChunkBuffers, input: string,
 
 const ids = new WeakMap<GPUBuffer, number>();
 let nextId = 0;
-function bufferId(b: GPUBuffer): number {
-  return ids.get(b) ?? ids.set(b, nextId++).get(b)!;
-}
+const bufferId = (b: GPUBuffer): number => getOrCreate(ids, b, () => nextId++);

@@ -1,4 +1,5 @@
-// Buffer helpers shared by the runtime's allocators (chunks, phased tables, rank-1 scales, inputs).
+// Buffer helpers shared by the runtime's allocators (chunks, phased tables, rank-1 scales, inputs), and the
+// get-or-create of the caches that hold what they make.
 
 export const STORAGE_RW = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
@@ -17,4 +18,10 @@ export function uploadBuffer(device: GPUDevice, data: Uint32Array, label: string
 /** writeBuffer for any Float32Array view (its buffer may be shared). */
 export function writeF32(device: GPUDevice, buf: GPUBuffer, byteOffset: number, data: Float32Array, from = 0, length = data.length): void {
   if (length > 0) device.queue.writeBuffer(buf, byteOffset, data.buffer as ArrayBuffer, data.byteOffset + from * 4, length * 4);
+}
+
+/** `map`'s value for `key`, made by `make()` and stored on first use (a Map or a WeakMap). */
+export function getOrCreate<K, V>(map: { has(k: K): boolean; get(k: K): V | undefined; set(k: K, v: V): unknown }, key: K, make: () => V): V {
+  if (!map.has(key)) map.set(key, make());
+  return map.get(key)!;
 }

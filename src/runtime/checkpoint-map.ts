@@ -58,13 +58,9 @@ export abstract class CheckpointIO extends TensorIO {
       if (data instanceof Uint16Array) this.writeParamPacked(n, packHalfBits(data));
       else this.writeParam(n, data as Float32Array);
     }
-    for (const name of this.tensors) {
-      for (const s of this.statesOf(name)) {
-        if (s.space === 'step') continue;
-        const key = `state/${s.name}/${name}`;
-        if (!codecOf(s.format)) this.writeState(s.name, name, ck.tensors[key]!.data as Float32Array);
-        else this.writeStatePacked(s.name, name, { words: ck.tensors[`${key}/codes`]!.data as Uint32Array, scales: (ck.tensors[`${key}/scales`]?.data as Float32Array | undefined) ?? new Float32Array(0) });
-      }
+    for (const { name, s, key } of this.tensorStates()) {
+      if (!codecOf(s.format)) this.writeState(s.name, name, ck.tensors[key]!.data as Float32Array);
+      else this.writeStatePacked(s.name, name, { words: ck.tensors[`${key}/codes`]!.data as Uint32Array, scales: (ck.tensors[`${key}/scales`]?.data as Float32Array | undefined) ?? new Float32Array(0) });
     }
     for (const [g, states] of this.stepStates.entries()) {
       for (const s of Object.keys(states)) states[s] = new Float64Array(new Uint32Array(ck.tensors[`stepstate/${s}/${g}`]!.data as Uint32Array).buffer)[0]!;
@@ -93,26 +89,29 @@ export abstract class CheckpointIO extends TensorIO {
    */
   private async stateTensors(read: boolean): Promise<Record<string, StateTensor>> {
     const out: Record<string, StateTensor> = {};
-    for (const name of this.tensors) {
-      const shape = this.shapes.get(name)!;
-      for (const s of this.statesOf(name)) {
-        if (s.space === 'step') continue;
-        const key = `state/${s.name}/${name}`;
-        const codec = codecOf(s.format);
-        if (!codec) {
-          out[key] = { dtype: 'F32', shape: this.stateShape(s.name, name), ...(read ? { data: await this.readState(s.name, name) } : {}) };
-          continue;
-        }
-        const pk = read ? await this.readStatePacked(s.name, name) : undefined;
-        out[`${key}/codes`] = { dtype: 'U32', shape: [Math.ceil((numel(shape) * codec.info.bitsPerElement) / 32)], ...(pk ? { data: pk.words } : {}) };
-        const scales = scaleCountAs(s.format, shape);
-        if (scales) out[`${key}/scales`] = { dtype: 'F32', shape: [scales], ...(pk ? { data: pk.scales } : {}) };
+    for (const { name, s, key } of this.tensorStates()) {
+      const codec = codecOf(s.format);
+      if (!codec) {
+        out[key] = { dtype: 'F32', shape: this.stateShape(s.name, name), ...(read ? { data: await this.readState(s.name, name) } : {}) };
+        continue;
       }
+      const shape = this.shapes.get(name)!;
+      const pk = read ? await this.readStatePacked(s.name, name) : undefined;
+      out[`${key}/codes`] = { dtype: 'U32', shape: [Math.ceil((numel(shape) * codec.info.bitsPerElement) / 32)], ...(pk ? { data: pk.words } : {}) };
+      const scales = scaleCountAs(s.format, shape);
+      if (scales) out[`${key}/scales`] = { dtype: 'F32', shape: [scales], ...(pk ? { data: pk.scales } : {}) };
     }
     for (const [g, states] of this.stepStates.entries()) {
       for (const [s, v] of Object.entries(states)) out[`stepstate/${s}/${g}`] = { dtype: 'U32', shape: [2], ...(read ? { data: new Uint32Array(new Float64Array([v]).buffer) } : {}) };
     }
     return out;
+  }
+
+  /** Each tensor's states but the step states (kept per group), with their checkpoint key `state/<s>/<p>`. */
+  private *tensorStates() {
+    for (const name of this.tensors) {
+      for (const s of this.statesOf(name)) if (s.space !== 'step') yield { name, s, key: `state/${s.name}/${name}` };
+    }
   }
 
   /** `param/<name>`: F32, or the stored 16-bit patterns as safetensors F16/BF16 (bit-exact, half the bytes). */
@@ -127,9 +126,9 @@ export abstract class CheckpointIO extends TensorIO {
 /** safetensors dtype of a stored parameter format. */
 const PARAM_DTYPE: Partial<Record<string, 'F16' | 'BF16'>> = { f16: 'F16', bf16: 'BF16' };
 
-/** 16-bit patterns (one per element) -> u32 words, element 2k in the low half. */
+/** 16-bit patterns (one per element) -> u32 words, element 2k in the low half (little-endian, as paramTensor reads them). */
 function packHalfBits(h: Uint16Array): Uint32Array {
-  const words = new Uint32Array(Math.ceil(h.length / 2));
-  for (let i = 0; i < h.length; i++) words[i >> 1]! |= h[i]! << (16 * (i & 1));
-  return words;
+  const halves = new Uint16Array(Math.ceil(h.length / 2) * 2);
+  halves.set(h);
+  return new Uint32Array(halves.buffer);
 }

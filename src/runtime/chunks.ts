@@ -205,9 +205,7 @@ export async function allocate(device: GPUDevice, module: KernelModule, params: 
 export function destroyChunk(cb: ChunkBuffers): void {
   if (cb.param.owned) cb.param.buffer.destroy();
   for (const st of cb.states.values()) { st.buf.destroy(); st.scales?.destroy(); }
-  cb.lanes?.destroy();
-  cb.origins?.destroy();
-  for (const buf of [...cb.inputs.values(), ...cb.temps.values(), cb.uniform]) buf.destroy();
+  for (const buf of [...cb.inputs.values(), ...cb.temps.values(), cb.uniform, cb.lanes, cb.origins]) buf?.destroy();
 }
 
 /**

@@ -1,6 +1,7 @@
 // Dawn's and the browser's async entry points shared by the runtime: device limits, pipelines, readback.
 // Where the device comes from lives apart: Node's Dawn in dawn.ts, the browser's navigator.gpu in ../browser.ts,
 // so that this file (and everything that imports it) runs in both.
+import { getOrCreate } from './buffers.js';
 import { NoAdapterError, WgslCompileError } from './errors.js';
 import { readBackError } from './guards.js';
 
@@ -13,16 +14,12 @@ export async function requestDeviceFrom(gpu: GPU, opts: DeviceOptions = {}, hint
     throw new NoAdapterError(`${hint} (requestAdapter failed: ${(e as Error).message})`);
   }
   if (!adapter) throw new NoAdapterError(hint);
-  const l = adapter.limits;
-  return adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-    },
-  });
+  const limits = adapter.limits;
+  return adapter.requestDevice({ requiredLimits: Object.fromEntries(RAISED_LIMITS.map((k) => [k, limits[k]])) });
 }
+
+/** The limits a device is requested with at the adapter's maximum. */
+const RAISED_LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupsPerDimension'] as const;
 
 export interface DeviceOptions { powerPreference?: GPUPowerPreference }
 
@@ -44,41 +41,29 @@ const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>
  */
 export function createComputePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
   bindings?: readonly LayoutBinding[]): Promise<GPUComputePipeline> {
-  const cache = pipelines.get(device) ?? pipelines.set(device, new Map()).get(device)!;
+  const cache = getOrCreate(pipelines, device, () => new Map());
   const key = `${entryPoint}\n${wgsl}`;
-  let p = cache.get(key);
-  if (!p) {
-    p = compilePipeline(device, wgsl, entryPoint, label, bindings);
+  return getOrCreate(cache, key, () => {
+    const p = compilePipeline(device, wgsl, entryPoint, label, bindings);
     p.catch(() => cache.delete(key));
-    cache.set(key, p);
-  }
-  return p;
+    return p;
+  });
 }
 
 async function compilePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
   bindings?: readonly LayoutBinding[]): Promise<GPUComputePipeline> {
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ code: wgsl, label });
-  const layout = bindings ? device.createPipelineLayout({
-    label,
-    bindGroupLayouts: [device.createBindGroupLayout({
-      label,
-      entries: bindings.map((b) => ({
-        binding: b.binding,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: b.kind === 'uniform' ? 'uniform' as const : b.access === 'read' ? 'read-only-storage' as const : 'storage' as const },
-      })),
-    })],
-  }) : 'auto';
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === 'error');
+  const entries = bindings?.map((b): GPUBindGroupLayoutEntry => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE,
+    buffer: { type: b.kind === 'uniform' ? 'uniform' : b.access === 'read' ? 'read-only-storage' : 'storage' } }));
+  const layout = entries ? device.createPipelineLayout({ label, bindGroupLayouts: [device.createBindGroupLayout({ label, entries })] }) : 'auto';
+  const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
   const pipeline = errors.length ? undefined : await device.createComputePipelineAsync({ layout, compute: { module, entryPoint }, label })
     .catch((e: Error) => { throw new WgslCompileError(`pipeline '${label}' failed: ${e.message}\n${wgsl}`, wgsl); });
   const scopeErr = await device.popErrorScope();
   if (errors.length || scopeErr || !pipeline) {
     const first = errors[0];
-    const lines = wgsl.split('\n');
-    const where = first ? `line ${first.lineNum}: ${lines[first.lineNum - 1] ?? ''}\n` : '';
+    const where = first ? `line ${first.lineNum}: ${wgsl.split('\n')[first.lineNum - 1] ?? ''}\n` : '';
     const msg = errors.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n') || scopeErr?.message || 'unknown error';
     throw new WgslCompileError(`internal compiler error: WGSL for '${label}' does not compile:\n${msg}\n${where}${wgsl}`, wgsl, first?.lineNum);
   }

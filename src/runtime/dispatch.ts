@@ -10,6 +10,7 @@
 import { gridFor, kernelsOf, spillGrid, type KernelModule, type PhasedDispatch } from '../codegen-wgsl/index.js';
 import { uniformWriter } from '../host/index.js';
 import type { Chunk } from './layout.js';
+import type { Rank1Runner } from './rank1.js';
 
 /** What a dispatch needs of a chunk: its pieces, the vector width it runs at, its uniform buffer. */
 export interface DispatchChunk { chunk: Chunk; width: 1 | 4; uniform: GPUBuffer }
@@ -28,9 +29,9 @@ export class Dispatcher {
   private readonly runs: Run[] = [];
   private readonly writers: { group: number; uniform: GPUBuffer; write: ReturnType<typeof uniformWriter> }[];
 
-  /** `pipes`: the module's pipelines by width; `scaleGroups(state, wg)`: workgroups of a rank-1 state's scale copy (rank1.ts). */
+  /** `pipes`: the module's pipelines by width; `rank1.finalizeGroups(state, wg)`: workgroups of a rank-1 state's scale copy. */
   constructor(private readonly device: GPUDevice, module: KernelModule, chunks: DispatchChunk[],
-    pipes: ReadonlyMap<1 | 4, GPUComputePipeline[]>, private readonly phased?: PhasedPlan, scaleGroups?: (state: string, wg: number) => number) {
+    pipes: ReadonlyMap<1 | 4, GPUComputePipeline[]>, private readonly phased?: PhasedPlan, rank1?: Pick<Rank1Runner, 'finalizeGroups'>) {
     const maxX = device.limits.maxComputeWorkgroupsPerDimension;
     const items = chunks.map((c) => {
       const len = c.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);
@@ -47,7 +48,7 @@ export class Dispatcher {
         if (once < 0) continue;
         const spec = module.variants[chunks[once]!.width]![d.kernel]!;
         // A scale copy covers its slots (spilling into y); a tensor stage runs one workgroup per tensor in x.
-        push(once, d.kernel, d.grid === 'scales' ? spillGrid(scaleGroups?.(spec.scalesOf!, spec.workgroupSize) ?? 0, maxX)
+        push(once, d.kernel, d.grid === 'scales' ? spillGrid(rank1?.finalizeGroups(spec.scalesOf!, spec.workgroupSize) ?? 0, maxX)
           : [d.grid === 'one' ? 1 : phased!.tensorCount, 1]);
         continue;
       }

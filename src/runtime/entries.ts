@@ -2,9 +2,10 @@
 // over the optimizer's own parameter and state buffers. They read t as the step about to run (so MeZO's
 // three perturbations and its update draw the same random numbers) and never advance it. Bindings resolve
 // as a step's do (bindings.ts); each entry point keeps its own uniforms.
-import { kernelsOf, type KernelModule } from '../codegen-wgsl/index.js';
+import type { KernelModule } from '../codegen-wgsl/index.js';
 import { evalHost } from '../host/index.js';
 import { createBindGroups } from './bindings.js';
+import { getOrCreate } from './buffers.js';
 import { pipelines, type ChunkBuffers } from './chunks.js';
 import { Dispatcher, type DispatchChunk } from './dispatch.js';
 import { MissingScalarError, UnsupportedError } from './errors.js';
@@ -32,7 +33,7 @@ export class EntryRunner {
     for (const k of m.host.scalars ?? []) {
       if (typeof scalars[k] !== 'number') throw new MissingScalarError(k, `missing scalar input '${k}' for entry point '${name}'`);
     }
-    const p = await (this.prepared.get(name) ?? this.prepared.set(name, this.prepare(m, groupHypers.length)).get(name)!);
+    const p = await getOrCreate(this.prepared, name, () => this.prepare(m, groupHypers.length));
     const vals = groupHypers.map((h, g) => evalHost(m.host, h, t, { scalars, states: stepStates[g] }));
     const pass = enc.beginComputePass();
     p.encode(pass, vals, t);
@@ -49,11 +50,10 @@ export class EntryRunner {
   private async prepare(m: KernelModule, groupCount: number): Promise<Prepared> {
     // The program's declared inputs are listed on every entry module; only a kernel that binds one needs it
     // (the front end refuses an entry point that reads one: E0316).
-    if (kernelsOf(m).some((k) => k.bindings.some((b) => b.kind === 'input'))) {
-      throw new UnsupportedError(`entry point '${m.name}' reads a per-element input; entry points run without gradients or inputs`);
-    }
+    const bound = [...(m.variants[1] ?? []), ...(m.variants[4] ?? [])].flatMap((k) => k.bindings);
+    if (bound.some((b) => b.kind === 'input')) throw new UnsupportedError(`entry point '${m.name}' reads a per-element input; entry points run without gradients or inputs`);
     if (m.phased?.smallStates.length) throw new UnsupportedError(`entry point '${m.name}' has tensor, row or column state, which entry points cannot share yet`);
-    const other = [...(m.variants[1] ?? []), ...(m.variants[4] ?? [])].flatMap((k) => k.bindings).find((b) => !ENTRY_KINDS.has(b.kind));
+    const other = bound.find((b) => !ENTRY_KINDS.has(b.kind));
     if (other) throw new UnsupportedError(`entry point binds '${other.kind}' buffers, which entry points cannot use`);
     const pipes = await pipelines(this.device, m, this.chunks.map((c) => ({ width: this.width(m, c) })));
     // The chunks as this entry point runs them: its own width and uniform buffer.
@@ -61,11 +61,10 @@ export class EntryRunner {
       chunk: c.chunk, width: this.width(m, c), uniform: this.device.createBuffer({ size: m.uniforms.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${m.name}.chunk${ci}.u` }),
     }));
     const phased = m.phased ? new PhasedRunner(this.device, m, this.shapes, this.groupOf, own, Array.from({ length: groupCount }, () => ({}))) : undefined;
-    const { rank1 } = this;
-    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, rank1, own };
+    const ctx = { device: this.device, module: m, chunks: this.chunks, pipes, phased, rank1: this.rank1, own };
     const groups = this.chunks.map((_, ci) => createBindGroups(ctx, ci, new Map()));
     // An entry point that writes a rank-1 state runs its maxima sweep and scale copy as a step does (rank1.ts).
-    const run = new Dispatcher(this.device, m, own, pipes, phased, rank1 && ((state, wg) => rank1.finalizeGroups(state, wg)));
+    const run = new Dispatcher(this.device, m, own, pipes, phased, this.rank1);
     return {
       encode: (pass, hostVals, t) => run.encode(pass, hostVals, t, groups),
       dispose: () => { for (const c of own) c.uniform.destroy(); phased?.dispose(); },

@@ -15,6 +15,7 @@
 // Error scopes are a per-device stack shared by all callers, so every scope here is pushed and popped within
 // one synchronous stretch of code; only the results are awaited.
 
+import { getOrCreate } from './buffers.js';
 import { AllocationError, BufferError, DeviceError, DeviceLostError, type OptcRuntimeError } from './errors.js';
 
 // ---- device loss ----
@@ -25,7 +26,7 @@ const lostDevices = new WeakMap<GPUDevice, LostInfo>();
  * What lives on each watched device, for the DeviceLostError message: one describer per live optimizer. Held
  * weakly, so an optimizer dropped without dispose() is still collected.
  */
-interface Owner { ref: WeakRef<object>; describe: (owner: never) => string }
+interface Owner { ref: WeakRef<object>; describe: (owner: object) => string }
 const owners = new WeakMap<GPUDevice, Set<Owner>>();
 
 function markLost(device: GPUDevice, info: { reason?: string; message?: string }): LostInfo {
@@ -39,22 +40,18 @@ function markLost(device: GPUDevice, info: { reason?: string; message?: string }
  * it must not capture `owner`, which is held weakly.
  */
 export function watchDevice<T extends object>(device: GPUDevice, owner: T, describe: (owner: T) => string): () => void {
-  const entry: Owner = { ref: new WeakRef(owner), describe: describe as (owner: never) => string };
-  let set = owners.get(device);
-  if (!set) {
-    owners.set(device, (set = new Set()));
+  const entry: Owner = { ref: new WeakRef(owner), describe: describe as (owner: object) => string };
+  const set = getOrCreate(owners, device, () => {
     device.lost.then((info) => markLost(device, info), () => {});
-  }
+    return new Set();
+  });
   for (const e of set) if (!e.ref.deref()) set.delete(e); // optimizers collected without dispose()
   set.add(entry);
-  return () => set!.delete(entry);
+  return () => set.delete(entry);
 }
 
 function lostError(device: GPUDevice, info: LostInfo, context: string): DeviceLostError {
-  const held = [...(owners.get(device) ?? [])].flatMap((e) => {
-    const o = e.ref.deref();
-    return o ? [(e.describe as (owner: object) => string)(o)] : [];
-  });
+  const held = [...(owners.get(device) ?? [])].flatMap(({ ref, describe }) => (ref.deref() ? [describe(ref.deref()!)] : []));
   const what = held.length ? `; lost with it: ${held.join('; ')}` : '';
   return new DeviceLostError(info.reason,
     `the GPU device was lost (${info.reason}: ${info.message}) ${context}${what}. Nothing on the device can be read back: ` +
@@ -171,10 +168,10 @@ export function checkUsage(b: CallerBuffer, need: number, needText: string): voi
 export function probeBuffers(device: GPUDevice, bufs: readonly CallerBuffer[]): Promise<BufferError | undefined> | undefined {
   const fresh = bufs.filter((b) => vetted.get(b.buffer) !== device && b.buffer.size >= 4);
   if (fresh.length === 0) return undefined;
-  const { layout, target } = probes.get(device) ?? probes.set(device, {
+  const { layout, target } = getOrCreate(probes, device, () => ({
     layout: device.createBindGroupLayout({ label: 'optc buffer probe', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] }),
     target: device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST, label: 'optc buffer probe' }),
-  }).get(device)!;
+  }));
   const checks = fresh.map((b) => {
     device.pushErrorScope('validation');
     if (b.buffer.usage & GPUBufferUsage.STORAGE) {

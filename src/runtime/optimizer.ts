@@ -94,7 +94,7 @@ export class Optimizer extends CheckpointIO {
     const read = new Set(kernelsOf(module).flatMap((k) => k.bindings.filter((b) => b.kind === 'input').map((b) => b.name)));
     this.readInputs = module.inputs.filter((input) => read.has(input));
     this.ownedByCallers = chunks.filter((cb) => !cb.param.owned).map((cb) => ({ tensor: cb.chunk.pieces[0]!.tensor, label: `parameter '${cb.chunk.pieces[0]!.tensor}'`, buffer: cb.param.buffer }));
-    if (!module.matrix) this.dispatch = new Dispatcher(device, module, chunks, a.pipes, a.phased, a.rank1 && ((state, wg) => a.rank1!.finalizeGroups(state, wg)));
+    if (!module.matrix) this.dispatch = new Dispatcher(device, module, chunks, a.pipes, a.phased, a.rank1);
     this.unwatch = watchDevice(device, this, (o) => o.describe());
   }
 
@@ -256,9 +256,7 @@ export class Optimizer extends CheckpointIO {
     this.chunks.forEach(destroyChunk);
     this.unwatch();
     this.binds.flag?.destroy();
-    this.phased?.dispose();
-    this.entries?.dispose();
-    this.rank1?.dispose();
+    for (const runner of [this.phased, this.entries, this.rank1]) runner?.dispose();
   }
 
   protected live(): void {

@@ -13,8 +13,6 @@ import type { Piece } from './layout.js';
 import type { PhasedRunner } from './phased.js';
 import type { Rank1Runner } from './rank1.js';
 
-/** Where a stored tensor's pieces live in a chunk: a buffer and the byte offset of the chunk's element 0. */
-type Where = (cb: ChunkBuffers) => { buffer: GPUBuffer; offset: number };
 /** The parameter's key among stored tensors (a state cannot be named `p`: it is the parameter's name). */
 const PARAM = 'p';
 
@@ -124,9 +122,7 @@ export abstract class TensorIO {
 
   /** The shape of a state of one tensor: the parameter's, or a small state's own ([len]). */
   stateShape(state: string, name: string): number[] {
-    const other = this.holder(name);
-    if (other) return other.stateShape(state, name);
-    return this.phased?.isSmall(state) ? this.phased.smallShape(state, name) : this.shapes.get(name)!;
+    return this.holder(name)?.stateShape(state, name) ?? (this.phased?.isSmall(state) ? this.phased.smallShape(state, name) : this.shapes.get(name)!);
   }
 
   /** The tensor I/O that holds tensor `name` when it is not this one (a matrix program's fallback holds its other tensors). */
@@ -203,15 +199,9 @@ export abstract class TensorIO {
     return key === PARAM ? this.module.param ?? { kind: 'f32' } : this.module.states.find((s) => s.name === key)!.format;
   }
 
-  /** Where stored tensor `key`'s values (or code words), or with `scales` its block scales, are in a chunk. */
-  private where(key: string, scales = false): Where {
-    if (key === PARAM) return (cb) => ({ buffer: cb.param.buffer, offset: cb.param.offset });
-    return (cb) => ({ buffer: scales ? cb.states.get(key)!.scales! : cb.states.get(key)!.buf, offset: 0 });
-  }
-
   private async readStored(key: string, name: string): Promise<Float32Array> {
     const format = this.formatOf(key);
-    if (!codecOf(format)) return new Float32Array((await this.gatherWords(name, 32, this.where(key))).buffer);
+    if (!codecOf(format)) return new Float32Array((await this.gatherWords(name, 32, key)).buffer);
     const shape = this.shapes.get(name)!;
     return decodeAs(format, await this.readPacked(key, name), numel(shape), shape);
   }
@@ -222,15 +212,15 @@ export abstract class TensorIO {
     if (data.length !== numel(shape)) throw new ShapeError(name, `${label}: got ${data.length} elements, expected ${numel(shape)}`);
     const format = this.formatOf(key);
     if (codecOf(format)) this.writePacked(key, name, encodeAs(format, data, shape), label);
-    else this.scatterWords(name, 32, new Uint32Array(data.buffer, data.byteOffset, data.length), this.where(key));
+    else this.scatterWords(name, 32, new Uint32Array(data.buffer, data.byteOffset, data.length), key);
   }
 
   private async readPacked(key: string, name: string): Promise<Packed> {
     const codec = codecOf(this.formatOf(key))!;
-    const words = await this.gatherWords(name, codec.info.bitsPerElement, this.where(key));
+    const words = await this.gatherWords(name, codec.info.bitsPerElement, key);
     // Rank-1 scales are per tensor, not per chunk (rank1.ts); block scales are one f32 per block of a piece.
     const scales = this.rank1?.has(key) ? await this.rank1.readScales(key, name)
-      : new Float32Array(codec.block ? (await this.gatherWords(name, 32 / codec.block, this.where(key, true))).buffer : new ArrayBuffer(0));
+      : new Float32Array(codec.block ? (await this.gatherWords(name, 32 / codec.block, key, /* scales */ true)).buffer : new ArrayBuffer(0));
     return { words, scales };
   }
 
@@ -243,8 +233,8 @@ export abstract class TensorIO {
     if (pk.words.length !== Math.ceil((n * bits) / 32) || pk.scales.length !== nScales) {
       throw new ShapeError(name, `${label}: got ${pk.words.length} words and ${pk.scales.length} scales, expected ${Math.ceil((n * bits) / 32)} and ${nScales}`);
     }
-    this.scatterWords(name, bits, pk.words, this.where(key));
-    if (codec.block) this.scatterWords(name, 32 / codec.block, new Uint32Array(pk.scales.buffer, pk.scales.byteOffset, pk.scales.length), this.where(key, true));
+    this.scatterWords(name, bits, pk.words, key);
+    if (codec.block) this.scatterWords(name, 32 / codec.block, new Uint32Array(pk.scales.buffer, pk.scales.byteOffset, pk.scales.length), key, /* scales */ true);
     if (this.rank1?.has(key)) this.rank1.writeScales(key, name, pk.scales);
   }
 
@@ -252,11 +242,11 @@ export abstract class TensorIO {
    * A packed tensor (`bits` per element, u32 words; 32 / block for one f32 scale per block) as one tensor's
    * words. Pieces start at 64-element groups, so each starts on a word of the chunk's buffer and of the tensor.
    */
-  private async gatherWords(name: string, bits: number, where: Where): Promise<Uint32Array> {
+  private async gatherWords(name: string, bits: number, key: string, scales = false): Promise<Uint32Array> {
     const words = new Uint32Array(Math.ceil((numel(this.shapes.get(name)!) * bits) / 32));
     for (const { cb, piece } of this.piecesOf(name)) {
       if (piece.length === 0) continue;
-      const { buffer, offset } = where(cb);
+      const { buffer, offset } = where(cb, key, scales);
       const wn = Math.ceil((piece.length * bits) / 32);
       words.set(new Uint32Array(await readBuffer(this.device, buffer, wn * 4, offset + (piece.chunkOffset * bits) / 8)), (piece.tensorOffset * bits) / 32);
     }
@@ -264,12 +254,18 @@ export abstract class TensorIO {
   }
 
   /** Writes one tensor's packed words into its pieces (the inverse of gatherWords). */
-  private scatterWords(name: string, bits: number, words: Uint32Array, where: Where): void {
+  private scatterWords(name: string, bits: number, words: Uint32Array, key: string, scales = false): void {
     for (const { cb, piece } of this.piecesOf(name)) {
       if (piece.length === 0) continue;
-      const { buffer, offset } = where(cb);
+      const { buffer, offset } = where(cb, key, scales);
       const w0 = (piece.tensorOffset * bits) / 32, wn = Math.ceil((piece.length * bits) / 32);
       this.device.queue.writeBuffer(buffer, offset + (piece.chunkOffset * bits) / 8, words.buffer as ArrayBuffer, words.byteOffset + w0 * 4, wn * 4);
     }
   }
+}
+
+/** Where stored tensor `key`'s values or code words (with `scales`: block scales) are in a chunk, from its element 0. */
+function where(cb: ChunkBuffers, key: string, scales: boolean): { buffer: GPUBuffer; offset: number } {
+  if (key === PARAM) return { buffer: cb.param.buffer, offset: cb.param.offset };
+  return { buffer: scales ? cb.states.get(key)!.scales! : cb.states.get(key)!.buf, offset: 0 };
 }
