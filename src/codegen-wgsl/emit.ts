@@ -185,7 +185,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   }
   if (ctx.guard) t.bind('flag', 'skip', 'skip', 'u32');
   const wg = ctx.workgroupSize;
-  const decls = [...(usesRed ? [`var<workgroup> red: array<f32, ${wg}>;`] : []), ...(usesPk ? [`var<workgroup> pk: array<u32, ${wg}>;`] : [])];
+  const decls = [...(usesRed ? [`var<workgroup> red0: array<f32, ${wg}>;`] : []), ...(usesPk ? [`var<workgroup> pk: array<u32, ${wg}>;`] : [])];
   // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
   const body = [`  let i = ${invocationIndex(wg)};`, ...(ctx.coop || ctx.tile ? [] : ['  if (i >= u.n) { return; }']), ...main];
   const tables = ctx.coop ? 'workgroup' : 'const';

@@ -10,22 +10,20 @@ export const SR_FIELD = 'sr_t';
 export interface HostPlan {
   host: HostProgram;
   uniforms: UniformLayout;
-  /** WGSL field name of each step value kernels read from the uniform (finite constants are inlined). */
+  /** WGSL field of each step value kernels read from the uniform (finite constants inlined), in field order. */
   fieldOf: Map<ValueId, string>;
-  /** Step values passed as f32 fields, in field order (the per-group scalar table's order too). */
-  hostUniforms: ValueId[];
   /** Field name of each random stream operand (u32). */
   streamField: Map<ValueId, string>;
 }
 
 /**
  * The host program and uniform layout of a module: `header` u32 fields the runtime fills from the
- * dispatch, then the f32 step values of `ids`, then u32 stream words, then (when `srKey`) t as SR's key.
+ * dispatch, then the f32 step values of `ids`, then u32 stream words (`streams`, by default each distinct
+ * stream operand of `rand`), then (when `srKey`) t as SR's key. The per-group scalar table follows `fieldOf`.
  */
 export function planHost(p: Program, ids: readonly ValueId[], header: readonly (readonly [string, UniformDim])[],
   opts: { streams?: ValueId[]; srKey?: boolean } = {}): HostPlan {
   const fieldOf = new Map<ValueId, string>();
-  const hostUniforms: ValueId[] = [];
   const names = new Set<string>(header.map(([n]) => n));
   const hidden = reassociableConstants(p);
   for (const id of ids) {
@@ -36,9 +34,9 @@ export function planHost(p: Program, ids: readonly ValueId[], header: readonly (
     if (names.has(name)) name = `${name}_${id}`;
     names.add(name);
     fieldOf.set(id, name);
-    hostUniforms.push(id);
   }
-  const streams = opts.streams ?? [];
+  const hostUniforms = [...fieldOf.keys()];
+  const streams = opts.streams ?? [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
   const streamField = new Map(streams.map((id, k) => [id, `stream${k}`]));
   const { host, remap } = extractHost(p, hostUniforms);
   const fields: UniformField[] = [];
@@ -47,7 +45,7 @@ export function planHost(p: Program, ids: readonly ValueId[], header: readonly (
   for (const id of hostUniforms) add(fieldOf.get(id)!, 'f32', { from: 'host', value: remap.get(id)! });
   for (const id of streams) add(streamField.get(id)!, 'u32', { from: 'stream', value: remap.get(id)! });
   if (opts.srKey) add(SR_FIELD, 'u32', { from: 'srKey' });
-  return { host, uniforms: { size: uniformSize(4 * fields.length), fields }, fieldOf, hostUniforms, streamField };
+  return { host, uniforms: { size: uniformSize(4 * fields.length), fields }, fieldOf, streamField };
 }
 
 /**

@@ -5,31 +5,26 @@ import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import { LEAF_OPS, type Space, type Stage, type ValueId } from '../ir/types.js';
 import { inlineClosure, type PhaseInfo } from '../ir/schedule.js';
-import type { KernelSpec, UniformLayout } from './manifest.js';
+import { SEG, SEG_STRIDE, type KernelSpec, type UniformLayout } from './manifest.js';
 import { KernelText, uniformRef, type ModuleCtx } from './kernel.js';
 import { loadState } from './state-io.js';
 import { rank1Locate } from './rank1.js';
-import { SEG, SEG_STRIDE } from './phased-manifest.js';
 import { emitValues, type Scope } from './values.js';
-import { identPart, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
+import { FOLD, IDENT, identPart, tree, VEC4, type VecTypes } from './wgsl.js';
 
 export const ROW_BLOCK = 256;
 /** Elements (or vec4s) each invocation of an elem kernel handles: more per workgroup, fewer trees. */
 export const ELEMS_PER_INVOCATION = 8;
 export const COL_BLOCK = 32;
 
-export const IDENT: Record<string, string> = { sum: '0.0', max: 'optc_neg_inf(lid)', min: 'optc_pos_inf(lid)' };
-/** Each reduction's fold of two values, spelled as the IR op is (wgsl.ts). */
-export const FOLD: Record<string, (a: string, b: string) => string> = Object.fromEntries((['sum', 'max', 'min'] as const)
-  .map((fn) => [fn, (a: string, b: string) => wgslOp[fn === 'sum' ? 'add' : fn]!([a, b], SCALAR)]));
+// The folds and workgroup trees are wgsl.ts's; matrix kernels take FOLD from here.
+export { FOLD };
 
 /** Every stage kernel reads the plan; its storage (`codecs`) is decoded by every sweep, encoded by the store sweep. */
 export interface Plan extends ModuleCtx {
   info: PhaseInfo;
   /** The stages; each one's `at` (E_k = 3k, S_k = 3k + 1, G_k = 3k + 2) orders what is ready when. */
   stages: Stage[];
-  /** Host-uniform position of each step value read by a kernel (for the per-group scalar table). */
-  scalarIndex: Map<ValueId, number>;
   streamField: Map<ValueId, string>;
   /** Small states whose value before the step is kept (`info.smallStoreAt`: where each is stored). */
   keepOld: Set<string>;
@@ -55,7 +50,7 @@ export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecType
     const op = p.insts[id]!.op, m = info.materialized.get(id);
     return LEAF_OPS.has(op) || op === 'reduce' || op === 'rand' || (m !== undefined && m < stage);
   };
-  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => loadExpr(s, id), names: new Map(), out: [], indent, located: new Map() };
+  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => readExpr(s, id), names: new Map(), out: [], indent, located: new Map() };
   return s;
 }
 
@@ -71,11 +66,6 @@ export function smallIndex(space: Space, global: boolean): string {
 }
 
 /** A read of a leaf, of a `rand` draw, or of a value some earlier stage (or step) left in a buffer. */
-function loadExpr(s: PhasedScope, id: ValueId): string {
-  const e = readExpr(s, id);
-  return s.p.insts[id]!.dtype === 'bool' ? `${e} != 0.0` : e;
-}
-
 function readExpr(s: PhasedScope, id: ValueId): string {
   const { p, info } = s.plan;
   const inst = p.insts[id]!;
@@ -89,7 +79,8 @@ function readExpr(s: PhasedScope, id: ValueId): string {
   const small = (state: string, kind: 'small' | 'oldsmall' = 'small') =>
     `${s.t.bind(kind, state, `${kind === 'small' ? 'sm' : 'old'}_${identPart(state)}`, 'f32')}[${smallIndex(inst.space, false)}]`;
   const target = s.plan.storedSmall.get(id);
-  if (target !== undefined && m !== undefined && m < s.stage) return small(target);
+  // Only a value stored in a small state can be a bool (stored as 0 or 1): leaves, draws and reductions are f32.
+  if (target !== undefined && m !== undefined && m < s.stage) return inst.dtype === 'bool' ? `${small(target)} != 0.0` : small(target);
   const elem = (target: string) => loadState(s.t, s.plan.codecs, target, s.v, 'i', 'encode', () => locateRank1(s, target));
   switch (inst.op) {
     case 'param': return elem('p');
@@ -124,34 +115,6 @@ function locateRank1(s: PhasedScope, target: string): number {
     s.out.push(...[...at.decl, ...at.each].map((l) => `${s.indent}${l.trimStart()}`));
   }
   return s.located.get(target)!;
-}
-
-/**
- * The first level of a workgroup tree, `wg / 2` plus a run-time zero (`zero`: a u32 expression the compiler
- * cannot see is 0). lavapipe unrolls a loop with a constant trip count, and a tree's barriers make each
- * unrolled level a separate resumable section: a sweep with two reductions took 2.4 s to compile with its
- * trees and element loop unrolled, 0.35 s without (kernels compile on their first dispatch).
- */
-const firstLevel = (wg: number, zero: string) => `${wg / 2}u + ${zero}`;
-
-/**
- * Workgroup trees folding `accs[k]` by `fns[k]` in arrays `red0`, `red1`, ... side by side (one barrier per
- * level for all of them); invocation 0 writes the totals to `dests` when `cond` holds.
- */
-export function tree(wg: number, fns: string[], accs: string[], dests: string[], zero: string, cond = ''): string[] {
-  return [
-    ...accs.map((a, k) => `  red${k}[lid] = ${a};`),
-    '  workgroupBarrier();',
-    `  for (var s = ${firstLevel(wg, zero)}; s > 0u; s = s >> 1u) {`,
-    '    if (lid < s) {',
-    ...fns.map((fn, k) => `      red${k}[lid] = ${FOLD[fn]!(`red${k}[lid]`, `red${k}[lid + s]`)};`),
-    '    }',
-    '    workgroupBarrier();',
-    '  }',
-    `  if (lid == 0u${cond && ` && ${cond}`}) {`,
-    ...dests.map((d, k) => `    ${d} = red${k}[0];`),
-    '  }',
-  ];
 }
 
 /** `a` folded by this invocation's `lines`, then across the workgroup (`red0`) into `dest`. In a block of its own. */

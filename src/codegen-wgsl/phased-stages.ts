@@ -2,13 +2,12 @@
 // of one tensor piece with reduction partials and the elem stores; `lineKernel`: row or column blocks) and
 // finishes (`tensorKernel`: one workgroup per tensor; `globalKernel`: one workgroup).
 import type { Stage, ValueId } from '../ir/types.js';
-import type { KernelSpec, UniformLayout } from './manifest.js';
-import { SEG, TEN, TEN_ZERO, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
-import { identPart, invocationIndex, SCALAR, summand, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
+import { SEG, TEN, TEN_ZERO, TENSOR_HEADER, TENSOR_STRIDE, type KernelSpec, type UniformLayout } from './manifest.js';
+import { FOLD, IDENT, identPart, invocationIndex, SCALAR, summand, tree, VEC4, WORKGROUP_INDEX, type VecTypes } from './wgsl.js';
 import { KernelText, stepRef } from './kernel.js';
 import { operand, storedExpr } from './values.js';
 import {
-  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, FOLD, foldTree, IDENT, packed, phasedScope, ROW_BLOCK, smallIndex, strided, tree,
+  assemble, COL_BLOCK, ELEMS_PER_INVOCATION, emitRoots, findSegment, foldTree, packed, phasedScope, ROW_BLOCK, smallIndex, strided,
   type Plan, type PhasedScope,
 } from './phased-kernel.js';
 
@@ -109,10 +108,11 @@ export function lineKernel(plan: Plan, si: number, reduces: ValueId[], which: 'r
  * stores) go into one kernel, or, when together they bind more than `plan.maxStorage` storage buffers, into
  * consecutive kernels (dispatches in order see each other's writes), so no kernel exceeds the device limit.
  */
-export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor' }>, nScalars: number): KernelSpec[] {
+export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind: 'tensor' }>): KernelSpec[] {
   const { p, wg, storeValue } = plan;
   const stage = plan.stages[si]!.at;
-  const scalar = (id: ValueId) => { const k = plan.scalarIndex.get(id); return k === undefined ? undefined : `gs[grp * ${nScalars}u + ${k}u]`; };
+  const scalars = [...plan.fieldOf.keys()];
+  const scalar = (id: ValueId) => (scalars.includes(id) ? `gs[grp * ${scalars.length}u + ${scalars.indexOf(id)}u]` : undefined);
   const scope = (t: KernelText, indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar));
   const loop = (domain: 'row' | 'col') => domain === 'row'
     ? `  for (var r = lid; r < rows; r = r + ${wg}u) {` : `  for (var c = lid; c < cols; c = c + ${wg}u) {`;

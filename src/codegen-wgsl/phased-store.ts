@@ -15,8 +15,7 @@
 // straddle rows, so each of its 4 lanes is computed on its own (in a block of its own, with its own `i`, `ti`, `r`, `c`) and the lanes meet in a
 // vec4 for the encoder. Elements past a tensor's end (padding lanes) are computed but never written:
 // codes there are 0, as the CPU quantizer pads, and f32 targets keep what they hold.
-import type { KernelSpec, UniformLayout } from './manifest.js';
-import { TEN, TENSOR_HEADER, TENSOR_STRIDE } from './phased-manifest.js';
+import { TEN, TENSOR_HEADER, TENSOR_STRIDE, type KernelSpec, type UniformLayout } from './manifest.js';
 import { rank1Locate, type Rank1Pass } from './rank1.js';
 import { KernelText } from './kernel.js';
 import { assemble, emitRoots, phasedScope, type Plan } from './phased-kernel.js';

@@ -19,8 +19,7 @@ import { printIR } from '../ir/printer.js';
 import type { Program } from '../ir/types.js';
 import { elemPhases, phaseInfo } from '../ir/schedule.js';
 import { planHost } from './host.js';
-import { moduleOf, type KernelModule, type KernelSpec } from './manifest.js';
-import { PHASED_UNIFORM_HEADER, type PhasedDispatch, type PhasedInfo } from './phased-manifest.js';
+import { moduleOf, PHASED_UNIFORM_HEADER, type KernelModule, type KernelSpec, type PhasedDispatch, type PhasedInfo } from './manifest.js';
 import { SCALAR, VEC4, type VecTypes } from './wgsl.js';
 import { guardKernel } from './kernel.js';
 import { COL_BLOCK, ELEMS_PER_INVOCATION, packed, ROW_BLOCK, type Plan } from './phased-kernel.js';
@@ -35,17 +34,16 @@ export function emitPhasedModule(p: Program, options: { workgroupSize: number; g
   invariant(sched.phases, () => `phased codegen: the schedule has stages but no phase facts\n${printIR(p)}`);
   const info = phaseInfo(sched.phases);
 
-  // Uniform fields: the u32 header, f32 host scalars (finite constants are inlined), u32 streams of `rand`.
-  const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
   // Compressed elem states and an f16/bf16 parameter: decoded by every sweep, encoded by the store sweep.
   const storage = storagePlan(p);
   const { codecs } = storage;
-  const { host, uniforms, fieldOf, hostUniforms, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { streams, srKey: storage.sr.size > 0 });
+  // Uniform fields: the u32 header, f32 host scalars (finite constants are inlined), u32 streams of `rand`.
+  const { host, uniforms, fieldOf, streamField } = planHost(p, sched.uniforms, PHASED_UNIFORM_HEADER, { srKey: storage.sr.size > 0 });
 
   const keepOld = new Set(stages.flatMap((s) => (s.kind === 'tensor' ? s.keepOld : [])));
   const storedSmall = new Map(p.stores.filter((s) => info.smallStoreAt.has(s.target)).map((s) => [s.value, s.target]));
   const plan: Plan = {
-    p, info, stages, fieldOf, scalarIndex: new Map(hostUniforms.map((id, k) => [id, k])), streamField,
+    p, info, stages, fieldOf, streamField,
     keepOld, storedSmall, wg: options.workgroupSize, guard: options.guard, maxStorage: options.maxStorageBuffers, ...storage,
   };
 
@@ -80,7 +78,7 @@ export function emitPhasedModule(p: Program, options: { workgroupSize: number; g
           add(storeKernel(plan, si, st.stores, v, uniforms), 'blocks', blocks);
           for (const x of rank1) add(rank1FinalizeKernel(p.name, codecs.get(x)!, x, plan.guard), 'scales');
         }
-      } else if (st.kind === 'tensor') for (const k of tensorKernels(plan, si, st, hostUniforms.length)) add(k, 'tensors');
+      } else if (st.kind === 'tensor') for (const k of tensorKernels(plan, si, st)) add(k, 'tensors');
       else add(globalKernel(plan, si, st), 'one');
     });
     return { kernels, dispatches };

@@ -8,14 +8,13 @@
 // multiple of every block size), and every read of a state happens before the first barrier, so rewriting
 // a word another invocation read is safe. Serial (`serialStore`): one invocation owns a tile of whole blocks.
 import { FORMATS, wgslLibrary, type FormatInfo, type FormatName } from '../formats/index.js';
-import { wgslF32 } from '../formats/wgsl.js';
+import { wgslF32, wgslU32 } from '../formats/wgsl.js';
 import { srDraw } from '../ir/rng.js';
 import { paramFormat, type Program, type StateFormat, type ValueId } from '../ir/types.js';
 import type { KernelText } from './kernel.js';
 import { rank1Decode, rank1EncodeLane, rank1Max, rank1NewScales, type Rank1Pass } from './rank1.js';
-import { identPart, VEC4, type VecTypes } from './wgsl.js';
+import { identPart, tree, VEC4, type VecTypes } from './wgsl.js';
 import { SR_FIELD } from './host.js';
-import { wgslU32 } from '../formats/wgsl.js';
 
 /** Elements per group of the `lanes` table (valid-element counts); tensors start at multiples of it. */
 export const LANE_GROUP = 64;
@@ -63,7 +62,6 @@ export function storagePlan(p: Program): Storage {
  */
 export function formatLibrary(codecs: StateCodec[], tables: 'workgroup' | 'const' = 'workgroup'): string {
   const names = [...new Set(codecs.map((c) => c.info.name))] as FormatName[];
-  if (!names.length) return '';
   // Serial-block kernels have no barrier to fill workgroup memory behind; lavapipe measured no difference.
   if (tables === 'const') return wgslLibrary(names);
   const decls = codeTables(codecs).flatMap(([name, values]) => [
@@ -122,49 +120,7 @@ function codeWords(P: string, bits: number, code: (k: number) => string, codes: 
   return [`${codes}[2u * ${j}] = ${packedWord(P, code, [0, 1])};`, `${codes}[2u * ${j} + 1u] = ${packedWord(P, code, [2, 3])};`];
 }
 
-/**
- * Statements encoding the vec4 `x` into a coded state (a rank-1 one with its new maxima, two invocations
- * meeting in workgroup memory, `pk`, for one 4-bit word). Runs in uniform control flow (it contains
- * barriers); `live` says whether this invocation's elements exist, `valid` which of its 4 lanes hold data
- * (padding lanes count as 0 for the absmax and are written as code 0, as the CPU quantizer pads).
- * `rand(k)`: lane k's u32 for stochastic rounding (f16/bf16 only); absent: round to nearest even.
- */
-function encodeVec4(c: StateCodec, x: string, codes: string, scales: string, target: string, rand?: (lane: number) => string): string[] {
-  const tag = identPart(target);
-  const P = c.info.name;
-  const bits = c.info.bitsPerElement;
-  const out: string[] = [];
-  const xv = `x_${tag}`;
-  out.push(`  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`, ...(c.rank1 ? [rank1NewScales(target)] : []));
-  let enc = '';
-  if (c.block) {
-    // Block absmax: a tree over the block's B/4 invocations, in a fixed order (deterministic).
-    const seg = c.block / 4;
-    out.push(`  let a4_${tag} = abs(${xv});`);
-    out.push(`  red[lid] = max(max(a4_${tag}.x, a4_${tag}.y), max(a4_${tag}.z, a4_${tag}.w));`);
-    out.push('  workgroupBarrier();');
-    for (let s = seg / 2; s >= 1; s /= 2) {
-      out.push(`  if (lid % ${seg}u < ${s}u) { red[lid] = max(red[lid], red[lid + ${s}u]); }`);
-      out.push('  workgroupBarrier();');
-    }
-    out.push(`  let amax_${tag} = red[lid - lid % ${seg}u];`);
-    out.push('  workgroupBarrier();');
-    out.push(`  let enc_${tag} = ${P}_encoder(amax_${tag});`);
-    out.push(`  if (live && lid % ${seg}u == 0u) { ${scales}[(i * 4u) / ${c.block}u] = ${P}_scale(amax_${tag}); }`);
-    enc = `, enc_${tag}`;
-  }
-  const code = laneCode(c, target, enc, rand);
-  if (bits !== 4) out.push('  if (live) {', ...codeWords(P, bits, code, codes, 'i').map((l) => `    ${l}`), '  }');
-  else {
-    out.push(`  pk[lid] = select(0u, ${packedWord(P, code, [0, 1, 2, 3], '(i % 2u) * 4u + ')}, live);`);
-    out.push('  workgroupBarrier();');
-    out.push(`  if (live && i % 2u == 0u) { ${codes}[i / 2u] = pk[lid] | pk[lid + 1u]; }`);
-    out.push('  workgroupBarrier();');
-  }
-  return out;
-}
-
-/** A compressed store in a serial-block kernel (emit.ts), as lines for each part of the kernel. */
+/** A coded store, as lines for each part of its kernel (a cooperative one has only `encode`). */
 export interface SerialStore {
   /** Before both walks: the per-block absmax accumulators (and the 4-bit word being assembled). */
   decl: string[];
@@ -179,41 +135,55 @@ export interface SerialStore {
 }
 
 /**
- * Encoding of the vec4 `x` (elements 4j..4j+3) into a compressed state by an invocation that owns the
- * tile of vec4s j0..j1 (`tile` elements, a multiple of the block) alone: no other invocation touches
- * its blocks, so nothing waits. Padding lanes (`valid` false) count as 0 and are written as code 0. A
- * rank-1 state encodes with its new maxima (rank1.ts): no absmax walk. `count`: the chunk's vec4s.
+ * Encoding of the vec4 `x` into a coded state. Padding lanes (`valid` false) count as 0 for the absmax and
+ * are written as code 0, as the CPU quantizer pads; a rank-1 state encodes with its new maxima (rank1.ts):
+ * no absmax. `rand(k)`: lane k's u32 for stochastic rounding (f16/bf16 only); absent: round to nearest even.
+ * - Serial (`tile` > 0): `x` is elements 4j..4j+3 of the tile of vec4s j0..j1 (`tile` elements, a multiple
+ *   of the block) that this invocation owns alone, so nothing waits. `count`: the chunk's vec4s.
+ * - Cooperative (`tile` 0): `x` is vec4 `i`; the invocations of a block meet in workgroup memory (`red0`,
+ *   and `pk` for a 4-bit word two of them share). Runs in uniform control flow (it contains barriers);
+ *   `live` says whether this invocation's elements exist.
  */
 export function serialStore(c: StateCodec, x: string, codes: string, scales: string, target: string, tile: number, rand?: (lane: number) => string, count = 'u.n'): SerialStore {
   const tag = identPart(target);
   const P = c.info.name;
   const bits = c.info.bitsPerElement;
-  const xv = `x_${tag}`;
+  const xv = `x_${tag}`, a4 = `a4_${tag}`, am = `amax_${tag}`;
   const decl: string[] = [], absmax: string[] = [], mid: string[] = [], encode: string[] = [], finish: string[] = [];
   const value = `  let ${xv} = select(vec4<f32>(0.0), ${x}, valid);`;
-  let enc = '';
-  if (c.block) {
+  const vecMax = `max(max(${a4}.x, ${a4}.y), max(${a4}.z, ${a4}.w))`;
+  if (!c.block) encode.push(value, ...(c.rank1 ? [rank1NewScales(target)] : []));
+  else if (!tile) {
+    // Block absmax: a tree over the block's B/4 invocations, in a fixed order (deterministic).
+    const seg = c.block / 4;
+    encode.push(value, `  let ${a4} = abs(${xv});`, ...tree(seg, ['max'], [vecMax], [], '0u', '', seg), `  let ${am} = red0[lid - lid % ${seg}u];`);
+    encode.push('  workgroupBarrier();', `  let enc_${tag} = ${P}_encoder(${am});`);
+    encode.push(`  if (live && lid % ${seg}u == 0u) { ${scales}[(i * 4u) / ${c.block}u] = ${P}_scale(${am}); }`);
+  } else {
     const per = tile / c.block;
-    const am = `amax_${tag}`;
     // One accumulator per block of the tile; an array only when the tile holds several of this state's blocks.
     const slot = per > 1 ? `${am}[((j - j0) * 4u) / ${c.block}u]` : am;
     decl.push(per > 1 ? `  var ${am}: array<f32, ${per}>;` : `  var ${am} = 0.0;`);
-    absmax.push(value, `  let a4_${tag} = abs(${xv});`, `  ${slot} = max(${slot}, max(max(a4_${tag}.x, a4_${tag}.y), max(a4_${tag}.z, a4_${tag}.w)));`);
+    absmax.push(value, `  let ${a4} = abs(${xv});`, `  ${slot} = max(${slot}, ${vecMax});`);
+    encode.push(value);
     // FP8's encoder divides (exactly, in software): once per tile when the tile is one block.
     (per > 1 ? encode : mid).push(`  let enc_${tag} = ${P}_encoder(${slot});`);
-    encode.unshift(value);
-    enc = `, enc_${tag}`;
     const first = `(j0 * 4u) / ${c.block}u`;
     finish.push(per > 1
       ? `  for (var s = 0u; s < ${per}u && j0 + s * ${c.block / 4}u < ${count}; s++) { ${scales}[${first} + s] = ${P}_scale(${am}[s]); }`
       : `  ${scales}[${first}] = ${P}_scale(${am});`);
-  } else encode.push(value, ...(c.rank1 ? [rank1NewScales(target)] : []));
-  const code = laneCode(c, target, enc, rand);
-  if (bits !== 4) encode.push(...codeWords(P, bits, code, codes, 'j').map((l) => `  ${l}`));
-  else {
+  }
+  const code = laneCode(c, target, c.block ? `, enc_${tag}` : '', rand);
+  const j = tile ? 'j' : 'i', w = `word_${tag}`;
+  if (bits !== 4) {
+    const words = codeWords(P, bits, code, codes, j);
+    encode.push(...(tile ? words.map((l) => `  ${l}`) : ['  if (live) {', ...words.map((l) => `    ${l}`), '  }']));
+  } else if (!tile) {
+    encode.push(`  pk[lid] = select(0u, ${packedWord(P, code, [0, 1, 2, 3], '(i % 2u) * 4u + ')}, live);`, '  workgroupBarrier();');
+    encode.push(`  if (live && i % 2u == 0u) { ${codes}[i / 2u] = pk[lid] | pk[lid + 1u]; }`, '  workgroupBarrier();');
+  } else {
     // Two vec4s share a word: the even one's codes wait in a variable until the odd one (or the tile's
     // end) writes the word, after both have decoded the old codes from it.
-    const w = `word_${tag}`;
     decl.push(`  var ${w} = 0u;`);
     encode.push(`  ${w} = select(${w}, 0u, j % 2u == 0u) | ${packedWord(P, code, [0, 1, 2, 3], '(j % 2u) * 4u + ')};`);
     encode.push(`  if (j % 2u == 1u || j + 1u == j1) { ${codes}[j / 2u] = ${w}; }`);
@@ -243,10 +213,10 @@ export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target
 
 /**
  * How a kernel writes a coded state: `coop`, the invocations of a block meeting in workgroup memory; `serial`,
- * one invocation per tile of whole blocks (`count`: the chunk's vec4s); `max`, the rank-1 maxima sweep.
+ * one invocation per `tile` of whole blocks (`count`: the chunk's vec4s); `max`, the rank-1 maxima sweep.
  * `origin`: the tensor id and in-tensor index of lane 0, which stochastic rounding keys its bits by.
  */
-export type StoreMode = { kind: 'coop' | 'max'; origin: [string, string] } | { kind: 'serial'; origin: [string, string]; tile: number; count?: string };
+export type StoreMode = { kind: 'coop' | 'max' | 'serial'; origin: [string, string]; tile?: number; count?: string };
 
 /**
  * The storage table, stores: lines writing each of `targets` (new value `x(target)`), an f32 one through
@@ -255,30 +225,26 @@ export type StoreMode = { kind: 'coop' | 'max'; origin: [string, string] } | { k
 export function storeAll(t: KernelText, s: Storage, targets: string[], x: (target: string) => string, mode: StoreMode,
   plain: (buf: string, x: string) => string, f: string): { lines: string[]; serial: SerialStore[] } {
   const lines: string[] = [], serial: SerialStore[] = [];
+  const [tensor, index] = mode.origin;
   for (const target of targets) {
-    const codec = s.codecs.get(target);
+    const codec = s.codecs.get(target), draw = s.sr.get(target);
     if (!codec) lines.push(plain(t.tensor(target, f, true), x(target)));
     else if (mode.kind === 'max') {
       t.bindRank1(target, codec, 'max');
       lines.push(...rank1Max(target, x(target)));
-    } else lines.push(...storeCoded(t, codec, target, x(target), mode, s.sr.get(target), serial));
+    } else {
+      const codes = t.tensor(target, 'u32', true);
+      if (codec.rank1) t.bindRank1(target, codec, 'encode');
+      const scales = t.scales(target, codec, true);
+      t.codecs.add(codec);
+      if (draw !== undefined) t.usesRng = true;
+      const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, ${tensor}, ${index} + ${k}u, ${wgslU32(draw)})`;
+      const st = serialStore(codec, x(target), codes, scales, target, mode.tile ?? 0, rand, mode.count);
+      if (mode.tile) serial.push(st);
+      lines.push(...st.encode);
+    }
   }
   return { lines, serial };
-}
-
-/** A coded store: its lines, and for a serial store its parts around the walks (pushed to `serial`). */
-function storeCoded(t: KernelText, codec: StateCodec, target: string, x: string, mode: StoreMode, draw: number | undefined, serial: SerialStore[]): string[] {
-  const codes = t.tensor(target, 'u32', true);
-  if (codec.rank1) t.bindRank1(target, codec, 'encode');
-  const scales = t.scales(target, codec, true);
-  t.codecs.add(codec);
-  if (draw !== undefined) t.usesRng = true;
-  const [tensor, index] = mode.origin;
-  const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, ${tensor}, ${index} + ${k}u, ${wgslU32(draw)})`;
-  if (mode.kind !== 'serial') return encodeVec4(codec, x, codes, scales, target, rand);
-  const st = serialStore(codec, x, codes, scales, target, mode.tile, rand, mode.count);
-  serial.push(st);
-  return st.encode;
 }
 
 /**

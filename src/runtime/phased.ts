@@ -5,7 +5,7 @@
 // numbered per piece (a tensor, or the part of one in this chunk), so a workgroup never sees two tensors and
 // a tensor's partial sums are contiguous and in the same order however tensors are packed; a tensor split
 // over chunks is cut at a tile multiple for the same reason. Per chunk, a segment table has one record per
-// piece (see SEG in phased-manifest.ts); one global tensor table (TEN)
+// piece (see SEG in codegen-wgsl/manifest.ts); one global tensor table (TEN)
 // serves the tensor and global stages. Row and column values of all tensors are concatenated (rowBase,
 // colBase), as are the partials of each reduction (one per tile, per row block, per column block).
 import { SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type BindingSpec, type KernelModule, type PhasedInfo } from '../codegen-wgsl/index.js';
