@@ -7,7 +7,7 @@
 // kernel's product is checked against TF.js's on the same inputs (relative Frobenius difference).
 import { writeFileSync } from 'node:fs';
 import { matmulKernel, type MatmulOptions } from '../src/codegen-wgsl/matmul.js';
-import { createMatmul, type MatmulRunner } from '../src/runtime/matmul.js';
+import { createMatmul } from '../src/runtime/matmul.js';
 import { readBuffer } from '../src/runtime/device.js';
 import { flushTfjs, openSharedDevice, type SharedDevice } from './device.js';
 import { pairedRatio, timeInterleaved, type Step } from './timing.js';
@@ -46,18 +46,18 @@ export async function benchMatmul(shared: SharedDevice, o: Options): Promise<Mat
       'tfjs matMul': async () => { const c = tf.matMul(ta, tb); flushTfjs(backend); await device.queue.onSubmittedWorkDone(); c.dispose(); },
     };
     const checks: Record<string, number> = {};
-    const runners: { c: GPUBuffer; r: MatmulRunner }[] = [];
+    const runners: { c: GPUBuffer; run: () => Promise<void> }[] = [];
     for (const [name, v] of Object.entries(o.variants)) {
       const c = buf();
-      const r = await createMatmul(device, matmulKernel({ m: n, k: n, n, ...v }), { ...bufs, c });
-      await r.run();
+      const run = await createMatmul(device, matmulKernel({ m: n, k: n, n, ...v }), { ...bufs, c });
+      await run();
       const got = new Float32Array(await readBuffer(device, c, 4 * n * n));
       let num = 0, den = 0;
       for (let i = 0; i < got.length; i++) { num += (got[i]! - want[i]!) ** 2; den += want[i]! ** 2; }
       checks[name] = Math.sqrt(num / den);
       if (!(checks[name]! < 1e-5)) throw new Error(`matmul ${name} at n = ${n} differs from tf.matMul by ${checks[name]} (relative Frobenius)`);
-      steps[name] = () => r.run();
-      runners.push({ c, r });
+      steps[name] = () => run();
+      runners.push({ c, run });
     }
     o.log(`n = ${n}: timing ${Object.keys(steps).join(', ')} (${o.iters} interleaved rounds)`);
     const t = await timeInterleaved(steps, { warmup: o.warmup, iters: o.iters });

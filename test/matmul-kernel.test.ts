@@ -28,7 +28,7 @@ async function gpuMatmul(a: Float32Array, b: Float32Array, m: number, k: number,
   const kernel = matmulKernel({ m, k, n, ...opts });
   const bufs = { a: upload(a), b: upload(b), c: upload(new Float32Array(m * n).fill(NaN)) };
   const run = await createMatmul(device, kernel, bufs);
-  await run.run();
+  await run();
   const out = new Float32Array(await readBuffer(device, bufs.c, 4 * m * n));
   for (const x of Object.values(bufs)) x.destroy();
   return out;

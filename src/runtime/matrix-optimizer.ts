@@ -153,21 +153,21 @@ export class MatrixOptimizer extends Optimizer {
 
   /** A state of one tensor; a matrix state has its own shape (`stateShape`), row-major. */
   override async readState(state: string, name: string): Promise<Float32Array> {
-    const t = this.matrix(name);
-    const own = t && this.matrixState(t, state);
+    const own = this.matrixState(name, state);
     return own ? new Float32Array(await readBuffer(this.device, own.buffer, 4 * own.n)) : super.readState(state, name);
   }
 
   override writeState(state: string, name: string, data: Float32Array): void {
-    const t = this.matrix(name);
-    const own = t && this.matrixState(t, state);
+    const own = this.matrixState(name, state);
     if (!own) { super.writeState(state, name, data); return; }
     if (data.length !== own.n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${own.n}`);
     writeF32(this.device, own.buffer, 0, data);
   }
 
-  /** A state of `t` with a shape of its own (`matrix(rows, rows)` …), which its chunk does not hold. */
-  private matrixState(t: MatrixTensor, state: string): { buffer: GPUBuffer; n: number } | undefined {
+  /** A state of matrix `name` with a shape of its own (`matrix(rows, rows)` …), which its chunk does not hold. */
+  private matrixState(name: string, state: string): { buffer: GPUBuffer; n: number } | undefined {
+    const t = this.matrix(name);
+    if (!t) return undefined;
     this.stateCheck(state);
     return t.io.states.has(state) || this.isStepState(state) ? undefined : this.stages.leaf(t, `st:${state}`);
   }

@@ -250,20 +250,18 @@ export class MatrixStages {
     if (over) throw new UnsupportedError(over);
     const temps = this.assignTemps(t, variant);
     const at = this.tensors.indexOf(t);
+    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
+    // Every binding of the tensor's kernels (stages and codecs) resolves here, so the size check sees them all.
     const resolve = (key: string): GPUBufferBinding => {
       if (key === '#steps') return { buffer: this.steps[t.group]! };
       if (key === '#scal') return { buffer: this.scal, offset: at * this.scalStride, size: this.scalStride };
       const b = t.leaves.get(key) ?? temps.get(key);
       if (!b) throw new Error(`matrix stages: no buffer '${key}' for '${t.name}'`);
+      if (b.size > maxBinding) {
+        throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: its kernels bind ${b.size} bytes (${key}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
+      }
       return { buffer: b };
     };
-    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
-    for (const k of kernels) {
-      for (const b of k?.bindings ?? []) {
-        const size = resolve(b.name).buffer.size;
-        if (size > maxBinding) throw new UnsupportedError(`tensor '${t.name}' [${t.shape.join(', ')}]: kernel '${k!.name}' binds ${size} bytes (${b.name}); this device binds at most ${maxBinding} (split the tensor, or give it to the fallback rule)`);
-      }
-    }
     const stages = await Promise.all(kernels.map((k) => (k ? bindKernel(this.device, k, resolve) : undefined)));
     if (!t.codecs) {
       // The decode and encode kernels of each compressed state (the parameter's too, when f16/bf16).
