@@ -21,7 +21,8 @@ export function writeF32(device: GPUDevice, buf: GPUBuffer, byteOffset: number, 
 }
 
 /** `map`'s value for `key`, made by `make()` and stored on first use (a Map or a WeakMap). */
-export function getOrCreate<K, V>(map: { has(k: K): boolean; get(k: K): V | undefined; set(k: K, v: V): unknown }, key: K, make: () => V): V {
+export function getOrCreate<K, V>(map: { has(k: K): boolean; get(k: K): V | undefined; set(k: K, v: V): unknown }, key: K,
+  make: () => V): V {
   if (!map.has(key)) map.set(key, make());
   return map.get(key)!;
 }

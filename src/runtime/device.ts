@@ -19,7 +19,8 @@ export async function requestDeviceFrom(gpu: GPU, opts: DeviceOptions = {}, hint
 }
 
 /** The limits a device is requested with at the adapter's maximum. */
-const RAISED_LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupsPerDimension'] as const;
+const RAISED_LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupsPerDimension'] as const;
 
 export interface DeviceOptions { powerPreference?: GPUPowerPreference }
 
@@ -56,7 +57,8 @@ async function compilePipeline(device: GPUDevice, wgsl: string, entryPoint: stri
   const module = device.createShaderModule({ code: wgsl, label });
   const entries = bindings?.map((b): GPUBindGroupLayoutEntry => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE,
     buffer: { type: b.kind === 'uniform' ? 'uniform' : b.access === 'read' ? 'read-only-storage' : 'storage' } }));
-  const layout = entries ? device.createPipelineLayout({ label, bindGroupLayouts: [device.createBindGroupLayout({ label, entries })] }) : 'auto';
+  const layout = entries ? device.createPipelineLayout({ label, bindGroupLayouts: [device.createBindGroupLayout({ label, entries })] })
+    : 'auto';
   const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
   const pipeline = errors.length ? undefined : await device.createComputePipelineAsync({ layout, compute: { module, entryPoint }, label })
     .catch((e: Error) => { throw new WgslCompileError(`pipeline '${label}' failed: ${e.message}\n${wgsl}`, wgsl); });

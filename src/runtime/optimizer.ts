@@ -21,7 +21,6 @@ const inputLabel = (input: string, tensor: string) => (input === 'g' ? `gradient
 /** The guard's flag, lowered before each step. */
 const ZERO_WORD = new Uint32Array([0]);
 
-export { STATE_LAYOUT_VERSION } from './checkpoint-map.js';
 export type { TensorSpec, TensorData, ParamGroup, OptimizerOptions, MemoryReport, StepReport } from './chunks.js';
 
 /**

@@ -5,6 +5,6 @@ export * from './errors.js';
 export { HyperError } from '../diag.js';
 export { planLayout, type Chunk, type Piece, type LayoutTensor } from './layout.js';
 export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointError, type Checkpoint, type CheckpointExpect } from '../checkpoint/index.js';
-export { STATE_LAYOUT_VERSION } from './optimizer.js';
+export { STATE_LAYOUT_VERSION } from './checkpoint-map.js';
 export { copyParams } from './param-copy.js';
 export type { MatrixOptimizer } from './matrix-optimizer.js';

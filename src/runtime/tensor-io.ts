@@ -122,7 +122,8 @@ export abstract class TensorIO {
 
   /** The shape of a state of one tensor: the parameter's, or a small state's own ([len]). */
   stateShape(state: string, name: string): number[] {
-    return this.holder(name)?.stateShape(state, name) ?? (this.phased?.isSmall(state) ? this.phased.smallShape(state, name) : this.shapes.get(name)!);
+    return this.holder(name)?.stateShape(state, name)
+      ?? (this.phased?.isSmall(state) ? this.phased.smallShape(state, name) : this.shapes.get(name)!);
   }
 
   /** The tensor I/O that holds tensor `name` when it is not this one (a matrix program's fallback holds its other tensors). */
