@@ -66,7 +66,6 @@ export function matmulKernel(opts: MatmulOptions): StageKernel {
     `@group(0) @binding(2) var<storage, read_write> c: array<${vecC ? 'vec4<f32>' : 'f32'}>;`,
     ...(o.epilogue?.decls ?? []),
     '',
-    loaders(vecA, vecB, o),
     storeC(vecC, o.epilogue),
     registerBody(o, vecA, vecB),
   ].join('\n');
@@ -75,25 +74,6 @@ export function matmulKernel(opts: MatmulOptions): StageKernel {
     bindings: [{ binding: 0, kind: 'matrix', name: 'a', access: 'read' }, { binding: 1, kind: 'matrix', name: 'b', access: 'read' },
       { binding: 2, kind: 'matrix', name: 'c', access: 'read_write' }],
   };
-}
-
-/**
- * `ldA(r, kk)`: A[r][kk .. kk+3] (kk a multiple of 4, r < M); `ldB(kk, j4)`: B[kk][4 j4 .. 4 j4 + 3];
- * `stC(r, j4, v)`. Unaligned operands are read as scalars, zero past the end of a row.
- */
-function loaders(vecA: boolean, vecB: boolean, o: { transA: boolean; transB: boolean }): string {
-  const scalar4 = (arr: string, base: string, lim: string) =>
-    `vec4<f32>(${[0, 1, 2, 3].map((q) => `select(0.0, ${arr}[${base} + ${q}u], ${q}u < ${lim})`).join(', ')})`;
-  // Transposed operands are read inline by operandLoads.
-  return [
-    o.transA ? '' : vecA
-      ? 'fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }'
-      : `fn ldA(r: u32, kk: u32) -> vec4<f32> { let rest = K - kk; return ${scalar4('a', 'r * K + kk', 'rest')}; }`,
-    o.transB ? '' : vecB
-      ? 'fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }'
-      : `fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return ${scalar4('b', 'kk * N + 4u * j4', 'rest')}; }`,
-    '',
-  ].join('\n');
 }
 
 /**
@@ -121,8 +101,9 @@ function storeC(vecC: boolean, epilogue: MatmulOptions['epilogue']): string {
  * The operand loads of one k-step (kk .. kk + 3): `a0 .. a{rows-1}` (rows row0 + i of A, entries kk .. kk + 3)
  * and `b0 .. b3` (rows kk + q of B, columns 4 jc .. 4 jc + 3). Rows past M are clamped to the last row on
  * load (valid memory) and never stored. Past K (k not a multiple of 4) A gives zeros and B's rows are zeroed
- * too (a clamped row times zero would still turn an infinity in B into NaN). A transposed operand stored as
- * vec4 loads a 4 × 4 block as four vec4 and transposes it in registers, so it costs the loads a plain one does.
+ * too (a clamped row times zero would still turn an infinity in B into NaN); an operand not bound as vec4 is
+ * read as four scalars, zero past the end of its row. A transposed operand stored as vec4 loads a 4 × 4 block
+ * as four vec4 and transposes it in registers, so it costs the loads a plain one does.
  */
 function operandLoads(o: Required<MatmulOptions>, vecA: boolean, vecB: boolean): string[] {
   const { rows } = o;
@@ -130,18 +111,23 @@ function operandLoads(o: Required<MatmulOptions>, vecA: boolean, vecB: boolean):
   const quad = [0, 1, 2, 3];
   const inK = (q: number) => `kk + ${q}u < K`;
   const kq = (q: number) => `min(kk + ${q}u, K - 1u)`;
+  const row = (i: number) => `min(row0 + ${i}u, M - 1u)`;
   const lines: string[] = [];
   if (!o.transA) {
-    lines.push(...idx.map((i) => `    let a${i} = ldA(min(row0 + ${i}u, M - 1u), kk);`));
+    lines.push(...idx.flatMap((i) => (vecA ? [`    let a${i} = a[(${row(i)} * K + kk) / 4u];`] : [`    let at${i} = ${row(i)} * K + kk;`,
+      `    let a${i} = vec4<f32>(${quad.map((q) => `select(0.0, a[at${i} + ${q}u], ${q}u < K - kk)`).join(', ')});`])));
   } else if (vecA) {
     // A stored k × m: a[(kk + q) M / 4 + row0 / 4] holds A[row0 .. row0 + 3][kk + q].
     lines.push(...quad.map((q) => `    let d${q} = select(vec4<f32>(0.0), a[(${kq(q)} * M + min(row0, M - 4u)) / 4u], ${inK(q)});`));
     lines.push(...idx.map((i) => `    let a${i} = vec4<f32>(d0[${i}], d1[${i}], d2[${i}], d3[${i}]);`));
   } else {
-    lines.push(...idx.map((i) => `    let a${i} = vec4<f32>(${quad.map((q) => `select(0.0, a[${kq(q)} * M + min(row0 + ${i}u, M - 1u)], ${inK(q)})`).join(', ')});`));
+    lines.push(...idx.map((i) => `    let a${i} = vec4<f32>(${quad.map((q) => `select(0.0, a[${kq(q)} * M + ${row(i)}], ${inK(q)})`).join(', ')});`));
   }
   if (!o.transB) {
-    lines.push(...quad.map((q) => `    let b${q} = ${o.k % 4 === 0 ? `ldB(kk + ${q}u, jc)` : `select(vec4<f32>(0.0), ldB(${kq(q)}, jc), ${inK(q)})`};`));
+    const ldB = (r: string) => (vecB ? `b[${r} * (N / 4u) + jc]`
+      : `vec4<f32>(${quad.map((j) => `select(0.0, b[${r} * N + 4u * jc + ${j}u], ${j}u < N - 4u * jc)`).join(', ')})`);
+    const inRange = (q: number) => (o.k % 4 === 0 ? ldB(`(kk + ${q}u)`) : `select(vec4<f32>(0.0), ${ldB(kq(q))}, ${inK(q)})`);
+    lines.push(...quad.map((q) => `    let b${q} = ${inRange(q)};`));
   } else if (vecB) {
     // B stored n × k with k a multiple of 4: b[col K / 4 + kk / 4] holds B[kk .. kk + 3][col].
     lines.push(...quad.map((j) => `    let e${j} = b[(min(4u * jc + ${j}u, N - 1u) * K + kk) / 4u];`));

@@ -7,9 +7,6 @@ const N = 6u;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 
-
-
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { let v = v0; for (var q = 0u; q < 4u && 4u * j4 + q < N; q++) { c[r * N + 4u * j4 + q] = v[q]; } }
 
 @compute @workgroup_size(8, 8)
@@ -130,9 +127,6 @@ const N = 6u;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return vec4<f32>(select(0.0, b[kk * N + 4u * j4 + 0u], 0u < rest), select(0.0, b[kk * N + 4u * j4 + 1u], 1u < rest), select(0.0, b[kk * N + 4u * j4 + 2u], 2u < rest), select(0.0, b[kk * N + 4u * j4 + 3u], 3u < rest)); }
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { let v = v0; for (var q = 0u; q < 4u && 4u * j4 + q < N; q++) { c[r * N + 4u * j4 + q] = v[q]; } }
 
 @compute @workgroup_size(8, 8)
@@ -145,14 +139,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = vec4<f32>(select(0.0, b[(kk + 0u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b1 = vec4<f32>(select(0.0, b[(kk + 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b2 = vec4<f32>(select(0.0, b[(kk + 2u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b3 = vec4<f32>(select(0.0, b[(kk + 3u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -247,9 +241,6 @@ const N = 128u;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 
-
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { c[r * (N / 4u) + j4] = v0; }
 
 @compute @workgroup_size(8, 8)
@@ -270,10 +261,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let a1 = vec4<f32>(d0[1], d1[1], d2[1], d3[1]);
     let a2 = vec4<f32>(d0[2], d1[2], d2[2], d3[2]);
     let a3 = vec4<f32>(d0[3], d1[3], d2[3], d3[3]);
-    let b0 = select(vec4<f32>(0.0), ldB(min(kk + 0u, K - 1u), jc), kk + 0u < K);
-    let b1 = select(vec4<f32>(0.0), ldB(min(kk + 1u, K - 1u), jc), kk + 1u < K);
-    let b2 = select(vec4<f32>(0.0), ldB(min(kk + 2u, K - 1u), jc), kk + 2u < K);
-    let b3 = select(vec4<f32>(0.0), ldB(min(kk + 3u, K - 1u), jc), kk + 3u < K);
+    let b0 = select(vec4<f32>(0.0), b[min(kk + 0u, K - 1u) * (N / 4u) + jc], kk + 0u < K);
+    let b1 = select(vec4<f32>(0.0), b[min(kk + 1u, K - 1u) * (N / 4u) + jc], kk + 1u < K);
+    let b2 = select(vec4<f32>(0.0), b[min(kk + 2u, K - 1u) * (N / 4u) + jc], kk + 2u < K);
+    let b3 = select(vec4<f32>(0.0), b[min(kk + 3u, K - 1u) * (N / 4u) + jc], kk + 3u < K);
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -306,9 +297,6 @@ const N = 128u;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { c[r * (N / 4u) + j4] = v0; }
 
 @compute @workgroup_size(8, 8)
@@ -321,14 +309,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -447,9 +435,6 @@ const N = 128u;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 
-
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { c[r * (N / 4u) + j4] = v0; }
 
 @compute @workgroup_size(8, 8)
@@ -470,10 +455,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let a1 = vec4<f32>(d0[1], d1[1], d2[1], d3[1]);
     let a2 = vec4<f32>(d0[2], d1[2], d2[2], d3[2]);
     let a3 = vec4<f32>(d0[3], d1[3], d2[3], d3[3]);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -509,9 +494,6 @@ const N = 128u;
 @group(0) @binding(4) var<storage, read> in0: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
@@ -535,14 +517,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -578,9 +560,6 @@ const N = 128u;
 @group(0) @binding(4) var<storage, read> in0: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
@@ -603,14 +582,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -646,9 +625,6 @@ const N = 128u;
 @group(0) @binding(4) var<storage, read> in0: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
@@ -672,14 +648,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);

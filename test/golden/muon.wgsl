@@ -78,9 +78,6 @@ const N = 4u;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { let rest = K - kk; return vec4<f32>(select(0.0, a[r * K + kk + 0u], 0u < rest), select(0.0, a[r * K + kk + 1u], 1u < rest), select(0.0, a[r * K + kk + 2u], 2u < rest), select(0.0, a[r * K + kk + 3u], 3u < rest)); }
-
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { c[r * (N / 4u) + j4] = v0; }
 
 @compute @workgroup_size(8, 8)
@@ -93,10 +90,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
+    let at0 = min(row0 + 0u, M - 1u) * K + kk;
+    let a0 = vec4<f32>(select(0.0, a[at0 + 0u], 0u < K - kk), select(0.0, a[at0 + 1u], 1u < K - kk), select(0.0, a[at0 + 2u], 2u < K - kk), select(0.0, a[at0 + 3u], 3u < K - kk));
+    let at1 = min(row0 + 1u, M - 1u) * K + kk;
+    let a1 = vec4<f32>(select(0.0, a[at1 + 0u], 0u < K - kk), select(0.0, a[at1 + 1u], 1u < K - kk), select(0.0, a[at1 + 2u], 2u < K - kk), select(0.0, a[at1 + 3u], 3u < K - kk));
+    let at2 = min(row0 + 2u, M - 1u) * K + kk;
+    let a2 = vec4<f32>(select(0.0, a[at2 + 0u], 0u < K - kk), select(0.0, a[at2 + 1u], 1u < K - kk), select(0.0, a[at2 + 2u], 2u < K - kk), select(0.0, a[at2 + 3u], 3u < K - kk));
+    let at3 = min(row0 + 3u, M - 1u) * K + kk;
+    let a3 = vec4<f32>(select(0.0, a[at3 + 0u], 0u < K - kk), select(0.0, a[at3 + 1u], 1u < K - kk), select(0.0, a[at3 + 2u], 2u < K - kk), select(0.0, a[at3 + 3u], 3u < K - kk));
     let b0 = vec4<f32>(select(0.0, b[min(4u * jc + 0u, N - 1u) * K + min(kk + 0u, K - 1u)], kk + 0u < K), select(0.0, b[min(4u * jc + 1u, N - 1u) * K + min(kk + 0u, K - 1u)], kk + 0u < K), select(0.0, b[min(4u * jc + 2u, N - 1u) * K + min(kk + 0u, K - 1u)], kk + 0u < K), select(0.0, b[min(4u * jc + 3u, N - 1u) * K + min(kk + 0u, K - 1u)], kk + 0u < K));
     let b1 = vec4<f32>(select(0.0, b[min(4u * jc + 0u, N - 1u) * K + min(kk + 1u, K - 1u)], kk + 1u < K), select(0.0, b[min(4u * jc + 1u, N - 1u) * K + min(kk + 1u, K - 1u)], kk + 1u < K), select(0.0, b[min(4u * jc + 2u, N - 1u) * K + min(kk + 1u, K - 1u)], kk + 1u < K), select(0.0, b[min(4u * jc + 3u, N - 1u) * K + min(kk + 1u, K - 1u)], kk + 1u < K));
     let b2 = vec4<f32>(select(0.0, b[min(4u * jc + 0u, N - 1u) * K + min(kk + 2u, K - 1u)], kk + 2u < K), select(0.0, b[min(4u * jc + 1u, N - 1u) * K + min(kk + 2u, K - 1u)], kk + 2u < K), select(0.0, b[min(4u * jc + 2u, N - 1u) * K + min(kk + 2u, K - 1u)], kk + 2u < K), select(0.0, b[min(4u * jc + 3u, N - 1u) * K + min(kk + 2u, K - 1u)], kk + 2u < K));
@@ -136,9 +137,6 @@ const N = 4u;
 @group(0) @binding(4) var<storage, read> in0: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 4u + c];
@@ -162,14 +160,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -205,9 +203,6 @@ const N = 6u;
 @group(0) @binding(4) var<storage, read> in0: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return vec4<f32>(select(0.0, b[kk * N + 4u * j4 + 0u], 0u < rest), select(0.0, b[kk * N + 4u * j4 + 1u], 1u < rest), select(0.0, b[kk * N + 4u * j4 + 2u], 2u < rest), select(0.0, b[kk * N + 4u * j4 + 3u], 3u < rest)); }
-
 fn ldC(i: u32) -> f32 { return c[i]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 6u + c];
@@ -230,14 +225,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = vec4<f32>(select(0.0, b[(kk + 0u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b1 = vec4<f32>(select(0.0, b[(kk + 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b2 = vec4<f32>(select(0.0, b[(kk + 2u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b3 = vec4<f32>(select(0.0, b[(kk + 3u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -270,9 +265,6 @@ const N = 6u;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return vec4<f32>(select(0.0, b[kk * N + 4u * j4 + 0u], 0u < rest), select(0.0, b[kk * N + 4u * j4 + 1u], 1u < rest), select(0.0, b[kk * N + 4u * j4 + 2u], 2u < rest), select(0.0, b[kk * N + 4u * j4 + 3u], 3u < rest)); }
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { let v = v0; for (var q = 0u; q < 4u && 4u * j4 + q < N; q++) { c[r * N + 4u * j4 + q] = v[q]; } }
 
 @compute @workgroup_size(8, 8)
@@ -285,14 +277,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = vec4<f32>(select(0.0, b[(kk + 0u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 0u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b1 = vec4<f32>(select(0.0, b[(kk + 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b2 = vec4<f32>(select(0.0, b[(kk + 2u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 2u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
+    let b3 = vec4<f32>(select(0.0, b[(kk + 3u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[(kk + 3u) * N + 4u * jc + 3u], 3u < N - 4u * jc));
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);

@@ -8,9 +8,6 @@ const N = 6u;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-
-
 fn ldC(i: u32) -> f32 { return c[i]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = (ldC(r * 6u + c) + acc);
@@ -31,10 +28,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
     let e0 = b[(min(4u * jc + 0u, N - 1u) * K + kk) / 4u];
     let e1 = b[(min(4u * jc + 1u, N - 1u) * K + kk) / 4u];
     let e2 = b[(min(4u * jc + 2u, N - 1u) * K + kk) / 4u];
@@ -76,9 +73,6 @@ const N = 4u;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 
 
-
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = (ldC(r * 4u + c) + acc);
@@ -107,10 +101,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let a1 = vec4<f32>(d0[1], d1[1], d2[1], d3[1]);
     let a2 = vec4<f32>(d0[2], d1[2], d2[2], d3[2]);
     let a3 = vec4<f32>(d0[3], d1[3], d2[3], d3[3]);
-    let b0 = select(vec4<f32>(0.0), ldB(min(kk + 0u, K - 1u), jc), kk + 0u < K);
-    let b1 = select(vec4<f32>(0.0), ldB(min(kk + 1u, K - 1u), jc), kk + 1u < K);
-    let b2 = select(vec4<f32>(0.0), ldB(min(kk + 2u, K - 1u), jc), kk + 2u < K);
-    let b3 = select(vec4<f32>(0.0), ldB(min(kk + 3u, K - 1u), jc), kk + 3u < K);
+    let b0 = select(vec4<f32>(0.0), b[min(kk + 0u, K - 1u) * (N / 4u) + jc], kk + 0u < K);
+    let b1 = select(vec4<f32>(0.0), b[min(kk + 1u, K - 1u) * (N / 4u) + jc], kk + 1u < K);
+    let b2 = select(vec4<f32>(0.0), b[min(kk + 2u, K - 1u) * (N / 4u) + jc], kk + 2u < K);
+    let b3 = select(vec4<f32>(0.0), b[min(kk + 3u, K - 1u) * (N / 4u) + jc], kk + 3u < K);
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -143,9 +137,6 @@ const N = 4u;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { let rest = K - kk; return vec4<f32>(select(0.0, a[r * K + kk + 0u], 0u < rest), select(0.0, a[r * K + kk + 1u], 1u < rest), select(0.0, a[r * K + kk + 2u], 2u < rest), select(0.0, a[r * K + kk + 3u], 3u < rest)); }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { c[r * (N / 4u) + j4] = v0; }
 
 @compute @workgroup_size(8, 8)
@@ -158,14 +149,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = select(vec4<f32>(0.0), ldB(min(kk + 0u, K - 1u), jc), kk + 0u < K);
-    let b1 = select(vec4<f32>(0.0), ldB(min(kk + 1u, K - 1u), jc), kk + 1u < K);
-    let b2 = select(vec4<f32>(0.0), ldB(min(kk + 2u, K - 1u), jc), kk + 2u < K);
-    let b3 = select(vec4<f32>(0.0), ldB(min(kk + 3u, K - 1u), jc), kk + 3u < K);
+    let at0 = min(row0 + 0u, M - 1u) * K + kk;
+    let a0 = vec4<f32>(select(0.0, a[at0 + 0u], 0u < K - kk), select(0.0, a[at0 + 1u], 1u < K - kk), select(0.0, a[at0 + 2u], 2u < K - kk), select(0.0, a[at0 + 3u], 3u < K - kk));
+    let at1 = min(row0 + 1u, M - 1u) * K + kk;
+    let a1 = vec4<f32>(select(0.0, a[at1 + 0u], 0u < K - kk), select(0.0, a[at1 + 1u], 1u < K - kk), select(0.0, a[at1 + 2u], 2u < K - kk), select(0.0, a[at1 + 3u], 3u < K - kk));
+    let at2 = min(row0 + 2u, M - 1u) * K + kk;
+    let a2 = vec4<f32>(select(0.0, a[at2 + 0u], 0u < K - kk), select(0.0, a[at2 + 1u], 1u < K - kk), select(0.0, a[at2 + 2u], 2u < K - kk), select(0.0, a[at2 + 3u], 3u < K - kk));
+    let at3 = min(row0 + 3u, M - 1u) * K + kk;
+    let a3 = vec4<f32>(select(0.0, a[at3 + 0u], 0u < K - kk), select(0.0, a[at3 + 1u], 1u < K - kk), select(0.0, a[at3 + 2u], 2u < K - kk), select(0.0, a[at3 + 3u], 3u < K - kk));
+    let b0 = select(vec4<f32>(0.0), b[min(kk + 0u, K - 1u) * (N / 4u) + jc], kk + 0u < K);
+    let b1 = select(vec4<f32>(0.0), b[min(kk + 1u, K - 1u) * (N / 4u) + jc], kk + 1u < K);
+    let b2 = select(vec4<f32>(0.0), b[min(kk + 2u, K - 1u) * (N / 4u) + jc], kk + 2u < K);
+    let b3 = select(vec4<f32>(0.0), b[min(kk + 3u, K - 1u) * (N / 4u) + jc], kk + 3u < K);
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -200,9 +195,6 @@ const N = 4u;
 @group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = (steps[0] * acc);
@@ -224,14 +216,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -359,9 +351,6 @@ const N = 6u;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { let rest = K - kk; return vec4<f32>(select(0.0, a[r * K + kk + 0u], 0u < rest), select(0.0, a[r * K + kk + 1u], 1u < rest), select(0.0, a[r * K + kk + 2u], 2u < rest), select(0.0, a[r * K + kk + 3u], 3u < rest)); }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return vec4<f32>(select(0.0, b[kk * N + 4u * j4 + 0u], 0u < rest), select(0.0, b[kk * N + 4u * j4 + 1u], 1u < rest), select(0.0, b[kk * N + 4u * j4 + 2u], 2u < rest), select(0.0, b[kk * N + 4u * j4 + 3u], 3u < rest)); }
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { let v = v0; for (var q = 0u; q < 4u && 4u * j4 + q < N; q++) { c[r * N + 4u * j4 + q] = v[q]; } }
 
 @compute @workgroup_size(8, 8)
@@ -374,14 +363,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = select(vec4<f32>(0.0), ldB(min(kk + 0u, K - 1u), jc), kk + 0u < K);
-    let b1 = select(vec4<f32>(0.0), ldB(min(kk + 1u, K - 1u), jc), kk + 1u < K);
-    let b2 = select(vec4<f32>(0.0), ldB(min(kk + 2u, K - 1u), jc), kk + 2u < K);
-    let b3 = select(vec4<f32>(0.0), ldB(min(kk + 3u, K - 1u), jc), kk + 3u < K);
+    let at0 = min(row0 + 0u, M - 1u) * K + kk;
+    let a0 = vec4<f32>(select(0.0, a[at0 + 0u], 0u < K - kk), select(0.0, a[at0 + 1u], 1u < K - kk), select(0.0, a[at0 + 2u], 2u < K - kk), select(0.0, a[at0 + 3u], 3u < K - kk));
+    let at1 = min(row0 + 1u, M - 1u) * K + kk;
+    let a1 = vec4<f32>(select(0.0, a[at1 + 0u], 0u < K - kk), select(0.0, a[at1 + 1u], 1u < K - kk), select(0.0, a[at1 + 2u], 2u < K - kk), select(0.0, a[at1 + 3u], 3u < K - kk));
+    let at2 = min(row0 + 2u, M - 1u) * K + kk;
+    let a2 = vec4<f32>(select(0.0, a[at2 + 0u], 0u < K - kk), select(0.0, a[at2 + 1u], 1u < K - kk), select(0.0, a[at2 + 2u], 2u < K - kk), select(0.0, a[at2 + 3u], 3u < K - kk));
+    let at3 = min(row0 + 3u, M - 1u) * K + kk;
+    let a3 = vec4<f32>(select(0.0, a[at3 + 0u], 0u < K - kk), select(0.0, a[at3 + 1u], 1u < K - kk), select(0.0, a[at3 + 2u], 2u < K - kk), select(0.0, a[at3 + 3u], 3u < K - kk));
+    let b0 = select(vec4<f32>(0.0), vec4<f32>(select(0.0, b[min(kk + 0u, K - 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[min(kk + 0u, K - 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[min(kk + 0u, K - 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[min(kk + 0u, K - 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc)), kk + 0u < K);
+    let b1 = select(vec4<f32>(0.0), vec4<f32>(select(0.0, b[min(kk + 1u, K - 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[min(kk + 1u, K - 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[min(kk + 1u, K - 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[min(kk + 1u, K - 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc)), kk + 1u < K);
+    let b2 = select(vec4<f32>(0.0), vec4<f32>(select(0.0, b[min(kk + 2u, K - 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[min(kk + 2u, K - 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[min(kk + 2u, K - 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[min(kk + 2u, K - 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc)), kk + 2u < K);
+    let b3 = select(vec4<f32>(0.0), vec4<f32>(select(0.0, b[min(kk + 3u, K - 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[min(kk + 3u, K - 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[min(kk + 3u, K - 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[min(kk + 3u, K - 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc)), kk + 3u < K);
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -416,9 +409,6 @@ const N = 6u;
 @group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { let rest = K - kk; return vec4<f32>(select(0.0, a[r * K + kk + 0u], 0u < rest), select(0.0, a[r * K + kk + 1u], 1u < rest), select(0.0, a[r * K + kk + 2u], 2u < rest), select(0.0, a[r * K + kk + 3u], 3u < rest)); }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { let rest = N - 4u * j4; return vec4<f32>(select(0.0, b[kk * N + 4u * j4 + 0u], 0u < rest), select(0.0, b[kk * N + 4u * j4 + 1u], 1u < rest), select(0.0, b[kk * N + 4u * j4 + 2u], 2u < rest), select(0.0, b[kk * N + 4u * j4 + 3u], 3u < rest)); }
-
 fn ldC(i: u32) -> f32 { return c[i]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = (steps[10] * select(0.0, 1.0, r == c));
@@ -441,14 +431,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = select(vec4<f32>(0.0), ldB(min(kk + 0u, K - 1u), jc), kk + 0u < K);
-    let b1 = select(vec4<f32>(0.0), ldB(min(kk + 1u, K - 1u), jc), kk + 1u < K);
-    let b2 = select(vec4<f32>(0.0), ldB(min(kk + 2u, K - 1u), jc), kk + 2u < K);
-    let b3 = select(vec4<f32>(0.0), ldB(min(kk + 3u, K - 1u), jc), kk + 3u < K);
+    let at0 = min(row0 + 0u, M - 1u) * K + kk;
+    let a0 = vec4<f32>(select(0.0, a[at0 + 0u], 0u < K - kk), select(0.0, a[at0 + 1u], 1u < K - kk), select(0.0, a[at0 + 2u], 2u < K - kk), select(0.0, a[at0 + 3u], 3u < K - kk));
+    let at1 = min(row0 + 1u, M - 1u) * K + kk;
+    let a1 = vec4<f32>(select(0.0, a[at1 + 0u], 0u < K - kk), select(0.0, a[at1 + 1u], 1u < K - kk), select(0.0, a[at1 + 2u], 2u < K - kk), select(0.0, a[at1 + 3u], 3u < K - kk));
+    let at2 = min(row0 + 2u, M - 1u) * K + kk;
+    let a2 = vec4<f32>(select(0.0, a[at2 + 0u], 0u < K - kk), select(0.0, a[at2 + 1u], 1u < K - kk), select(0.0, a[at2 + 2u], 2u < K - kk), select(0.0, a[at2 + 3u], 3u < K - kk));
+    let at3 = min(row0 + 3u, M - 1u) * K + kk;
+    let a3 = vec4<f32>(select(0.0, a[at3 + 0u], 0u < K - kk), select(0.0, a[at3 + 1u], 1u < K - kk), select(0.0, a[at3 + 2u], 2u < K - kk), select(0.0, a[at3 + 3u], 3u < K - kk));
+    let b0 = select(vec4<f32>(0.0), vec4<f32>(select(0.0, b[min(kk + 0u, K - 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[min(kk + 0u, K - 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[min(kk + 0u, K - 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[min(kk + 0u, K - 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc)), kk + 0u < K);
+    let b1 = select(vec4<f32>(0.0), vec4<f32>(select(0.0, b[min(kk + 1u, K - 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[min(kk + 1u, K - 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[min(kk + 1u, K - 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[min(kk + 1u, K - 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc)), kk + 1u < K);
+    let b2 = select(vec4<f32>(0.0), vec4<f32>(select(0.0, b[min(kk + 2u, K - 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[min(kk + 2u, K - 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[min(kk + 2u, K - 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[min(kk + 2u, K - 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc)), kk + 2u < K);
+    let b3 = select(vec4<f32>(0.0), vec4<f32>(select(0.0, b[min(kk + 3u, K - 1u) * N + 4u * jc + 0u], 0u < N - 4u * jc), select(0.0, b[min(kk + 3u, K - 1u) * N + 4u * jc + 1u], 1u < N - 4u * jc), select(0.0, b[min(kk + 3u, K - 1u) * N + 4u * jc + 2u], 2u < N - 4u * jc), select(0.0, b[min(kk + 3u, K - 1u) * N + 4u * jc + 3u], 3u < N - 4u * jc)), kk + 3u < K);
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -576,9 +570,6 @@ const N = 4u;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn stC(r: u32, j4: u32, v0: vec4<f32>) { c[r * (N / 4u) + j4] = v0; }
 
 @compute @workgroup_size(8, 8)
@@ -591,14 +582,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
@@ -633,9 +624,6 @@ const N = 4u;
 @group(0) @binding(3) var<storage, read> steps: array<f32>;
 
 
-fn ldA(r: u32, kk: u32) -> vec4<f32> { return a[(r * K + kk) / 4u]; }
-fn ldB(kk: u32, j4: u32) -> vec4<f32> { return b[kk * (N / 4u) + j4]; }
-
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = (steps[10] * select(0.0, 1.0, r == c));
@@ -658,14 +646,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < K; kk += 4u) {
-    let a0 = ldA(min(row0 + 0u, M - 1u), kk);
-    let a1 = ldA(min(row0 + 1u, M - 1u), kk);
-    let a2 = ldA(min(row0 + 2u, M - 1u), kk);
-    let a3 = ldA(min(row0 + 3u, M - 1u), kk);
-    let b0 = ldB(kk + 0u, jc);
-    let b1 = ldB(kk + 1u, jc);
-    let b2 = ldB(kk + 2u, jc);
-    let b3 = ldB(kk + 3u, jc);
+    let a0 = a[(min(row0 + 0u, M - 1u) * K + kk) / 4u];
+    let a1 = a[(min(row0 + 1u, M - 1u) * K + kk) / 4u];
+    let a2 = a[(min(row0 + 2u, M - 1u) * K + kk) / 4u];
+    let a3 = a[(min(row0 + 3u, M - 1u) * K + kk) / 4u];
+    let b0 = b[(kk + 0u) * (N / 4u) + jc];
+    let b1 = b[(kk + 1u) * (N / 4u) + jc];
+    let b2 = b[(kk + 2u) * (N / 4u) + jc];
+    let b3 = b[(kk + 3u) * (N / 4u) + jc];
     acc0 = fma(vec4<f32>(a0[0]), b0, acc0);
     acc0 = fma(vec4<f32>(a0[1]), b1, acc0);
     acc0 = fma(vec4<f32>(a0[2]), b2, acc0);
