@@ -185,9 +185,10 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
   }
   if (ctx.guard) t.bind('flag', 'skip', 'skip', 'u32');
   const wg = ctx.workgroupSize;
-  const decls = [...(usesRed ? [`var<workgroup> red0: array<f32, ${wg}>;`] : []), ...(usesPk ? [`var<workgroup> pk: array<u32, ${wg}>;`] : [])];
+  const decls = usesPk ? [`var<workgroup> pk: array<u32, ${wg}>;`] : [];
   // Large tensors need more than 65,535 workgroups in x; the runtime spills into y.
   const body = [`  let i = ${invocationIndex(wg)};`, ...(ctx.coop || ctx.tile ? [] : ['  if (i >= u.n) { return; }']), ...main];
   const tables = ctx.coop ? 'workgroup' : 'const';
-  return t.assemble(p.name, k.name, { title: title(k.name, v), wg, uniforms: ctx.uniforms, decls, tables, body, itemsPerInvocation: ctx.tile / 4 });
+  const trees = usesRed ? 1 : 0, itemsPerInvocation = ctx.tile / 4;
+  return t.assemble(p.name, k.name, { title: title(k.name, v), wg, uniforms: ctx.uniforms, trees, decls, tables, body, itemsPerInvocation });
 }

@@ -29,7 +29,9 @@ export interface Assembly {
   title: string;
   wg: number;
   uniforms?: UniformLayout;
-  /** Declarations after the bindings: workgroup variables (or the library of a kernel without helpers). */
+  /** Workgroup arrays `red0` .. `red<trees-1>` of the body's reduction trees (wgsl.ts `tree`), `wg` wide. */
+  trees?: number;
+  /** Declarations after the trees' arrays: workgroup variables (or the library of a kernel without helpers). */
   decls?: string[];
   body: string[];
   /** Where the format library keeps its code tables: `const` arrays, or workgroup copies (`fillTables`). */
@@ -83,6 +85,7 @@ export class KernelText {
       `// ${program}: ${a.title}`,
       ...(a.uniforms ? [`struct Uniforms {\n${a.uniforms.fields.map((f) => `  ${f.name}: ${f.type},`).join('\n')}\n}`, '@group(0) @binding(0) var<uniform> u: Uniforms;'] : []),
       ...bindings.map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`),
+      ...Array.from({ length: a.trees ?? 0 }, (_, k) => `var<workgroup> red${k}: array<f32, ${a.wg}>;`),
       ...(a.decls ?? []),
       '',
       ...[false, true].filter((vec) => this.pow.has(vec)).map(powHelpers),

@@ -150,13 +150,8 @@ export function assemble(plan: Plan, name: string, t: KernelText, uniforms: Unif
   wg = plan.wg): KernelSpec {
   if (plan.guard) t.bind('flag', 'skip', 'skip', 'u32');
   const guard = plan.guard ? ['  if (lid == 0u) { optc_skip = skip[0]; }', '  if (workgroupUniformLoad(&optc_skip) != 0u) { return; }'] : [];
-  return t.assemble(plan.p.name, name, {
-    title: name, wg, uniforms, body: [...guard, ...body],
-    decls: [
-      ...Array.from({ length: trees }, (_, k) => `var<workgroup> red${k}: array<f32, ${plan.wg}>;`),
-      ...(plan.guard ? ['var<workgroup> optc_skip: u32;'] : []),
-    ],
-  });
+  const decls = plan.guard ? ['var<workgroup> optc_skip: u32;'] : [];
+  return t.assemble(plan.p.name, name, { title: name, wg, uniforms, trees, decls, body: [...guard, ...body] });
 }
 
 /** What a kernel names the words of the segment record it found. */

@@ -10,18 +10,11 @@
 import { gridFor, kernelsOf, spillGrid, type KernelModule, type PhasedDispatch } from '../codegen-wgsl/index.js';
 import { uniformWriter } from '../host/index.js';
 import type { Chunk } from './layout.js';
+import type { PhasedRunner } from './phased.js';
 import type { Rank1Runner } from './rank1.js';
 
 /** What a dispatch needs of a chunk: its pieces, the vector width it runs at, its uniform buffer. */
 export interface DispatchChunk { chunk: Chunk; width: 1 | 4; uniform: GPUBuffer }
-
-/** A phased module's per-chunk work (pieces, elem-kernel tiles, row and column items) and tables (phased.ts). */
-export interface PhasedPlan {
-  counts: readonly { nseg: number; ntiles: number; nrow: number; ncol: number }[];
-  tensorCount: number;
-  /** Writes the per-group host values the tensor and global stages read. */
-  writeGroupScalars(hostVals: readonly (readonly number[])[]): void;
-}
 
 interface Run { ci: number; kernel: number; pipeline: GPUComputePipeline; x: number; y: number }
 
@@ -29,9 +22,9 @@ export class Dispatcher {
   private readonly runs: Run[] = [];
   private readonly writers: { group: number; uniform: GPUBuffer; write: ReturnType<typeof uniformWriter> }[];
 
-  /** `pipes`: the module's pipelines by width; `rank1.finalizeGroups(state, wg)`: workgroups of a rank-1 state's scale copy. */
-  constructor(private readonly device: GPUDevice, module: KernelModule, chunks: DispatchChunk[],
-    pipes: ReadonlyMap<1 | 4, GPUComputePipeline[]>, private readonly phased?: PhasedPlan, rank1?: Pick<Rank1Runner, 'finalizeGroups'>) {
+  /** `pipes`: pipelines by width; the grids read a phased module's per-chunk counts and a rank-1 scale copy's workgroups. */
+  constructor(private readonly device: GPUDevice, module: KernelModule, chunks: DispatchChunk[], pipes: ReadonlyMap<1 | 4, GPUComputePipeline[]>,
+    private readonly phased?: Pick<PhasedRunner, 'counts' | 'tensorCount' | 'writeGroupScalars'>, rank1?: Pick<Rank1Runner, 'finalizeGroups'>) {
     const maxX = device.limits.maxComputeWorkgroupsPerDimension;
     const items = chunks.map((c) => {
       const len = c.chunk.pieces.reduce((s, p) => Math.max(s, p.chunkOffset + p.length), 0);

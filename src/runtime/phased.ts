@@ -11,7 +11,6 @@
 import { SEG, SEG_STRIDE, TEN, TENSOR_HEADER, TENSOR_STRIDE, type BindingSpec, type KernelModule, type PhasedInfo } from '../codegen-wgsl/index.js';
 import { storageBuffer, uploadBuffer, writeF32 } from './buffers.js';
 import { readF32 } from './device.js';
-import type { PhasedPlan } from './dispatch.js';
 import { ShapeError, UnsupportedError } from './errors.js';
 import type { Chunk } from './layout.js';
 
@@ -28,7 +27,7 @@ interface TensorInfo extends Record<keyof typeof TEN, number> { name: string; sh
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-export class PhasedRunner implements PhasedPlan {
+export class PhasedRunner {
   readonly info: PhasedInfo;
   private readonly tensors: TensorInfo[];
   private readonly index = new Map<string, number>();

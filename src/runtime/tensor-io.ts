@@ -70,7 +70,7 @@ export abstract class TensorIO {
     if (other) return other.readState(state, name);
     this.stateCheck(state);
     if (this.phased?.isSmall(state)) { this.piecesOf(name); return this.phased.readSmall(state, name); }
-    if (this.isStepState(state)) return Float32Array.of(this.stepState(state, this.groupOfTensor(name)));
+    if (this.isStepState(state)) return Float32Array.of(this.stepState(state, this.piecesOf(name)[0]?.cb.chunk.group ?? 0));
     return this.readStored(state, name);
   }
 
@@ -114,8 +114,6 @@ export abstract class TensorIO {
   }
 
   protected isStepState(state: string): boolean { return this.module.states.some((s) => s.name === state && s.space === 'step'); }
-
-  protected groupOfTensor(name: string): number { return this.piecesOf(name)[0]?.cb.chunk.group ?? 0; }
 
   /** The states parameter `name` holds (every one here; a matrix program's other tensors hold its fallback's). */
   statesOf(name: string): KernelModule['states'] { return (this.holder(name) ?? this).module.states; }
