@@ -129,9 +129,7 @@ export class PhasedRunner {
 
   /** Bytes of small states (and their old copies) on the device. */
   stateBytes(): number {
-    let b = 0;
-    for (const [k, buf] of this.buffers) if (k.startsWith('small:') || k.startsWith('oldsmall:')) b += buf.size;
-    return b;
+    return [...this.buffers].reduce((b, [k, buf]) => b + (k.startsWith('small:') || k.startsWith('oldsmall:') ? buf.size : 0), 0);
   }
 
   /** The buffer a phased binding resolves to (per chunk for the segment table). */
