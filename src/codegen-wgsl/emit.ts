@@ -15,7 +15,7 @@ import {
   fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, type StoreMode,
 } from './state-io.js';
 import { rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
-import { emitValues, storedExpr, type Scope } from './values.js';
+import { emitValues, hiddenOperand, storedExpr, type Scope } from './values.js';
 
 export interface CodegenOptions {
   /** Invocations per workgroup. */
@@ -72,7 +72,10 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const storage = storagePlan(p);
   const { codecs, sr, storeValue } = storage;
   // Finite constants are spelled inline; every other step value the kernels read is a uniform field.
-  const { host, uniforms, fieldOf } = planHost(p, sched.uniforms, FUSED_HEADER, { srKey: sr.size > 0 });
+  // A run-time zero only where an operand must be hidden from the driver (values.ts `hiddenOperand`).
+  const zero = p.insts.some((_, id) => hiddenOperand(p, id) !== undefined);
+  const header = zero ? [...FUSED_HEADER, ['pad0', 'zero'] as const] : FUSED_HEADER;
+  const { host, uniforms, fieldOf } = planHost(p, sched.uniforms, header, { srKey: sr.size > 0 });
 
   // Which kernel defines each elem value; values used outside their kernel become temporaries.
   const defKernel = new Map(sched.kernels.flatMap((k, ki) => k.insts.map((id) => [id, ki] as const)));
@@ -139,7 +142,7 @@ function emitKernel(ctx: EmitCtx, k: KernelGroup, v: VecTypes, pass: Rank1Pass =
     const buf = inst.op === 'input' ? t.bind('input', inst.name!, `in_${identPart(inst.name!)}`, v.f) : temp(id);
     return inst.dtype === 'bool' ? `${buf}[${ix}] != ${v.f}(0.0)` : `${buf}[${ix}]`;
   };
-  const s: Scope = { t, p, v, stepRef: uniformRef(p, ctx.fieldOf), load, names: new Map(), out: [], indent: '  ' };
+  const s: Scope = { t, p, v, stepRef: uniformRef(p, ctx.fieldOf), load, names: new Map(), out: [], indent: '  ', zero: 'u.pad0' };
   emitValues(s, k.insts);
 
   // Serial-block kernels run the body twice (absmax, then update): writes go to the second walk only.

@@ -44,13 +44,14 @@ export interface Plan extends ModuleCtx {
 export interface PhasedScope extends Scope { plan: Plan; stage: number; located: Map<string, number> }
 
 /** A scope reading leaves, finished reductions, small states and `rand` draws; step values from the uniform unless `stepRef`. */
-export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecTypes, indent: string, stepRef = uniformRef(plan.p, plan.fieldOf)): PhasedScope {
+export function phasedScope(t: KernelText, plan: Plan, stage: number, v: VecTypes, indent: string, stepRef = uniformRef(plan.p, plan.fieldOf),
+  zero = 'u.pad0'): PhasedScope {
   const { p, info } = plan;
   const reads = (id: ValueId) => {
     const op = p.insts[id]!.op, m = info.materialized.get(id);
     return LEAF_OPS.has(op) || op === 'reduce' || op === 'rand' || (m !== undefined && m < stage);
   };
-  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => readExpr(s, id), names: new Map(), out: [], indent, located: new Map() };
+  const s: PhasedScope = { t, p, plan, stage, v, stepRef, reads, load: (id) => readExpr(s, id), names: new Map(), out: [], indent, located: new Map(), zero };
   return s;
 }
 

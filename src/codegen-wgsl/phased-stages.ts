@@ -113,7 +113,7 @@ export function tensorKernels(plan: Plan, si: number, st: Extract<Stage, { kind:
   const stage = plan.stages[si]!.at;
   const scalars = [...plan.fieldOf.keys()];
   const scalar = (id: ValueId) => (scalars.includes(id) ? `gs[grp * ${scalars.length}u + ${scalars.indexOf(id)}u]` : undefined);
-  const scope = (t: KernelText, indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar));
+  const scope = (t: KernelText, indent: string) => phasedScope(t, plan, stage, SCALAR, indent, stepRef(p, scalar), TEN_ZERO);
   const loop = (domain: 'row' | 'col') => domain === 'row'
     ? `  for (var r = lid; r < rows; r = r + ${wg}u) {` : `  for (var c = lid; c < cols; c = c + ${wg}u) {`;
   const barrier = ['  storageBarrier();', '  workgroupBarrier();'];

@@ -21,6 +21,8 @@ export interface Scope {
   names: Map<ValueId, string>;
   out: string[];
   indent: string;
+  /** A u32 expression that is 0 at run time but opaque to the driver (`hiddenOperand`); absent in matrix kernels. */
+  zero?: string;
 }
 
 const vname = (p: Program, id: ValueId) => `v${id}${p.insts[id]!.label ? `_${identPart(p.insts[id]!.label!)}` : ''}`;
@@ -44,6 +46,10 @@ export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
     if (inst.op === 'pow') s.t.pow.add(vec);
     // WGSL mixes a scalar and a vector in + - * /: a uniform operand there is not splatted.
     const args = inst.args.map((a) => operand(s, a, vec && !MIXES_SCALARS.has(inst.op)));
+    if (hiddenOperand(s.p, id) !== undefined) {
+      invariant(s.zero, () => `no run-time zero to keep %${id}'s operands apart\n${printIR(s.p)}`);
+      args[0] = `select(${args[0]}, ${vec ? 'vec4<f32>(0.0)' : '0.0'}, ${s.zero} != 0u)`;
+    }
     define(s, id, spell(args, vec ? VEC4 : SCALAR));
   }
 }
@@ -74,6 +80,26 @@ function demandOrder(s: Scope, ids: readonly ValueId[]): ValueId[] {
     stack.push([id, true], ...args(id).sort((x, y) => size.get(x)! - size.get(y)!).map((a): [ValueId, boolean] => [a, false]));
   }
   return out;
+}
+
+const ADDITIVE = new Set(['add', 'sub']);
+const NEAR = new Set(['add', 'sub', 'mul', 'neg']);
+
+/**
+ * Whether elementwise add/sub `id` must hide its first operand from the driver: SPIR-V reaches Mesa without
+ * NoContraction, and its inexact algebra cancels and factors across one level when the two operands share a
+ * value: `(g + p) - g` becomes `p` and `a * b + a * c` becomes `a * (b + c)` (measured: `(g + p) - g` with
+ * g = 1000.5 returned p unrounded; fuzz compressed-fuzz #37, phased-fuzz #138: one ulp off the
+ * interpreter). Read through a select on a run-time zero, the operand is opaque and the program's rounding
+ * stays. Constants are already opaque (host.ts `reassociableConstants`); step values are uniforms.
+ */
+export function hiddenOperand(p: Program, id: ValueId): ValueId | undefined {
+  const inst = p.insts[id]!;
+  if (inst.space !== 'elem' || !ADDITIVE.has(inst.op) || inst.dtype === 'bool') return undefined;
+  const near = (x: ValueId) => [x, ...(NEAR.has(p.insts[x]!.op) ? p.insts[x]!.args : [])].filter((a) => p.insts[a]!.space === 'elem');
+  const [l, r] = inst.args as [ValueId, ValueId];
+  const left = new Set(near(l));
+  return near(r).some((x) => left.has(x)) ? l : undefined;
 }
 
 /** An operand: by name (read first if need be), or a step value; splatted to vec4 when `wantVec` and narrower. */
