@@ -554,7 +554,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v65 = (u.h_weight_decay * v64_alpha);
       let v57 = param[i];
       let v66 = (v65 * v57);
-      let v67 = (v57 - v66);
+      let v67 = (select(v57, 0.0, u.pad0 != 0u) - v66);
       let v69 = (v67 - v68);
       param[i] = v69;
     }

@@ -615,7 +615,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v65 = (u.h_weight_decay * v64_alpha);
       let v57 = bf16_decode(param[(i) / 2u], (i) % 2u);
       let v66 = (v65 * v57);
-      let v67 = (v57 - v66);
+      let v67 = (select(v57, 0.0, u.pad0 != 0u) - v66);
       let v69 = (v67 - v68);
       y_p[0] = v69;
     }
@@ -652,7 +652,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v65 = (u.h_weight_decay * v64_alpha);
       let v57 = bf16_decode(param[(i) / 2u], (i) % 2u);
       let v66 = (v65 * v57);
-      let v67 = (v57 - v66);
+      let v67 = (select(v57, 0.0, u.pad0 != 0u) - v66);
       let v69 = (v67 - v68);
       y_p[1] = v69;
     }
@@ -689,7 +689,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v65 = (u.h_weight_decay * v64_alpha);
       let v57 = bf16_decode(param[(i) / 2u], (i) % 2u);
       let v66 = (v65 * v57);
-      let v67 = (v57 - v66);
+      let v67 = (select(v57, 0.0, u.pad0 != 0u) - v66);
       let v69 = (v67 - v68);
       y_p[2] = v69;
     }
@@ -726,7 +726,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v65 = (u.h_weight_decay * v64_alpha);
       let v57 = bf16_decode(param[(i) / 2u], (i) % 2u);
       let v66 = (v65 * v57);
-      let v67 = (v57 - v66);
+      let v67 = (select(v57, 0.0, u.pad0 != 0u) - v66);
       let v69 = (v67 - v68);
       y_p[3] = v69;
     }

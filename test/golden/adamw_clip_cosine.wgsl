@@ -230,7 +230,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v65 = (v59 / v64);
       let v52 = param[i];
       let v54 = (u.s53 * v52);
-      let v55 = (v52 - v54);
+      let v55 = (select(v52, 0.0, u.pad0 != 0u) - v54);
       let v66 = (v55 - v65);
       st_m[i] = v46;
       st_v[i] = v51;
@@ -468,7 +468,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v65 = (v59 / v64);
       let v52 = param[i];
       let v54 = (u.s53 * v52);
-      let v55 = (v52 - v54);
+      let v55 = (select(v52, vec4<f32>(0.0), u.pad0 != 0u) - v54);
       let v66 = (v55 - v65);
       st_m[i] = v46;
       st_v[i] = v51;

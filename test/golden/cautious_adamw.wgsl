@@ -205,7 +205,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v34 = param[i];
       let v41 = (v34 - v40);
       let v43 = (u.s42 * v41);
-      let v44 = (v41 - v43);
+      let v44 = (select(v41, 0.0, u.pad0 != 0u) - v43);
       st_m[i] = v13;
       st_v[i] = v18;
       param[i] = v44;
@@ -417,7 +417,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       let v34 = param[i];
       let v41 = (v34 - v40);
       let v43 = (u.s42 * v41);
-      let v44 = (v41 - v43);
+      let v44 = (select(v41, vec4<f32>(0.0), u.pad0 != 0u) - v43);
       st_m[i] = v13;
       st_v[i] = v18;
       param[i] = v44;

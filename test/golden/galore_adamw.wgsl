@@ -684,6 +684,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 struct Uniforms {
   n: u32,
   len: u32,
+  pad0: u32,
   h_beta1: f32,
   h_beta2: f32,
   h_eps: f32,
@@ -719,7 +720,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v27 = param[i];
   let v32 = (v27 - v31);
   let v34 = (u.s33 * v32);
-  let v35 = (v32 - v34);
+  let v35 = (select(v32, 0.0, u.pad0 != 0u) - v34);
   st_exp_avg[i] = v13;
   st_exp_avg_sq[i] = v18;
   param[i] = v35;
@@ -730,6 +731,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 struct Uniforms {
   n: u32,
   len: u32,
+  pad0: u32,
   h_beta1: f32,
   h_beta2: f32,
   h_eps: f32,
@@ -765,7 +767,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v27 = param[i];
   let v32 = (v27 - v31);
   let v34 = (u.s33 * v32);
-  let v35 = (v32 - v34);
+  let v35 = (select(v32, vec4<f32>(0.0), u.pad0 != 0u) - v34);
   st_exp_avg[i] = v13;
   st_exp_avg_sq[i] = v18;
   param[i] = v35;

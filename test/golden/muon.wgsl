@@ -403,6 +403,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 struct Uniforms {
   n: u32,
   len: u32,
+  pad0: u32,
   h_beta2: f32,
   h_eps: f32,
   s9: f32,
@@ -438,7 +439,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v34 = (v29 / v33);
   let v8 = param[i];
   let v10 = (u.s9 * v8);
-  let v11 = (v8 - v10);
+  let v11 = (select(v8, 0.0, u.pad0 != 0u) - v10);
   let v35 = (v11 - v34);
   param[i] = v35;
   st_exp_avg[i] = v17;
@@ -450,6 +451,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 struct Uniforms {
   n: u32,
   len: u32,
+  pad0: u32,
   h_beta2: f32,
   h_eps: f32,
   s9: f32,
@@ -485,7 +487,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v34 = (v29 / v33);
   let v8 = param[i];
   let v10 = (u.s9 * v8);
-  let v11 = (v8 - v10);
+  let v11 = (select(v8, vec4<f32>(0.0), u.pad0 != 0u) - v10);
   let v35 = (v11 - v34);
   param[i] = v35;
   st_exp_avg[i] = v17;
