@@ -5,7 +5,6 @@ import { codecOf } from '../codegen-wgsl/index.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointTensor, type WriteOps } from '../checkpoint/index.js';
 import { overrideHypers } from '../diag.js';
 import { scaleCountAs } from '../formats/index.js';
-import type { StateFormat } from '../ir/types.js';
 import { numel } from './chunks.js';
 import { ShapeError } from './errors.js';
 import { TensorIO } from './tensor-io.js';
@@ -45,7 +44,7 @@ export abstract class CheckpointIO extends TensorIO {
     for (const n of params) {
       const t = ck.tensors[`param/${n}`]!;
       const shape = this.shapes.get(n)!;
-      const pdtype = PARAM_DTYPE[this.paramFormatOf(n)?.kind ?? 'f32'] ?? 'F32';
+      const pdtype = PARAM_DTYPE[this.ioOf(n).module.param?.kind ?? 'f32'] ?? 'F32';
       // F32 for a 16-bit parameter: a file that saved it decoded (matrix programs did); it encodes back exactly.
       if ((t.dtype !== pdtype && t.dtype !== 'F32') || t.shape.join() !== shape.join()) {
         throw new ShapeError(n, `checkpoint parameter '${n}' is ${t.dtype}${JSON.stringify(t.shape)}, expected ${pdtype}${JSON.stringify(shape)}`);
@@ -77,9 +76,6 @@ export abstract class CheckpointIO extends TensorIO {
     const hypers = overrideHypers(this.module, this.groupHypers[0]!, h);
     return () => { this.groupHypers[0] = hypers; };
   }
-
-  /** How parameter `name` is stored (undefined: f32). */
-  private paramFormatOf(name: string): StateFormat | undefined { return (this.holder(name) ?? this).module.param; }
 
   /**
    * Every state tensor a checkpoint holds, with its dtype and shape (and with `read`, its data): per tensor
@@ -116,7 +112,7 @@ export abstract class CheckpointIO extends TensorIO {
 
   /** `param/<name>`: F32, or the stored 16-bit patterns as safetensors F16/BF16 (bit-exact, half the bytes). */
   protected async paramTensor(name: string, shape: number[]): Promise<CheckpointTensor> {
-    const format = this.paramFormatOf(name);
+    const format = this.ioOf(name).module.param;
     if (!format) return { dtype: 'F32', shape, data: await this.readParam(name) };
     const words = await this.readParamPacked(name);
     return { dtype: PARAM_DTYPE[format.kind]!, shape, data: new Uint16Array(words.buffer, words.byteOffset, numel(shape)) };

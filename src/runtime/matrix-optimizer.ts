@@ -9,16 +9,15 @@
 // and are written into the stages' step buffer through the module's uniform layout; gradients and inputs
 // are copied into each matrix's leaves; every stage of every matrix is recorded into one command buffer;
 // then the fallback's step runs.
-import { HyperError, overrideHypers } from '../diag.js';
+import { overrideHypers } from '../diag.js';
 import { evalHost, stateInitValues, uniformBytes } from '../host/index.js';
-import { codecOf, isMatrix, NotAMatrixError, shapeSize, splitHypers, type KernelModule } from '../codegen-wgsl/index.js';
+import { isMatrix, NotAMatrixError, splitHypers, type KernelModule } from '../codegen-wgsl/index.js';
 import { writeF32 } from './buffers.js';
-import { readBuffer } from './device.js';
 import { checkSpec, groupsOf, numel, type MemoryReport, type OptimizerOptions, type StepReport, type TensorData, type TensorSpec } from './chunks.js';
-import { ShapeError, UnknownStateError, UnknownTensorError } from './errors.js';
-import { MatrixStages, type MatrixSpec, type MatrixTensor } from './matrix-stages.js';
+import { MatrixStages, type MatrixSpec } from './matrix-stages.js';
 import { anyNonFinite } from './matrix-guard.js';
-import { createOptimizer, Optimizer } from './optimizer.js';
+import { createOptimizer, Optimizer, writeInitial } from './optimizer.js';
+import type { TensorIO } from './tensor-io.js';
 
 export async function createMatrixOptimizer(device: GPUDevice, module: KernelModule, params: Record<string, TensorSpec>,
   options: OptimizerOptions = {}): Promise<MatrixOptimizer> {
@@ -45,24 +44,15 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
   try {
     // Every variant is built now, so that a step never waits for a pipeline (TF.js's applyGradients is synchronous).
     await stages.prepareAll();
-    const fbGroups = groups.map((g) => ({ params: g.params.filter((n) => n in others), hypers: split(g.hypers).fallback }));
+    // The fallback gets every group, those naming none of its tensors too: group g is group g of both optimizers.
     const fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, {
-      ...options, hypers: split(options.hypers).fallback, groups: fbGroups.filter((g) => g.params.length),
+      ...options, hypers: split(options.hypers).fallback,
+      groups: groups.map((g) => ({ params: g.params.filter((n) => n in others), hypers: split(g.hypers).fallback })),
     }) : undefined;
-    // Group g + 1 of this optimizer is group fbGroupOf[g + 1] of the fallback's (groups naming none of its tensors are dropped there).
-    const fbGroupOf = [0];
-    let k = 0;
-    for (const g of fbGroups) fbGroupOf.push(g.params.length ? ++k : -1);
-    const opt = new MatrixOptimizer(device, module, shapes, groupHypers, inits, stages, fallback, fbGroupOf);
-    // Initial values go in as a restore writes them (optimizer.ts): a compressed state's fill is encoded as
-    // the interpreter encodes it, a matrix state's is at its own shape.
-    for (const { name, group, spec } of matrices) {
-      if (spec.data && !spec.buffer) opt.writeParam(name, spec.data);
-      for (const s of module.states.filter((x) => x.space !== 'step')) {
-        const v = inits[group]![s.name] ?? 0;
-        if (v !== 0 || codecOf(s.format)) opt.writeState(s.name, name, new Float32Array(numel(opt.stateShape(s.name, name))).fill(v));
-      }
-    }
+    const opt = new MatrixOptimizer(device, module, shapes, groupHypers, inits, stages, fallback);
+    // A matrix state's fill is at its own shape.
+    const states = module.states.filter((x) => x.space !== 'step');
+    for (const { name, group, spec } of matrices) writeInitial(opt, name, spec, states, inits[group]!);
     return opt;
   } catch (e) {
     stages.dispose();
@@ -74,8 +64,8 @@ export class MatrixOptimizer extends Optimizer {
   private lastDispatches = 0;
 
   constructor(device: GPUDevice, module: KernelModule, shapes: Map<string, number[]>, groupHypers: Record<string, number>[],
-    groupInits: Record<string, number>[], readonly stages: MatrixStages, readonly fallback: Optimizer | undefined, private readonly fbGroupOf: number[]) {
-    super(device, module, stages.tensors.map((t) => t.io), { shapes, groupHypers, groupInits, pipes: new Map() });
+    groupInits: Record<string, number>[], readonly stages: MatrixStages, readonly fallback: Optimizer | undefined) {
+    super(device, module, stages.tensors.map((t) => t.io), { shapes, groupHypers, groupInits, pipes: new Map(), side: stages });
   }
 
   /** Dispatches (and buffer copies) of the last step: matrix stages, plus the fallback's. */
@@ -88,14 +78,11 @@ export class MatrixOptimizer extends Optimizer {
 
   override setHyper(name: string, value: number, group?: number): void {
     const fb = this.module.fallback;
-    if (fb && name.startsWith(`${fb.name}.`)) {
-      if (!this.fallback) { overrideHypers(fb.module, {}, { [name.slice(fb.name.length + 1)]: value }); return; }
-      const g = group === undefined ? undefined : this.fbGroupOf[group];
-      if (g === undefined && group !== undefined) throw new HyperError(name, `no parameter group ${group} (there are ${this.groupHypers.length - 1})`);
-      if (g !== -1) this.fallback.setHyper(name.slice(fb.name.length + 1), value, g);
-      return;
-    }
-    super.setHyper(name, value, group);
+    if (!fb || !name.startsWith(`${fb.name}.`)) return super.setHyper(name, value, group);
+    const h = name.slice(fb.name.length + 1);
+    // With no tensor of its own the fallback has no optimizer: the name and value are only checked.
+    if (this.fallback) this.fallback.setHyper(h, value, group);
+    else overrideHypers(fb.module, {}, { [h]: value });
   }
 
   override step(grads: Record<string, TensorData>, inputs: Record<string, Record<string, TensorData>> = {},
@@ -133,7 +120,7 @@ export class MatrixOptimizer extends Optimizer {
     }
     let dispatches = this.stages.encode(enc, (x) => variants[x.group]!);
     this.device.queue.submit([enc.finish()]);
-    let done: Promise<StepReport> | undefined;
+    let done: Promise<unknown> = Promise.resolve();
     const fb = this.fallback;
     if (fb) {
       // The fallback's own tensors, inputs and scalars.
@@ -147,47 +134,14 @@ export class MatrixOptimizer extends Optimizer {
     this.stepCount = t;
     vals.forEach((v, g) => { for (const u of host.stepStateUpdates ?? []) this.stepStates[g]![u.state] = v[u.value]!; });
     this.lastDispatches = dispatches;
-    const report = { t, skipped: false };
-    return done ? done.then(() => report) : Promise.resolve(report);
-  }
-
-  /** A state of one tensor; a matrix state has its own shape (`stateShape`), row-major. */
-  override async readState(state: string, name: string): Promise<Float32Array> {
-    const own = this.matrixState(name, state);
-    return own ? new Float32Array(await readBuffer(this.device, own.buffer, 4 * own.n)) : super.readState(state, name);
-  }
-
-  override writeState(state: string, name: string, data: Float32Array): void {
-    const own = this.matrixState(name, state);
-    if (!own) { super.writeState(state, name, data); return; }
-    if (data.length !== own.n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${own.n}`);
-    writeF32(this.device, own.buffer, 0, data);
-  }
-
-  /** A state of matrix `name` with a shape of its own (`matrix(rows, rows)` …), which its chunk does not hold. */
-  private matrixState(name: string, state: string): { buffer: GPUBuffer; n: number } | undefined {
-    const t = this.matrix(name);
-    if (!t) return undefined;
-    this.stateCheck(state);
-    return t.io.states.has(state) || this.isStepState(state) ? undefined : this.stages.leaf(t, `st:${state}`);
-  }
-
-  /** The shape of a state of one tensor: the parameter's, or a matrix state's own ([short, rank] …). */
-  override stateShape(state: string, name: string): number[] {
-    const t = this.matrix(name);
-    if (!t) return super.stateShape(state, name);
-    const leaf = this.module.matrix!.schedule.leaves.find((l) => l.key === `st:${state}`);
-    if (!leaf) throw new UnknownStateError(state, `optimizer '${this.module.name}' has no matrix state '${state}'`);
-    return shapeSize(leaf.shape, t.view);
+    return done.then(() => ({ t, skipped: false }));
   }
 
   /**
-   * A matrix's parameter and per-element states go through the runtime's tensor I/O (its one-piece chunk);
-   * any other tensor's through the fallback's optimizer.
+   * A matrix's parameter and states go through this optimizer's tensor I/O (its one-piece chunk, its own-shape
+   * states in the stages); any other tensor, which has no piece here, through the fallback's optimizer.
    */
-  protected override holder(name: string): Optimizer | undefined {
-    return this.matrix(name) ? undefined : this.fallbackFor(name);
-  }
+  protected override ioOf(name: string): TensorIO { return this.piecesOf(name).length ? this : this.fallback!; }
 
   /** Checkpoints hold group 0's hyperparameters, the fallback's as `NAME.h`. */
   protected override checkpointHypers(): Record<string, number> {
@@ -209,16 +163,5 @@ export class MatrixOptimizer extends Optimizer {
     super.dispose();
     this.stages.dispose();
     this.fallback?.dispose();
-  }
-
-  private matrix(name: string): MatrixTensor | undefined {
-    this.live();
-    if (!this.shapes.has(name)) throw new UnknownTensorError(name, `unknown parameter '${name}'; parameters: ${this.tensors.join(', ')}`);
-    return this.stages.tensors.find((t) => t.name === name);
-  }
-
-  private fallbackFor(name: string): Optimizer {
-    if (!this.fallback) throw new UnknownTensorError(name, `unknown parameter '${name}'; parameters: ${this.tensors.join(', ')}`);
-    return this.fallback;
   }
 }

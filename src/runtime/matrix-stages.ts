@@ -10,13 +10,15 @@
 // (`scales:NAME`) per tensor; its `st:NAME` leaf, which the stages read and write, is an f32 working matrix
 // shared by every tensor of that size (tensors run one after another): decoded before a tensor's stages,
 // encoded after them. Each tensor's parameter and per-element states are also a one-piece chunk (`io`), so
-// the runtime's tensor I/O (tensor-io.ts) reads and writes them as it does any chunk's.
+// the runtime's tensor I/O (tensor-io.ts) reads and writes them as it does any chunk's; the states at shapes
+// of their own it reads and writes here (these stages are its SideStates).
 import { codecOf, matrixFoldKernel, matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, stateBytes, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
-import { storageBuffer } from './buffers.js';
+import { storageBuffer, writeF32 } from './buffers.js';
 import { numel, type ChunkBuffers, type TensorSpec } from './chunks.js';
-import { createComputePipeline } from './device.js';
+import { createComputePipeline, readF32 } from './device.js';
 import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
 import { kernelOverLimit } from './limits.js';
+import type { SideStates } from './tensor-io.js';
 
 /** A kernel bound to buffers: what one dispatch needs. */
 export interface Bound { kernel: StageKernel; pipeline: GPUComputePipeline; group: GPUBindGroup }
@@ -78,7 +80,7 @@ export interface MatrixTensor {
   codecs?: { decode: Bound[]; encode: Bound[] };
 }
 
-export class MatrixStages {
+export class MatrixStages implements SideStates {
   private readonly pool = new Map<number, GPUBuffer[]>();
   /** The f32 working matrices of compressed states, by size (or per tensor when global folds interleave tensors). */
   private readonly work = new Map<string, GPUBuffer>();
@@ -207,11 +209,33 @@ export class MatrixStages {
     return n;
   }
 
-  /** A leaf of one tensor (`p`, `in:g`, `st:B`) and its element count. */
-  leaf(t: MatrixTensor, key: string): { buffer: GPUBuffer; n: number } {
+  /** Whether matrix `name` keeps `state` at a shape of its own (`matrix(rows, rows)` …), which its chunk `io` does not hold. */
+  holds(state: string, name: string): boolean {
+    const t = this.tensors.find((x) => x.name === name);
+    return !!t && t.leaves.has(`st:${state}`) && !t.io.states.has(state);
+  }
+
+  /** Such a state's values, row-major. */
+  readState(state: string, name: string): Promise<Float32Array> {
+    const { buffer, shape } = this.leaf(name, `st:${state}`);
+    return readF32(this.device, buffer, 0, numel(shape));
+  }
+
+  writeState(state: string, name: string, data: Float32Array): void {
+    const { buffer, shape } = this.leaf(name, `st:${state}`);
+    const n = numel(shape);
+    if (data.length !== n) throw new ShapeError(name, `state '${state}' of '${name}': got ${data.length} elements, expected ${n}`);
+    writeF32(this.device, buffer, 0, data);
+  }
+
+  /** Such a state's shape ([rows, rows], [short, rank] …). */
+  stateShape(state: string, name: string): number[] { return this.leaf(name, `st:${state}`).shape; }
+
+  /** A leaf of one tensor (`p`, `in:g`, `st:B`) and its shape. */
+  private leaf(name: string, key: string): { buffer: GPUBuffer; shape: number[] } {
+    const t = this.tensors.find((x) => x.name === name)!;
     const leaf = this.module.matrix!.schedule.leaves.find((l) => l.key === key)!;
-    const [r, c] = shapeSize(leaf.shape, t.view);
-    return { buffer: t.leaves.get(key)!, n: r * c };
+    return { buffer: t.leaves.get(key)!, shape: shapeSize(leaf.shape, t.view) };
   }
 
   /**
@@ -221,7 +245,7 @@ export class MatrixStages {
   memory(): { stateBytes: number; tempBytes: number } {
     let stateBytes = 0, tempBytes = 0;
     for (const t of this.tensors) {
-      for (const key of t.leaves.keys()) if (key.startsWith('st:') && !t.io.states.has(key.slice(3))) stateBytes += 4 * this.leaf(t, key).n;
+      for (const key of t.leaves.keys()) if (key.startsWith('st:') && this.holds(key.slice(3), t.name)) stateBytes += 4 * numel(this.leaf(t.name, key).shape);
       for (const b of t.own) tempBytes += b.size;
     }
     for (const [bytes, list] of this.pool) tempBytes += bytes * list.length;

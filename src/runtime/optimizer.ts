@@ -14,6 +14,7 @@ import { Dispatcher } from './dispatch.js';
 import type { EntryRunner } from './entries.js';
 import { AllocationGuard, checkDevice, checkUsage, probeBuffers, submitChecked, watchDevice, type CallerBuffer } from './guards.js';
 import { DisposedError, MissingScalarError, MissingTensorError, OptcRuntimeError, ShapeError, UnknownTensorError, UnsupportedError } from './errors.js';
+import type { SideStates } from './tensor-io.js';
 
 /** How errors name a per-element input of a tensor. */
 const inputLabel = (input: string, tensor: string) => (input === 'g' ? `gradient of '${tensor}'` : `input '${input}' of '${tensor}'`);
@@ -51,21 +52,26 @@ export async function createOptimizer(device: GPUDevice, compiled: KernelModule 
   return alloc.run(async () => {
     const a = await allocate(device, module, params, options, bufs, alloc);
     const opt = new Optimizer(device, module, bufs, a);
-    // Initial values go in as a restore writes them, per tensor: the caller's data (rounded to nearest even
-    // for an f16/bf16 parameter), each state's fill (a compressed one encoded as the interpreter encodes it,
-    // rank-1 scales by the tensor's shape). Lanes past a tensor keep the buffer's zeros, the kernels' padding.
+    const states = module.states.filter(isElemState);
     alloc.begin();
-    for (const [name, shape] of a.shapes) {
-      const data = params[name]!.data;
-      if (data && !params[name]!.buffer) opt.writeParam(name, data);
-      for (const s of module.states.filter(isElemState)) {
-        const v = a.groupInits[a.groupOf.get(name) ?? 0]![s.name]!;
-        if (v !== 0 || codecOf(s.format)) opt.writeState(s.name, name, new Float32Array(numel(shape)).fill(v));
-      }
-    }
+    for (const name of a.shapes.keys()) writeInitial(opt, name, params[name]!, states, a.groupInits[a.groupOf.get(name) ?? 0]!);
     alloc.end();
     return opt;
   }, () => bufs.forEach(destroyChunk), ownerOf, Object.keys(params)[0] ?? module.name);
+}
+
+/**
+ * Initial values go in as a restore writes them, per tensor: the caller's data (rounded to nearest even for an
+ * f16/bf16 parameter), each of `states`' fill at its shape (a compressed one encoded as the interpreter encodes
+ * it, rank-1 scales by the tensor's shape). Lanes past a tensor keep the buffer's zeros, the kernels' padding.
+ */
+export function writeInitial(opt: Optimizer, name: string, spec: TensorSpec, states: KernelModule['states'],
+  inits: Record<string, number>): void {
+  if (spec.data && !spec.buffer) opt.writeParam(name, spec.data);
+  for (const s of states) {
+    const v = inits[s.name] ?? 0;
+    if (v !== 0 || codecOf(s.format)) opt.writeState(s.name, name, new Float32Array(numel(opt.stateShape(s.name, name))).fill(v));
+  }
 }
 
 export class Optimizer extends CheckpointIO {
@@ -86,8 +92,9 @@ export class Optimizer extends CheckpointIO {
   private readonly lastSources: { src?: TensorData; caller?: CallerBuffer }[] = [];
   private lastGroups?: GPUBindGroup[][];
 
-  constructor(device: GPUDevice, module: KernelModule, chunks: ChunkBuffers[], a: Pick<Allocation, 'shapes' | 'groupHypers' | 'pipes'> & Partial<Allocation>) {
-    super(device, module, a.shapes, chunks, a.groupHypers, a.phased, a.rank1, a.groupInits);
+  constructor(device: GPUDevice, module: KernelModule, chunks: ChunkBuffers[],
+    a: Pick<Allocation, 'shapes' | 'groupHypers' | 'pipes'> & Partial<Allocation> & { side?: SideStates }) {
+    super(device, module, a.shapes, chunks, a.groupHypers, a.side ?? a.phased, a.rank1, a.groupInits);
     this.entries = a.entries;
     this.binds = { device, module, chunks, pipes: a.pipes, phased: a.phased, rank1: a.rank1, flag: a.flag };
     const read = new Set(kernelsOf(module).flatMap((k) => k.bindings.filter((b) => b.kind === 'input').map((b) => b.name)));
@@ -110,7 +117,7 @@ export class Optimizer extends CheckpointIO {
       if (cb.param.owned) paramBytes += cb.param.buffer.size;
       for (const s of cb.states.values()) stateBytes += s.buf.size + (s.scales?.size ?? 0);
     }
-    stateBytes += (this.phased?.stateBytes() ?? 0) + (this.rank1?.stateBytes() ?? 0);
+    stateBytes += (this.binds.phased?.stateBytes() ?? 0) + (this.rank1?.stateBytes() ?? 0);
     return { paramBytes, stateBytes };
   }
 
@@ -255,7 +262,7 @@ export class Optimizer extends CheckpointIO {
     this.chunks.forEach(destroyChunk);
     this.unwatch();
     this.binds.flag?.destroy();
-    for (const runner of [this.phased, this.entries, this.rank1]) runner?.dispose();
+    for (const runner of [this.binds.phased, this.entries, this.rank1]) runner?.dispose();
   }
 
   protected live(): void {

@@ -139,22 +139,22 @@ export class PhasedRunner {
     return b;
   }
 
-  isSmall(state: string): boolean { return this.info.smallStates.some((s) => s.name === state); }
+  holds(state: string): boolean { return this.info.smallStates.some((s) => s.name === state); }
 
   /** A small state of one tensor: one value (tensor), one per row or one per column. */
-  readSmall(state: string, tensor: string): Promise<Float32Array> {
+  readState(state: string, tensor: string): Promise<Float32Array> {
     const { buffer, off, len } = this.slot(state, tensor);
     return readF32(this.device, buffer, off, len);
   }
 
-  writeSmall(state: string, tensor: string, data: Float32Array): void {
+  writeState(state: string, tensor: string, data: Float32Array): void {
     const { buffer, off, len, space } = this.slot(state, tensor);
     if (data.length !== len) throw new ShapeError(tensor, `state '${state}' of '${tensor}' holds ${len} values (one per ${space}), got ${data.length}`);
     writeF32(this.device, buffer, off * 4, data, 0, len);
   }
 
   /** The shape a small state has for a tensor: [1], [rows] or [cols]. */
-  smallShape(state: string, tensor: string): number[] { return [this.slot(state, tensor).len]; }
+  stateShape(state: string, tensor: string): number[] { return [this.slot(state, tensor).len]; }
 
   dispose(): void {
     for (const b of this.buffers.values()) b.destroy();

@@ -10,11 +10,21 @@ import { numel, type ChunkBuffers } from './chunks.js';
 import { readBuffer } from './device.js';
 import { ShapeError, UnknownStateError, UnknownTensorError, UnsupportedError } from './errors.js';
 import type { Piece } from './layout.js';
-import type { PhasedRunner } from './phased.js';
 import type { Rank1Runner } from './rank1.js';
 
 /** The parameter's key among stored tensors (a state cannot be named `p`: it is the parameter's name). */
 const PARAM = 'p';
+
+/**
+ * States a runner keeps outside the chunks, at shapes of their own: the phased runner's small states (one
+ * value per tensor, row or column), a matrix's own-shape states (`matrix(rows, rows)` …, matrix-stages.ts).
+ */
+export interface SideStates {
+  holds(state: string, tensor: string): boolean;
+  readState(state: string, tensor: string): Promise<Float32Array>;
+  writeState(state: string, tensor: string, data: Float32Array): void;
+  stateShape(state: string, tensor: string): number[];
+}
 
 export abstract class TensorIO {
   /** Steps taken so far; the next step runs with t = stepCount + 1. */
@@ -25,7 +35,7 @@ export abstract class TensorIO {
 
   constructor(readonly device: GPUDevice, readonly module: KernelModule, protected readonly shapes: Map<string, number[]>,
     protected readonly chunks: ChunkBuffers[], protected groupHypers: Record<string, number>[],
-    protected readonly phased?: PhasedRunner, protected readonly rank1?: Rank1Runner, groupInits?: Record<string, number>[]) {
+    private readonly side?: SideStates, protected readonly rank1?: Rank1Runner, groupInits?: Record<string, number>[]) {
     const stepNames = module.states.filter((s) => s.space === 'step').map((s) => s.name);
     this.stepStates = groupHypers.map((_, g) => Object.fromEntries(stepNames.map((n) => [n, groupInits?.[g]?.[n] ?? 0])));
     for (const name of shapes.keys()) this.pieces.set(name, []);
@@ -42,7 +52,7 @@ export abstract class TensorIO {
 
   /** A parameter's values as f32 (decoded from f16/bf16 when the optimizer stores it so). */
   async readParam(name: string): Promise<Float32Array> {
-    return this.holder(name)?.readParam(name) ?? this.readStored(PARAM, name);
+    return this.ioOf(name).readStored(PARAM, name);
   }
 
   /**
@@ -50,28 +60,20 @@ export abstract class TensorIO {
    * as one tensor. Checkpoints save these bits.
    */
   async readParamPacked(name: string): Promise<Uint32Array> {
-    const other = this.holder(name);
-    if (other) return other.readParamPacked(name);
-    this.packedParam();
-    return (await this.readPacked(PARAM, name)).words;
+    return (await this.packedParam(name).readPacked(PARAM, name)).words;
   }
 
   /** Overwrites an f16/bf16 parameter with stored words (checkpoint restore). */
   writeParamPacked(name: string, words: Uint32Array): void {
-    const other = this.holder(name);
-    if (other) return other.writeParamPacked(name, words);
-    this.packedParam();
-    this.writePacked(PARAM, name, { words, scales: new Float32Array(0) }, `parameter '${name}'`);
+    this.packedParam(name).writePacked(PARAM, name, { words, scales: new Float32Array(0) }, `parameter '${name}'`);
   }
 
   /** A state tensor's values (decoded, for a compressed state). */
   async readState(state: string, name: string): Promise<Float32Array> {
-    const other = this.holder(name);
-    if (other) return other.readState(state, name);
-    this.stateCheck(state);
-    if (this.phased?.isSmall(state)) { this.piecesOf(name); return this.phased.readSmall(state, name); }
-    if (this.isStepState(state)) return Float32Array.of(this.stepState(state, this.piecesOf(name)[0]?.cb.chunk.group ?? 0));
-    return this.readStored(state, name);
+    const io = this.stateCheck(state, name);
+    if (io.side?.holds(state, name)) { io.piecesOf(name); return io.side.readState(state, name); }
+    if (io.isStepState(state)) return Float32Array.of(io.stepState(state, io.piecesOf(name)[0]?.cb.chunk.group ?? 0));
+    return io.readStored(state, name);
   }
 
   /**
@@ -79,20 +81,16 @@ export abstract class TensorIO {
    * quantizer lays out one tensor (the kernel and the interpreter agree on these bit for bit).
    */
   async readStatePacked(state: string, name: string): Promise<Packed> {
-    const other = this.holder(name);
-    if (other) return other.readStatePacked(state, name);
-    this.stateCheck(state);
-    if (!codecOf(this.formatOf(state))) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
-    return this.readPacked(state, name);
+    const io = this.stateCheck(state, name);
+    if (!codecOf(io.formatOf(state))) throw new UnsupportedError(`state '${state}' is stored as f32; read it with readState`);
+    return io.readPacked(state, name);
   }
 
   /** Overwrites a compressed state tensor with codes and scales (checkpoint restore). */
   writeStatePacked(state: string, name: string, pk: Packed): void {
-    const other = this.holder(name);
-    if (other) return other.writeStatePacked(state, name, pk);
-    this.stateCheck(state);
-    if (!codecOf(this.formatOf(state))) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
-    this.writePacked(state, name, pk, `state '${state}' of '${name}'`);
+    const io = this.stateCheck(state, name);
+    if (!codecOf(io.formatOf(state))) throw new UnsupportedError(`state '${state}' is stored as f32; write it with writeState`);
+    io.writePacked(state, name, pk, `state '${state}' of '${name}'`);
   }
 
   /**
@@ -116,16 +114,16 @@ export abstract class TensorIO {
   protected isStepState(state: string): boolean { return this.module.states.some((s) => s.name === state && s.space === 'step'); }
 
   /** The states parameter `name` holds (every one here; a matrix program's other tensors hold its fallback's). */
-  statesOf(name: string): KernelModule['states'] { return (this.holder(name) ?? this).module.states; }
+  statesOf(name: string): KernelModule['states'] { return this.ioOf(name).module.states; }
 
-  /** The shape of a state of one tensor: the parameter's, or a small state's own ([len]). */
+  /** The shape of a state of one tensor: the parameter's, or a side state's own ([len], [rows, rows] …). */
   stateShape(state: string, name: string): number[] {
-    return this.holder(name)?.stateShape(state, name)
-      ?? (this.phased?.isSmall(state) ? this.phased.smallShape(state, name) : this.shapes.get(name)!);
+    const io = this.stateCheck(state, name);
+    return io.side?.holds(state, name) ? io.side.stateShape(state, name) : io.shapes.get(name)!;
   }
 
-  /** The tensor I/O that holds tensor `name` when it is not this one (a matrix program's fallback holds its other tensors). */
-  protected holder(_name: string): TensorIO | undefined { return undefined; }
+  /** The tensor I/O that holds tensor `name`: this one (a matrix program's fallback holds its other tensors). */
+  protected ioOf(_name: string): TensorIO { return this; }
 
   /** Every state tensor, read back (decoded): state name -> parameter name -> values. */
   async state(): Promise<Record<string, Record<string, Float32Array>>> {
@@ -146,19 +144,15 @@ export abstract class TensorIO {
 
   /** Overwrites a state tensor (checkpoint restore, tests). */
   writeState(state: string, name: string, data: Float32Array): void {
-    const other = this.holder(name);
-    if (other) return other.writeState(state, name, data);
-    this.stateCheck(state);
-    if (this.phased?.isSmall(state)) { this.piecesOf(name); this.phased.writeSmall(state, name, data); return; }
-    if (this.isStepState(state)) throw new UnsupportedError(`state '${state}' is a step state, one float64 per parameter group: set it with setStepState`);
-    this.writeStored(state, name, data, `state '${state}' of '${name}'`);
+    const io = this.stateCheck(state, name);
+    if (io.side?.holds(state, name)) { io.piecesOf(name); io.side.writeState(state, name, data); return; }
+    if (io.isStepState(state)) throw new UnsupportedError(`state '${state}' is a step state, one float64 per parameter group: set it with setStepState`);
+    io.writeStored(state, name, data, `state '${state}' of '${name}'`);
   }
 
   /** Overwrites a parameter tensor (an f16/bf16 one is stored rounded to nearest even). */
   writeParam(name: string, data: Float32Array): void {
-    const other = this.holder(name);
-    if (other) return other.writeParam(name, data);
-    this.writeStored(PARAM, name, data, `parameter '${name}'`);
+    this.ioOf(name).writeStored(PARAM, name, data, `parameter '${name}'`);
   }
 
   /**
@@ -166,19 +160,21 @@ export abstract class TensorIO {
    * binding spans chunks). Framework adapters copy these on the GPU (param-copy.ts); nothing is read back.
    */
   paramRegions(name: string): { buffer: GPUBuffer; byteOffset: number; tensorByteOffset: number; bytes: number }[] {
-    const other = this.holder(name);
-    if (other) return other.paramRegions(name);
-    if (this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as ${this.module.param.kind}, not f32`);
-    return this.piecesOf(name).filter(({ piece }) => piece.length > 0).map(({ cb, piece }) => ({
+    const io = this.ioOf(name);
+    if (io.module.param) throw new UnsupportedError(`optimizer '${io.module.name}' stores its parameters as ${io.module.param.kind}, not f32`);
+    return io.piecesOf(name).filter(({ piece }) => piece.length > 0).map(({ cb, piece }) => ({
       buffer: cb.param.buffer, byteOffset: cb.param.offset + piece.chunkOffset * 4, tensorByteOffset: piece.tensorOffset * 4, bytes: piece.length * 4,
     }));
   }
 
-  protected stateCheck(state: string) {
-    this.live();
-    if (!this.module.states.some((s) => s.name === state)) {
-      throw new UnknownStateError(state, `optimizer '${this.module.name}' has no state '${state}'; it declares: ${this.module.states.map((s) => s.name).join(', ') || '(none)'}`);
+  /** Checks that the tensor I/O holding tensor `name` (no name: this one) declares `state`; returns that I/O. */
+  protected stateCheck(state: string, name?: string): TensorIO {
+    const io = name === undefined ? this : this.ioOf(name);
+    io.live();
+    if (!io.module.states.some((s) => s.name === state)) {
+      throw new UnknownStateError(state, `optimizer '${io.module.name}' has no state '${state}'; it declares: ${io.module.states.map((s) => s.name).join(', ') || '(none)'}`);
     }
+    return io;
   }
 
   protected piecesOf(name: string) {
@@ -188,9 +184,12 @@ export abstract class TensorIO {
     return ps;
   }
 
-  private packedParam(): void {
-    this.live();
-    if (!this.module.param) throw new UnsupportedError(`optimizer '${this.module.name}' stores its parameters as f32; use readParam/writeParam`);
+  /** The tensor I/O holding parameter `name`, which must be stored as f16/bf16. */
+  private packedParam(name: string): TensorIO {
+    const io = this.ioOf(name);
+    io.live();
+    if (!io.module.param) throw new UnsupportedError(`optimizer '${io.module.name}' stores its parameters as f32; use readParam/writeParam`);
+    return io;
   }
 
   /** How stored tensor `key` (the parameter, or a per-element state) is kept: f32 when the format has no codec. */
