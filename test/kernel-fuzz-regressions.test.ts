@@ -114,7 +114,7 @@ describe('operands the GPU compiler could cancel or factor', () => {
   // Mesa's inexact algebra (SPIR-V without NoContraction) rewrote `(x + p) - x` as `p` and `g * a + g * b` as
   // `g * (a + b)`: off the interpreter in programs that promise bit-for-bit results (compressed-fuzz #37 and
   // phased-fuzz #138, one ulp in a block scale). The first operand of such an add or sub is read through a
-  // select on a run-time zero now (src/codegen-wgsl/values.ts `hiddenOperand`), fused and phased alike.
+  // select on a run-time zero now (src/codegen-wgsl/values.ts `hidesOperand`), fused and phased alike.
   it.each([
     ['(x + p) - x, fused', 'optimizer ca { update { let x = 1000 * g; p = (x + p) - x; } }'],
     ['g * p + g * 3, fused', 'optimizer cb { hyper lr = 0.01; update { p = p - lr * (g * p + g * 3); } }'],

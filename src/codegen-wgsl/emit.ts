@@ -15,7 +15,7 @@ import {
   fillTables, LANE_GROUP, loadState, storagePlan, storeAll, tileWalks, validLanes, type StoreMode,
 } from './state-io.js';
 import { rank1FinalizeKernel, rank1Locate, type Rank1Pass } from './rank1.js';
-import { emitValues, hiddenOperand, storedExpr, type Scope } from './values.js';
+import { emitValues, hidesOperand, storedExpr, type Scope } from './values.js';
 
 export interface CodegenOptions {
   /** Invocations per workgroup. */
@@ -72,8 +72,8 @@ export function emitModule(p: Program, options: CodegenOptions = {}): KernelModu
   const storage = storagePlan(p);
   const { codecs, sr, storeValue } = storage;
   // Finite constants are spelled inline; every other step value the kernels read is a uniform field.
-  // A run-time zero only where an operand must be hidden from the driver (values.ts `hiddenOperand`).
-  const zero = p.insts.some((_, id) => hiddenOperand(p, id) !== undefined);
+  // A run-time zero only where an operand must be hidden from the driver (values.ts `hidesOperand`).
+  const zero = p.insts.some((_, id) => hidesOperand(p, id));
   const header = zero ? [...FUSED_HEADER, ['pad0', 'zero'] as const] : FUSED_HEADER;
   const { host, uniforms, fieldOf } = planHost(p, sched.uniforms, header, { srKey: sr.size > 0 });
 

@@ -21,7 +21,7 @@ export interface Scope {
   names: Map<ValueId, string>;
   out: string[];
   indent: string;
-  /** A u32 expression that is 0 at run time but opaque to the driver (`hiddenOperand`); absent in matrix kernels. */
+  /** A u32 expression that is 0 at run time but opaque to the driver (`hidesOperand`); absent in matrix kernels. */
   zero?: string;
 }
 
@@ -46,7 +46,7 @@ export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
     if (inst.op === 'pow') s.t.pow.add(vec);
     // WGSL mixes a scalar and a vector in + - * /: a uniform operand there is not splatted.
     const args = inst.args.map((a) => operand(s, a, vec && !MIXES_SCALARS.has(inst.op)));
-    if (hiddenOperand(s.p, id) !== undefined) {
+    if (hidesOperand(s.p, id)) {
       invariant(s.zero, () => `no run-time zero to keep %${id}'s operands apart\n${printIR(s.p)}`);
       args[0] = `select(${args[0]}, ${vec ? 'vec4<f32>(0.0)' : '0.0'}, ${s.zero} != 0u)`;
     }
@@ -93,13 +93,13 @@ const NEAR = new Set(['add', 'sub', 'mul', 'neg']);
  * interpreter). Read through a select on a run-time zero, the operand is opaque and the program's rounding
  * stays. Constants are already opaque (host.ts `reassociableConstants`); step values are uniforms.
  */
-export function hiddenOperand(p: Program, id: ValueId): ValueId | undefined {
+export function hidesOperand(p: Program, id: ValueId): boolean {
   const inst = p.insts[id]!;
-  if (inst.space !== 'elem' || !ADDITIVE.has(inst.op) || inst.dtype === 'bool') return undefined;
+  if (inst.space !== 'elem' || !ADDITIVE.has(inst.op) || inst.dtype === 'bool') return false;
   const near = (x: ValueId) => [x, ...(NEAR.has(p.insts[x]!.op) ? p.insts[x]!.args : [])].filter((a) => p.insts[a]!.space === 'elem');
   const [l, r] = inst.args as [ValueId, ValueId];
   const left = new Set(near(l));
-  return near(r).some((x) => left.has(x)) ? l : undefined;
+  return near(r).some((x) => left.has(x));
 }
 
 /** An operand: by name (read first if need be), or a step value; splatted to vec4 when `wantVec` and narrower. */
