@@ -123,4 +123,30 @@ describe('operands the GPU compiler could cancel or factor', () => {
     const { gpu, cpu } = await bothBackends(src);
     expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
   }, 60_000);
+
+  // Matrix stage kernels (src/codegen-wgsl/matrix-kernels.ts) emit their own expressions: a map over the
+  // parameter's entries, a matmul epilogue (`acc` the product's entry) and a map over a matrix state.
+  // Products with the identity are exact, so every value here agrees bit for bit.
+  const sgd = 'fallback sgd { hyper lr = 0.1; update { p = p - lr * g; } }';
+  it.each([
+    ['(x + p) - x in a matrix map', `optimizer cm { state m = 0; update { let x = 1000 * g; m = (x + p) - x; p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
+    ['(X + p) - X in a matmul epilogue', `optimizer ce { update { let X = (1000 * g) @ identity(cols); p = (X + p) - X; } ${sgd} }`],
+    ['(y + p) - x, y = x in the variant run (a select on a hyper)', `optimizer cv { hyper on = 1; state m = 0; update { let x = 1000 * g; let y = on != 0 ? x : g; m = (y + p) - x; p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
+    ['(E + pᵀ) - E into a matrix state', `optimizer cs { state S: matrix(cols, rows) = 0; update { let E = 1000 * transpose(g); S = (E + transpose(p)) - E; p = p - 0.01 * transpose(S); } ${sgd} }`],
+  ])('%s', async (_what, src) => {
+    const { gpu, cpu } = await bothBackends(src);
+    expect(bitDiffs(gpu, cpu)).toEqual([]);
+    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
+  }, 60_000);
 });
+
+/** Per tensor that differs: how many entries differ and the first, with its bits on Dawn and in the interpreter. */
+function bitDiffs(gpu: Result, cpu: Result): string[] {
+  const bits = (x: number) => `${x} (0x${new Uint32Array(Float32Array.of(x).buffer)[0]!.toString(16)})`;
+  const tensors = [...Object.entries(cpu.params).map(([n, t]) => [`p ${n}`, t, gpu.params[n]!] as const),
+    ...Object.entries(cpu.state).flatMap(([s, per]) => Object.entries(per).map(([n, t]) => [`${s} ${n}`, t, gpu.state[s]![n]!] as const))];
+  return tensors.flatMap(([what, e, a]) => {
+    const off = [...e.data.keys()].filter((i) => !Object.is(a.data[i], e.data[i]));
+    return off.length ? [`${what}: ${off.length} of ${e.data.length} differ; [${off[0]}] Dawn ${bits(a.data[off[0]!]!)}, interpreter ${bits(e.data[off[0]!]!)}`] : [];
+  });
+}

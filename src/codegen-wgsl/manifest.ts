@@ -99,6 +99,8 @@ export interface MatrixInfo {
   conds: number[];
   /** With stochastically rounded stores: the u32 field holding t, their random stream. */
   srField?: number;
+  /** Where a stage must hide an operand from the driver (values.ts `hidesOperand`): a u32 field holding 0. */
+  zeroField?: number;
 }
 
 // ---- phased modules (phased.ts): the dispatch order, the buffers beside the per-chunk tensors, and the

@@ -21,6 +21,7 @@ import { spillGrid, type BindingSpec, type KernelModule, type KernelSpec, type M
 import { matmulKernel } from './matmul.js';
 import { FOLD, foldTree } from './phased-kernel.js';
 import { unknownStage } from '../ir/schedule.js';
+import { hidesOperand } from './values.js';
 import { f32Literal, GRID_X, invocationIndex, powHelpers, SCALAR, wgslOp } from './wgsl.js';
 
 /** A matrix kernel: its spec (bindings of kind 'matrix', each named by its buffer key) and its grid. */
@@ -140,7 +141,9 @@ class ExprEmitter {
         const f = wgslOp[inst.op];
         if (!f) throw new Error(`matrix kernel: no WGSL for '${inst.op}'`);
         if (inst.op === 'pow') this.t.pow.add(false);
-        return this.let(f(inst.args.map((a) => this.value(a, t)), SCALAR));
+        const args = inst.args.map((a) => this.value(a, t));
+        if (hidesOperand(this.plan, id, (x) => this.A(x))) args[0] = `select(${args[0]}, 0.0, bitcast<u32>(${bindBuffer(this.t, '#steps', 'steps')}[${this.plan.zeroField!}]) != 0u)`;
+        return this.let(f(args, SCALAR));
       }
     }
   }

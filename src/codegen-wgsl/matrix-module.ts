@@ -3,12 +3,13 @@
 // place of elementwise kernels. Matrix stage kernels have every size as a WGSL constant (one pipeline per
 // shape, as the matmul kernel measured best), so they are generated when the module is bound to tensors of
 // known shape: `matrixStageKernels(module, variant, view, tensor)`, which the runtime calls through this
-// directory's index. The uniform layout has no dispatch header: field k is `steps[k]` in every stage kernel.
+// directory's index. The uniform layout has no dispatch header (a `zero` word at most): field k is `steps[k]`.
 import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import { paramFormat, type Program } from '../ir/types.js';
 import { planHost } from './host.js';
 import { manifestHead, type KernelModule } from './manifest.js';
+import { hidesOperand } from './values.js';
 import { KernelText } from './kernel.js';
 import { bindBuffer, flatGrid, stageKernel, type StageKernel } from './matrix-kernels.js';
 import { FOLD } from './phased-kernel.js';
@@ -18,7 +19,9 @@ export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}):
   const m = p.schedule?.matrix;
   invariant(m, () => `emitMatrixModule needs a program scheduled by placeMatrixStages\n${printIR(p)}`);
   const sr = paramFormat(p).rounding === 'stochastic' || p.states.some((s) => s.format.rounding === 'stochastic');
-  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, [], { streams: m.streams, srKey: sr });
+  // A run-time zero only where a stage hides an operand (values.ts `hidesOperand`), read as the field `zero`.
+  const zero = m.variants.some((v) => p.insts.some((_, id) => hidesOperand(p, id, (x) => v.alias[x] ?? x)));
+  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, zero ? [['zero', 'zero']] : [], { streams: m.streams, srKey: sr });
   const srField = uniforms.fields.findIndex((f) => f.source.from === 'srKey');
   // Stage kernels read field k as `steps[k]`: each value's and stream's field by its index.
   const index = new Map(uniforms.fields.map((f, k) => [f.name, k]));
@@ -38,7 +41,7 @@ export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}):
     variants: {},
     // The non-finite guard: the runtime checks every tensor's inputs before anything runs (matrixGuardKernel).
     guard: Boolean(options.guard),
-    matrix: { insts: p.insts, schedule: m, stepField, streamField: streams, conds, ...(srField >= 0 ? { srField } : {}) },
+    matrix: { insts: p.insts, schedule: m, stepField, streamField: streams, conds, ...(srField >= 0 ? { srField } : {}), ...(zero ? { zeroField: 0 } : {}) },
   };
 }
 

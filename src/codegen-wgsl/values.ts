@@ -21,7 +21,7 @@ export interface Scope {
   names: Map<ValueId, string>;
   out: string[];
   indent: string;
-  /** A u32 expression that is 0 at run time but opaque to the driver (`hidesOperand`); absent in matrix kernels. */
+  /** A u32 expression that is 0 at run time but opaque to the driver (`hidesOperand`). */
   zero?: string;
 }
 
@@ -84,6 +84,8 @@ function demandOrder(s: Scope, ids: readonly ValueId[]): ValueId[] {
 
 const ADDITIVE = new Set(['add', 'sub']);
 const NEAR = new Set(['add', 'sub', 'mul', 'neg']);
+/** Values that differ per entry: elem values, and in matrix kernels the entries of other matrices. */
+const PER_ENTRY = new Set(['elem', 'mat']);
 
 /**
  * Whether elementwise add/sub `id` must hide its first operand from the driver: SPIR-V reaches Mesa without
@@ -91,13 +93,14 @@ const NEAR = new Set(['add', 'sub', 'mul', 'neg']);
  * value: `(g + p) - g` becomes `p` and `a * b + a * c` becomes `a * (b + c)` (measured: `(g + p) - g` with
  * g = 1000.5 returned p unrounded; fuzz compressed-fuzz #37, phased-fuzz #138: one ulp off the
  * interpreter). Read through a select on a run-time zero, the operand is opaque and the program's rounding
- * stays. Constants are already opaque (host.ts `reassociableConstants`); step values are uniforms.
+ * stays. Constants are already opaque (host.ts `reassociableConstants`); step values are uniforms. `same`
+ * maps an operand to the value a kernel reads for it (matrix kernels: a select decided by the variant).
  */
-export function hidesOperand(p: Program, id: ValueId): boolean {
+export function hidesOperand(p: Pick<Program, 'insts'>, id: ValueId, same = (x: ValueId) => x): boolean {
   const inst = p.insts[id]!;
-  if (inst.space !== 'elem' || !ADDITIVE.has(inst.op) || inst.dtype === 'bool') return false;
-  const near = (x: ValueId) => [x, ...(NEAR.has(p.insts[x]!.op) ? p.insts[x]!.args : [])].filter((a) => p.insts[a]!.space === 'elem');
-  const [l, r] = inst.args as [ValueId, ValueId];
+  if (!PER_ENTRY.has(inst.space) || !ADDITIVE.has(inst.op) || inst.dtype === 'bool') return false;
+  const near = (x: ValueId) => [x, ...(NEAR.has(p.insts[x]!.op) ? p.insts[x]!.args.map(same) : [])].filter((a) => PER_ENTRY.has(p.insts[a]!.space));
+  const [l, r] = inst.args.map(same) as [ValueId, ValueId];
   const left = new Set(near(l));
   return near(r).some((x) => left.has(x));
 }

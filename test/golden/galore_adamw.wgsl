@@ -70,9 +70,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= 768u) { return; }
   let r = i / 6u;
   let c = i % 6u;
-  let v0 = (steps[1] * out[r * 6u + c]);
+  let v0 = (steps[2] * out[r * 6u + c]);
   let v1 = in0[r * 6u + c];
-  let v2 = (steps[21] * v1);
+  let v2 = (steps[22] * v1);
   let v3 = (v0 + v2);
   out[i] = v3;
 }
@@ -89,9 +89,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= 768u) { return; }
   let r = i / 6u;
   let c = i % 6u;
-  let v0 = (steps[2] * out[r * 6u + c]);
+  let v0 = (steps[3] * out[r * 6u + c]);
   let v1 = in0[r * 6u + c];
-  let v2 = (steps[22] * v1);
+  let v2 = (steps[23] * v1);
   let v3 = (v2 * v1);
   let v4 = (v0 + v3);
   out[i] = v4;
@@ -113,7 +113,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v0 = in0[r * 6u + c];
   let v1 = in1[r * 6u + c];
   let v2 = sqrt(v1);
-  let v3 = (v2 + steps[3]);
+  let v3 = (v2 + steps[4]);
   let v4 = (v0 / v3);
   out[i] = v4;
 }
@@ -183,11 +183,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = i / 4u;
   let c = i % 4u;
   let v0 = in0[c * 6u + r];
-  let v1 = (steps[6] * v0);
-  let v2 = (steps[29] * v1);
+  let v1 = (steps[7] * v0);
+  let v2 = (steps[30] * v1);
   let v3 = (out[r * 4u + c] - v2);
-  let v4 = (steps[30] * v3);
-  let v5 = (v3 - v4);
+  let v4 = (steps[31] * v3);
+  let v5 = (select(v3, 0.0, bitcast<u32>(steps[0]) != 0u) - v4);
   out[i] = v5;
 }
 
@@ -228,7 +228,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= 768u) { return; }
   let r = i / 128u;
   let c = i % 128u;
-  let v0 = optc_rand_normal(bitcast<u32>(steps[31]), 0u, r * 128u + c);
+  let v0 = optc_rand_normal(bitcast<u32>(steps[32]), 0u, r * 128u + c);
   out[i] = v0;
 }
 
@@ -497,8 +497,8 @@ const N = 128u;
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
-  let v1 = (steps[17] * v0);
-  let v2 = (steps[18] * acc);
+  let v1 = (steps[18] * v0);
+  let v2 = (steps[19] * acc);
   let v3 = (v1 + v2);
   return v3;
 }
@@ -563,7 +563,7 @@ const N = 128u;
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
-  let v1 = (steps[16] * v0);
+  let v1 = (steps[17] * v0);
   let v2 = (v1 + acc);
   return v2;
 }
@@ -628,8 +628,8 @@ const N = 128u;
 fn ldC(i: u32) -> f32 { return c[i / 4u][i % 4u]; }
 fn epilogue(acc: f32, r: u32, c: u32) -> f32 {
   let v0 = in0[r * 128u + c];
-  let v1 = (steps[19] * v0);
-  let v2 = (steps[20] * acc);
+  let v1 = (steps[20] * v0);
+  let v2 = (steps[21] * acc);
   let v3 = (v1 - v2);
   return v3;
 }
