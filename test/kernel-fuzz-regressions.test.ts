@@ -119,6 +119,10 @@ describe('operands the GPU compiler could cancel or factor', () => {
     ['(x + p) - x, fused', 'optimizer ca { update { let x = 1000 * g; p = (x + p) - x; } }'],
     ['g * p + g * 3, fused', 'optimizer cb { hyper lr = 0.01; update { p = p - lr * (g * p + g * 3); } }'],
     ['(x + p) - x beside a reduction, phased', 'optimizer cc { hyper lr = 0.01; update { let x = 1000 * g; p = (x + p) - x - lr * mean(g); } }'],
+    // A shared step value is a shared uniform field (fused, phased and matrix kernels alike).
+    ['(h + p) - h, a hyper, fused', 'optimizer ch { hyper h = 1000.5; update { p = (h + p) - h; } }'],
+    ['h * g + h * p, a hyper, fused', 'optimizer cf { hyper h = 0.3; update { p = p - (h * g + h * p); } }'],
+    ['(h + p) - h beside a reduction, phased', 'optimizer cp { hyper h = 1000.5; state s: col = 0; update { s = col_max(g); p = (h + p) - h; } }'],
   ])('%s', async (_what, src) => {
     const { gpu, cpu } = await bothBackends(src);
     expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
@@ -132,6 +136,7 @@ describe('operands the GPU compiler could cancel or factor', () => {
     ['(x + p) - x in a matrix map', `optimizer cm { state m = 0; update { let x = 1000 * g; m = (x + p) - x; p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
     ['(X + p) - X in a matmul epilogue', `optimizer ce { update { let X = (1000 * g) @ identity(cols); p = (X + p) - X; } ${sgd} }`],
     ['(y + p) - x, y = x in the variant run (a select on a hyper)', `optimizer cv { hyper on = 1; state m = 0; update { let x = 1000 * g; let y = on != 0 ? x : g; m = (y + p) - x; p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
+    ['(h + p) - h, a hyper, in a matrix map', `optimizer cq { hyper h = 1000.5; state m = 0; update { m = (h + p) - h; p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
     ['(E + pᵀ) - E into a matrix state', `optimizer cs { state S: matrix(cols, rows) = 0; update { let E = 1000 * transpose(g); S = (E + transpose(p)) - E; p = p - 0.01 * transpose(S); } ${sgd} }`],
   ])('%s', async (_what, src) => {
     const { gpu, cpu } = await bothBackends(src);

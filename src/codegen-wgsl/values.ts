@@ -84,22 +84,21 @@ function demandOrder(s: Scope, ids: readonly ValueId[]): ValueId[] {
 
 const ADDITIVE = new Set(['add', 'sub']);
 const NEAR = new Set(['add', 'sub', 'mul', 'neg']);
-/** Values that differ per entry: elem values, and in matrix kernels the entries of other matrices. */
-const PER_ENTRY = new Set(['elem', 'mat']);
 
 /**
- * Whether elementwise add/sub `id` must hide its first operand from the driver: SPIR-V reaches Mesa without
- * NoContraction, and its inexact algebra cancels and factors across one level when the two operands share a
- * value: `(g + p) - g` becomes `p` and `a * b + a * c` becomes `a * (b + c)` (measured: `(g + p) - g` with
- * g = 1000.5 returned p unrounded; fuzz compressed-fuzz #37, phased-fuzz #138: one ulp off the
+ * Whether add/sub `id`, computed in a kernel, must hide its first operand from the driver: SPIR-V reaches Mesa
+ * without NoContraction, and its inexact algebra cancels and factors across one level when the two operands
+ * share a value: `(g + p) - g` becomes `p` and `a * b + a * c` becomes `a * (b + c)` (measured: `(g + p) - g`
+ * with g = 1000.5 returned p unrounded; fuzz compressed-fuzz #37, phased-fuzz #138: one ulp off the
  * interpreter). Read through a select on a run-time zero, the operand is opaque and the program's rounding
- * stays. Constants are already opaque (host.ts `reassociableConstants`); step values are uniforms. `same`
+ * stays. A step value (or constant: host.ts `reassociableConstants`) shared is one too: two reads of one
+ * uniform field are one value to the driver (measured: `(h + p) - h`, `h * g + h * p` for a hyper h). `same`
  * maps an operand to the value a kernel reads for it (matrix kernels: a select decided by the variant).
  */
 export function hidesOperand(p: Pick<Program, 'insts'>, id: ValueId, same = (x: ValueId) => x): boolean {
   const inst = p.insts[id]!;
-  if (!PER_ENTRY.has(inst.space) || !ADDITIVE.has(inst.op) || inst.dtype === 'bool') return false;
-  const near = (x: ValueId) => [x, ...(NEAR.has(p.insts[x]!.op) ? p.insts[x]!.args.map(same) : [])].filter((a) => PER_ENTRY.has(p.insts[a]!.space));
+  if (inst.space === 'step' || !ADDITIVE.has(inst.op) || inst.dtype === 'bool') return false;
+  const near = (x: ValueId) => [x, ...(NEAR.has(p.insts[x]!.op) ? p.insts[x]!.args.map(same) : [])];
   const [l, r] = inst.args.map(same) as [ValueId, ValueId];
   const left = new Set(near(l));
   return near(r).some((x) => left.has(x));
