@@ -137,6 +137,7 @@ describe('operands the GPU compiler could cancel or factor', () => {
     ['(X + p) - X in a matmul epilogue', `optimizer ce { update { let X = (1000 * g) @ identity(cols); p = (X + p) - X; } ${sgd} }`],
     ['(y + p) - x, y = x in the variant run (a select on a hyper)', `optimizer cv { hyper on = 1; state m = 0; update { let x = 1000 * g; let y = on != 0 ? x : g; m = (y + p) - x; p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
     ['(h + p) - h, a hyper, in a matrix map', `optimizer cq { hyper h = 1000.5; state m = 0; update { m = (h + p) - h; p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
+    ['Fᵀ - Eᵀ, F = E + pᵀ: shared through transposes', `optimizer ct { state m = 0; update { let E = 1000 * transpose(g); let F = E + transpose(p); m = transpose(F) - transpose(E); p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
     ['(E + pᵀ) - E into a matrix state', `optimizer cs { state S: matrix(cols, rows) = 0; update { let E = 1000 * transpose(g); S = (E + transpose(p)) - E; p = p - 0.01 * transpose(S); } ${sgd} }`],
   ])('%s', async (_what, src) => {
     const { gpu, cpu } = await bothBackends(src);

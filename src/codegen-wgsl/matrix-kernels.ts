@@ -52,6 +52,12 @@ export const bindBuffer = (t: KernelText, key: string, variable: string, write =
 
 const shapeOf = (i: Pick<Inst, 'space' | 'shape'>): MatShape => (i.space === 'mat' ? i.shape! : ['rows', 'cols']);
 
+/** hidesOperand's `same` in variant `v`: a kernel reads a value's alias, and a transpose as its argument at swapped coordinates. */
+export const readOf = (insts: readonly Inst[], v: MatrixVariant) => function same(x: ValueId): ValueId {
+  const y = v.alias[x] ?? x;
+  return insts[y]!.op === 'transpose' || insts[y]!.op === 'orient' ? same(insts[y]!.args[0]!) : y;
+};
+
 /**
  * The kernels of one variant of a matrix module for one tensor (undefined for copy stages, which the
  * runtime does with buffer copies). `tensor` is the tensor's id, which keys its random numbers.
@@ -142,7 +148,7 @@ class ExprEmitter {
         if (!f) throw new Error(`matrix kernel: no WGSL for '${inst.op}'`);
         if (inst.op === 'pow') this.t.pow.add(false);
         const args = inst.args.map((a) => this.value(a, t));
-        if (hidesOperand(this.plan, id, (x) => this.A(x))) args[0] = `select(${args[0]}, 0.0, bitcast<u32>(${bindBuffer(this.t, '#steps', 'steps')}[${this.plan.zeroField!}]) != 0u)`;
+        if (hidesOperand(this.plan, id, readOf(this.plan.insts, this.v))) args[0] = `select(${args[0]}, 0.0, bitcast<u32>(${bindBuffer(this.t, '#steps', 'steps')}[${this.plan.zeroField!}]) != 0u)`;
         return this.let(f(args, SCALAR));
       }
     }
