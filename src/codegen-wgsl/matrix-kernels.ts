@@ -98,12 +98,9 @@ class ExprEmitter {
   value(id0: ValueId, t = false): string {
     const id = this.A(id0);
     const inst = this.plan.insts[id]!;
-    const matrixValued = inst.space === 'mat' || inst.space === 'elem';
-    const key = matrixValued ? `${id}:${t}` : `${id}`;
-    const hit = this.memo.get(key);
-    if (hit) return hit;
-    const out = this.compute(id, inst, t);
-    this.memo.set(key, out);
+    const key = inst.space === 'mat' || inst.space === 'elem' ? `${id}:${t}` : `${id}`;
+    let out = this.memo.get(key);
+    if (!out) this.memo.set(key, (out = this.compute(id, inst, t)));
     return out;
   }
 
