@@ -116,6 +116,10 @@ describe('operands the GPU compiler could cancel or factor', () => {
     ['(h + p) - h, a hyper, fused', 'optimizer ch { hyper h = 1000.5; update { p = (h + p) - h; } }'],
     ['h * g + h * p, a hyper, fused', 'optimizer cf { hyper h = 0.3; update { p = p - (h * g + h * p); } }'],
     ['(h + p) - h beside a reduction, phased', 'optimizer cp { hyper h = 1000.5; state s: col = 0; update { s = col_max(g); p = (h + p) - h; } }'],
+    // A hidden step value in a vec4 kernel is a scalar: its zero too (seed 4003 #315, #338: the select
+    // mixed f32 and vec4<f32> and did not compile).
+    ['t - (x - t), a step value hidden at vec4, fused', 'optimizer cw { hyper lr = 0.01; update { let x = 3 * g; p = p - lr * (t - (x - t)); } }'],
+    ['t - (x - t) beside a reduction, phased', 'optimizer cx { hyper lr = 0.01; update { let x = 3 * g; p = p - lr * (t - (x - t)) - lr * mean(g); } }'],
   ])('%s', async (_what, src) => {
     const { gpu, cpu } = await bothBackends(src);
     expect(valuesOf(gpu)).toEqual(valuesOf(cpu));

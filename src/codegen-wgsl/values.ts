@@ -48,7 +48,9 @@ export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
     const args = inst.args.map((a) => operand(s, a, vec && !MIXES_SCALARS.has(inst.op)));
     if (hidesOperand(s.p, id)) {
       invariant(s.zero, () => `no run-time zero to keep %${id}'s operands apart\n${printIR(s.p)}`);
-      args[0] = `select(${args[0]}, ${vec ? 'vec4<f32>(0.0)' : '0.0'}, ${s.zero} != 0u)`;
+      // + and - take a uniform operand unsplatted: the zero is as wide as the operand.
+      const wide = vec && s.p.insts[inst.args[0]!]!.space === 'elem';
+      args[0] = `select(${args[0]}, ${wide ? 'vec4<f32>(0.0)' : '0.0'}, ${s.zero} != 0u)`;
     }
     define(s, id, spell(args, vec ? VEC4 : SCALAR));
   }
