@@ -22,7 +22,7 @@ import { matmulKernel } from './matmul.js';
 import { FOLD, foldTree } from './phased-kernel.js';
 import { unknownStage } from '../ir/schedule.js';
 import { hidesOperand } from './values.js';
-import { f32Literal, GRID_X, invocationIndex, powHelpers, SCALAR, wgslOp } from './wgsl.js';
+import { f32Literal, GRID_X, invocationIndex, opaque, powHelpers, SCALAR, wgslOp } from './wgsl.js';
 
 /** A matrix kernel: its spec (bindings of kind 'matrix', each named by its buffer key) and its grid. */
 export interface StageKernel extends KernelSpec { grid: [number, number, number] }
@@ -145,7 +145,7 @@ class ExprEmitter {
         if (!f) throw new Error(`matrix kernel: no WGSL for '${inst.op}'`);
         if (inst.op === 'pow') this.t.pow.add(false);
         const args = inst.args.map((a) => this.value(a, t));
-        if (hidesOperand(this.plan, id, readOf(this.plan.insts, this.v))) args[0] = `select(${args[0]}, 0.0, bitcast<u32>(${bindBuffer(this.t, '#steps', 'steps')}[${this.plan.zeroField!}]) != 0u)`;
+        if (hidesOperand(this.plan, id, readOf(this.plan.insts, this.v))) args[0] = opaque(args[0]!, `bitcast<u32>(${bindBuffer(this.t, '#steps', 'steps')}[${this.plan.zeroField!}])`);
         return this.let(f(args, SCALAR));
       }
     }

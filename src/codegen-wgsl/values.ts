@@ -5,7 +5,7 @@ import { invariant } from '../diag.js';
 import { printIR } from '../ir/printer.js';
 import type { Program, ValueId } from '../ir/types.js';
 import type { KernelText } from './kernel.js';
-import { identPart, MIXES_SCALARS, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
+import { identPart, MIXES_SCALARS, opaque, SCALAR, VEC4, wgslOp, type VecTypes } from './wgsl.js';
 
 /** Where the code being emitted runs: its kernel, how wide elem values are, how it reads values. */
 export interface Scope {
@@ -49,8 +49,7 @@ export function emitValues(s: Scope, ids: Iterable<ValueId>): void {
     if (hidesOperand(s.p, id)) {
       invariant(s.zero, () => `no run-time zero to keep %${id}'s operands apart\n${printIR(s.p)}`);
       // + and - take a uniform operand unsplatted: the zero is as wide as the operand.
-      const wide = vec && s.p.insts[inst.args[0]!]!.space === 'elem';
-      args[0] = `select(${args[0]}, ${wide ? 'vec4<f32>(0.0)' : '0.0'}, ${s.zero} != 0u)`;
+      args[0] = opaque(args[0]!, s.zero, vec && s.p.insts[inst.args[0]!]!.space === 'elem');
     }
     define(s, id, spell(args, vec ? VEC4 : SCALAR));
   }

@@ -84,16 +84,19 @@ export const INF_HELPERS = `fn optc_neg_inf(z: u32) -> f32 { return bitcast<f32>
 fn optc_pos_inf(z: u32) -> f32 { return bitcast<f32>(0x7f800000u | (z & 0u)); }
 `;
 
+/** `x` (f32, or vec4 when `wide`) through a select on `zero`, a u32 the driver cannot see is 0: SPIR-V reaches Mesa
+ * without NoContraction, and this keeps its inexact algebra from merging `x` into what is around it (`summand`, values.ts `hidesOperand`). */
+export const opaque = (x: string, zero: string, wide = false) => `select(${x}, ${wide ? 'vec4<f32>(0.0)' : '0.0'}, ${zero} != 0u)`;
+
 /**
  * A summand the driver may not merge into the running sum. Mesa fuses `y + z * w` into an ffma, moves an
  * addend into it (`acc + ffma(z, w, y)` -> `ffma(z, w, acc + y)`) and then lowers ffma back to a multiply
- * and an add: `acc + (y + z * w)` becomes `(acc + y) + z * w`, a different sum (SPIR-V without
- * NoContraction; found by test/phased-fuzz.test.ts in a row sum). A select on a run-time zero (`zero`: a
- * u32 expression the compiler cannot see is 0) keeps the summand whole; only sums need it (max and min
+ * and an add: `acc + (y + z * w)` becomes `(acc + y) + z * w`, a different sum (found by
+ * test/phased-fuzz.test.ts in a row sum). `opaque` keeps the summand whole; only sums need it (max and min
  * are exact in any order).
  */
 export function summand(fn: string, x: string, zero: string): string {
-  return fn === 'sum' ? `select(${x}, 0.0, ${zero} != 0u)` : x;
+  return fn === 'sum' ? opaque(x, zero) : x;
 }
 
 /** An f32 literal for `x` rounded to f32 (x finite): WGSL parses it back to exactly Math.fround(x). */
