@@ -15,6 +15,13 @@ async function bothBackends(src: string) {
 type Result = Awaited<ReturnType<typeof bothBackends>>['gpu'];
 const valuesOf = (r: Result) => ({ params: r.params, state: r.state });
 
+/** Dawn = interpreter bit for bit on parameters and states; a failure names each tensor off and its first entry's bits. */
+async function agreeBitForBit(src: string) {
+  const { gpu, cpu } = await bothBackends(src);
+  expect(bitDiffs(gpu, cpu)).toEqual([]);
+  expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
+}
+
 describe('a line reduction whose argument folds to a narrower value (phased back end)', () => {
   // The tensor stage stored `res[rowBase + r]` / `res[colBase + c]` outside any row or column loop: a WGSL
   // compile error ("internal compiler error"; seed 2000 #267 #534, seed 3000 #667 #1020 #1563) or, for a
@@ -28,10 +35,7 @@ describe('a line reduction whose argument folds to a narrower value (phased back
     ['t under `every` (seed 3000 #667)', 'optimizer c { hyper lr = 0.01; state s: col = 0; update { every 2 { s = 0.9 * s + 0.1 * col_mean(square(g > 0 ? t : t)); } p = p - lr * s * g; } }'],
     ['a global norm of a step value (seed 3000 #1563)', 'optimizer d { hyper lr = 0.01; state s: col = 0; update { s = 0.9 * s + 0.1 * col_mean(global_norm(1 > 2 ? g : t + 1) * select(1 < 0, g, 0.01)); p = p - lr * s; } }'],
     ['a tensor and a global max, by max and min', 'optimizer e { hyper lr = 0.01; state a: row = 0; state b: col = 0; update { a = row_max(select(1 < 0, g, absmax(g)));  b = col_min(select(1 < 0, g, global_max(p))); p = p - lr * (a + b) * g; } }'],
-  ])('%s', async (_what, src) => {
-    const { gpu, cpu } = await bothBackends(src);
-    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
-  }, 60_000);
+  ])('%s', async (_what, src) => agreeBitForBit(src), 60_000);
 
   it('a column value summed along rows is folded column by column', async () => {
     const src = 'optimizer f { hyper lr = 0.01; state s: col = 0; state r: row = 0; update { s = col_mean(g); r = row_sum(select(1 < 0, g, s)); p = p - lr * (r + g); } }';
@@ -53,20 +57,14 @@ describe('constants the GPU compiler could reassociate', () => {
   it.each([
     ['0.9 + (p - g)', 'optimizer ra { hyper lr = 0.01; update { p = p - lr * min(0.9 + (p - g), 1); } }'],
     ['0.9 * (p * g), (p + 0.5) + 0.25', 'optimizer rb { hyper lr = 0.01; state m = 0; update { m = 0.9 * (p * g); p = (p + 0.5) + 0.25 - lr * (m + g); } }'],
-  ])('%s', async (_what, src) => {
-    const { gpu, cpu } = await bothBackends(src);
-    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
-  }, 60_000);
+  ])('%s', async (_what, src) => agreeBitForBit(src), 60_000);
 });
 
 describe('identities the GPU compiler applies over the reals', () => {
   // Mesa rewrites `(t + p) - p` as `t` (seed 4000 #5995); the interpreter rounds `t + p` first. The
   // operands share p, so the kernel reads `t + p` through a select on a run-time zero (values.ts
   // `hidesOperand`) and the rounding stays: bit for bit, no EXACT_SLACK needed.
-  it('(t + p) - p agrees bit for bit', async () => {
-    const { gpu, cpu } = await bothBackends('optimizer id { hyper lr = 0.01; update { p = p - lr * ((t + p) - p); } }');
-    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
-  }, 60_000);
+  it('(t + p) - p agrees bit for bit', async () => agreeBitForBit('optimizer id { hyper lr = 0.01; update { p = p - lr * ((t + p) - p); } }'), 60_000);
 });
 
 describe('a compressed state read from its initial codes', () => {
@@ -97,9 +95,7 @@ describe('a state read by one store and overwritten by another', () => {
   }, 60_000);
 
   it('in a phased program', async () => {
-    const src = 'optimizer sp { hyper lr = 0.01; state s0: f16 = 2; state s1 = -1; state r: row = 0; update { let old = s0; s0 = 1 - g; s1 = old; r = row_max(g); p = p - lr * g * r; } }';
-    const { gpu, cpu } = await bothBackends(src);
-    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
+    await agreeBitForBit('optimizer sp { hyper lr = 0.01; state s0: f16 = 2; state s1 = -1; state r: row = 0; update { let old = s0; s0 = 1 - g; s1 = old; r = row_max(g); p = p - lr * g * r; } }');
   }, 60_000);
 });
 
@@ -120,10 +116,7 @@ describe('operands the GPU compiler could cancel or factor', () => {
     // mixed f32 and vec4<f32> and did not compile).
     ['t - (x - t), a step value hidden at vec4, fused', 'optimizer cw { hyper lr = 0.01; update { let x = 3 * g; p = p - lr * (t - (x - t)); } }'],
     ['t - (x - t) beside a reduction, phased', 'optimizer cx { hyper lr = 0.01; update { let x = 3 * g; p = p - lr * (t - (x - t)) - lr * mean(g); } }'],
-  ])('%s', async (_what, src) => {
-    const { gpu, cpu } = await bothBackends(src);
-    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
-  }, 60_000);
+  ])('%s', async (_what, src) => agreeBitForBit(src), 60_000);
 
   // Matrix stage kernels (src/codegen-wgsl/matrix-kernels.ts) emit their own expressions: a map over the
   // parameter's entries, a matmul epilogue (`acc` the product's entry) and a map over a matrix state.
@@ -136,11 +129,7 @@ describe('operands the GPU compiler could cancel or factor', () => {
     ['(h + p) - h, a hyper, in a matrix map', `optimizer cq { hyper h = 1000.5; state m = 0; update { m = (h + p) - h; p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
     ['Fᵀ - Eᵀ, F = E + pᵀ: shared through transposes', `optimizer ct { state m = 0; update { let E = 1000 * transpose(g); let F = E + transpose(p); m = transpose(F) - transpose(E); p = p - 0.01 * (m @ identity(cols)); } ${sgd} }`],
     ['(E + pᵀ) - E into a matrix state', `optimizer cs { state S: matrix(cols, rows) = 0; update { let E = 1000 * transpose(g); S = (E + transpose(p)) - E; p = p - 0.01 * transpose(S); } ${sgd} }`],
-  ])('%s', async (_what, src) => {
-    const { gpu, cpu } = await bothBackends(src);
-    expect(bitDiffs(gpu, cpu)).toEqual([]);
-    expect(valuesOf(gpu)).toEqual(valuesOf(cpu));
-  }, 60_000);
+  ])('%s', async (_what, src) => agreeBitForBit(src), 60_000);
 });
 
 /** Per tensor that differs: how many entries differ and the first, with its bits on Dawn and in the interpreter. */
