@@ -1,6 +1,7 @@
 // The runtime against the interpreter, on programs built with the IR builder (independent of the parser).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitModule } from '../src/codegen-wgsl/index.js';
+import { compile } from '../src/compile.js';
 import { Builder, initStates, interpretStep, type Program, type StepResult } from '../src/ir/index.js';
 import { runPipeline } from '../src/passes/index.js';
 import { createOptimizer, getDevice, MissingTensorError, ShapeError, UnknownTensorError, UnknownStateError, HyperError, DisposedError } from '../src/runtime/index.js';
@@ -76,9 +77,19 @@ describe('runtime misuse is a typed error naming the tensor', () => {
     expect(() => opt.step({ w: new Float32Array(6), b: new Float32Array(3), c: new Float32Array(1) })).toThrow(UnknownTensorError);
     expect(opt.stepCount).toBe(0);
     await expect(opt.readState('nope', 'w')).rejects.toThrow(UnknownStateError);
+    await expect(opt.readState('m', 'nope')).rejects.toThrow(UnknownTensorError);
+    expect(() => opt.stateShape('m', 'nope')).toThrow(UnknownTensorError);
     expect(() => opt.setHyper('lr2', 1)).toThrow(HyperError);
     opt.dispose();
     expect(() => opt.step({ w: new Float32Array(6), b: new Float32Array(3) })).toThrow(DisposedError);
+  });
+  it('refuses an unknown tensor for a small (per-row) state of a phased program', async () => {
+    const { module } = compile('optimizer rs { hyper lr = 0.01; state r: row = 0; update { r = row_max(g); p = p - lr * r * g; } }');
+    const opt = await createOptimizer(device, module, { w: { shape: [2, 3] } });
+    expect(opt.stateShape('r', 'w')).toEqual([2]);
+    expect(() => opt.stateShape('r', 'nope')).toThrow(UnknownTensorError);
+    await expect(opt.readState('r', 'nope')).rejects.toThrow(UnknownTensorError);
+    opt.dispose();
   });
   it('rejects bad shapes, data and hypers at creation', async () => {
     await expect(createOptimizer(device, mod(), { w: { shape: [2, 3], data: new Float32Array(5) } })).rejects.toThrow(/parameter 'w': data has 5 elements/);

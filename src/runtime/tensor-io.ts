@@ -71,7 +71,7 @@ export abstract class TensorIO {
   /** A state tensor's values (decoded, for a compressed state). */
   async readState(state: string, name: string): Promise<Float32Array> {
     const io = this.stateCheck(state, name);
-    if (io.side?.holds(state, name)) { io.piecesOf(name); return io.side.readState(state, name); }
+    if (io.side?.holds(state, name)) return io.side.readState(state, name);
     if (io.isStepState(state)) return Float32Array.of(io.stepState(state, io.piecesOf(name)[0]?.cb.chunk.group ?? 0));
     return io.readStored(state, name);
   }
@@ -145,7 +145,7 @@ export abstract class TensorIO {
   /** Overwrites a state tensor (checkpoint restore, tests). */
   writeState(state: string, name: string, data: Float32Array): void {
     const io = this.stateCheck(state, name);
-    if (io.side?.holds(state, name)) { io.piecesOf(name); io.side.writeState(state, name, data); return; }
+    if (io.side?.holds(state, name)) { io.side.writeState(state, name, data); return; }
     if (io.isStepState(state)) throw new UnsupportedError(`state '${state}' is a step state, one float64 per parameter group: set it with setStepState`);
     io.writeStored(state, name, data, `state '${state}' of '${name}'`);
   }
@@ -174,6 +174,8 @@ export abstract class TensorIO {
     if (!io.module.states.some((s) => s.name === state)) {
       throw new UnknownStateError(state, `optimizer '${io.module.name}' has no state '${state}'; it declares: ${io.module.states.map((s) => s.name).join(', ') || '(none)'}`);
     }
+    // An unknown tensor is refused here, for every state kind and every reader (side states and stateShape too).
+    if (name !== undefined) io.piecesOf(name);
     return io;
   }
 
