@@ -41,11 +41,12 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
     else throw new NotAMatrixError(name, spec.shape, module.name);
   });
   const stages = new MatrixStages(device, module, matrices);
+  let fallback: Optimizer | undefined;
   try {
     // Every variant is built now, so that a step never waits for a pipeline (TF.js's applyGradients is synchronous).
     await stages.prepareAll();
     // The fallback gets every group, those naming none of its tensors too: group g is group g of both optimizers.
-    const fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, {
+    fallback = Object.keys(others).length && fb ? await createOptimizer(device, fb.module, others, {
       ...options, hypers: split(options.hypers).fallback,
       groups: groups.map((g) => ({ params: g.params.filter((n) => n in others), hypers: split(g.hypers).fallback })),
     }) : undefined;
@@ -55,6 +56,8 @@ export async function createMatrixOptimizer(device: GPUDevice, module: KernelMod
     for (const { name, group, spec } of matrices) writeInitial(opt, name, spec, states, inits[group]!);
     return opt;
   } catch (e) {
+    // Whatever was built before the failure (writeInitial runs after the fallback exists) is freed.
+    fallback?.dispose();
     stages.dispose();
     throw e;
   }
