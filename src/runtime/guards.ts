@@ -30,8 +30,7 @@ interface Owner { ref: WeakRef<object>; describe: (owner: object) => string }
 const owners = new WeakMap<GPUDevice, Set<Owner>>();
 
 function markLost(device: GPUDevice, info: { reason?: string; message?: string }): LostInfo {
-  if (!lostDevices.has(device)) lostDevices.set(device, { reason: info.reason ?? 'unknown', message: info.message || '(no message)' });
-  return lostDevices.get(device)!;
+  return getOrCreate(lostDevices, device, () => ({ reason: info.reason ?? 'unknown', message: info.message || '(no message)' }));
 }
 
 /**

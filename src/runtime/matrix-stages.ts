@@ -13,7 +13,7 @@
 // the runtime's tensor I/O (tensor-io.ts) reads and writes them as it does any chunk's; the states at shapes
 // of their own it reads and writes here (these stages are its SideStates).
 import { codecOf, matrixFoldKernel, matrixStageKernels, matrixStateKernels, packedMatrixStates, shapeSize, stateBytes, type KernelModule, type StageKernel, type View } from '../codegen-wgsl/index.js';
-import { storageBuffer, writeF32 } from './buffers.js';
+import { getOrCreate, storageBuffer, writeF32 } from './buffers.js';
 import { numel, type ChunkBuffers, type TensorSpec } from './chunks.js';
 import { createComputePipeline, readF32 } from './device.js';
 import { OptcRuntimeError, ShapeError, UnsupportedError } from './errors.js';
@@ -36,14 +36,16 @@ export async function bindKernel(device: GPUDevice, kernel: StageKernel, resourc
 /** Records one compute pass of `enc` dispatching `kernels` in order (undefined: none); returns how many it dispatched. */
 export function recordPass(enc: GPUCommandEncoder, label: string, kernels: readonly (Bound | undefined)[]): number {
   const pass = enc.beginComputePass({ label });
-  const bound = kernels.filter((k): k is Bound => k !== undefined);
-  for (const b of bound) {
+  let n = 0;
+  for (const b of kernels) {
+    if (!b) continue;
     pass.setPipeline(b.pipeline);
     pass.setBindGroup(0, b.group);
     pass.dispatchWorkgroups(...b.kernel.grid);
+    n++;
   }
   pass.end();
-  return bound.length;
+  return n;
 }
 
 /**
@@ -140,8 +142,7 @@ export class MatrixStages implements SideStates {
         leaves.set(`codes:${pk.name}`, storageBuffer(device, bytes.codes, `${name} codes:${pk.name}`));
         if (pk.codec.block) leaves.set(`scales:${pk.name}`, storageBuffer(device, bytes.scales, `${name} scales:${pk.name}`));
         const wkey = `${leaf.key}:${bytesOf(r * c)}${info.schedule.variants.some((v) => v.folds.length) ? `:${name}` : ''}`;
-        if (!this.work.has(wkey)) this.work.set(wkey, storageBuffer(device, 4 * r * c, `${leaf.key} f32 work ${r}x${c}`));
-        leaves.set(leaf.key, this.work.get(wkey)!);
+        leaves.set(leaf.key, getOrCreate(this.work, wkey, () => storageBuffer(device, 4 * r * c, `${leaf.key} f32 work ${r}x${c}`)));
         foreign.add(leaf.key);
         continue;
       }
@@ -321,11 +322,11 @@ export class MatrixStages implements SideStates {
         out.set(tmp.key, own);
         continue;
       }
-      const lasts = lastReads.get(bytes) ?? lastReads.set(bytes, []).get(bytes)!;
+      const lasts = getOrCreate(lastReads, bytes, (): number[] => []);
       const free = lasts.findIndex((last) => last < tmp.first);
       const slot = free < 0 ? lasts.length : free;
       lasts[slot] = tmp.last;
-      const list = this.pool.get(bytes) ?? this.pool.set(bytes, []).get(bytes)!;
+      const list = getOrCreate(this.pool, bytes, (): GPUBuffer[] => []);
       while (list.length <= slot) list.push(storageBuffer(this.device, bytes, `matrix temp ${bytes}B #${list.length}`));
       out.set(tmp.key, list[slot]!);
     }

@@ -35,6 +35,8 @@ export class PhasedRunner {
   readonly counts: { nseg: number; ntiles: number; nrow: number; ncol: number }[] = [];
   /** The group scalar table as the host writes it each step (reused: writeBuffer copies it at once). */
   private readonly gsData: Float32Array<ArrayBuffer>;
+  /** The group scalar table's buffer (also in `buffers`), written every step. */
+  private readonly gs: GPUBuffer;
   /** Every buffer a phased binding resolves to, by `${kind}:${name}` (the segment tables by `segments:${chunk}`). */
   private readonly buffers = new Map<string, GPUBuffer>();
 
@@ -95,7 +97,7 @@ export class PhasedRunner {
     table[1] = module.host.uniforms.length;
     this.tensors.forEach((t, k) => writeRecord(table, TENSOR_HEADER + k * TENSOR_STRIDE, TEN, { ...t, partStart: Math.max(0, t.partStart) }));
     this.buffers.set('tensors:ten', uploadBuffer(device, table, 'tensors'));
-    this.alloc('gscalars', 'gs', module.host.uniforms.length * groupInits.length);
+    this.gs = this.alloc('gscalars', 'gs', module.host.uniforms.length * groupInits.length);
     this.gsData = new Float32Array(Math.max(4, module.host.uniforms.length * groupInits.length));
 
     const T = this.tensors.length;
@@ -124,7 +126,7 @@ export class PhasedRunner {
   writeGroupScalars(hostVals: readonly (readonly number[])[]): void {
     const ids = this.module.host.uniforms;
     hostVals.forEach((vals, g) => ids.forEach((id, k) => { this.gsData[g * ids.length + k] = vals[id]!; }));
-    this.device.queue.writeBuffer(this.buffers.get('gscalars:gs')!, 0, this.gsData);
+    this.device.queue.writeBuffer(this.gs, 0, this.gsData);
   }
 
   /** Bytes of small states (and their old copies) on the device. */

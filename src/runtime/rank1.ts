@@ -69,15 +69,17 @@ export class Rank1Runner {
 
   /** The stored scales of one tensor. */
   readScales(state: string, tensor: string): Promise<Float32Array> {
-    const [start, count] = this.states.get(state)!.ranges.get(tensor)!;
-    return readF32(this.device, this.states.get(state)!.scales, start, count);
+    const st = this.states.get(state)!;
+    const [start, count] = st.ranges.get(tensor)!;
+    return readF32(this.device, st.scales, start, count);
   }
 
   scaleCount(state: string, tensor: string): number { return this.states.get(state)!.ranges.get(tensor)![1]; }
 
   writeScales(state: string, tensor: string, scales: Float32Array): void {
-    const [start, count] = this.states.get(state)!.ranges.get(tensor)!;
-    writeF32(this.device, this.states.get(state)!.scales, start * 4, scales, 0, count);
+    const st = this.states.get(state)!;
+    const [start, count] = st.ranges.get(tensor)!;
+    writeF32(this.device, st.scales, start * 4, scales, 0, count);
   }
 
   /** Device bytes of the scale buffers (both halves: the new maxima are state the step needs too). */
