@@ -18,11 +18,11 @@ export interface HostPlan {
 
 /**
  * The host program and uniform layout of a module: `header` u32 fields the runtime fills from the
- * dispatch, then the f32 step values of `ids`, then u32 stream words (`streams`, by default each distinct
- * stream operand of `rand`), then (when `srKey`) t as SR's key. The per-group scalar table follows `fieldOf`.
+ * dispatch, then the f32 step values of `ids`, then u32 stream words (each distinct stream operand of
+ * `rand`), then (when `srKey`) t as SR's key. The per-group scalar table follows `fieldOf`.
  */
 export function planHost(p: Program, ids: readonly ValueId[], header: readonly (readonly [string, UniformDim])[],
-  opts: { streams?: ValueId[]; srKey?: boolean } = {}): HostPlan {
+  opts: { srKey?: boolean } = {}): HostPlan {
   const fieldOf = new Map<ValueId, string>();
   const names = new Set<string>(header.map(([n]) => n));
   const hidden = reassociableConstants(p);
@@ -36,7 +36,7 @@ export function planHost(p: Program, ids: readonly ValueId[], header: readonly (
     fieldOf.set(id, name);
   }
   const hostUniforms = [...fieldOf.keys()];
-  const streams = opts.streams ?? [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
+  const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
   const streamField = new Map(streams.map((id, k) => [id, `stream${k}`]));
   const { host, remap } = extractHost(p, hostUniforms);
   const fields: UniformField[] = [];

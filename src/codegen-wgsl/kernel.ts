@@ -74,17 +74,26 @@ export class KernelText {
     this.bind('r1table', state, v.table, 'u32');
   }
 
+  /** The bindings numbered from `first` in the order first bound: their WGSL declarations and their specs. */
+  declare(first: number): { lines: string[]; specs: BindingSpec[] } {
+    const bindings = [...this.bindings.values()];
+    bindings.forEach((b, n) => { b.binding = n + first; });
+    return {
+      lines: bindings.map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`),
+      specs: bindings.map(({ variable: _v, type: _t, ...b }) => b),
+    };
+  }
+
   /**
    * The kernel: bindings numbered after the uniform buffer (binding 0 when there is one), then what the body
    * calls, in one order for every kernel: pow, the format library, the RNG, ±inf, rank-1 states (as bound).
    */
   assemble(program: string, name: string, a: Assembly): KernelSpec {
-    const bindings = [...this.bindings.values()];
-    bindings.forEach((b, n) => { b.binding = n + (a.uniforms ? 1 : 0); });
+    const { lines, specs } = this.declare(a.uniforms ? 1 : 0);
     const wgsl = [
       `// ${program}: ${a.title}`,
       ...(a.uniforms ? [`struct Uniforms {\n${a.uniforms.fields.map((f) => `  ${f.name}: ${f.type},`).join('\n')}\n}`, '@group(0) @binding(0) var<uniform> u: Uniforms;'] : []),
-      ...bindings.map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`),
+      ...lines,
       ...Array.from({ length: a.trees ?? 0 }, (_, k) => `var<workgroup> red${k}: array<f32, ${a.wg}>;`),
       ...(a.decls ?? []),
       '',
@@ -99,7 +108,6 @@ export class KernelText {
       '}',
       '',
     ].join('\n');
-    const specs = bindings.map(({ variable: _v, type: _t, ...b }) => b);
     return {
       name, wgsl, entryPoint: 'main', workgroupSize: a.wg, ...(a.itemsPerInvocation ? { itemsPerInvocation: a.itemsPerInvocation } : {}),
       bindings: a.uniforms ? [{ binding: 0, kind: 'uniform', name: 'u', access: 'read' }, ...specs] : specs,

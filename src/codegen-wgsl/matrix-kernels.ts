@@ -19,10 +19,10 @@ import type { Inst, MatShape, MatrixStage, MatrixVariant, ValueId } from '../ir/
 import { KernelText, type Assembly } from './kernel.js';
 import { spillGrid, type BindingSpec, type KernelModule, type KernelSpec, type MatrixInfo } from './manifest.js';
 import { matmulKernel } from './matmul.js';
-import { FOLD, foldTree } from './phased-kernel.js';
+import { foldTree } from './phased-kernel.js';
 import { unknownStage } from '../ir/schedule.js';
 import { hidesOperand } from './values.js';
-import { f32Literal, GRID_X, invocationIndex, opaque, powHelpers, SCALAR, wgslOp } from './wgsl.js';
+import { f32Literal, FOLD, GRID_X, invocationIndex, opaque, powHelpers, SCALAR, wgslOp } from './wgsl.js';
 
 /** A matrix kernel: its spec (bindings of kind 'matrix', each named by its buffer key) and its grid. */
 export interface StageKernel extends KernelSpec { grid: [number, number, number] }
@@ -190,7 +190,7 @@ function reduceKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<MatrixS
   share.push(...e.lines.map((l) => `  ${l}`), `    a = ${FOLD[inst.name!]!('a', value)};`, '  }');
   return stageKernel(t, `reduce %${stage.root} ${R}x${C}`, [1, 1, 1], {
     title: `${inst.label ?? `%${stage.root}`}: reduce.${inst.name} over ${R} × ${C} entries into slot ${stage.slot}.`, wg: WG,
-    decls: [`var<workgroup> red0: array<f32, ${WG}>;`],
+    trees: 1,
     body: foldTree(WG, inst.name!, share, `${scal}[${stage.slot}]`, '0u'),
   });
 }
@@ -211,11 +211,10 @@ function matmulStageKernel(plan: MatrixInfo, v: MatrixVariant, stage: Extract<Ma
     const t = new KernelText();
     const e = new ExprEmitter(plan, v, target, t, stage.root, { acc: stage.mm, outKey: stage.out, readOut: (idx) => `ldC(${idx})` });
     const value = e.value(stage.root);
-    extra = [...t.bindings.values()].map((b, n) => ({ binding: n + 3, kind: 'matrix', name: b.name, access: b.access }));
-    const decls = [...t.bindings.values()].map((b, n) =>
-      `@group(0) @binding(${n + 3}) var<storage, ${b.access}> ${b.variable}: array<${b.type}>;`);
+    const { lines, specs } = t.declare(3);
+    extra = specs;
     const helpers = (t.pow.size ? powHelpers(false) : '') + (t.usesRng ? RNG_WGSL : '');
-    epilogue = { decls: [...decls, helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
+    epilogue = { decls: [...lines, helpers], fn: ['fn epilogue(acc: f32, r: u32, c: u32) -> f32 {', ...e.lines, `  return ${value};`, '}'].join('\n') };
   }
   const kernel = matmulKernel({ m, k, n, transA, transB, ...(epilogue ? { epilogue } : {}) });
   // The product's A, B and C bound to the stage's buffers, then the epilogue's.

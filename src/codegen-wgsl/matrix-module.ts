@@ -12,8 +12,7 @@ import { manifestHead, type KernelModule } from './manifest.js';
 import { hidesOperand } from './values.js';
 import { KernelText } from './kernel.js';
 import { bindBuffer, flatGrid, readOf, stageKernel, type StageKernel } from './matrix-kernels.js';
-import { FOLD } from './phased-kernel.js';
-import { invocationIndex } from './wgsl.js';
+import { FOLD, invocationIndex } from './wgsl.js';
 
 export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}): KernelModule {
   const m = p.schedule?.matrix;
@@ -21,7 +20,7 @@ export function emitMatrixModule(p: Program, options: { guard?: boolean } = {}):
   const sr = paramFormat(p).rounding === 'stochastic' || p.states.some((s) => s.format.rounding === 'stochastic');
   // A run-time zero only where a stage hides an operand (values.ts `hidesOperand`), read as the field `zero`.
   const zero = m.variants.some((v) => p.insts.some((_, id) => hidesOperand(p, id, readOf(p.insts, v))));
-  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, zero ? [['zero', 'zero']] : [], { streams: m.streams, srKey: sr });
+  const { host, uniforms, fieldOf, streamField } = planHost(p, m.steps, zero ? [['zero', 'zero']] : [], { srKey: sr });
   const srField = uniforms.fields.findIndex((f) => f.source.from === 'srKey');
   // Stage kernels read field k as `steps[k]`: each value's and stream's field by its index.
   const index = new Map(uniforms.fields.map((f, k) => [f.name, k]));

@@ -17,9 +17,6 @@ export const ROW_BLOCK = 256;
 export const ELEMS_PER_INVOCATION = 8;
 export const COL_BLOCK = 32;
 
-// The folds and workgroup trees are wgsl.ts's; matrix kernels take FOLD from here.
-export { FOLD };
-
 /** Every stage kernel reads the plan; its storage (`codecs`) is decoded by every sweep, encoded by the store sweep. */
 export interface Plan extends ModuleCtx {
   info: PhaseInfo;

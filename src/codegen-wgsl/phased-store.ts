@@ -53,7 +53,8 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   // Rank-1 targets find their scales (decoding, encoding, maxima) through a cursor each walk carries along
   // the tile (rank1.ts); the scalar lanes k decode with its lane k.
   const located = stores.filter((x) => plan.codecs.get(x)?.rank1);
-  for (const x of located) { t.bindRank1(x, plan.codecs.get(x)!, pass); values.push(...rank1Locate(x, 'j').each); }
+  const cursors = located.map((x) => rank1Locate(x, 'j'));
+  located.forEach((x, k) => { t.bindRank1(x, plan.codecs.get(x)!, pass); values.push(...cursors[k]!.each); });
   if (v === VEC4) {
     const scope = phasedScope(t, plan, stage, VEC4, '  ');
     for (const x of located) scope.located.set(x, 0);
@@ -86,6 +87,6 @@ export function storeKernel(plan: Plan, si: number, allStores: string[], v: VecT
   ];
   const each = ['  let e0 = j * 4u;', `  let valid = ${validLanes('e0')};`, '  let tiv = ti0 + (j - j0) * 4u;', ...values];
   const body = [`  let inv = ${invocationIndex(STORE_WORKGROUP)};`, '  let n4 = (u.len + 3u) / 4u;',
-    ...tileWalks({ index: 'inv', per: tile / 4, count: 'n4', head, each, serial, writes: lines, cursors: located.flatMap((x) => rank1Locate(x, 'j').decl) })];
+    ...tileWalks({ index: 'inv', per: tile / 4, count: 'n4', head, each, serial, writes: lines, cursors: cursors.flatMap((at) => at.decl) })];
   return assemble(plan, pass === 'max' ? `s${si}_rank1max` : `s${si}_store`, t, uniforms, body, 0, STORE_WORKGROUP);
 }

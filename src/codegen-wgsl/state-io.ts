@@ -216,7 +216,7 @@ export function loadState(t: KernelText, codecs: Map<string, StateCodec>, target
  * one invocation per `tile` of whole blocks (`count`: the chunk's vec4s); `max`, the rank-1 maxima sweep.
  * `origin`: the tensor id and in-tensor index of lane 0, which stochastic rounding keys its bits by.
  */
-export type StoreMode = { kind: 'coop' | 'max' | 'serial'; origin: [string, string]; tile?: number; count?: string };
+export type StoreMode = { kind: 'coop' | 'max'; origin: [string, string] } | { kind: 'serial'; origin: [string, string]; tile: number; count?: string };
 
 /**
  * The storage table, stores: lines writing each of `targets` (new value `x(target)`), an f32 one through
@@ -239,8 +239,9 @@ export function storeAll(t: KernelText, s: Storage, targets: string[], x: (targe
       t.codecs.add(codec);
       if (draw !== undefined) t.usesRng = true;
       const rand = draw === undefined ? undefined : (k: number) => `optc_rng_u32(u.${SR_FIELD}, ${tensor}, ${index} + ${k}u, ${wgslU32(draw)})`;
-      const st = serialStore(codec, x(target), codes, scales, target, mode.tile ?? 0, rand, mode.count);
-      if (mode.tile) serial.push(st);
+      const serialMode = mode.kind === 'serial' ? mode : undefined;
+      const st = serialStore(codec, x(target), codes, scales, target, serialMode?.tile ?? 0, rand, serialMode?.count);
+      if (serialMode) serial.push(st);
       lines.push(...st.encode);
     }
   }

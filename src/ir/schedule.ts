@@ -107,8 +107,6 @@ export interface MatrixSchedule {
   variants: MatrixVariant[];
   /** Step values kernels read (host-evaluated each step, written through the uniform layout). */
   steps: ValueId[];
-  /** Random stream operands (`rand`'s first argument): u32 stream keys. */
-  streams: ValueId[];
 }
 
 /**

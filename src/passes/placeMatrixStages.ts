@@ -64,8 +64,7 @@ export function planMatrix(p: Program): MatrixSchedule {
   const variants = Array.from({ length: 2 ** conds.length }, (_, bits) =>
     planVariant(p, new Map(conds.map((c, k) => [c, Boolean((bits >> k) & 1)]))));
   const steps = p.insts.flatMap((i, id) => (i.space === 'step' ? [id] : []));
-  const streams = [...new Set(p.insts.filter((i) => i.op === 'rand').map((i) => i.args[0]!))];
-  return { leaves, conds, variants, steps, streams };
+  return { leaves, conds, variants, steps };
 }
 
 const stepConds = (p: Program): ValueId[] =>
