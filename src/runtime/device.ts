@@ -35,7 +35,8 @@ export interface LayoutBinding { binding: number; kind: string; access: 'read' |
 const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
 /**
- * Compiles WGSL into a compute pipeline, once per device, entry point and WGSL text (which fixes the layout;
+ * Compiles WGSL into a compute pipeline, once per device, layout kind (explicit or inferred), entry point and WGSL text
+ * (
  * a failed compile is forgotten, so a retry compiles again); compile errors become a WgslCompileError with
  * the failing line. With `bindings`, its bind group layout is built from them (the manifest's binding specs)
  * rather than inferred from the WGSL, so a binding the code does not touch still has its slot.
@@ -43,7 +44,8 @@ const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>
 export function createComputePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
   bindings?: readonly LayoutBinding[]): Promise<GPUComputePipeline> {
   const cache = getOrCreate(pipelines, device, () => new Map());
-  const key = `${entryPoint}\n${wgsl}`;
+  // The layout is the WGSL's bindings either way, but an inferred ('auto') one omits those the code never touches.
+  const key = `${bindings ? 'explicit' : 'auto'} ${entryPoint}\n${wgsl}`;
   return getOrCreate(cache, key, () => {
     const p = compilePipeline(device, wgsl, entryPoint, label, bindings);
     p.catch(() => cache.delete(key));
