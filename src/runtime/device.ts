@@ -35,10 +35,9 @@ export interface LayoutBinding { binding: number; kind: string; access: 'read' |
 const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
 /**
- * Compiles WGSL into a compute pipeline, once per device, layout kind (explicit or inferred), entry point and WGSL text
- * (
- * a failed compile is forgotten, so a retry compiles again); compile errors become a WgslCompileError with
- * the failing line. With `bindings`, its bind group layout is built from them (the manifest's binding specs)
+ * Compiles WGSL into a compute pipeline, once per device, layout kind (explicit or inferred), entry point and
+ * WGSL text (a failed compile is forgotten, so a retry compiles again); compile errors become a
+ * WgslCompileError with the failing line. With `bindings`, its bind group layout is built from them (the manifest's binding specs)
  * rather than inferred from the WGSL, so a binding the code does not touch still has its slot.
  */
 export function createComputePipeline(device: GPUDevice, wgsl: string, entryPoint: string, label: string,
